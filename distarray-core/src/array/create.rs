@@ -1,0 +1,154 @@
+//! Creating distributed arrays: constants, functions of the global index,
+//! seeded random values, and scattering a global array from one rank.
+
+use super::{c_strides, for_each_global, for_each_in_box, DistArray, DistArrayBase};
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::random::RandomElement;
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+
+impl<T: Element> DistArray<T> {
+    /// An array with every cell set to `value`. Not collective.
+    pub fn full(layout: &Layout, value: T) -> DistArray<T> {
+        DistArrayBase {
+            layout: layout.clone(),
+            local: ArrayD::from_elem(IxDyn(layout.local_shape()), value),
+        }
+    }
+
+    /// An array of zeros (`T::default()`). Not collective.
+    pub fn zeros(layout: &Layout) -> DistArray<T> {
+        Self::full(layout, T::default())
+    }
+
+    /// An array of ones. Not collective.
+    pub fn ones(layout: &Layout) -> DistArray<T> {
+        Self::full(layout, T::one())
+    }
+
+    /// A new array whose contents are not meaningful yet (NumPy's `empty`).
+    /// Rust gives no uninitialized memory safely, so it is zero-filled; the
+    /// operating system hands out zero pages lazily, so this costs no pass.
+    pub fn empty(layout: &Layout) -> DistArray<T> {
+        Self::zeros(layout)
+    }
+
+    /// An array whose cell at global index `ix` is `f(ix)`. Padding cells get
+    /// the value of the cell they copy. Not collective.
+    ///
+    /// ```no_run
+    /// # use distarray_core::{Comm, DistArray, Layout, Dist};
+    /// # let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::new(&Comm::world(), &[10], &[Dist::Cyclic]).unwrap();
+    /// let squares = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * ix[0]) as i64);
+    /// ```
+    pub fn from_fn(layout: &Layout, mut f: impl FnMut(&[usize]) -> T) -> DistArray<T> {
+        let mut data = Vec::with_capacity(layout.local_len());
+        for_each_global(layout, |g, _| data.push(f(g)));
+        let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), data)
+            .expect("one value per local cell");
+        DistArrayBase {
+            layout: layout.clone(),
+            local,
+        }
+    }
+
+    /// Seeded random values that depend only on `seed` and each cell's flat
+    /// (C-order) global index: the same global array for any number of ranks
+    /// and any distribution. See [`RandomElement`] for the value ranges.
+    pub fn random(layout: &Layout, seed: u64) -> DistArray<T>
+    where
+        T: RandomElement,
+    {
+        let strides = c_strides(layout.shape());
+        Self::from_fn(layout, |g| {
+            let flat: usize = g.iter().zip(&strides).map(|(i, s)| i * s).sum();
+            T::random(seed, flat as u64)
+        })
+    }
+
+    /// Scatters a global array held on rank `root` (the others pass `None`)
+    /// into `layout`. Collective; every rank gets the same error when the
+    /// root's array is missing or has the wrong shape.
+    pub fn from_global(
+        layout: &Layout,
+        root: usize,
+        global: Option<ArrayViewD<'_, T>>,
+    ) -> Result<DistArray<T>> {
+        let comm = layout.comm();
+        let check = if root >= comm.size() {
+            Err(Error::InvalidRank {
+                rank: root,
+                size: comm.size(),
+            })
+        } else if comm.rank() != root {
+            Ok(())
+        } else {
+            match &global {
+                None => Err(Error::InvalidArgument(format!(
+                    "rank {root} is the scatter root but passed no global array"
+                ))),
+                Some(g) if g.shape() != layout.shape() => Err(Error::ShapeMismatch {
+                    context: "scatter from the root".into(),
+                    expected: layout.shape().to_vec(),
+                    found: g.shape().to_vec(),
+                }),
+                Some(_) => Ok(()),
+            }
+        };
+        comm.agree(check)?;
+        let mine = index_lists(layout);
+        let lists = comm.gather_varcount(root, &mine);
+        let parts: Option<Vec<Vec<T>>> = lists.map(|(flat, counts)| {
+            let g = global.as_ref().expect("checked above");
+            let mut at = 0;
+            counts
+                .iter()
+                .map(|&c| {
+                    let axes = unpack_index_lists(&flat[at..at + c], layout.ndim());
+                    at += c;
+                    let mut out = Vec::new();
+                    for_each_in_box(&axes, |ix, _| out.push(g[IxDyn(ix)]));
+                    out
+                })
+                .collect()
+        });
+        let data = comm.scatter_varcount(root, parts.as_deref());
+        let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), data)
+            .expect("scatter delivers one value per local cell");
+        Ok(DistArrayBase {
+            layout: layout.clone(),
+            local,
+        })
+    }
+}
+
+/// This rank's per-axis global index lists, packed as
+/// `[len_0, .., len_{d-1}, indices of axis 0.., indices of axis 1.., ..]`.
+pub(crate) fn index_lists(layout: &Layout) -> Vec<u64> {
+    let axes: Vec<Vec<usize>> = (0..layout.ndim())
+        .map(|a| layout.global_indices(a))
+        .collect();
+    pack_index_lists(&axes)
+}
+
+pub(crate) fn pack_index_lists(axes: &[Vec<usize>]) -> Vec<u64> {
+    let mut out: Vec<u64> = axes.iter().map(|a| a.len() as u64).collect();
+    for a in axes {
+        out.extend(a.iter().map(|&g| g as u64));
+    }
+    out
+}
+
+pub(crate) fn unpack_index_lists(packed: &[u64], ndim: usize) -> Vec<Vec<usize>> {
+    let mut at = ndim;
+    (0..ndim)
+        .map(|a| {
+            let n = packed[a] as usize;
+            let v = packed[at..at + n].iter().map(|&g| g as usize).collect();
+            at += n;
+            v
+        })
+        .collect()
+}

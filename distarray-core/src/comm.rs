@@ -1,0 +1,295 @@
+//! The communicator an array lives on, and the small collectives distarray
+//! builds on (agreement on errors, byte gathers).
+//!
+//! A [`Comm`] owns a *duplicate* of the communicator it was made from, so the
+//! library's messages never mix with the user's. It is cheap to clone (an
+//! `Arc`). Like every MPI object it must be dropped before MPI is finalized
+//! (before rsmpi's `Universe` goes out of scope).
+
+use crate::error::{Error, Result};
+use mpi::collective::SystemOperation;
+use mpi::datatype::{Partition, PartitionMut};
+use mpi::topology::{Communicator, SimpleCommunicator};
+use mpi::traits::*;
+use mpi::Count;
+use std::sync::Arc;
+
+/// A communicator shared by layouts and arrays.
+#[derive(Clone)]
+pub struct Comm(Arc<SimpleCommunicator>);
+
+impl std::fmt::Debug for Comm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Comm(rank {} of {})", self.rank(), self.size())
+    }
+}
+
+impl Comm {
+    /// A duplicate of `MPI_COMM_WORLD`. Collective over the world.
+    pub fn world() -> Comm {
+        Comm::duplicate_of(&SimpleCommunicator::world())
+    }
+
+    /// A duplicate of any communicator (e.g. a sub-communicator made with
+    /// `split_by_color`). Collective over that communicator.
+    pub fn duplicate_of<C: Communicator>(c: &C) -> Comm {
+        Comm(Arc::new(c.duplicate()))
+    }
+
+    /// The underlying rsmpi communicator, for user code and bridges.
+    pub fn raw(&self) -> &SimpleCommunicator {
+        &self.0
+    }
+
+    /// This process's rank.
+    pub fn rank(&self) -> usize {
+        self.0.rank() as usize
+    }
+
+    /// Number of processes.
+    pub fn size(&self) -> usize {
+        self.0.size() as usize
+    }
+
+    /// True when both communicators hold the same processes in the same
+    /// order (MPI's IDENT or CONGRUENT). A local operation.
+    pub fn congruent(&self, other: &Comm) -> bool {
+        use mpi::topology::CommunicatorRelation::{Congruent, Identical};
+        Arc::ptr_eq(&self.0, &other.0) || matches!(self.0.compare(&*other.0), Identical | Congruent)
+    }
+
+    /// True on every rank when every rank passed the same value.
+    pub fn same_on_all(&self, x: u64) -> bool {
+        let mine = [x, !x];
+        let mut out = [0u64; 2];
+        self.0
+            .all_reduce_into(&mine[..], &mut out[..], SystemOperation::min());
+        out[0] == x && !out[1] == x
+    }
+
+    /// Makes every rank return the same verdict.
+    ///
+    /// Each rank passes its local result. If every rank succeeded, each gets
+    /// its own value back. If any failed, *every* rank gets the error of the
+    /// lowest failing rank (sent to the others), so that no rank goes on into
+    /// a collective the others have left. Costs one small allreduce when all
+    /// is well.
+    pub fn agree<T>(&self, local: Result<T>) -> Result<T> {
+        let size = self.size() as u64;
+        let mine = if local.is_err() {
+            self.rank() as u64
+        } else {
+            size
+        };
+        let mut first = size;
+        self.0
+            .all_reduce_into(&mine, &mut first, SystemOperation::min());
+        if first == size {
+            return local;
+        }
+        let root = first as usize;
+        let bytes = if self.rank() == root {
+            match &local {
+                Err(e) => serde_json::to_vec(e).unwrap_or_default(),
+                Ok(_) => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        let bytes = self.broadcast_bytes(root, bytes);
+        match serde_json::from_slice::<Error>(&bytes) {
+            Ok(e) => Err(e),
+            Err(_) => Err(Error::InvalidArgument(format!(
+                "rank {root} failed with an error that could not be transmitted"
+            ))),
+        }
+    }
+
+    /// True on every rank when `flag` is true on every rank.
+    pub fn all(&self, flag: bool) -> bool {
+        let mine = flag as u8;
+        let mut out = 0u8;
+        self.0
+            .all_reduce_into(&mine, &mut out, SystemOperation::min());
+        out == 1
+    }
+
+    /// Sum of a `u64` over all ranks.
+    pub fn sum_u64(&self, x: u64) -> u64 {
+        let mut out = 0u64;
+        self.0.all_reduce_into(&x, &mut out, SystemOperation::sum());
+        out
+    }
+
+    /// Broadcasts a byte string from `root` (the others' input is ignored).
+    pub fn broadcast_bytes(&self, root: usize, mut bytes: Vec<u8>) -> Vec<u8> {
+        let p = self.0.process_at_rank(root as i32);
+        let mut len = bytes.len() as u64;
+        p.broadcast_into(&mut len);
+        bytes.resize(len as usize, 0);
+        if len > 0 {
+            p.broadcast_into(&mut bytes[..]);
+        }
+        bytes
+    }
+
+    /// Every rank's `u64`, in rank order.
+    pub fn all_gather_u64(&self, x: u64) -> Vec<u64> {
+        let mut out = vec![0u64; self.size()];
+        self.0.all_gather_into(&x, &mut out[..]);
+        out
+    }
+
+    /// Every rank's slice, concatenated in rank order, with the per-rank counts.
+    pub fn all_gather_varcount<T: Equivalence + Copy + Default>(
+        &self,
+        mine: &[T],
+    ) -> (Vec<T>, Vec<usize>) {
+        let counts: Vec<usize> = self
+            .all_gather_u64(mine.len() as u64)
+            .into_iter()
+            .map(|c| c as usize)
+            .collect();
+        let (c32, d32) = counts_displs(&counts);
+        let mut out = vec![T::default(); counts.iter().sum()];
+        {
+            let mut part = PartitionMut::new(&mut out[..], c32, d32);
+            self.0.all_gather_varcount_into(mine, &mut part);
+        }
+        (out, counts)
+    }
+
+    /// Every rank's byte string, in rank order.
+    pub fn all_gather_bytes(&self, mine: &[u8]) -> Vec<Vec<u8>> {
+        let (flat, counts) = self.all_gather_varcount(mine);
+        split_by_counts(&flat, &counts)
+    }
+
+    /// Sends `send[r]` to rank `r` for every `r` and returns what each rank sent here.
+    pub fn all_to_all_varcount<T: Equivalence + Copy + Default>(
+        &self,
+        send: &[Vec<T>],
+    ) -> Vec<Vec<T>> {
+        assert_eq!(send.len(), self.size(), "one send list per rank");
+        let send_counts: Vec<u64> = send.iter().map(|v| v.len() as u64).collect();
+        let mut recv_counts = vec![0u64; self.size()];
+        self.0
+            .all_to_all_into(&send_counts[..], &mut recv_counts[..]);
+        let sc: Vec<usize> = send_counts.iter().map(|&c| c as usize).collect();
+        let rc: Vec<usize> = recv_counts.iter().map(|&c| c as usize).collect();
+        let flat: Vec<T> = send.iter().flatten().copied().collect();
+        let mut recv = vec![T::default(); rc.iter().sum()];
+        {
+            let (s32, sd32) = counts_displs(&sc);
+            let (r32, rd32) = counts_displs(&rc);
+            let part = Partition::new(&flat[..], s32, sd32);
+            let mut rpart = PartitionMut::new(&mut recv[..], r32, rd32);
+            self.0.all_to_all_varcount_into(&part, &mut rpart);
+        }
+        split_by_counts(&recv, &rc)
+    }
+
+    /// Gathers every rank's slice on `root` (others get `None`).
+    pub fn gather_varcount<T: Equivalence + Copy + Default>(
+        &self,
+        root: usize,
+        mine: &[T],
+    ) -> Option<(Vec<T>, Vec<usize>)> {
+        let p = self.0.process_at_rank(root as i32);
+        let n = mine.len() as u64;
+        if self.rank() == root {
+            let mut counts = vec![0u64; self.size()];
+            p.gather_into_root(&n, &mut counts[..]);
+            let counts: Vec<usize> = counts.into_iter().map(|c| c as usize).collect();
+            let (c32, d32) = counts_displs(&counts);
+            let mut out = vec![T::default(); counts.iter().sum()];
+            {
+                let mut part = PartitionMut::new(&mut out[..], c32, d32);
+                p.gather_varcount_into_root(mine, &mut part);
+            }
+            Some((out, counts))
+        } else {
+            p.gather_into(&n);
+            p.gather_varcount_into(mine);
+            None
+        }
+    }
+
+    /// Scatters `parts[r]` (given on `root`) to every rank `r`.
+    pub fn scatter_varcount<T: Equivalence + Copy + Default>(
+        &self,
+        root: usize,
+        parts: Option<&[Vec<T>]>,
+    ) -> Vec<T> {
+        let p = self.0.process_at_rank(root as i32);
+        let mut n = 0u64;
+        if self.rank() == root {
+            let parts = parts.expect("scatter root must supply the parts");
+            let counts: Vec<u64> = parts.iter().map(|v| v.len() as u64).collect();
+            p.scatter_into_root(&counts[..], &mut n);
+            let cs: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+            let (c32, d32) = counts_displs(&cs);
+            let flat: Vec<T> = parts.iter().flatten().copied().collect();
+            let mut out = vec![T::default(); n as usize];
+            let part = Partition::new(&flat[..], c32, d32);
+            p.scatter_varcount_into_root(&part, &mut out[..]);
+            out
+        } else {
+            p.scatter_into(&mut n);
+            let mut out = vec![T::default(); n as usize];
+            p.scatter_varcount_into(&mut out[..]);
+            out
+        }
+    }
+
+    /// Barrier.
+    pub fn barrier(&self) {
+        self.0.barrier();
+    }
+}
+
+/// MPI counts and displacements (as `Count`) for per-rank element counts.
+///
+/// Panics with a clear message when a count exceeds MPI's 32-bit limit.
+pub(crate) fn counts_displs(counts: &[usize]) -> (Vec<Count>, Vec<Count>) {
+    let mut displs = Vec::with_capacity(counts.len());
+    let mut at = 0usize;
+    for &c in counts {
+        displs.push(Count::try_from(at).expect("message larger than MPI's 2^31 element limit"));
+        at += c;
+    }
+    let c: Vec<Count> = counts
+        .iter()
+        .map(|&c| Count::try_from(c).expect("message larger than MPI's 2^31 element limit"))
+        .collect();
+    (c, displs)
+}
+
+fn split_by_counts<T: Copy>(flat: &[T], counts: &[usize]) -> Vec<Vec<T>> {
+    let mut out = Vec::with_capacity(counts.len());
+    let mut at = 0;
+    for &c in counts {
+        out.push(flat[at..at + c].to_vec());
+        at += c;
+    }
+    out
+}
+
+/// Installs a panic hook that prints the rank and the message, then aborts the
+/// whole MPI job, so a panic on one rank never leaves the others waiting in a
+/// collective forever. Call it once, after MPI is initialized.
+pub fn abort_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let rank = if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+            SimpleCommunicator::world().rank()
+        } else {
+            -1
+        };
+        eprintln!("distarray: rank {rank} panicked; aborting the MPI job");
+        previous(info);
+        if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+            SimpleCommunicator::world().abort(101);
+        }
+    }));
+}

@@ -1,0 +1,251 @@
+//! The one error type of distarray.
+//!
+//! Every error carries the shapes, ranks and dimensions involved. Errors are
+//! serializable so that a collective can hand the *same* error to every rank
+//! (see [`crate::comm::Comm::agree`]).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Result alias used throughout distarray.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A rule of the Distributed Array Protocol 0.10.0 (or of distarray's
+/// stricter cross-rank checks) that an imported description broke.
+///
+/// The `Display` form is the snake_case identifier used in the conformance
+/// data (`stop_gt_size`, `comm_padding_mismatch_with_neighbour`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Rule {
+    /// `__version__` is not a version this importer reads.
+    UnsupportedVersion,
+    /// A required top-level key (`__version__`, `buffer`, `dim_data`) is absent.
+    MissingTopLevelKeys,
+    /// A top-level key the protocol does not define is present.
+    ExtraTopLevelKeys,
+    /// The description is not a JSON object, or `dim_data` is not a list of objects.
+    MalformedDescription,
+    /// `dist_type` is not one of `b`, `c`, `u`.
+    DistTypeInvalid,
+    /// A dimension dictionary lacks a key its `dist_type` requires.
+    MissingDimKeys,
+    /// A dimension dictionary has a key its `dist_type` does not define.
+    ExtraDimKeys,
+    /// A value has the wrong type (e.g. a string where an integer belongs).
+    WrongValueType,
+    /// `size` is negative.
+    SizeNegative,
+    /// `proc_grid_size` is smaller than 1.
+    ProcGridSizeLt1,
+    /// `proc_grid_rank` is outside `0 .. proc_grid_size`.
+    ProcGridRankOutOfRange,
+    /// A block dimension's `start` is negative.
+    StartNegative,
+    /// A block dimension's `stop` is smaller than its `start`.
+    StopLtStart,
+    /// A block dimension's `stop` exceeds `size`.
+    StopGtSize,
+    /// `padding` is not a pair of non-negative integers.
+    PaddingNotPairOfInts,
+    /// `periodic` is not a boolean.
+    PeriodicNotBool,
+    /// `block_size` is smaller than 1.
+    BlockSizeLt1,
+    /// A cyclic dimension's `start` is not `proc_grid_rank * block_size`.
+    CyclicStartMismatch,
+    /// An unstructured dimension's `indices` is not a list of integers in `0 .. size`.
+    IndicesOutOfRange,
+    /// An unstructured dimension's `indices` repeats a global index on one rank.
+    IndicesNotLocallyUnique,
+    /// `one_to_one` is not a boolean.
+    OneToOneNotBool,
+    /// The buffer's extent along a block axis differs from `stop - start`.
+    BufferExtentNeStopMinusStart,
+    /// The buffer's extent along a cyclic axis differs from the number of indices dealt to the rank.
+    BufferExtentNeCyclicCount,
+    /// The buffer's extent along an unstructured axis differs from `len(indices)`.
+    BufferExtentNeIndicesLen,
+    /// The buffer has a different number of axes than `dim_data` has entries.
+    BufferNdimNeDimData,
+    /// `buffer_shape` disagrees with the buffer, or the buffer is ragged.
+    BufferShapeMismatch,
+    /// `buffer_dtype` is not the element type being imported.
+    BufferDtypeMismatch,
+    /// The product of the `proc_grid_size`s is not the number of processes.
+    GridProductNeNprocs,
+    /// A rank's `proc_grid_rank`s are not its C-order grid coordinates.
+    GridCoordsNotCOrder,
+    /// Ranks disagree on a dimension's `dist_type`, `size`, `proc_grid_size`, `block_size` or `periodic`.
+    DimDataDisagree,
+    /// Ranks at the same grid position along an axis describe it differently.
+    SamePositionDisagree,
+    /// The owned ranges of a block dimension do not tile `0 .. size`.
+    BlockRangesDoNotTile,
+    /// Communication padding differs from the neighbour's matching padding.
+    CommPaddingMismatchWithNeighbour,
+    /// Communication padding is wider than the neighbour owns.
+    CommPaddingExceedsNeighbour,
+    /// `one_to_one` is true but a global index appears at more than one grid position.
+    IndicesNotOneToOne,
+    /// Some global index of an unstructured axis appears at no grid position.
+    IndicesDoNotCover,
+}
+
+impl Rule {
+    /// The rule's snake_case identifier, as the conformance data names it.
+    pub fn id(self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => format!("{self:?}"),
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id())
+    }
+}
+
+fn at(rank: &Option<usize>, dim: &Option<usize>) -> String {
+    match (rank, dim) {
+        (Some(r), Some(d)) => format!(" (rank {r}, dimension {d})"),
+        (Some(r), None) => format!(" (rank {r})"),
+        (None, Some(d)) => format!(" (dimension {d})"),
+        (None, None) => String::new(),
+    }
+}
+
+/// Everything that can go wrong in distarray.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Error {
+    /// An imported Distributed Array Protocol description broke a rule.
+    #[error("protocol rule `{rule}` broken{}: {detail}", at(rank, dim))]
+    Protocol {
+        /// The rule that was broken.
+        rule: Rule,
+        /// The rank whose description broke it, when one rank is to blame.
+        rank: Option<usize>,
+        /// The dimension (axis) involved, when one is.
+        dim: Option<usize>,
+        /// What exactly was found.
+        detail: String,
+    },
+    /// Two shapes that must agree do not.
+    #[error("shape mismatch in {context}: expected {expected:?}, found {found:?}")]
+    ShapeMismatch {
+        /// Which operation compared the shapes.
+        context: String,
+        /// The shape required.
+        expected: Vec<usize>,
+        /// The shape given.
+        found: Vec<usize>,
+    },
+    /// A global index lies outside the array.
+    #[error("index {index:?} is out of bounds for an array of shape {shape:?}")]
+    IndexOutOfBounds {
+        /// The offending index.
+        index: Vec<i64>,
+        /// The array's global shape.
+        shape: Vec<usize>,
+    },
+    /// A process grid does not fit the communicator or the array.
+    #[error("invalid process grid {grid:?} for {nprocs} processes: {reason}")]
+    InvalidGrid {
+        /// The grid shape asked for.
+        grid: Vec<usize>,
+        /// The communicator's size.
+        nprocs: usize,
+        /// Why it does not fit.
+        reason: String,
+    },
+    /// A dimension map is inconsistent (bounds, block size, indices...).
+    #[error("invalid distribution for dimension {dim}: {reason}")]
+    InvalidMap {
+        /// The axis.
+        dim: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A rank argument is outside the communicator.
+    #[error("rank {rank} is not in a communicator of size {size}")]
+    InvalidRank {
+        /// The rank given.
+        rank: usize,
+        /// The communicator's size.
+        size: usize,
+    },
+    /// The element type does not match what the data holds.
+    #[error("element type mismatch: expected {expected}, found {found}")]
+    DTypeMismatch {
+        /// The type required.
+        expected: String,
+        /// The type found.
+        found: String,
+    },
+    /// Two arrays' layouts differ where equal layouts are required.
+    #[error("layouts differ in {context}: {detail}")]
+    LayoutMismatch {
+        /// The operation.
+        context: String,
+        /// How they differ and how to align them.
+        detail: String,
+    },
+    /// A required argument was given on one rank and missing on another, or similar misuse.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+impl Error {
+    /// The protocol rule this error reports, if it is a protocol error.
+    pub fn rule(&self) -> Option<Rule> {
+        match self {
+            Error::Protocol { rule, .. } => Some(*rule),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for a protocol error.
+    pub fn protocol(
+        rule: Rule,
+        rank: Option<usize>,
+        dim: Option<usize>,
+        detail: impl Into<String>,
+    ) -> Error {
+        Error::Protocol {
+            rule,
+            rank,
+            dim,
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_snake_case() {
+        assert_eq!(Rule::StopGtSize.id(), "stop_gt_size");
+        assert_eq!(
+            Rule::CommPaddingMismatchWithNeighbour.to_string(),
+            "comm_padding_mismatch_with_neighbour"
+        );
+    }
+
+    #[test]
+    fn errors_round_trip_through_json() {
+        let e = Error::protocol(Rule::StartNegative, Some(1), Some(0), "start is -1");
+        let s = serde_json::to_string(&e).unwrap();
+        let back: Error = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(
+            e.to_string(),
+            "protocol rule `start_negative` broken (rank 1, dimension 0): start is -1"
+        );
+    }
+}

@@ -1,0 +1,436 @@
+//! Layouts: global shape + process grid + one dimension map per axis +
+//! communicator. Cheap to clone (an `Arc`) and to compare; two arrays with
+//! equal layouts combine element by element without communication.
+//!
+//! ```no_run
+//! use distarray_core::{Comm, Dist, Layout};
+//! let _universe = mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! // rows in blocks, columns block-cyclic with blocks of 4, grid chosen for the shape
+//! let layout = Layout::new(&comm, &[1000, 300], &[Dist::Block, Dist::BlockCyclic(4)]).unwrap();
+//! println!("rank {} holds {:?}", comm.rank(), layout.local_shape());
+//! ```
+
+use crate::comm::Comm;
+use crate::error::{Error, Result};
+use crate::grid::{default_grid_shape, ProcGrid};
+use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
+use crate::random::mix64;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// What a user asks for on one axis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Contiguous blocks, balanced (sizes differ by at most one).
+    Block,
+    /// Contiguous blocks with explicit bounds (`n + 1` entries for `n` grid positions).
+    BlockBounds(Vec<usize>),
+    /// Balanced blocks with ghost cells: `comm` cells of communication padding
+    /// between neighbours, `boundary` (left, right) cells of boundary padding at
+    /// the axis' edges, and whether the halo exchange wraps around.
+    BlockPadded {
+        /// Communication padding width between neighbours.
+        comm: usize,
+        /// Boundary padding at the two edges.
+        boundary: (usize, usize),
+        /// Periodic wrap-around.
+        periodic: bool,
+    },
+    /// Cyclic: cell `g` on grid position `g % P`.
+    Cyclic,
+    /// Block-cyclic with this block size (the last block may be partial).
+    BlockCyclic(usize),
+    /// Arbitrary global indices: those of *this rank's* grid position along
+    /// the axis (use [`Layout::with_grid`] to know the position).
+    Unstructured {
+        /// This position's global indices, in buffer order.
+        indices: Vec<usize>,
+        /// True when every index is held by exactly one position.
+        one_to_one: bool,
+    },
+    /// The whole axis on every rank (grid size 1).
+    NotDistributed,
+}
+
+impl Dist {
+    fn fixed_grid_size(&self) -> Option<usize> {
+        match self {
+            Dist::BlockBounds(b) => Some(b.len().saturating_sub(1)),
+            Dist::NotDistributed => Some(1),
+            _ => None,
+        }
+    }
+
+    fn fingerprint(&self) -> u64 {
+        let words: Vec<u64> = match self {
+            Dist::Block => vec![1],
+            Dist::BlockBounds(b) => std::iter::once(2)
+                .chain(b.iter().map(|&x| x as u64))
+                .collect(),
+            Dist::BlockPadded {
+                comm,
+                boundary,
+                periodic,
+            } => vec![
+                3,
+                *comm as u64,
+                boundary.0 as u64,
+                boundary.1 as u64,
+                *periodic as u64,
+            ],
+            Dist::Cyclic => vec![4],
+            Dist::BlockCyclic(b) => vec![5, *b as u64],
+            Dist::Unstructured { one_to_one, .. } => vec![6, *one_to_one as u64],
+            Dist::NotDistributed => vec![7],
+        };
+        words.iter().fold(0, |h, &w| mix64(h ^ w))
+    }
+}
+
+struct LayoutInner {
+    comm: Comm,
+    shape: Vec<usize>,
+    grid: ProcGrid,
+    maps: Vec<AxisMap>,
+    local_shape: Vec<usize>,
+}
+
+/// Global shape, grid, maps and communicator of a distributed array.
+#[derive(Clone)]
+pub struct Layout(Arc<LayoutInner>);
+
+impl std::fmt::Debug for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<&str> = self.0.maps.iter().map(|m| m.short_name()).collect();
+        write!(
+            f,
+            "Layout(shape {:?}, dist {:?}, grid {:?}, local {:?} on rank {})",
+            self.0.shape,
+            kinds,
+            self.0.grid.shape(),
+            self.0.local_shape,
+            self.0.grid.rank()
+        )
+    }
+}
+
+impl PartialEq for Layout {
+    /// Equal when shape, grid and maps agree and the communicators hold the
+    /// same processes in the same order. Every rank reaches the same verdict.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.shape == other.0.shape
+                && self.0.grid.shape() == other.0.grid.shape()
+                && self.0.maps == other.0.maps
+                && self.0.comm.congruent(&other.0.comm))
+    }
+}
+
+impl Layout {
+    /// A layout with the grid chosen from the array's shape
+    /// ([`default_grid_shape`]). Collective over `comm`.
+    pub fn new(comm: &Comm, shape: &[usize], dists: &[Dist]) -> Result<Layout> {
+        let grid = comm.agree(choose_grid(comm.size(), shape, dists))?;
+        Layout::with_grid(comm, shape, dists, &grid)
+    }
+
+    /// Every axis block-distributed, grid chosen from the shape. Collective.
+    pub fn block(comm: &Comm, shape: &[usize]) -> Result<Layout> {
+        Layout::new(comm, shape, &vec![Dist::Block; shape.len()])
+    }
+
+    /// A layout on an explicit grid. Collective over `comm`; every rank must
+    /// pass the same arguments (but its own indices for unstructured axes).
+    pub fn with_grid(
+        comm: &Comm,
+        shape: &[usize],
+        dists: &[Dist],
+        grid_shape: &[usize],
+    ) -> Result<Layout> {
+        let args = shape
+            .iter()
+            .map(|&n| n as u64)
+            .chain(grid_shape.iter().map(|&g| g as u64 | 1 << 63))
+            .chain(dists.iter().map(Dist::fingerprint))
+            .fold(0, |h, w| mix64(h ^ w));
+        if !comm.same_on_all(args) {
+            return Err(Error::InvalidArgument(
+                "ranks passed different shapes, distributions or grids to Layout::with_grid".into(),
+            ));
+        }
+        let local = (|| {
+            if dists.len() != shape.len() || grid_shape.len() != shape.len() {
+                return Err(Error::InvalidArgument(format!(
+                    "shape {shape:?} needs one distribution and one grid size per axis, got {} and {}",
+                    dists.len(),
+                    grid_shape.len()
+                )));
+            }
+            let grid = ProcGrid::new(grid_shape, comm.size(), comm.rank())?;
+            let mut maps = Vec::with_capacity(shape.len());
+            for (dim, (d, (&n, &p))) in dists.iter().zip(shape.iter().zip(grid_shape)).enumerate() {
+                if let Some(fixed) = d.fixed_grid_size() {
+                    if fixed != p {
+                        return Err(Error::InvalidMap {
+                            dim,
+                            reason: format!("{d:?} needs grid size {fixed} but the grid has {p}"),
+                        });
+                    }
+                }
+                let at = |e: Error| match e {
+                    Error::InvalidMap { reason, .. } => Error::InvalidMap { dim, reason },
+                    other => other,
+                };
+                maps.push(match d {
+                    Dist::Block => Some(AxisMap::Block(BlockMap::regular(n, p))),
+                    Dist::NotDistributed => Some(AxisMap::not_distributed(n)),
+                    Dist::BlockBounds(b) => {
+                        let m = BlockMap::irregular(b.clone()).map_err(at)?;
+                        if m.size() != n {
+                            return Err(Error::InvalidMap {
+                                dim,
+                                reason: format!(
+                                    "bounds {b:?} end at {} but the axis has {n} cells",
+                                    m.size()
+                                ),
+                            });
+                        }
+                        Some(AxisMap::Block(m))
+                    }
+                    Dist::BlockPadded {
+                        comm: w,
+                        boundary,
+                        periodic,
+                    } => Some(AxisMap::Block(
+                        BlockMap::regular(n, p)
+                            .with_padding(*w, *boundary)
+                            .map_err(at)?
+                            .with_periodic(*periodic),
+                    )),
+                    Dist::Cyclic => Some(AxisMap::Cyclic(CyclicMap::new(n, p, 1).map_err(at)?)),
+                    Dist::BlockCyclic(b) => {
+                        Some(AxisMap::Cyclic(CyclicMap::new(n, p, *b).map_err(at)?))
+                    }
+                    Dist::Unstructured { .. } => None,
+                });
+            }
+            Ok((grid, maps))
+        })();
+        let (grid, maps) = comm.agree(local)?;
+        let mut built = Vec::with_capacity(maps.len());
+        for (dim, m) in maps.into_iter().enumerate() {
+            built.push(match (m, &dists[dim]) {
+                (Some(m), _) => m,
+                (
+                    None,
+                    Dist::Unstructured {
+                        indices,
+                        one_to_one,
+                    },
+                ) => AxisMap::Unstructured(UnstructuredMap::build(
+                    comm,
+                    &grid,
+                    dim,
+                    shape[dim],
+                    indices.clone(),
+                    *one_to_one,
+                )?),
+                (None, _) => unreachable!("only unstructured axes are built collectively"),
+            });
+        }
+        Ok(Layout::from_parts(comm.clone(), grid, built))
+    }
+
+    /// Assembles a layout from maps already built for `grid` (for importers
+    /// and bridges that validated them). Not collective.
+    pub fn from_parts(comm: Comm, grid: ProcGrid, maps: Vec<AxisMap>) -> Layout {
+        assert_eq!(grid.shape().len(), maps.len(), "one map per grid axis");
+        let shape = maps.iter().map(AxisMap::size).collect();
+        let local_shape = maps
+            .iter()
+            .zip(grid.coords())
+            .map(|(m, &c)| m.local_len(c))
+            .collect();
+        Layout(Arc::new(LayoutInner {
+            comm,
+            shape,
+            grid,
+            maps,
+            local_shape,
+        }))
+    }
+
+    /// The communicator.
+    pub fn comm(&self) -> &Comm {
+        &self.0.comm
+    }
+    /// Global shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.0.shape
+    }
+    /// Number of axes.
+    pub fn ndim(&self) -> usize {
+        self.0.shape.len()
+    }
+    /// The process grid.
+    pub fn grid(&self) -> &ProcGrid {
+        &self.0.grid
+    }
+    /// The dimension maps.
+    pub fn maps(&self) -> &[AxisMap] {
+        &self.0.maps
+    }
+    /// The map of one axis.
+    pub fn map(&self, axis: usize) -> &AxisMap {
+        &self.0.maps[axis]
+    }
+    /// Shape of this rank's buffer (padding included).
+    pub fn local_shape(&self) -> &[usize] {
+        &self.0.local_shape
+    }
+    /// Buffer shape of any rank.
+    pub fn local_shape_of(&self, rank: usize) -> Vec<usize> {
+        let coords = self.0.grid.coords_of(rank);
+        self.0
+            .maps
+            .iter()
+            .zip(&coords)
+            .map(|(m, &c)| m.local_len(c))
+            .collect()
+    }
+    /// Number of global cells.
+    pub fn global_len(&self) -> usize {
+        self.0.shape.iter().product()
+    }
+    /// Number of cells in this rank's buffer.
+    pub fn local_len(&self) -> usize {
+        self.0.local_shape.iter().product()
+    }
+    /// This rank's global indices along `axis`, in buffer order.
+    pub fn global_indices(&self, axis: usize) -> Vec<usize> {
+        self.0.maps[axis].global_indices(self.0.grid.coords()[axis])
+    }
+    /// Per axis, the local positions that are owned (not communication padding).
+    pub fn owned_local_ranges(&self) -> Vec<Range<usize>> {
+        self.0
+            .maps
+            .iter()
+            .zip(self.0.grid.coords())
+            .map(|(m, &c)| m.owned_local_range(c))
+            .collect()
+    }
+    /// True when no axis is unstructured (owners can be computed locally).
+    pub fn is_structured(&self) -> bool {
+        self.0
+            .maps
+            .iter()
+            .all(|m| !matches!(m, AxisMap::Unstructured(_)))
+    }
+    /// Short kind names per axis (`n`, `b`, `c`, `bc`, `u`).
+    pub fn dist_names(&self) -> Vec<&'static str> {
+        self.0.maps.iter().map(AxisMap::short_name).collect()
+    }
+    /// True when both handles share the same inner layout (cheapest equality).
+    pub fn ptr_eq(&self, other: &Layout) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Local multi-index of global `index` on this rank (padding copies
+    /// count), if this rank's buffer holds it.
+    pub fn global_to_local(&self, index: &[usize]) -> Option<Vec<usize>> {
+        self.0
+            .maps
+            .iter()
+            .zip(self.0.grid.coords())
+            .zip(index)
+            .map(|((m, &c), &g)| m.global_to_local(c, g))
+            .collect()
+    }
+
+    /// True when this rank *owns* global `index` (holds it outside
+    /// communication padding; for replicated unstructured axes, any holder).
+    pub fn owns(&self, index: &[usize]) -> bool {
+        match self.global_to_local(index) {
+            Some(local) => self
+                .owned_local_ranges()
+                .iter()
+                .zip(&local)
+                .all(|(r, j)| r.contains(j)),
+            None => false,
+        }
+    }
+
+    /// Checks that `index` lies inside the global shape.
+    pub fn check_index(&self, index: &[usize]) -> Result<()> {
+        if index.len() != self.ndim() || index.iter().zip(self.shape()).any(|(&i, &n)| i >= n) {
+            return Err(Error::IndexOutOfBounds {
+                index: index.iter().map(|&i| i as i64).collect(),
+                shape: self.shape().to_vec(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Grid shape for `dists` on `nprocs` processes: fixed sizes where the
+/// distribution fixes them, the rest chosen by [`default_grid_shape`].
+fn choose_grid(nprocs: usize, shape: &[usize], dists: &[Dist]) -> Result<Vec<usize>> {
+    if dists.len() != shape.len() {
+        return Err(Error::InvalidArgument(format!(
+            "shape {shape:?} has {} axes but {} distributions were given",
+            shape.len(),
+            dists.len()
+        )));
+    }
+    let fixed: usize = dists.iter().filter_map(Dist::fixed_grid_size).product();
+    let free: Vec<bool> = dists
+        .iter()
+        .map(|d| d.fixed_grid_size().is_none())
+        .collect();
+    let bad = |reason: String| Error::InvalidGrid {
+        grid: dists
+            .iter()
+            .map(|d| d.fixed_grid_size().unwrap_or(0))
+            .collect(),
+        nprocs,
+        reason,
+    };
+    if fixed == 0 || nprocs % fixed != 0 {
+        return Err(bad(format!(
+            "the fixed grid sizes multiply to {fixed}, which does not divide {nprocs}"
+        )));
+    }
+    if !free.iter().any(|&f| f) && fixed != nprocs {
+        return Err(bad(format!(
+            "every axis has a fixed grid size and they multiply to {fixed}, not {nprocs}"
+        )));
+    }
+    let mut grid = default_grid_shape(shape, &free, nprocs / fixed);
+    for (g, d) in grid.iter_mut().zip(dists) {
+        if let Some(f) = d.fixed_grid_size() {
+            *g = f;
+        }
+    }
+    Ok(grid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_choice_respects_fixed_axes() {
+        let g = choose_grid(4, &[10, 10], &[Dist::NotDistributed, Dist::Block]).unwrap();
+        assert_eq!(g, vec![1, 4]);
+        let g = choose_grid(
+            4,
+            &[10, 10],
+            &[Dist::BlockBounds(vec![0, 5, 10]), Dist::Cyclic],
+        )
+        .unwrap();
+        assert_eq!(g, vec![2, 2]);
+        assert!(choose_grid(3, &[10], &[Dist::BlockBounds(vec![0, 5, 10])]).is_err());
+        assert!(choose_grid(2, &[10], &[Dist::NotDistributed]).is_err());
+    }
+}

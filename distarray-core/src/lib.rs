@@ -1,0 +1,46 @@
+//! # distarray-core
+//!
+//! Distributed N-dimensional arrays over MPI, following the Distributed
+//! Array Protocol 0.10.0 (DAP) of the Python DistArray project.
+//!
+//! The concepts, one module each:
+//! - [`grid`]: the communicator's ranks as an N-d grid (C order);
+//! - [`map`]: how one axis is split: block (regular, irregular, padded,
+//!   periodic), cyclic / block-cyclic, unstructured, not distributed;
+//! - [`layout`]: global shape + grid + maps + communicator;
+//! - [`array`]: [`DistArray`] and its views, creation, gather, element access;
+//! - [`protocol`]: export to and import from DAP descriptions (and JSON);
+//! - [`comm`]: the communicator wrapper and the agreement collective that
+//!   makes every rank return the same error.
+//!
+//! ```no_run
+//! use distarray_core::{Comm, Dist, DistArray, Layout};
+//! let _universe = mpi::initialize().unwrap();
+//! distarray_core::abort_on_panic();
+//! let comm = Comm::world();
+//! let layout = Layout::new(&comm, &[8, 6], &[Dist::Block, Dist::Cyclic]).unwrap();
+//! let a: DistArray<f64> = DistArray::random(&layout, 42);
+//! let description = a.to_dap();
+//! println!("{}", description.dim_data_json());
+//! ```
+
+pub mod array;
+pub mod comm;
+pub mod dtype;
+pub mod error;
+pub mod grid;
+pub mod layout;
+pub mod map;
+pub mod protocol;
+pub mod random;
+
+pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
+pub use comm::{abort_on_panic, Comm};
+pub use dtype::{DType, Element};
+pub use error::{Error, Result, Rule};
+pub use grid::ProcGrid;
+pub use layout::{Dist, Layout};
+pub use map::{AxisMap, BlockMap, CyclicMap, DistType, UnstructuredMap};
+pub use mpi;
+pub use ndarray;
+pub use num_complex;
