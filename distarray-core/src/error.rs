@@ -38,6 +38,7 @@ pub enum Rule {
     /// `size` is negative.
     SizeNegative,
     /// `proc_grid_size` is smaller than 1.
+    #[serde(rename = "proc_grid_size_lt_1")]
     ProcGridSizeLt1,
     /// `proc_grid_rank` is outside `0 .. proc_grid_size`.
     ProcGridRankOutOfRange,
@@ -52,6 +53,7 @@ pub enum Rule {
     /// `periodic` is not a boolean.
     PeriodicNotBool,
     /// `block_size` is smaller than 1.
+    #[serde(rename = "block_size_lt_1")]
     BlockSizeLt1,
     /// A cyclic dimension's `start` is not `proc_grid_rank * block_size`.
     CyclicStartMismatch,
@@ -231,6 +233,7 @@ mod tests {
     #[test]
     fn rule_ids_are_snake_case() {
         assert_eq!(Rule::StopGtSize.id(), "stop_gt_size");
+        assert_eq!(Rule::BlockSizeLt1.id(), "block_size_lt_1");
         assert_eq!(
             Rule::CommPaddingMismatchWithNeighbour.to_string(),
             "comm_padding_mismatch_with_neighbour"

@@ -113,15 +113,14 @@ impl BlockMap {
                 )));
             }
         }
-        let edge_room = if p == 1 {
-            self.size
-        } else {
-            self.owned_len(0).min(self.owned_len(p - 1))
-        };
-        if boundary.0.max(boundary.1) > edge_room || (p == 1 && boundary.0 + boundary.1 > self.size)
+        if boundary.0 > self.owned_len(0)
+            || boundary.1 > self.owned_len(p - 1)
+            || (p == 1 && boundary.0 + boundary.1 > self.size)
         {
             return Err(bad(format!(
-                "boundary padding {boundary:?} does not fit in the edge positions' owned cells"
+                "boundary padding {boundary:?} does not fit in the cells the edge positions own ({} and {})",
+                self.owned_len(0),
+                self.owned_len(p - 1)
             )));
         }
         Ok(BlockMap {

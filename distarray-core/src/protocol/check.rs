@@ -214,15 +214,17 @@ pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
             let norm = d.without_indices().normalized();
             match &at_pos[coords[a]] {
                 None => at_pos[coords[a]] = Some(norm),
-                Some(seen) if *seen != norm => return err(
-                    Rule::SamePositionDisagree,
-                    Some(r),
-                    Some(a),
-                    format!(
+                Some(seen) if *seen != norm => {
+                    return err(
+                        Rule::SamePositionDisagree,
+                        Some(r),
+                        Some(a),
+                        format!(
                         "{norm:?} differs from {seen:?} given by another rank at grid position {}",
                         coords[a]
                     ),
-                ),
+                    )
+                }
                 Some(_) => {}
             }
         }
