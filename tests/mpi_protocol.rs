@@ -221,7 +221,7 @@ fn valid_cases_are_reproduced_natively(comm: &Comm) {
             normalized(&want_dims),
             "{name}: native dim_data"
         );
-        if case["global_shape"].as_array().unwrap().len() > 0 {
+        if !case["global_shape"].as_array().unwrap().is_empty() {
             let ix: Vec<usize> = shape.iter().map(|&n| n.saturating_sub(1)).collect();
             if shape.iter().all(|&n| n > 0) {
                 assert_eq!(

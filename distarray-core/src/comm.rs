@@ -3,7 +3,7 @@
 //!
 //! A [`Comm`] owns a *duplicate* of the communicator it was made from, so the
 //! library's messages never mix with the user's. It is cheap to clone (an
-//! `Arc`). Like every MPI object it must be dropped before MPI is finalized
+//! `Rc`: MPI handles stay on their thread). Like every MPI object it must be dropped before MPI is finalized
 //! (before rsmpi's `Universe` goes out of scope).
 
 use crate::error::{Error, Result};
@@ -12,11 +12,11 @@ use mpi::datatype::{Partition, PartitionMut};
 use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use mpi::Count;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// A communicator shared by layouts and arrays.
 #[derive(Clone)]
-pub struct Comm(Arc<SimpleCommunicator>);
+pub struct Comm(Rc<SimpleCommunicator>);
 
 impl std::fmt::Debug for Comm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,7 +33,7 @@ impl Comm {
     /// A duplicate of any communicator (e.g. a sub-communicator made with
     /// `split_by_color`). Collective over that communicator.
     pub fn duplicate_of<C: Communicator>(c: &C) -> Comm {
-        Comm(Arc::new(c.duplicate()))
+        Comm(Rc::new(c.duplicate()))
     }
 
     /// The underlying rsmpi communicator, for user code and bridges.
@@ -55,7 +55,7 @@ impl Comm {
     /// order (MPI's IDENT or CONGRUENT). A local operation.
     pub fn congruent(&self, other: &Comm) -> bool {
         use mpi::topology::CommunicatorRelation::{Congruent, Identical};
-        Arc::ptr_eq(&self.0, &other.0) || matches!(self.0.compare(&*other.0), Identical | Congruent)
+        Rc::ptr_eq(&self.0, &other.0) || matches!(self.0.compare(&*other.0), Identical | Congruent)
     }
 
     /// True on every rank when every rank passed the same value.

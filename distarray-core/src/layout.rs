@@ -1,5 +1,5 @@
 //! Layouts: global shape + process grid + one dimension map per axis +
-//! communicator. Cheap to clone (an `Arc`) and to compare; two arrays with
+//! communicator. Cheap to clone (an `Rc`; like MPI handles, layouts stay on their thread) and to compare; two arrays with
 //! equal layouts combine element by element without communication.
 //!
 //! ```no_run
@@ -17,7 +17,7 @@ use crate::grid::{default_grid_shape, ProcGrid};
 use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use crate::random::mix64;
 use std::ops::Range;
-use std::sync::Arc;
+use std::rc::Rc;
 
 /// What a user asks for on one axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +98,7 @@ struct LayoutInner {
 
 /// Global shape, grid, maps and communicator of a distributed array.
 #[derive(Clone)]
-pub struct Layout(Arc<LayoutInner>);
+pub struct Layout(Rc<LayoutInner>);
 
 impl std::fmt::Debug for Layout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -119,7 +119,7 @@ impl PartialEq for Layout {
     /// Equal when shape, grid and maps agree and the communicators hold the
     /// same processes in the same order. Every rank reaches the same verdict.
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.0, &other.0)
             || (self.0.shape == other.0.shape
                 && self.0.grid.shape() == other.0.grid.shape()
                 && self.0.maps == other.0.maps
@@ -252,7 +252,7 @@ impl Layout {
             .zip(grid.coords())
             .map(|(m, &c)| m.local_len(c))
             .collect();
-        Layout(Arc::new(LayoutInner {
+        Layout(Rc::new(LayoutInner {
             comm,
             shape,
             grid,
@@ -333,7 +333,7 @@ impl Layout {
     }
     /// True when both handles share the same inner layout (cheapest equality).
     pub fn ptr_eq(&self, other: &Layout) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Rc::ptr_eq(&self.0, &other.0)
     }
 
     /// Local multi-index of global `index` on this rank (padding copies

@@ -1,0 +1,64 @@
+//! Shared helpers of the benchmark programs (`examples/bench_*.rs`): timing
+//! that every rank agrees on, and the `BENCH` line `scripts/bench` prints.
+//!
+//! A figure is always a ratio against a baseline measured in the same run:
+//! absolute times on these shared machines are noise.
+
+#![allow(dead_code)]
+
+use distarray::mpi::collective::SystemOperation;
+use distarray::mpi::traits::*;
+use distarray::Comm;
+use std::time::Instant;
+
+/// Runs `f` on every rank between barriers; returns the slowest rank's seconds.
+pub fn timed(comm: &Comm, f: impl FnOnce()) -> f64 {
+    comm.barrier();
+    let t = Instant::now();
+    f();
+    let mine = t.elapsed().as_secs_f64();
+    let mut slowest = 0.0f64;
+    comm.raw()
+        .all_reduce_into(&mine, &mut slowest, SystemOperation::max());
+    slowest
+}
+
+/// Best (smallest) of `reps` timings of `f`.
+pub fn best_of(comm: &Comm, reps: usize, mut f: impl FnMut()) -> f64 {
+    (0..reps)
+        .map(|_| timed(comm, &mut f))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Whether a figure meets its target.
+#[derive(Clone, Copy)]
+pub enum Target {
+    /// value >= bound
+    AtLeast(f64),
+    /// value <= bound
+    AtMost(f64),
+}
+
+/// Prints `BENCH <name> <value> <unit> target <op> <bound> PASS|FAIL` on rank 0.
+pub fn report(comm: &Comm, name: &str, value: f64, unit: &str, target: Target) {
+    if comm.rank() != 0 {
+        return;
+    }
+    let (op, bound, pass) = match target {
+        Target::AtLeast(b) => (">=", b, value >= b),
+        Target::AtMost(b) => ("<=", b, value <= b),
+    };
+    println!(
+        "BENCH {name} {value:.3} {unit} target {op} {bound} {}",
+        if pass { "PASS" } else { "FAIL" }
+    );
+}
+
+/// Element count from the first argument, or the default.
+pub fn size_arg(default: usize) -> usize {
+    std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse::<f64>().ok())
+        .map(|x| x as usize)
+        .unwrap_or(default)
+}
