@@ -2,7 +2,7 @@
 //! communicator. Cheap to clone (an `Rc`; like MPI handles, layouts stay on their thread) and to compare; two arrays with
 //! equal layouts combine element by element without communication.
 //!
-//! ```no_run
+//! ```
 //! use distarray_core::{Comm, Dist, Layout};
 //! let _universe = mpi::initialize().unwrap();
 //! let comm = Comm::world();

@@ -13,7 +13,7 @@
 //! - [`comm`]: the communicator wrapper and the agreement collective that
 //!   makes every rank return the same error.
 //!
-//! ```no_run
+//! ```
 //! use distarray_core::{Comm, Dist, DistArray, Layout};
 //! let _universe = mpi::initialize().unwrap();
 //! distarray_core::abort_on_panic();

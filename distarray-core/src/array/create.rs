@@ -37,7 +37,7 @@ impl<T: Element> DistArray<T> {
     /// An array whose cell at global index `ix` is `f(ix)`. Padding cells get
     /// the value of the cell they copy. Not collective.
     ///
-    /// ```no_run
+    /// ```
     /// # use distarray_core::{Comm, DistArray, Layout, Dist};
     /// # let _u = mpi::initialize().unwrap();
     /// let layout = Layout::new(&Comm::world(), &[10], &[Dist::Cyclic]).unwrap();

@@ -13,7 +13,7 @@
 //! The local buffer holds this rank's cells in the order of its global
 //! indices per axis (see [`Layout::global_indices`]), padding included.
 //!
-//! ```no_run
+//! ```
 //! use distarray_core::{Comm, DistArray, Layout};
 //! let _universe = mpi::initialize().unwrap();
 //! let comm = Comm::world();

@@ -10,7 +10,7 @@
 //! rule is its own [`Rule`](crate::Rule), reported with the rank and
 //! dimension, and every rank returns the same error.
 //!
-//! ```no_run
+//! ```
 //! use distarray_core::{Comm, DistArray, Layout, Dist};
 //! let _u = mpi::initialize().unwrap();
 //! let comm = Comm::world();
