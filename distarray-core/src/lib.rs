@@ -29,10 +29,12 @@ pub mod comm;
 pub mod dtype;
 pub mod error;
 pub mod grid;
+pub mod halo;
 pub mod layout;
 pub mod map;
 pub mod protocol;
 pub mod random;
+pub mod redistribute;
 
 pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use comm::{abort_on_panic, Comm};

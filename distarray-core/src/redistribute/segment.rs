@@ -1,0 +1,494 @@
+//! Segments: the cells one message covers, as positions in a local buffer.
+//!
+//! A [`Segment`] is either the cartesian product of one [`Run`] per buffer
+//! axis, visited in a given nesting order (outermost axis first), or an
+//! explicit list of flat offsets (used by reshape, whose cells do not factor
+//! per axis). Packing, unpacking and direct copies walk segments a run at a
+//! time, so contiguous pieces move with `copy_from_slice`.
+
+use std::ops::Range;
+
+/// Positions along one axis: an arithmetic progression, or a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Run {
+    /// `start, start + step, ...` (`len` of them).
+    Strided {
+        start: usize,
+        len: usize,
+        step: usize,
+    },
+    /// Arbitrary positions.
+    List(Vec<usize>),
+}
+
+impl Run {
+    /// The most compact run for `positions`.
+    pub(crate) fn from_positions(positions: &[usize]) -> Run {
+        match positions {
+            [] => Run::Strided {
+                start: 0,
+                len: 0,
+                step: 1,
+            },
+            [a] => Run::Strided {
+                start: *a,
+                len: 1,
+                step: 1,
+            },
+            [a, b, ..] if b > a => {
+                let step = b - a;
+                if positions
+                    .windows(2)
+                    .all(|w| w[1] > w[0] && w[1] - w[0] == step)
+                {
+                    Run::Strided {
+                        start: *a,
+                        len: positions.len(),
+                        step,
+                    }
+                } else {
+                    Run::List(positions.to_vec())
+                }
+            }
+            _ => Run::List(positions.to_vec()),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Run::Strided { len, .. } => *len,
+            Run::List(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn at(&self, i: usize) -> usize {
+        match self {
+            Run::Strided { start, step, .. } => start + i * step,
+            Run::List(v) => v[i],
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u64>) {
+        match self {
+            Run::Strided { start, len, step } => {
+                out.extend([0, *start as u64, *len as u64, *step as u64])
+            }
+            Run::List(v) => {
+                out.extend([1, v.len() as u64]);
+                out.extend(v.iter().map(|&x| x as u64));
+            }
+        }
+    }
+
+    fn decode(input: &mut impl Iterator<Item = u64>) -> Run {
+        let mut next = || input.next().expect("well-formed segment encoding") as usize;
+        match next() {
+            0 => Run::Strided {
+                start: next(),
+                len: next(),
+                step: next(),
+            },
+            _ => {
+                let n = next();
+                Run::List((0..n).map(|_| next()).collect())
+            }
+        }
+    }
+}
+
+/// The cells of one message in one local buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// `runs[order[0]] x runs[order[1]] x ...`, the last axis of `order` innermost.
+    Product { runs: Vec<Run>, order: Vec<usize> },
+    /// Flat (C-order) offsets, in message order.
+    Flat(Vec<usize>),
+}
+
+impl Segment {
+    /// Number of cells.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Segment::Product { runs, .. } => runs.iter().map(Run::len).product(),
+            Segment::Flat(v) => v.len(),
+        }
+    }
+
+    pub(crate) fn encode(&self, out: &mut Vec<u64>) {
+        match self {
+            Segment::Product { runs, order } => {
+                out.extend([0, runs.len() as u64]);
+                out.extend(order.iter().map(|&o| o as u64));
+                for r in runs {
+                    r.encode(out);
+                }
+            }
+            Segment::Flat(v) => {
+                out.extend([1, v.len() as u64]);
+                out.extend(v.iter().map(|&x| x as u64));
+            }
+        }
+    }
+
+    pub(crate) fn decode(input: &mut impl Iterator<Item = u64>) -> Segment {
+        let tag = input.next().expect("segment tag");
+        let n = input.next().expect("segment length") as usize;
+        if tag == 0 {
+            let order = (0..n).map(|_| input.next().unwrap() as usize).collect();
+            let runs = (0..n).map(|_| Run::decode(input)).collect();
+            Segment::Product { runs, order }
+        } else {
+            Segment::Flat((0..n).map(|_| input.next().unwrap() as usize).collect())
+        }
+    }
+
+    /// The flat range this segment covers when it is one contiguous block
+    /// of a C-order buffer of `shape`, visited in storage order.
+    pub(crate) fn contiguous(&self, shape: &[usize]) -> Option<Range<usize>> {
+        let Segment::Product { runs, order } = self else {
+            return None;
+        };
+        if order.iter().enumerate().any(|(i, &o)| i != o) {
+            return None;
+        }
+        let strides = c_strides(shape);
+        let mut offset = 0;
+        let mut partial_seen = false;
+        for a in (0..runs.len()).rev() {
+            let Run::Strided { start, len, step } = runs[a] else {
+                return None;
+            };
+            if partial_seen && len > 1 {
+                return None;
+            }
+            if len > 1 && step != 1 {
+                return None;
+            }
+            if len != shape[a] {
+                partial_seen = true;
+            }
+            offset += start * strides[a];
+        }
+        Some(offset..offset + self.len())
+    }
+}
+
+pub(crate) fn c_strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        s[i] = s[i + 1] * shape[i + 1];
+    }
+    s
+}
+
+/// A segment laid over a buffer: runs and strides in nesting order.
+struct Walk<'a> {
+    runs: Vec<&'a Run>,
+    strides: Vec<usize>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(runs: &'a [Run], order: &[usize], shape: &[usize]) -> Walk<'a> {
+        let st = c_strides(shape);
+        Walk {
+            runs: order.iter().map(|&a| &runs[a]).collect(),
+            strides: order.iter().map(|&a| st[a]).collect(),
+        }
+    }
+}
+
+/// Calls `f(offset_a, step_a, offset_b, step_b, n)` for each innermost run
+/// of two segments walked in lockstep (their nested run lengths must agree).
+fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usize, usize)) {
+    let d = a.runs.len();
+    debug_assert_eq!(d, b.runs.len());
+    if d == 0 {
+        f(0, 1, 0, 1, 1);
+        return;
+    }
+    let lens: Vec<usize> = a.runs.iter().map(|r| r.len()).collect();
+    if lens.contains(&0) {
+        return;
+    }
+    let inner = d - 1;
+    let (ra, rb) = (a.runs[inner], b.runs[inner]);
+    let inner_step = |r: &Run, stride: usize| match r {
+        Run::Strided { step, .. } => Some(step * stride),
+        Run::List(_) => None,
+    };
+    let (sa, sb) = (
+        inner_step(ra, a.strides[inner]),
+        inner_step(rb, b.strides[inner]),
+    );
+    let mut pos = vec![0usize; inner];
+    loop {
+        let base_a: usize = (0..inner)
+            .map(|i| a.runs[i].at(pos[i]) * a.strides[i])
+            .sum();
+        let base_b: usize = (0..inner)
+            .map(|i| b.runs[i].at(pos[i]) * b.strides[i])
+            .sum();
+        match (sa, sb) {
+            (Some(sa), Some(sb)) => f(
+                base_a + ra.at(0) * a.strides[inner],
+                sa,
+                base_b + rb.at(0) * b.strides[inner],
+                sb,
+                lens[inner],
+            ),
+            _ => {
+                for i in 0..lens[inner] {
+                    f(
+                        base_a + ra.at(i) * a.strides[inner],
+                        1,
+                        base_b + rb.at(i) * b.strides[inner],
+                        1,
+                        1,
+                    );
+                }
+            }
+        }
+        // advance the outer odometer
+        let mut i = inner;
+        loop {
+            if i == 0 {
+                return;
+            }
+            i -= 1;
+            pos[i] += 1;
+            if pos[i] < lens[i] {
+                break;
+            }
+            pos[i] = 0;
+        }
+    }
+}
+
+#[inline]
+fn copy_run<T: Copy>(
+    src: &[T],
+    so: usize,
+    ss: usize,
+    dst: &mut [T],
+    d_o: usize,
+    ds: usize,
+    n: usize,
+) {
+    if ss == 1 && ds == 1 {
+        dst[d_o..d_o + n].copy_from_slice(&src[so..so + n]);
+    } else {
+        for i in 0..n {
+            dst[d_o + i * ds] = src[so + i * ss];
+        }
+    }
+}
+
+/// The dense (message-order) counterpart of a product segment.
+fn dense_runs(seg_runs: &[Run], order: &[usize]) -> (Vec<Run>, Vec<usize>, Vec<usize>) {
+    let lens: Vec<usize> = order.iter().map(|&a| seg_runs[a].len()).collect();
+    let runs = lens
+        .iter()
+        .map(|&len| Run::Strided {
+            start: 0,
+            len,
+            step: 1,
+        })
+        .collect();
+    let ident = (0..lens.len()).collect();
+    (runs, ident, lens)
+}
+
+/// Copies the cells of `seg` (in a buffer of `shape`) into `out` in message order.
+pub(crate) fn pack<T: Copy>(seg: &Segment, src: &[T], shape: &[usize], out: &mut [T]) {
+    match seg {
+        Segment::Product { runs, order } => {
+            let (dr, di, dl) = dense_runs(runs, order);
+            let a = Walk::new(runs, order, shape);
+            let b = Walk::new(&dr, &di, &dl);
+            walk2(&a, &b, |so, ss, d_o, ds, n| {
+                copy_run(src, so, ss, out, d_o, ds, n)
+            });
+        }
+        Segment::Flat(offsets) => {
+            for (o, &k) in out.iter_mut().zip(offsets) {
+                *o = src[k];
+            }
+        }
+    }
+}
+
+/// Copies `input` (in message order) into the cells of `seg` in `dst`.
+pub(crate) fn unpack<T: Copy>(seg: &Segment, input: &[T], dst: &mut [T], shape: &[usize]) {
+    match seg {
+        Segment::Product { runs, order } => {
+            let (dr, di, dl) = dense_runs(runs, order);
+            let a = Walk::new(&dr, &di, &dl);
+            let b = Walk::new(runs, order, shape);
+            walk2(&a, &b, |so, ss, d_o, ds, n| {
+                copy_run(input, so, ss, dst, d_o, ds, n)
+            });
+        }
+        Segment::Flat(offsets) => {
+            for (&x, &k) in input.iter().zip(offsets) {
+                dst[k] = x;
+            }
+        }
+    }
+}
+
+/// Copies the cells of `s` in `src` to the cells of `d` in `dst`, in message order.
+pub(crate) fn copy<T: Copy>(
+    s: &Segment,
+    src: &[T],
+    src_shape: &[usize],
+    d: &Segment,
+    dst: &mut [T],
+    dst_shape: &[usize],
+) {
+    match (s, d) {
+        (
+            Segment::Product {
+                runs: rs,
+                order: os,
+            },
+            Segment::Product {
+                runs: rd,
+                order: od,
+            },
+        ) => {
+            let a = Walk::new(rs, os, src_shape);
+            let b = Walk::new(rd, od, dst_shape);
+            walk2(&a, &b, |so, ss, d_o, ds, n| {
+                copy_run(src, so, ss, dst, d_o, ds, n)
+            });
+        }
+        _ => {
+            let offs = |seg: &Segment, shape: &[usize]| -> Vec<usize> {
+                match seg {
+                    Segment::Flat(v) => v.clone(),
+                    Segment::Product { runs, order } => {
+                        let (dr, di, dl) = dense_runs(runs, order);
+                        let mut out = vec![0; seg.len()];
+                        let a = Walk::new(runs, order, shape);
+                        let b = Walk::new(&dr, &di, &dl);
+                        walk2(&a, &b, |so, ss, d_o, ds, n| {
+                            for i in 0..n {
+                                out[d_o + i * ds] = so + i * ss;
+                            }
+                        });
+                        out
+                    }
+                }
+            };
+            for (a, b) in offs(s, src_shape).into_iter().zip(offs(d, dst_shape)) {
+                dst[b] = src[a];
+            }
+        }
+    }
+}
+
+/// Like [`copy`] within one buffer (source and target cells are disjoint).
+pub(crate) fn copy_within<T: Copy>(s: &Segment, d: &Segment, buf: &mut [T], shape: &[usize]) {
+    if let (
+        Segment::Product {
+            runs: rs,
+            order: os,
+        },
+        Segment::Product {
+            runs: rd,
+            order: od,
+        },
+    ) = (s, d)
+    {
+        let a = Walk::new(rs, os, shape);
+        let b = Walk::new(rd, od, shape);
+        walk2(&a, &b, |so, ss, d_o, ds, n| {
+            for i in 0..n {
+                buf[d_o + i * ds] = buf[so + i * ss];
+            }
+        });
+    } else {
+        let mut tmp = vec![buf[0]; s.len()];
+        pack(s, buf, shape, &mut tmp);
+        unpack(d, &tmp, buf, shape);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_compress() {
+        assert_eq!(
+            Run::from_positions(&[3, 4, 5]),
+            Run::Strided {
+                start: 3,
+                len: 3,
+                step: 1
+            }
+        );
+        assert_eq!(
+            Run::from_positions(&[1, 4, 7]),
+            Run::Strided {
+                start: 1,
+                len: 3,
+                step: 3
+            }
+        );
+        assert_eq!(Run::from_positions(&[4, 1]), Run::List(vec![4, 1]));
+    }
+
+    #[test]
+    fn pack_unpack_transposed() {
+        // 2x3 buffer, take rows 0..2 x cols {0, 2}, nested column-major
+        let src: Vec<i32> = (0..6).collect();
+        let seg = Segment::Product {
+            runs: vec![Run::from_positions(&[0, 1]), Run::from_positions(&[0, 2])],
+            order: vec![1, 0],
+        };
+        let mut out = vec![0; 4];
+        pack(&seg, &src, &[2, 3], &mut out);
+        assert_eq!(out, vec![0, 3, 2, 5]);
+        let mut back = vec![-1; 6];
+        unpack(&seg, &out, &mut back, &[2, 3]);
+        assert_eq!(back, vec![0, -1, 2, 3, -1, 5]);
+    }
+
+    #[test]
+    fn contiguity() {
+        let full = |n| Run::Strided {
+            start: 0,
+            len: n,
+            step: 1,
+        };
+        let seg = Segment::Product {
+            runs: vec![
+                Run::Strided {
+                    start: 1,
+                    len: 2,
+                    step: 1,
+                },
+                full(4),
+            ],
+            order: vec![0, 1],
+        };
+        assert_eq!(seg.contiguous(&[5, 4]), Some(4..12));
+        let seg = Segment::Product {
+            runs: vec![
+                full(5),
+                Run::Strided {
+                    start: 0,
+                    len: 2,
+                    step: 1,
+                },
+            ],
+            order: vec![0, 1],
+        };
+        assert_eq!(seg.contiguous(&[5, 4]), None);
+        let mut enc = Vec::new();
+        seg.encode(&mut enc);
+        assert_eq!(Segment::decode(&mut enc.into_iter()), seg);
+    }
+}

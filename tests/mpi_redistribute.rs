@@ -1,0 +1,417 @@
+//! Redistribution, transpose, reshape and halo exchange on 1-4 ranks: every
+//! pair of distribution kinds in 1-D, 2-D and 3-D with uneven sizes and
+//! empty local parts; there-and-back is the identity; plan reuse; ghost
+//! cells after a halo update, star and box, widths 1 and 2, periodic.
+
+mod harness;
+
+use distarray::halo::{Halo, Stencil};
+use distarray::ndarray::{ArrayD, Dimension, IxDyn};
+use distarray::redistribute::Plan;
+use distarray::{Comm, Dist, DistArray, Error, Layout};
+use harness::Check;
+
+static CHECKS: &[Check] = &[
+    check!(every_pair_of_kinds_1d),
+    check!(every_pair_of_kinds_2d),
+    check!(every_pair_of_kinds_3d),
+    check!(plans_are_reusable),
+    check!(transposes),
+    check!(reshapes),
+    check!(plan_misuse_is_an_error),
+    check!(halo_star_and_box),
+    check!(halo_overlapping_form),
+];
+
+fn main() {
+    harness::main("mpi_redistribute", CHECKS, &[1, 2, 3, 4]);
+}
+
+fn flat(shape: &[usize], ix: &[usize]) -> usize {
+    ix.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n + i)
+}
+
+fn arange(shape: &[usize]) -> ArrayD<f64> {
+    ArrayD::from_shape_fn(IxDyn(shape), |ix| flat(shape, ix.slice()) as f64)
+}
+
+fn unstructured(comm: &Comm, n: usize, p: usize, pos: usize) -> Dist {
+    let _ = comm;
+    let mut indices: Vec<usize> = (0..n)
+        .filter(|&g| (distarray::random::mix64(g as u64 + 7) % p as u64) as usize == pos)
+        .collect();
+    indices.reverse();
+    Dist::Unstructured {
+        indices,
+        one_to_one: true,
+    }
+}
+
+/// 1-D layouts of every kind for an axis of `n`.
+fn kinds_1d(comm: &Comm, n: usize) -> Vec<Layout> {
+    let p = comm.size();
+    let mut bounds: Vec<usize> = (0..p).map(|i| (i * i).min(n)).collect();
+    bounds.push(n);
+    vec![
+        Layout::block(comm, &[n]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::BlockCyclic(3)]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::BlockBounds(bounds)]).unwrap(),
+        Layout::with_grid(comm, &[n], &[unstructured(comm, n, p, comm.rank())], &[p]).unwrap(),
+    ]
+}
+
+/// Checks a redistribution from `src` to `dst` and back.
+fn there_and_back(src: &Layout, dst: &Layout) {
+    let shape = src.shape().to_vec();
+    let a = DistArray::from_fn(src, |ix: &[usize]| flat(&shape, ix) as f64);
+    let b = a
+        .redistribute(dst)
+        .unwrap_or_else(|e| panic!("{src:?} -> {dst:?}: {e}"));
+    // every target cell, ghost copies included, holds its own global value
+    let want = DistArray::from_fn(dst, |ix: &[usize]| flat(&shape, ix) as f64);
+    assert_eq!(b.local(), want.local(), "{src:?} -> {dst:?}");
+    assert_eq!(b.gather_all().unwrap(), arange(&shape));
+    let back = b.redistribute(src).unwrap();
+    assert_eq!(
+        back.local(),
+        a.local(),
+        "there and back: {src:?} <-> {dst:?}"
+    );
+}
+
+fn every_pair_of_kinds_1d(comm: &Comm) {
+    for n in [0, 2, 13] {
+        let layouts = kinds_1d(comm, n);
+        for s in &layouts {
+            for d in &layouts {
+                there_and_back(s, d);
+            }
+        }
+    }
+    // padded targets and sources
+    let padded = Layout::new(
+        comm,
+        &[13],
+        &[Dist::BlockPadded {
+            comm: 1,
+            boundary: (0, 0),
+            periodic: false,
+        }],
+    )
+    .unwrap();
+    for other in kinds_1d(comm, 13) {
+        there_and_back(&padded, &other);
+        there_and_back(&other, &padded);
+    }
+}
+
+fn layouts_2d(comm: &Comm, shape: [usize; 2]) -> Vec<Layout> {
+    let p = comm.size();
+    let grid = if p % 2 == 0 { [2, p / 2] } else { [p, 1] };
+    let coords = distarray::grid::coords_of(&grid, comm.rank());
+    vec![
+        Layout::block(comm, &shape).unwrap(),
+        Layout::with_grid(comm, &shape, &[Dist::Block, Dist::Block], &[1, p]).unwrap(),
+        Layout::new(comm, &shape, &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
+        Layout::new(comm, &shape, &[Dist::NotDistributed, Dist::Cyclic]).unwrap(),
+        Layout::with_grid(
+            comm,
+            &shape,
+            &[
+                Dist::Block,
+                unstructured(comm, shape[1], grid[1], coords[1]),
+            ],
+            &grid,
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &shape,
+            &[
+                Dist::BlockPadded {
+                    comm: 1,
+                    boundary: (1, 0),
+                    periodic: false,
+                },
+                Dist::Block,
+            ],
+        )
+        .unwrap(),
+    ]
+}
+
+fn every_pair_of_kinds_2d(comm: &Comm) {
+    for shape in [[7, 5], [3, 2]] {
+        let layouts = layouts_2d(comm, shape);
+        for s in &layouts {
+            for d in &layouts {
+                there_and_back(s, d);
+            }
+        }
+    }
+}
+
+fn every_pair_of_kinds_3d(comm: &Comm) {
+    let shape = [4, 5, 3];
+    let layouts = vec![
+        Layout::block(comm, &shape).unwrap(),
+        Layout::new(
+            comm,
+            &shape,
+            &[Dist::Cyclic, Dist::NotDistributed, Dist::Block],
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &shape,
+            &[Dist::NotDistributed, Dist::BlockCyclic(2), Dist::Cyclic],
+        )
+        .unwrap(),
+        Layout::with_grid(
+            comm,
+            &shape,
+            &[Dist::NotDistributed, Dist::NotDistributed, Dist::Block],
+            &[1, 1, comm.size()],
+        )
+        .unwrap(),
+    ];
+    for s in &layouts {
+        for d in &layouts {
+            there_and_back(s, d);
+        }
+    }
+}
+
+fn plans_are_reusable(comm: &Comm) {
+    let src = Layout::new(comm, &[9, 8], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    let dst = Layout::new(comm, &[9, 8], &[Dist::Cyclic, Dist::BlockCyclic(3)]).unwrap();
+    let mut plan = Plan::<f64>::new(&src, &dst).unwrap();
+    let mut out = DistArray::zeros(&dst);
+    for seed in 0..3 {
+        let a = DistArray::<f64>::random(&src, seed);
+        plan.execute(&a, &mut out).unwrap();
+        assert_eq!(out.local(), DistArray::<f64>::random(&dst, seed).local());
+        plan.execute(&a, &mut out).unwrap();
+        assert_eq!(
+            out.local(),
+            DistArray::<f64>::random(&dst, seed).local(),
+            "same again"
+        );
+    }
+    let (s, r, l) = plan.volume();
+    assert_eq!(
+        comm.sum_u64((r + l) as u64),
+        72,
+        "every target cell arrives once"
+    );
+    assert_eq!(comm.sum_u64(s as u64), comm.sum_u64(r as u64));
+}
+
+fn transposes(comm: &Comm) {
+    let a_layout = Layout::new(comm, &[5, 7], &[Dist::Block, Dist::Cyclic]).unwrap();
+    let a = DistArray::from_fn(&a_layout, |ix: &[usize]| flat(&[5, 7], ix) as f64);
+    for dists in [
+        [Dist::Block, Dist::NotDistributed],
+        [Dist::Cyclic, Dist::Block],
+    ] {
+        let t_layout = Layout::new(comm, &[7, 5], &dists).unwrap();
+        let t = a.transpose_into(&[1, 0], &t_layout).unwrap();
+        let want = arange(&[5, 7]).permuted_axes(IxDyn(&[1, 0])).to_owned();
+        assert_eq!(t.gather_all().unwrap(), want);
+    }
+    // 3-D pencil rotation
+    let src = Layout::new(
+        comm,
+        &[3, 4, 5],
+        &[Dist::Block, Dist::Block, Dist::NotDistributed],
+    )
+    .unwrap();
+    let dst = Layout::new(
+        comm,
+        &[5, 3, 4],
+        &[Dist::Block, Dist::NotDistributed, Dist::Block],
+    )
+    .unwrap();
+    let a = DistArray::from_fn(&src, |ix: &[usize]| flat(&[3, 4, 5], ix) as f64);
+    let t = a.transpose_into(&[2, 0, 1], &dst).unwrap();
+    let want = arange(&[3, 4, 5])
+        .permuted_axes(IxDyn(&[2, 0, 1]))
+        .to_owned();
+    assert_eq!(t.gather_all().unwrap(), want);
+    let err = a.transpose_into(&[0, 0, 1], &dst).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+}
+
+fn reshapes(comm: &Comm) {
+    let src = Layout::new(comm, &[6, 10], &[Dist::Cyclic, Dist::Block]).unwrap();
+    let a = DistArray::from_fn(&src, |ix: &[usize]| flat(&[6, 10], ix) as f64);
+    let p = comm.size();
+    let targets = vec![
+        Layout::new(comm, &[4, 15], &[Dist::Block, Dist::BlockCyclic(4)]).unwrap(),
+        Layout::block(comm, &[60]).unwrap(),
+        Layout::new(
+            comm,
+            &[3, 4, 5],
+            &[Dist::NotDistributed, Dist::Cyclic, Dist::Block],
+        )
+        .unwrap(),
+        Layout::with_grid(comm, &[60], &[unstructured(comm, 60, p, comm.rank())], &[p]).unwrap(),
+    ];
+    for t in targets {
+        let r = a.reshape_into(&t).unwrap();
+        let want = arange(t.shape());
+        assert_eq!(r.gather_all().unwrap(), want, "{t:?}");
+        let back = r.reshape_into(&src).unwrap();
+        assert_eq!(back.local(), a.local());
+    }
+    let bad = Layout::block(comm, &[61]).unwrap();
+    assert!(matches!(
+        a.reshape_into(&bad),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
+
+fn plan_misuse_is_an_error(comm: &Comm) {
+    let a = Layout::block(comm, &[10]).unwrap();
+    let b = Layout::new(comm, &[10], &[Dist::Cyclic]).unwrap();
+    let c = Layout::block(comm, &[11]).unwrap();
+    assert!(matches!(
+        Plan::<f64>::new(&a, &c),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut plan = Plan::<f64>::new(&a, &b).unwrap();
+    let x = DistArray::<f64>::zeros(&c);
+    let mut y = DistArray::<f64>::zeros(&b);
+    assert!(matches!(
+        plan.execute(&x, &mut y),
+        Err(Error::LayoutMismatch { .. })
+    ));
+}
+
+/// Expected ghost-filled value of local cell `local` of `layout`, or None
+/// when a star stencil leaves it alone.
+fn expected_after_halo(layout: &Layout, local: &[usize], stencil: Stencil) -> Option<f64> {
+    let shape = layout.shape();
+    let mut halo_axes = 0;
+    let mut src = Vec::new();
+    for (axis, &k) in local.iter().enumerate() {
+        let p = layout.grid().coords()[axis];
+        let g = layout.global_indices(axis)[k];
+        let m = layout.map(axis);
+        let owned = m.owned_local_range(p).contains(&k);
+        let mut gs = g;
+        if let distarray::AxisMap::Block(b) = m {
+            let (bl, br) = b.boundary_padding();
+            let period = b.size() - bl - br;
+            if b.is_periodic() && g < bl {
+                gs = g + period;
+            } else if b.is_periodic() && g >= b.size() - br {
+                gs = g - period;
+            }
+            if !owned || gs != g {
+                halo_axes += 1;
+            }
+        }
+        src.push(gs);
+    }
+    match (halo_axes, stencil) {
+        (0, _) => Some(flat(shape, &src) as f64),
+        (1, _) | (_, Stencil::Box) => Some(flat(shape, &src) as f64),
+        _ => None,
+    }
+}
+
+/// An array with owned interior values and -1 in every ghost cell.
+fn ghosted(layout: &Layout) -> DistArray<f64> {
+    let mut a = DistArray::from_fn(layout, |ix: &[usize]| flat(layout.shape(), ix) as f64);
+    let mut local = a.local_mut();
+    for (ix, v) in local.indexed_iter_mut() {
+        if expected_after_halo(layout, ix.slice(), Stencil::Star).is_none()
+            || (0..layout.ndim()).any(|a| is_ghost(layout, a, ix[a]))
+        {
+            *v = -1.0;
+        }
+    }
+    a
+}
+
+fn is_ghost(layout: &Layout, axis: usize, k: usize) -> bool {
+    let p = layout.grid().coords()[axis];
+    match layout.map(axis) {
+        distarray::AxisMap::Block(b) => {
+            let g = layout.global_indices(axis)[k];
+            let (bl, br) = b.boundary_padding();
+            !b.owned_local_range(p).contains(&k)
+                || (b.is_periodic() && (g < bl || g >= b.size() - br))
+        }
+        _ => false,
+    }
+}
+
+fn halo_layouts(comm: &Comm) -> Vec<Layout> {
+    let mut out = Vec::new();
+    for width in [1, 2] {
+        for periodic in [false, true] {
+            let d = Dist::BlockPadded {
+                comm: width,
+                boundary: (width, width),
+                periodic,
+            };
+            out.push(Layout::new(comm, &[5 * comm.size() + 4], std::slice::from_ref(&d)).unwrap());
+            out.push(Layout::new(comm, &[9, 11], &[d.clone(), d.clone()]).unwrap());
+            out.push(
+                Layout::with_grid(
+                    comm,
+                    &[12, 7],
+                    &[d.clone(), Dist::Cyclic],
+                    &[comm.size(), 1],
+                )
+                .unwrap(),
+            );
+            out.push(Layout::new(comm, &[6, 7, 8], &[d.clone(), d.clone(), d.clone()]).unwrap());
+        }
+    }
+    out
+}
+
+fn halo_star_and_box(comm: &Comm) {
+    for layout in halo_layouts(comm) {
+        for stencil in [Stencil::Star, Stencil::Box] {
+            let mut a = ghosted(&layout);
+            let mut halo = Halo::new(&layout, stencil).unwrap();
+            for _ in 0..2 {
+                halo.update(&mut a).unwrap();
+                for (ix, &v) in a.local().indexed_iter() {
+                    let want = expected_after_halo(&layout, ix.slice(), stencil).unwrap_or(-1.0);
+                    assert_eq!(v, want, "{layout:?} {stencil:?} at local {:?}", ix.slice());
+                }
+            }
+            assert!(halo.neighbours().len() <= comm.size());
+        }
+    }
+}
+
+fn halo_overlapping_form(comm: &Comm) {
+    let d = Dist::BlockPadded {
+        comm: 1,
+        boundary: (1, 1),
+        periodic: true,
+    };
+    let layout = Layout::new(comm, &[10, 9], &[d.clone(), d]).unwrap();
+    let mut a = ghosted(&layout);
+    let mut halo = Halo::new(&layout, Stencil::Box).unwrap();
+    distarray::halo::scope(|s| {
+        let pending = halo.begin(s, &a).unwrap();
+        // interior work while messages fly: read owned cells
+        let owned_sum: f64 = a.local().iter().filter(|&&v| v >= 0.0).sum();
+        assert!(owned_sum >= 0.0);
+        pending.finish(&mut a).unwrap();
+    });
+    for (ix, &v) in a.local().indexed_iter() {
+        assert_eq!(
+            Some(v),
+            expected_after_halo(&layout, ix.slice(), Stencil::Box)
+        );
+    }
+}
