@@ -19,6 +19,7 @@ static CHECKS: &[Check] = &[
     check!(invalid_cases_are_rejected_with_their_rule),
     check!(exports_import_back_to_the_same_layout),
     check!(one_bad_rank_fails_every_rank_alike),
+    check!(empty_dict_means_not_distributed),
 ];
 
 fn main() {
@@ -372,6 +373,22 @@ fn exports_import_back_to_the_same_layout(comm: &Comm) {
         let err = DistArray::<i32>::from_dap_json(comm, &json).unwrap_err();
         assert_eq!(err.rule(), Some(distarray::Rule::BufferDtypeMismatch));
     }
+}
+
+fn empty_dict_means_not_distributed(comm: &Comm) {
+    let layout = Layout::new(
+        comm,
+        &[2 * comm.size() + 1, 3],
+        &[Dist::Block, Dist::NotDistributed],
+    )
+    .unwrap();
+    let a = DistArray::<f64>::random(&layout, 11);
+    let mut json = a.to_dap().to_json();
+    json["dim_data"][1] = json!({});
+    let b = DistArray::<f64>::from_dap_json(comm, &json).unwrap();
+    assert!(b.layout() == a.layout(), "{:?}", b.layout());
+    assert_eq!(b.to_dap().dim_data[1].proc_grid_size, 1);
+    assert_eq!(b.to_dap().dim_data[1].stop, Some(3));
 }
 
 fn one_bad_rank_fails_every_rank_alike(comm: &Comm) {

@@ -31,10 +31,11 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use crate::redistribute::segment::{copy_within, pack, unpack, Segment};
+use crate::redistribute::segment::{copy_within, pack, unpack, Prepared, Segment};
 use mpi::request::{LocalScope, Request};
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
+use std::ops::Range;
 
 pub use mpi::request::scope;
 
@@ -52,8 +53,10 @@ pub enum Stencil {
 #[derive(Debug)]
 struct Peer {
     rank: usize,
-    segments: Vec<Segment>,
+    segments: Vec<Prepared>,
     len: usize,
+    /// the cells are one contiguous block of the local buffer
+    in_place: Option<Range<usize>>,
 }
 
 /// A reusable halo-exchange plan for one layout.
@@ -62,9 +65,10 @@ pub struct Halo<T> {
     layout: Layout,
     sends: Vec<Peer>,
     recvs: Vec<Peer>,
-    local: Vec<(Segment, Segment)>,
+    local: Vec<(Prepared, Prepared)>,
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
+    pos: Vec<usize>,
 }
 
 /// Per axis, where each local position's value comes from.
@@ -152,7 +156,14 @@ impl<T: Element> Halo<T> {
                 .map(|(rank, segments)| Peer {
                     rank,
                     len: segments.iter().map(Segment::len).sum(),
-                    segments,
+                    in_place: match segments.as_slice() {
+                        [one] => one.contiguous(layout.local_shape()),
+                        _ => None,
+                    },
+                    segments: segments
+                        .iter()
+                        .map(|s| Prepared::new(s, layout.local_shape()))
+                        .collect(),
                 })
                 .collect()
         };
@@ -165,7 +176,17 @@ impl<T: Element> Halo<T> {
             recv_buf: vec![T::default(); total(&recvs)],
             sends,
             recvs,
-            local: schedule.local,
+            local: schedule
+                .local
+                .iter()
+                .map(|(s, d)| {
+                    (
+                        Prepared::new(s, layout.local_shape()),
+                        Prepared::new(d, layout.local_shape()),
+                    )
+                })
+                .collect(),
+            pos: Vec::with_capacity(layout.ndim()),
         })
     }
 
@@ -203,11 +224,125 @@ impl<T: Element> Halo<T> {
     }
 
     /// Fills the ghost cells of `array` (blocking). Collective.
+    ///
+    /// Contiguous pieces (whole ghost rows of a row-major buffer, say) are
+    /// sent from and received into the array itself; the rest goes through
+    /// the plan's buffers.
     pub fn update<S: DataMut<Elem = T>>(&mut self, array: &mut DistArrayBase<S>) -> Result<()> {
-        scope(|s| {
-            let pending = self.begin(s, array)?;
-            pending.finish(array)
-        })
+        self.check(array)?;
+        let mut local = array.local_mut();
+        let buf = local.as_slice_mut().ok_or_else(|| {
+            Error::InvalidArgument("halo update needs a C-contiguous local buffer".into())
+        })?;
+        for (s, d) in &self.local {
+            copy_within(s, d, buf, &mut self.pos);
+        }
+        // receive regions that can be written in place (sorted, disjoint)
+        let mut recv_regions: Vec<(usize, Range<usize>)> = self
+            .recvs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.in_place.clone().map(|r| (i, r)))
+            .collect();
+        recv_regions.sort_by_key(|(_, r)| r.start);
+        if recv_regions.windows(2).any(|w| w[0].1.end > w[1].1.start) {
+            recv_regions.clear();
+        }
+        // sends go out in place when their block touches no receive region
+        let direct: Vec<bool> = self
+            .sends
+            .iter()
+            .map(|p| {
+                p.in_place.as_ref().is_some_and(|r| {
+                    recv_regions
+                        .iter()
+                        .all(|(_, q)| r.end <= q.start || q.end <= r.start)
+                })
+            })
+            .collect();
+        let mut at = 0;
+        for (peer, _) in self.sends.iter().zip(&direct).filter(|(_, &d)| !d) {
+            for seg in &peer.segments {
+                let n = seg.len();
+                pack(seg, buf, &mut self.send_buf[at..at + n], &mut self.pos);
+                at += n;
+            }
+        }
+        {
+            // cut the buffer at the receive regions: `&mut` pieces for them,
+            // shared pieces between them for the in-place sends to borrow
+            let mut recv_slices: Vec<Option<&mut [T]>> =
+                (0..self.recvs.len()).map(|_| None).collect();
+            let mut shared: Vec<(usize, &[T])> = Vec::with_capacity(recv_regions.len() + 1);
+            let mut rest: &mut [T] = &mut *buf;
+            let mut base = 0;
+            for (i, r) in &recv_regions {
+                let (before, tail) = std::mem::take(&mut rest).split_at_mut(r.start - base);
+                let (mine, tail) = tail.split_at_mut(r.end - r.start);
+                shared.push((base, before));
+                recv_slices[*i] = Some(mine);
+                rest = tail;
+                base = r.end;
+            }
+            shared.push((base, rest));
+            let comm = self.layout.comm().raw();
+            let (recv_buf, send_buf) = (&mut self.recv_buf, &self.send_buf);
+            let (sends, recvs) = (&self.sends, &self.recvs);
+            scope(|s| {
+                let mut reqs = Vec::with_capacity(recvs.len() + sends.len());
+                let mut rest: &mut [T] = &mut recv_buf[..];
+                for (i, peer) in recvs.iter().enumerate() {
+                    let target: &mut [T] = match recv_slices[i].take() {
+                        Some(slice) => slice,
+                        None => {
+                            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(peer.len);
+                            rest = tail;
+                            mine
+                        }
+                    };
+                    reqs.push(
+                        comm.process_at_rank(peer.rank as i32)
+                            .immediate_receive_into_with_tag(s, target, TAG),
+                    );
+                }
+                let mut at = 0;
+                for (peer, &d) in sends.iter().zip(&direct) {
+                    let data: &[T] = match (&peer.in_place, d) {
+                        (Some(r), true) => {
+                            let (b, piece) = shared
+                                .iter()
+                                .find(|(b, piece)| r.start >= *b && r.end <= b + piece.len())
+                                .expect("a send region outside every receive region lies in a shared piece");
+                            &piece[r.start - b..r.end - b]
+                        }
+                        _ => {
+                            at += peer.len;
+                            &send_buf[at - peer.len..at]
+                        }
+                    };
+                    reqs.push(
+                        comm.process_at_rank(peer.rank as i32)
+                            .immediate_send_with_tag(s, data, TAG),
+                    );
+                }
+                for r in reqs {
+                    r.wait_without_status();
+                }
+            });
+        }
+        let mut at = 0;
+        for peer in self
+            .recvs
+            .iter()
+            .filter(|p| p.in_place.is_none() || recv_regions.is_empty())
+        {
+            for seg in &peer.segments {
+                let n = seg.len();
+                unpack(seg, &self.recv_buf[at..at + n], buf, &mut self.pos);
+                at += n;
+            }
+        }
+        Ok(())
     }
 
     /// Starts an update: packs the cells neighbours need and posts every
@@ -223,12 +358,11 @@ impl<T: Element> Halo<T> {
         let local = array.local();
         let std = local.as_standard_layout();
         let buf = std.as_slice().expect("standard layout is contiguous");
-        let shape = self.layout.local_shape();
         let mut at = 0;
         for peer in &self.sends {
             for seg in &peer.segments {
                 let n = seg.len();
-                pack(seg, buf, shape, &mut self.send_buf[at..at + n]);
+                pack(seg, buf, &mut self.send_buf[at..at + n], &mut self.pos);
                 at += n;
             }
         }
@@ -258,6 +392,7 @@ impl<T: Element> Halo<T> {
             sends: send_reqs,
             local: &self.local,
             layout: &self.layout,
+            pos: &mut self.pos,
         })
     }
 }
@@ -267,10 +402,11 @@ type ScopedRequest<'a, 's, T> = Request<'a, [T], &'s LocalScope<'a>>;
 
 /// An update in flight (see [`Halo::begin`]).
 pub struct PendingHalo<'a, 's, T> {
-    recvs: Vec<(ScopedRequest<'a, 's, T>, &'a [Segment])>,
+    recvs: Vec<(ScopedRequest<'a, 's, T>, &'a [Prepared])>,
     sends: Vec<ScopedRequest<'a, 's, T>>,
-    local: &'a [(Segment, Segment)],
+    local: &'a [(Prepared, Prepared)],
     layout: &'a Layout,
+    pos: &'a mut Vec<usize>,
 }
 
 impl<T: Element> PendingHalo<'_, '_, T> {
@@ -282,20 +418,19 @@ impl<T: Element> PendingHalo<'_, '_, T> {
                 detail: "finish() got another array than begin()".into(),
             });
         }
-        let shape = self.layout.local_shape().to_vec();
         let mut local = array.local_mut();
         let buf = local.as_slice_mut().ok_or_else(|| {
             Error::InvalidArgument("halo update needs a C-contiguous local buffer".into())
         })?;
         for (s, d) in self.local {
-            copy_within(s, d, buf, &shape);
+            copy_within(s, d, buf, self.pos);
         }
         for (req, segments) in self.recvs {
             let data = req.wait_for_data();
             let mut at = 0;
             for seg in segments {
                 let n = seg.len();
-                unpack(seg, &data[at..at + n], buf, &shape);
+                unpack(seg, &data[at..at + n], buf, self.pos);
                 at += n;
             }
         }

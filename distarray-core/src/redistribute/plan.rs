@@ -1,7 +1,7 @@
 //! A redistribution plan: built once, executed many times without allocating.
 
 use super::build::Schedule;
-use super::segment::{copy, pack, unpack, Segment};
+use super::segment::{copy, pack, unpack, Prepared, Segment};
 use crate::array::DistArrayBase;
 use crate::comm::Comm;
 use crate::dtype::Element;
@@ -20,7 +20,7 @@ const MAX_PIECE: usize = 1 << 30;
 #[derive(Debug)]
 struct Side {
     rank: usize,
-    segments: Vec<Segment>,
+    segments: Vec<Prepared>,
     len: usize,
     /// the cells are one contiguous block of the buffer: no packing needed
     in_place: Option<Range<usize>>,
@@ -38,7 +38,7 @@ impl Side {
         };
         Some(Side {
             rank,
-            segments,
+            segments: segments.iter().map(|s| Prepared::new(s, shape)).collect(),
             len,
             in_place,
         })
@@ -70,10 +70,12 @@ pub struct Plan<T> {
     src: Layout,
     dst: Layout,
     comm: Comm,
-    local: Vec<(Segment, Segment)>,
+    local: Vec<(Prepared, Prepared)>,
     steps: Vec<Step>,
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
+    /// walking scratch, sized at build time
+    pos: Vec<usize>,
 }
 
 impl<T: Element> Plan<T> {
@@ -105,14 +107,25 @@ impl<T: Element> Plan<T> {
         };
         let send_len = buffer_len(|s| &s.send);
         let recv_len = buffer_len(|s| &s.recv);
+        let local = schedule
+            .local
+            .iter()
+            .map(|(s, d)| {
+                (
+                    Prepared::new(s, src.local_shape()),
+                    Prepared::new(d, dst.local_shape()),
+                )
+            })
+            .collect();
         Plan {
             src: src.clone(),
             dst: dst.clone(),
             comm,
-            local: schedule.local,
+            local,
             steps,
             send_buf: vec![T::default(); send_len],
             recv_buf: vec![T::default(); recv_len],
+            pos: Vec::with_capacity(src.ndim().max(dst.ndim())),
         }
     }
 
@@ -189,9 +202,9 @@ impl<T: Element> Plan<T> {
                     .into(),
             )
         })?;
-        let (src_shape, dst_shape) = (self.src.local_shape(), self.dst.local_shape());
+        let pos = &mut self.pos;
         for (s, d) in &self.local {
-            copy(s, src_buf, src_shape, d, dst_buf, dst_shape);
+            copy(s, src_buf, d, dst_buf, pos);
         }
         let raw = self.comm.raw();
         for step in &self.steps {
@@ -204,7 +217,7 @@ impl<T: Element> Plan<T> {
                         let mut at = 0;
                         for seg in &side.segments {
                             let n = seg.len();
-                            pack(seg, src_buf, src_shape, &mut self.send_buf[at..at + n]);
+                            pack(seg, src_buf, &mut self.send_buf[at..at + n], pos);
                             at += n;
                         }
                         &self.send_buf[..side.len]
@@ -261,7 +274,7 @@ impl<T: Element> Plan<T> {
                     let mut at = 0;
                     for seg in &side.segments {
                         let n = seg.len();
-                        unpack(seg, &self.recv_buf[at..at + n], dst_buf, dst_shape);
+                        unpack(seg, &self.recv_buf[at..at + n], dst_buf, pos);
                         at += n;
                     }
                 }

@@ -182,37 +182,108 @@ pub(crate) fn c_strides(shape: &[usize]) -> Vec<usize> {
     s
 }
 
-/// A segment laid over a buffer: runs and strides in nesting order.
-struct Walk<'a> {
-    runs: Vec<&'a Run>,
+/// A product segment laid over a buffer: runs, strides and lengths in
+/// nesting order (outermost first). Built once per plan, so walking it
+/// allocates nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct Nest {
+    runs: Vec<Run>,
     strides: Vec<usize>,
+    lens: Vec<usize>,
 }
 
-impl<'a> Walk<'a> {
-    fn new(runs: &'a [Run], order: &[usize], shape: &[usize]) -> Walk<'a> {
+impl Nest {
+    fn over(runs: &[Run], order: &[usize], shape: &[usize]) -> Nest {
         let st = c_strides(shape);
-        Walk {
-            runs: order.iter().map(|&a| &runs[a]).collect(),
+        Nest {
+            runs: order.iter().map(|&a| runs[a].clone()).collect(),
             strides: order.iter().map(|&a| st[a]).collect(),
+            lens: order.iter().map(|&a| runs[a].len()).collect(),
+        }
+    }
+
+    /// The message-order (dense) counterpart of a nest of these lengths.
+    fn dense(lens: &[usize]) -> Nest {
+        Nest {
+            runs: lens
+                .iter()
+                .map(|&len| Run::Strided {
+                    start: 0,
+                    len,
+                    step: 1,
+                })
+                .collect(),
+            strides: c_strides(lens),
+            lens: lens.to_vec(),
+        }
+    }
+}
+
+/// A segment prepared for one buffer shape: what plans keep and walk.
+#[derive(Debug, Clone)]
+pub(crate) enum Prepared {
+    /// A product: the nest over the buffer and its dense message-order twin.
+    Product { buffer: Nest, message: Nest },
+    /// Flat offsets into the buffer, in message order.
+    Flat(Vec<usize>),
+}
+
+impl Prepared {
+    /// Prepares `seg` for a C-order buffer of `shape`.
+    pub(crate) fn new(seg: &Segment, shape: &[usize]) -> Prepared {
+        match seg {
+            Segment::Product { runs, order } => {
+                let buffer = Nest::over(runs, order, shape);
+                let message = Nest::dense(&buffer.lens);
+                Prepared::Product { buffer, message }
+            }
+            Segment::Flat(v) => Prepared::Flat(v.clone()),
+        }
+    }
+
+    /// Number of cells.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Prepared::Product { buffer, .. } => buffer.lens.iter().product(),
+            Prepared::Flat(v) => v.len(),
+        }
+    }
+
+    /// Calls `f(buffer offset, message offset)` for every cell (slow path).
+    fn for_each_offset(&self, pos: &mut Vec<usize>, mut f: impl FnMut(usize, usize)) {
+        match self {
+            Prepared::Product { buffer, message } => {
+                walk2(buffer, message, pos, |bo, bs, mo, ms, n| {
+                    for i in 0..n {
+                        f(bo + i * bs, mo + i * ms);
+                    }
+                })
+            }
+            Prepared::Flat(v) => v.iter().enumerate().for_each(|(m, &b)| f(b, m)),
         }
     }
 }
 
 /// Calls `f(offset_a, step_a, offset_b, step_b, n)` for each innermost run
-/// of two segments walked in lockstep (their nested run lengths must agree).
-fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usize, usize)) {
-    let d = a.runs.len();
-    debug_assert_eq!(d, b.runs.len());
+/// of two nests walked in lockstep (their lengths must agree). `pos` is
+/// scratch (no allocation when its capacity suffices).
+fn walk2(
+    a: &Nest,
+    b: &Nest,
+    pos: &mut Vec<usize>,
+    mut f: impl FnMut(usize, usize, usize, usize, usize),
+) {
+    let d = a.lens.len();
+    debug_assert_eq!(a.lens, b.lens);
     if d == 0 {
         f(0, 1, 0, 1, 1);
         return;
     }
-    let lens: Vec<usize> = a.runs.iter().map(|r| r.len()).collect();
-    if lens.contains(&0) {
+    if a.lens.contains(&0) {
         return;
     }
     let inner = d - 1;
-    let (ra, rb) = (a.runs[inner], b.runs[inner]);
+    let (ra, rb) = (&a.runs[inner], &b.runs[inner]);
     let inner_step = |r: &Run, stride: usize| match r {
         Run::Strided { step, .. } => Some(step * stride),
         Run::List(_) => None,
@@ -221,7 +292,8 @@ fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usiz
         inner_step(ra, a.strides[inner]),
         inner_step(rb, b.strides[inner]),
     );
-    let mut pos = vec![0usize; inner];
+    pos.clear();
+    pos.resize(inner, 0);
     loop {
         let base_a: usize = (0..inner)
             .map(|i| a.runs[i].at(pos[i]) * a.strides[i])
@@ -235,10 +307,10 @@ fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usiz
                 sa,
                 base_b + rb.at(0) * b.strides[inner],
                 sb,
-                lens[inner],
+                a.lens[inner],
             ),
             _ => {
-                for i in 0..lens[inner] {
+                for i in 0..a.lens[inner] {
                     f(
                         base_a + ra.at(i) * a.strides[inner],
                         1,
@@ -249,7 +321,6 @@ fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usiz
                 }
             }
         }
-        // advance the outer odometer
         let mut i = inner;
         loop {
             if i == 0 {
@@ -257,7 +328,7 @@ fn walk2(a: &Walk<'_>, b: &Walk<'_>, mut f: impl FnMut(usize, usize, usize, usiz
             }
             i -= 1;
             pos[i] += 1;
-            if pos[i] < lens[i] {
+            if pos[i] < a.lens[i] {
                 break;
             }
             pos[i] = 0;
@@ -284,33 +355,15 @@ fn copy_run<T: Copy>(
     }
 }
 
-/// The dense (message-order) counterpart of a product segment.
-fn dense_runs(seg_runs: &[Run], order: &[usize]) -> (Vec<Run>, Vec<usize>, Vec<usize>) {
-    let lens: Vec<usize> = order.iter().map(|&a| seg_runs[a].len()).collect();
-    let runs = lens
-        .iter()
-        .map(|&len| Run::Strided {
-            start: 0,
-            len,
-            step: 1,
-        })
-        .collect();
-    let ident = (0..lens.len()).collect();
-    (runs, ident, lens)
-}
-
-/// Copies the cells of `seg` (in a buffer of `shape`) into `out` in message order.
-pub(crate) fn pack<T: Copy>(seg: &Segment, src: &[T], shape: &[usize], out: &mut [T]) {
+/// Copies the cells of `seg` from `src` into `out` in message order.
+pub(crate) fn pack<T: Copy>(seg: &Prepared, src: &[T], out: &mut [T], pos: &mut Vec<usize>) {
     match seg {
-        Segment::Product { runs, order } => {
-            let (dr, di, dl) = dense_runs(runs, order);
-            let a = Walk::new(runs, order, shape);
-            let b = Walk::new(&dr, &di, &dl);
-            walk2(&a, &b, |so, ss, d_o, ds, n| {
+        Prepared::Product { buffer, message } => {
+            walk2(buffer, message, pos, |so, ss, d_o, ds, n| {
                 copy_run(src, so, ss, out, d_o, ds, n)
-            });
+            })
         }
-        Segment::Flat(offsets) => {
+        Prepared::Flat(offsets) => {
             for (o, &k) in out.iter_mut().zip(offsets) {
                 *o = src[k];
             }
@@ -318,18 +371,15 @@ pub(crate) fn pack<T: Copy>(seg: &Segment, src: &[T], shape: &[usize], out: &mut
     }
 }
 
-/// Copies `input` (in message order) into the cells of `seg` in `dst`.
-pub(crate) fn unpack<T: Copy>(seg: &Segment, input: &[T], dst: &mut [T], shape: &[usize]) {
+/// Copies `input` (message order) into the cells of `seg` in `dst`.
+pub(crate) fn unpack<T: Copy>(seg: &Prepared, input: &[T], dst: &mut [T], pos: &mut Vec<usize>) {
     match seg {
-        Segment::Product { runs, order } => {
-            let (dr, di, dl) = dense_runs(runs, order);
-            let a = Walk::new(&dr, &di, &dl);
-            let b = Walk::new(runs, order, shape);
-            walk2(&a, &b, |so, ss, d_o, ds, n| {
+        Prepared::Product { buffer, message } => {
+            walk2(message, buffer, pos, |so, ss, d_o, ds, n| {
                 copy_run(input, so, ss, dst, d_o, ds, n)
-            });
+            })
         }
-        Segment::Flat(offsets) => {
+        Prepared::Flat(offsets) => {
             for (&x, &k) in input.iter().zip(offsets) {
                 dst[k] = x;
             }
@@ -337,81 +387,55 @@ pub(crate) fn unpack<T: Copy>(seg: &Segment, input: &[T], dst: &mut [T], shape: 
     }
 }
 
-/// Copies the cells of `s` in `src` to the cells of `d` in `dst`, in message order.
+/// Copies the cells of `s` in `src` to the cells of `d` in `dst`, matched
+/// in message order.
 pub(crate) fn copy<T: Copy>(
-    s: &Segment,
+    s: &Prepared,
     src: &[T],
-    src_shape: &[usize],
-    d: &Segment,
+    d: &Prepared,
     dst: &mut [T],
-    dst_shape: &[usize],
+    pos: &mut Vec<usize>,
 ) {
     match (s, d) {
-        (
-            Segment::Product {
-                runs: rs,
-                order: os,
-            },
-            Segment::Product {
-                runs: rd,
-                order: od,
-            },
-        ) => {
-            let a = Walk::new(rs, os, src_shape);
-            let b = Walk::new(rd, od, dst_shape);
-            walk2(&a, &b, |so, ss, d_o, ds, n| {
+        (Prepared::Product { buffer: a, .. }, Prepared::Product { buffer: b, .. }) => {
+            walk2(a, b, pos, |so, ss, d_o, ds, n| {
                 copy_run(src, so, ss, dst, d_o, ds, n)
-            });
+            })
         }
-        _ => {
-            let offs = |seg: &Segment, shape: &[usize]| -> Vec<usize> {
-                match seg {
-                    Segment::Flat(v) => v.clone(),
-                    Segment::Product { runs, order } => {
-                        let (dr, di, dl) = dense_runs(runs, order);
-                        let mut out = vec![0; seg.len()];
-                        let a = Walk::new(runs, order, shape);
-                        let b = Walk::new(&dr, &di, &dl);
-                        walk2(&a, &b, |so, ss, d_o, ds, n| {
-                            for i in 0..n {
-                                out[d_o + i * ds] = so + i * ss;
-                            }
-                        });
-                        out
-                    }
-                }
-            };
-            for (a, b) in offs(s, src_shape).into_iter().zip(offs(d, dst_shape)) {
-                dst[b] = src[a];
+        (Prepared::Flat(a), Prepared::Flat(b)) => {
+            for (&x, &y) in a.iter().zip(b) {
+                dst[y] = src[x];
             }
         }
+        (Prepared::Flat(a), p) => p.for_each_offset(pos, |b, m| dst[b] = src[a[m]]),
+        (p, Prepared::Flat(b)) => p.for_each_offset(pos, |a, m| dst[b[m]] = src[a]),
     }
 }
 
 /// Like [`copy`] within one buffer (source and target cells are disjoint).
-pub(crate) fn copy_within<T: Copy>(s: &Segment, d: &Segment, buf: &mut [T], shape: &[usize]) {
-    if let (
-        Segment::Product {
-            runs: rs,
-            order: os,
-        },
-        Segment::Product {
-            runs: rd,
-            order: od,
-        },
-    ) = (s, d)
-    {
-        let a = Walk::new(rs, os, shape);
-        let b = Walk::new(rd, od, shape);
-        walk2(&a, &b, |so, ss, d_o, ds, n| {
-            for i in 0..n {
-                buf[d_o + i * ds] = buf[so + i * ss];
-            }
-        });
-    } else {
-        let mut tmp = vec![buf[0]; s.len()];
-        pack(s, buf, shape, &mut tmp);
-        unpack(d, &tmp, buf, shape);
+pub(crate) fn copy_within<T: Copy>(
+    s: &Prepared,
+    d: &Prepared,
+    buf: &mut [T],
+    pos: &mut Vec<usize>,
+) {
+    match (s, d) {
+        (Prepared::Product { buffer: a, .. }, Prepared::Product { buffer: b, .. }) => {
+            walk2(a, b, pos, |so, ss, d_o, ds, n| {
+                for i in 0..n {
+                    buf[d_o + i * ds] = buf[so + i * ss];
+                }
+            })
+        }
+        _ => {
+            let mut pairs = Vec::with_capacity(s.len());
+            s.for_each_offset(pos, |a, _| pairs.push(a));
+            let mut k = 0;
+            d.for_each_offset(pos, |b, _| {
+                buf[b] = buf[pairs[k]];
+                k += 1;
+            });
+        }
     }
 }
 
@@ -448,11 +472,13 @@ mod tests {
             runs: vec![Run::from_positions(&[0, 1]), Run::from_positions(&[0, 2])],
             order: vec![1, 0],
         };
+        let prep = Prepared::new(&seg, &[2, 3]);
+        let mut pos = Vec::new();
         let mut out = vec![0; 4];
-        pack(&seg, &src, &[2, 3], &mut out);
+        pack(&prep, &src, &mut out, &mut pos);
         assert_eq!(out, vec![0, 3, 2, 5]);
         let mut back = vec![-1; 6];
-        unpack(&seg, &out, &mut back, &[2, 3]);
+        unpack(&prep, &out, &mut back, &mut pos);
         assert_eq!(back, vec![0, -1, 2, 3, -1, 5]);
     }
 

@@ -5,11 +5,8 @@
 //! `scripts/bench create_fill` runs it on 2 ranks with 1e8 elements; an
 //! element count can be passed as the first argument.
 
-#[path = "common/bench.rs"]
-mod bench;
-
-use bench::{best_of, report, size_arg, Target};
 use distarray::{Comm, DistArray, Layout};
+use distarray_bench::{best_of, report, size_arg, Target};
 use std::hint::black_box;
 
 fn main() {

@@ -1,10 +1,11 @@
-//! Shared helpers of the benchmark programs (`examples/bench_*.rs`): timing
-//! that every rank agrees on, and the `BENCH` line `scripts/bench` prints.
+//! The benchmark programs' shared parts (the programs are `src/bin/*.rs`):
+//! timing that every rank agrees on, the `BENCH` line `scripts/bench`
+//! prints, an allocation counter, and the C baselines.
 //!
 //! A figure is always a ratio against a baseline measured in the same run:
 //! absolute times on these shared machines are noise.
 
-#![allow(dead_code)]
+pub mod baseline;
 
 use distarray::mpi::collective::SystemOperation;
 use distarray::mpi::traits::*;
@@ -61,4 +62,20 @@ pub fn size_arg(default: usize) -> usize {
         .and_then(|s| s.parse::<f64>().ok())
         .map(|x| x as usize)
         .unwrap_or(default)
+}
+
+/// Counts heap allocations, for figures that must be zero. Install with
+/// `#[global_allocator] static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;`
+/// and read with [`allocations_during`].
+pub use stats_alloc;
+
+/// Number of allocations (plus reallocations) `f` made on this rank.
+pub fn allocations_during(
+    alloc: &'static stats_alloc::StatsAlloc<std::alloc::System>,
+    f: impl FnOnce(),
+) -> usize {
+    let region = stats_alloc::Region::new(alloc);
+    f();
+    let c = region.change();
+    c.allocations + c.reallocations
 }

@@ -1,0 +1,68 @@
+//! Safe handles over the C baselines in `c/alltoallw.c` (this module is the
+//! bench crate's FFI layer).
+
+use distarray::mpi::ffi::MPI_Comm;
+use distarray::mpi::raw::AsRaw;
+use distarray::Comm;
+use std::ffi::{c_long, c_void};
+use std::ptr::NonNull;
+
+extern "C" {
+    fn baseline_rows_to_cols(comm: MPI_Comm, nrows: c_long, ncols: c_long) -> *mut c_void;
+    fn baseline_block_to_cyclic(comm: MPI_Comm, n: c_long) -> *mut c_void;
+    fn baseline_execute(b: *mut c_void, src: *const f64, dst: *mut f64);
+    fn baseline_free(b: *mut c_void);
+}
+
+/// A prepared `MPI_Alltoallw` exchange (datatypes built once).
+pub struct Alltoallw {
+    handle: NonNull<c_void>,
+    src_len: usize,
+    dst_len: usize,
+}
+
+impl Alltoallw {
+    /// Row blocks -> column blocks of an `nrows x ncols` f64 array. Collective.
+    pub fn rows_to_cols(comm: &Comm, nrows: usize, ncols: usize) -> Alltoallw {
+        let (p, r) = (comm.size(), comm.rank());
+        let part = |n: usize| n / p + usize::from(r < n % p);
+        // SAFETY: the communicator is live for the call (borrowed `comm`) and
+        // the C side copies the handle; sizes are plain integers.
+        let h =
+            unsafe { baseline_rows_to_cols(comm.raw().as_raw(), nrows as c_long, ncols as c_long) };
+        Alltoallw {
+            handle: NonNull::new(h).expect("baseline allocation"),
+            src_len: part(nrows) * ncols,
+            dst_len: nrows * part(ncols),
+        }
+    }
+
+    /// Balanced blocks -> cyclic of an `n`-element f64 array. Collective.
+    pub fn block_to_cyclic(comm: &Comm, n: usize) -> Alltoallw {
+        let (p, r) = (comm.size(), comm.rank());
+        let part = n / p + usize::from(r < n % p);
+        // SAFETY: as in `rows_to_cols`.
+        let h = unsafe { baseline_block_to_cyclic(comm.raw().as_raw(), n as c_long) };
+        Alltoallw {
+            handle: NonNull::new(h).expect("baseline allocation"),
+            src_len: part,
+            dst_len: part,
+        }
+    }
+
+    /// One exchange. Collective.
+    pub fn execute(&mut self, src: &[f64], dst: &mut [f64]) {
+        assert_eq!(src.len(), self.src_len, "baseline source length");
+        assert_eq!(dst.len(), self.dst_len, "baseline target length");
+        // SAFETY: the handle is live (freed only in Drop), and the buffers
+        // have exactly the lengths the datatypes were built for (checked above).
+        unsafe { baseline_execute(self.handle.as_ptr(), src.as_ptr(), dst.as_mut_ptr()) }
+    }
+}
+
+impl Drop for Alltoallw {
+    fn drop(&mut self) {
+        // SAFETY: the handle came from a baseline constructor and is freed once.
+        unsafe { baseline_free(self.handle.as_ptr()) }
+    }
+}
