@@ -152,6 +152,11 @@ impl Comm {
             .collect();
         let (c32, d32) = counts_displs(&counts);
         let mut out = vec![T::default(); counts.iter().sum()];
+        if out.is_empty() {
+            return (out, counts); // every rank knows the total: all skip alike
+        }
+        let spare = [T::default()];
+        let mine = if mine.is_empty() { &spare[..0] } else { mine };
         {
             let mut part = PartitionMut::new(&mut out[..], c32, d32);
             self.0.all_gather_varcount_into(mine, &mut part);
@@ -179,10 +184,14 @@ impl Comm {
         let rc: Vec<usize> = recv_counts.iter().map(|&c| c as usize).collect();
         let flat: Vec<T> = send.iter().flatten().copied().collect();
         let mut recv = vec![T::default(); rc.iter().sum()];
+        // empty buffers share one dangling address, which MPI takes for an
+        // illegal aliasing of send and receive buffers: give them distinct ones
+        let spare = [T::default()];
+        let flat: &[T] = if flat.is_empty() { &spare[..0] } else { &flat };
         {
             let (s32, sd32) = counts_displs(&sc);
             let (r32, rd32) = counts_displs(&rc);
-            let part = Partition::new(&flat[..], s32, sd32);
+            let part = Partition::new(flat, s32, sd32);
             let mut rpart = PartitionMut::new(&mut recv[..], r32, rd32);
             self.0.all_to_all_varcount_into(&part, &mut rpart);
         }
@@ -197,6 +206,8 @@ impl Comm {
     ) -> Option<(Vec<T>, Vec<usize>)> {
         let p = self.0.process_at_rank(root as i32);
         let n = mine.len() as u64;
+        let spare = [T::default()];
+        let mine = if mine.is_empty() { &spare[..0] } else { mine };
         if self.rank() == root {
             let mut counts = vec![0u64; self.size()];
             p.gather_into_root(&n, &mut counts[..]);
@@ -231,7 +242,9 @@ impl Comm {
             let (c32, d32) = counts_displs(&cs);
             let flat: Vec<T> = parts.iter().flatten().copied().collect();
             let mut out = vec![T::default(); n as usize];
-            let part = Partition::new(&flat[..], c32, d32);
+            let spare = [T::default()];
+            let flat: &[T] = if flat.is_empty() { &spare[..0] } else { &flat };
+            let part = Partition::new(flat, c32, d32);
             p.scatter_varcount_into_root(&part, &mut out[..]);
             out
         } else {

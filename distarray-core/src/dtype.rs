@@ -10,6 +10,7 @@
 use mpi::traits::Equivalence;
 use num_complex::{Complex32, Complex64};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Debug;
 
 /// The element types of the core, named as NumPy names them.
@@ -112,6 +113,29 @@ pub trait Element:
     fn to_json(self) -> Value;
     /// Reads one element from its JSON form (integers are accepted for floats).
     fn from_json(v: &Value) -> Option<Self>;
+    /// The elements' little-endian bytes (borrowed: no copy, except `bool`).
+    fn le_bytes(data: &[Self]) -> Cow<'_, [u8]>;
+    /// Fills `out` from little-endian bytes (`bytes.len()` must be
+    /// `out.len() * itemsize`); says what is wrong with invalid bytes.
+    fn fill_from_le(bytes: &[u8], out: &mut [Self]) -> Result<(), String>;
+    /// The elements' bytes, writable in place, when every byte pattern is a
+    /// valid element (all types but `bool`): reads go straight into arrays.
+    fn le_bytes_mut(data: &mut [Self]) -> Option<&mut [u8]>;
+}
+
+macro_rules! pod_bytes {
+    () => {
+        fn le_bytes(data: &[Self]) -> Cow<'_, [u8]> {
+            Cow::Borrowed(bytemuck::cast_slice(data))
+        }
+        fn fill_from_le(bytes: &[u8], out: &mut [Self]) -> Result<(), String> {
+            bytemuck::cast_slice_mut::<Self, u8>(out).copy_from_slice(bytes);
+            Ok(())
+        }
+        fn le_bytes_mut(data: &mut [Self]) -> Option<&mut [u8]> {
+            Some(bytemuck::cast_slice_mut(data))
+        }
+    };
 }
 
 macro_rules! float_element {
@@ -129,6 +153,7 @@ macro_rules! float_element {
             fn from_json(v: &Value) -> Option<Self> {
                 v.as_f64().map(|x| x as $t)
             }
+            pod_bytes!();
         }
     };
 }
@@ -148,6 +173,7 @@ macro_rules! int_element {
             fn from_json(v: &Value) -> Option<Self> {
                 v.as_i64().and_then(|x| <$t>::try_from(x).ok())
             }
+            pod_bytes!();
         }
     };
 }
@@ -165,6 +191,26 @@ impl Element for bool {
     }
     fn from_json(v: &Value) -> Option<Self> {
         v.as_bool()
+    }
+    fn le_bytes(data: &[Self]) -> Cow<'_, [u8]> {
+        Cow::Owned(data.iter().map(|&b| b as u8).collect())
+    }
+    fn fill_from_le(bytes: &[u8], out: &mut [Self]) -> Result<(), String> {
+        for (i, (o, &b)) in out.iter_mut().zip(bytes).enumerate() {
+            *o = match b {
+                0 => false,
+                1 => true,
+                other => {
+                    return Err(format!(
+                        "byte {other} at element {i} is not a bool (0 or 1)"
+                    ))
+                }
+            };
+        }
+        Ok(())
+    }
+    fn le_bytes_mut(_: &mut [Self]) -> Option<&mut [u8]> {
+        None
     }
 }
 
@@ -186,6 +232,7 @@ macro_rules! complex_element {
                     other => <$f>::from_json(other).map(|re| <$t>::new(re, 0.0)),
                 }
             }
+            pod_bytes!();
         }
     };
 }

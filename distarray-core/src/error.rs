@@ -196,6 +196,14 @@ pub enum Error {
         /// How they differ and how to align them.
         detail: String,
     },
+    /// A file could not be read or written, or its content is invalid.
+    #[error("{path}: {detail}")]
+    Io {
+        /// The file (or file set) involved.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
     /// A required argument was given on one rank and missing on another, or similar misuse.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -101,16 +101,25 @@ pub fn parse_rank<T: Element>(v: &Value, rank: usize) -> Result<RankDescription<
     }
     let buffer = buffer_from_json::<T>(&obj["buffer"], shape_hint.as_deref())
         .map_err(|(rule, detail)| err(rule, None, detail))?;
-    let mut dim_data = Vec::with_capacity(dims.len());
-    for (dim, d) in dims.iter().enumerate() {
-        let extent = buffer.shape().get(dim).copied();
-        dim_data.push(parse_dim(d, extent).map_err(|(rule, detail)| err(rule, Some(dim), detail))?);
-    }
+    let dim_data = parse_dim_data(dims, buffer.shape(), rank)?;
     Ok(RankDescription {
         version,
         dim_data,
         buffer,
     })
+}
+
+/// Reads `dim_data` (a list of dimension dictionaries) for a buffer of
+/// `buffer_shape`: keys and value types; the empty-dict alias gets its size
+/// from the buffer.
+pub fn parse_dim_data(dims: &[Value], buffer_shape: &[usize], rank: usize) -> Result<Vec<DimDict>> {
+    dims.iter()
+        .enumerate()
+        .map(|(dim, d)| {
+            parse_dim(d, buffer_shape.get(dim).copied())
+                .map_err(|(rule, detail)| Error::protocol(rule, Some(rank), Some(dim), detail))
+        })
+        .collect()
 }
 
 type Problem = (Rule, String);

@@ -30,7 +30,7 @@ mod json;
 pub use check::{check_array, check_rank};
 pub use dimdict::DimDict;
 pub use export::DapExport;
-pub use json::{buffer_from_json, buffer_to_json, parse_rank};
+pub use json::{buffer_from_json, buffer_to_json, parse_dim_data, parse_rank};
 
 /// The protocol version this crate reads and writes.
 pub const VERSION: &str = "0.10.0";

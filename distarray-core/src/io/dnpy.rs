@@ -1,0 +1,244 @@
+//! `.dnpy` files: one per rank, a protocol header then an `.npy` stream of
+//! the rank's buffer — byte-compatible with DistArray 0.6's `save_dnpy` /
+//! `load_dnpy` (see `shared/conformance/dnpy/FORMAT.md`).
+
+use super::npy::{from_bytes, to_bytes, NpyHeader};
+use super::pyliteral::{parse, Py};
+use super::write_atomically;
+use crate::array::{DistArray, DistArrayBase};
+use crate::comm::Comm;
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::protocol::{parse_dim_data, DimDict, VERSION};
+use ndarray::{ArrayD, Data, IxDyn};
+use std::path::{Path, PathBuf};
+
+/// The `.dnpy` magic: 0x93 then `DARRY`.
+pub const DNPY_MAGIC: &[u8; 6] = b"\x93DARRY";
+
+/// The file rank `rank` reads or writes for `prefix`.
+pub fn dnpy_path(prefix: impl AsRef<Path>, rank: usize) -> PathBuf {
+    let p = prefix.as_ref();
+    let name = format!(
+        "{}_{rank}.dnpy",
+        p.file_name()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default()
+    );
+    p.with_file_name(name)
+}
+
+/// A dimension dictionary as the original writes it (its key order).
+fn dim_literal(d: &DimDict) -> Py {
+    let s = |k: &str| Py::Str(k.into());
+    let i = |x: usize| Py::Int(x as i64);
+    let mut items = vec![
+        (s("dist_type"), Py::Str(d.dist_type.letter().to_string())),
+        (s("size"), i(d.size)),
+        (s("proc_grid_rank"), i(d.proc_grid_rank)),
+        (s("proc_grid_size"), i(d.proc_grid_size)),
+    ];
+    if let Some(x) = d.start {
+        items.push((s("start"), i(x)));
+    }
+    if let Some(x) = d.stop {
+        items.push((s("stop"), i(x)));
+    }
+    if let Some([l, r]) = d.padding {
+        items.push((s("padding"), Py::Tuple(vec![i(l), i(r)])));
+    }
+    if let Some(p) = d.periodic {
+        items.push((s("periodic"), Py::Bool(p)));
+    }
+    if let Some(b) = d.block_size {
+        items.push((s("block_size"), i(b)));
+    }
+    if let Some(ix) = &d.indices {
+        items.push((s("indices"), Py::List(ix.iter().map(|&g| i(g)).collect())));
+    }
+    if let Some(o) = d.one_to_one {
+        items.push((s("one_to_one"), Py::Bool(o)));
+    }
+    Py::Dict(items)
+}
+
+/// The `.dnpy` header block (magic, version, length, literal, padding).
+pub fn dnpy_header(dim_data: &[DimDict]) -> Vec<u8> {
+    let dims = Py::Tuple(dim_data.iter().map(dim_literal).collect());
+    // the original builds the dict as chunks that each end in ", "
+    let literal = format!(
+        "{{'__version__': {}, 'dim_data': {}, }}",
+        Py::Str(VERSION.into()).repr(),
+        dims.repr()
+    );
+    let l = literal.len();
+    let spaces = 16 - (l + 11) % 16;
+    let hlen = l + spaces + 1;
+    let mut out = Vec::with_capacity(10 + hlen);
+    out.extend_from_slice(DNPY_MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(hlen as u16).to_le_bytes());
+    out.extend_from_slice(literal.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', spaces));
+    out.push(b'\n');
+    out
+}
+
+/// One rank's file, read and checked (not yet validated across ranks).
+#[derive(Debug)]
+pub struct DnpyFile<T> {
+    /// The protocol version in the header.
+    pub version: String,
+    /// The dimension dictionaries.
+    pub dim_data: Vec<DimDict>,
+    /// The buffer.
+    pub buffer: ArrayD<T>,
+}
+
+/// Reads the header of a `.dnpy` file: (version, dim_data as JSON, npy header, data offset).
+pub fn read_dnpy_header(
+    bytes: &[u8],
+    what: &str,
+) -> Result<(String, serde_json::Value, NpyHeader, usize)> {
+    let bad = |why: String| Error::Io {
+        path: what.into(),
+        detail: why,
+    };
+    if bytes.len() < 10 || &bytes[..6] != DNPY_MAGIC {
+        return Err(bad("not a .dnpy file (bad magic)".into()));
+    }
+    if bytes[6] != 1 {
+        return Err(bad(format!(
+            "unsupported .dnpy version {}.{}",
+            bytes[6], bytes[7]
+        )));
+    }
+    let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    if bytes.len() < 10 + hlen {
+        return Err(bad(format!(
+            "truncated: the header needs {} bytes, the file has {}",
+            10 + hlen,
+            bytes.len()
+        )));
+    }
+    let text = std::str::from_utf8(&bytes[10..10 + hlen]).map_err(|e| bad(e.to_string()))?;
+    let dict = parse(text).map_err(|e| bad(format!("header is not a Python literal: {e}")))?;
+    let version = match dict.get("__version__") {
+        Some(Py::Str(v)) => v.clone(),
+        _ => return Err(bad("header has no '__version__' string".into())),
+    };
+    let dims = dict
+        .get("dim_data")
+        .ok_or_else(|| bad("header has no 'dim_data'".into()))?
+        .to_json();
+    let (npy, off) = NpyHeader::parse(&bytes[10 + hlen..], what)?;
+    Ok((version, dims, npy, 10 + hlen + off))
+}
+
+/// Reads and checks one `.dnpy` file on its own (no MPI).
+pub fn read_dnpy<T: Element>(path: &Path, rank: usize) -> Result<DnpyFile<T>> {
+    let what = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: what.clone(),
+        detail: e.to_string(),
+    })?;
+    let (version, dims, npy, off) = read_dnpy_header(&bytes, &what)?;
+    if version != VERSION {
+        return Err(Error::protocol(
+            crate::error::Rule::UnsupportedVersion,
+            Some(rank),
+            None,
+            format!("{what}: __version__ is {version:?}"),
+        ));
+    }
+    if npy.dtype != T::DTYPE {
+        return Err(Error::DTypeMismatch {
+            expected: T::DTYPE.to_string(),
+            found: format!("{} in {what}", npy.dtype),
+        });
+    }
+    let dims_list = dims.as_array().cloned().unwrap_or_default();
+    let dim_data = parse_dim_data(&dims_list, &npy.shape, rank)?;
+    let n: usize = npy.shape.iter().product();
+    let data = &bytes[off..];
+    if data.len() != npy.data_len() {
+        return Err(Error::Io {
+            path: what,
+            detail: format!(
+                "truncated or padded: {} data bytes, the header announces {}",
+                data.len(),
+                npy.data_len()
+            ),
+        });
+    }
+    let mut flat = vec![T::default(); n];
+    from_bytes(data, &mut flat, &what)?;
+    let buffer = if npy.fortran_order {
+        let rev: Vec<usize> = npy.shape.iter().rev().copied().collect();
+        ArrayD::from_shape_vec(IxDyn(&rev), flat)
+            .map_err(|e| Error::Io {
+                path: what.clone(),
+                detail: e.to_string(),
+            })?
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned()
+    } else {
+        ArrayD::from_shape_vec(IxDyn(&npy.shape), flat).map_err(|e| Error::Io {
+            path: what.clone(),
+            detail: e.to_string(),
+        })?
+    };
+    Ok(DnpyFile {
+        version,
+        dim_data,
+        buffer,
+    })
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Writes `<prefix>_<rank>.dnpy` on every rank (DistArray 0.6's format,
+    /// byte for byte). Collective: each file is written under a temporary
+    /// name and renamed only when every rank succeeded.
+    pub fn save_dnpy(&self, prefix: impl AsRef<Path>) -> Result<()> {
+        let comm = self.layout().comm();
+        let export = self.to_dap();
+        let mut bytes = dnpy_header(&export.dim_data);
+        bytes.extend(
+            NpyHeader {
+                dtype: T::DTYPE,
+                fortran_order: false,
+                shape: export.buffer.shape().to_vec(),
+            }
+            .to_bytes(),
+        );
+        let local = export.buffer.as_standard_layout();
+        bytes.extend_from_slice(&to_bytes(local.as_slice().expect("standard layout")));
+        let path = dnpy_path(prefix, comm.rank());
+        write_atomically(comm, &path, |f| std::io::Write::write_all(f, &bytes))
+    }
+}
+
+impl<T: Element> DistArray<T> {
+    /// Reads `<prefix>_<rank>.dnpy` on every rank and validates the set as a
+    /// protocol import (collective; the set must have been written by as
+    /// many ranks as `comm` has). Every rank returns the same error for a
+    /// missing, corrupt, truncated or wrong-typed file.
+    pub fn load_dnpy(comm: &Comm, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
+        let path = dnpy_path(&prefix, comm.rank());
+        let file = comm.agree(read_dnpy::<T>(&path, comm.rank()))?;
+        let last = dnpy_path(&prefix, comm.size());
+        comm.agree(if comm.rank() == 0 && last.exists() {
+            Err(Error::Io {
+                path: last.display().to_string(),
+                detail: format!(
+                    "the set has more files than the {} ranks loading it",
+                    comm.size()
+                ),
+            })
+        } else {
+            Ok(())
+        })?;
+        DistArray::from_dap(comm, &file.dim_data, file.buffer)
+    }
+}

@@ -1,0 +1,103 @@
+//! Saving and loading distributed arrays.
+//!
+//! - `.dnpy`: one file per rank, byte-compatible with DistArray 0.6
+//!   ([`DistArrayBase::save_dnpy`], [`DistArray::load_dnpy`]).
+//! - `.npy`: one file NumPy reads, written and read in parallel: each rank
+//!   writes/reads its own contiguous slab at its offset
+//!   ([`DistArrayBase::save_npy`], [`DistArray::load_npy`]), in C or
+//!   Fortran order, from and into any layout (through one redistribution
+//!   when the layout is not already the file's slab layout).
+//!
+//! Every save writes under a temporary name and renames only when every
+//! rank succeeded, so a file that looks complete is complete. Missing,
+//! corrupt, truncated, wrong-type and wrong-shape files give every rank the
+//! same error.
+//!
+//! ```
+//! use distarray_core::{Comm, Dist, DistArray, Layout};
+//! use distarray_core::io::Order;
+//! let _u = mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! let layout = Layout::new(&comm, &[4, 6], &[Dist::Cyclic, Dist::Block]).unwrap();
+//! let a = DistArray::<f64>::random(&layout, 7);
+//! let dir = std::env::temp_dir().join(format!("distarray-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! a.save_npy(dir.join("a.npy"), Order::C).unwrap();       // numpy.load reads it
+//! let b = DistArray::<f64>::load_npy(&layout, dir.join("a.npy")).unwrap();
+//! assert_eq!(a.local(), b.local());
+//! a.save_dnpy(dir.join("a")).unwrap();                      // a_0.dnpy, a_1.dnpy, ...
+//! let c = DistArray::<f64>::load_dnpy(&comm, dir.join("a")).unwrap();
+//! assert_eq!(a.local(), c.local());
+//! ```
+
+mod dnpy;
+mod npy;
+mod npy_file;
+pub mod pyliteral;
+
+pub use dnpy::{dnpy_header, dnpy_path, read_dnpy, read_dnpy_header, DnpyFile, DNPY_MAGIC};
+pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
+pub use npy_file::Order;
+
+use crate::comm::Comm;
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// The temporary name a file is written under before its rename.
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|s| s.to_os_string())
+        .unwrap_or_default();
+    name.push(".distarray-tmp");
+    path.with_file_name(name)
+}
+
+pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Io {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}
+
+/// Each rank writes its own file at `path` through `write`, under a
+/// temporary name; every rank renames only after every rank succeeded.
+pub(crate) fn write_atomically(
+    comm: &Comm,
+    path: &Path,
+    write: impl FnOnce(&mut File) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = temp_path(path);
+    let written = File::create(&tmp)
+        .and_then(|mut f| {
+            write(&mut f)?;
+            f.sync_all()
+        })
+        .map_err(|e| io_err(&tmp, e));
+    // a rename cannot replace a directory: find that out before anyone commits
+    let written = written.and_then(|()| {
+        if path.is_dir() {
+            Err(io_err(path, "a directory is in the way"))
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = comm.agree(written) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    let renamed = std::fs::rename(&tmp, path).map_err(|e| io_err(path, e));
+    let ok = renamed.is_ok();
+    let verdict = comm.agree(renamed);
+    if verdict.is_err() {
+        // some rank could not commit: take the others' new files back, so no
+        // mixed set remains
+        if ok {
+            let _ = std::fs::remove_file(path);
+        } else {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+    verdict
+}

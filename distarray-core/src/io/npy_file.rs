@@ -1,0 +1,237 @@
+//! Parallel `.npy`: one shared file, each rank writing and reading its own
+//! contiguous slab (rows of a C-order file, columns of a Fortran-order one).
+
+use super::npy::{from_bytes, to_bytes, NpyHeader};
+use super::{io_err, temp_path};
+use crate::array::{DistArray, DistArrayBase};
+use crate::dtype::{DType, Element};
+use crate::error::{Error, Result};
+use crate::layout::{Dist, Layout};
+use ndarray::{ArrayD, Data, IxDyn};
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Element order in an `.npy` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Row-major (NumPy's default).
+    C,
+    /// Column-major.
+    Fortran,
+}
+
+/// The layout whose local parts are contiguous slabs of the file.
+fn slab_layout(like: &Layout, order: Order) -> Result<Layout> {
+    let d = like.ndim();
+    let p = like.comm().size();
+    if d == 0 {
+        return Layout::with_grid(like.comm(), &[], &[], &[]);
+    }
+    let axis = match order {
+        Order::C => 0,
+        Order::Fortran => d - 1,
+    };
+    let dists: Vec<Dist> = (0..d)
+        .map(|a| {
+            if a == axis {
+                Dist::Block
+            } else {
+                Dist::NotDistributed
+            }
+        })
+        .collect();
+    let grid: Vec<usize> = (0..d).map(|a| if a == axis { p } else { 1 }).collect();
+    Layout::with_grid(like.comm(), like.shape(), &dists, &grid)
+}
+
+/// Byte offset of this rank's slab in the data part, and the slab's elements
+/// in file order.
+fn slab_offset(slab: &Layout, order: Order) -> usize {
+    let d = slab.ndim();
+    if d == 0 {
+        return 0;
+    }
+    let axis = if order == Order::C { 0 } else { d - 1 };
+    let first = slab.global_indices(axis).first().copied().unwrap_or(0);
+    let per: usize = (0..d)
+        .filter(|&a| a != axis)
+        .map(|a| slab.shape()[a])
+        .product();
+    first * per
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Saves the array as one `.npy` file NumPy reads. Collective: rank 0
+    /// writes the header, every rank writes its slab at its offset, under a
+    /// temporary name renamed when all succeeded.
+    pub fn save_npy(&self, path: impl AsRef<Path>, order: Order) -> Result<()> {
+        let path = path.as_ref();
+        let comm = self.layout().comm();
+        let slab = slab_layout(self.layout(), order)?;
+        let moved;
+        let local = if *self.layout() == slab {
+            self.local()
+        } else {
+            moved = self.redistribute(&slab)?;
+            moved.local()
+        };
+        let standard = local.as_standard_layout();
+        let transposed: Vec<T>;
+        let file_order: &[T] = match order {
+            Order::C => standard.as_slice().expect("standard layout is contiguous"),
+            Order::Fortran => {
+                transposed = local.t().iter().copied().collect();
+                &transposed
+            }
+        };
+        let header = NpyHeader {
+            dtype: T::DTYPE,
+            fortran_order: order == Order::Fortran,
+            shape: self.shape().to_vec(),
+        }
+        .to_bytes();
+        let tmp = temp_path(path);
+        let total = header.len() + header_data_len(self.shape(), T::DTYPE);
+        let created = if comm.rank() == 0 {
+            File::create(&tmp)
+                .and_then(|f| {
+                    f.write_all_at(&header, 0)?;
+                    f.set_len(total as u64)
+                })
+                .map_err(|e| io_err(&tmp, e))
+        } else {
+            Ok(())
+        };
+        comm.agree(created)?;
+        let offset = header.len() + slab_offset(&slab, order) * T::DTYPE.itemsize();
+        let written = OpenOptions::new()
+            .write(true)
+            .open(&tmp)
+            .and_then(|f| {
+                f.write_all_at(&to_bytes(file_order), offset as u64)?;
+                f.sync_data()
+            })
+            .map_err(|e| io_err(&tmp, e));
+        if let Err(e) = comm.agree(written) {
+            if comm.rank() == 0 {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            return Err(e);
+        }
+        let renamed = if comm.rank() == 0 {
+            std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+        } else {
+            Ok(())
+        };
+        comm.agree(renamed)
+    }
+}
+
+fn header_data_len(shape: &[usize], dtype: DType) -> usize {
+    shape.iter().product::<usize>() * dtype.itemsize()
+}
+
+impl<T: Element> DistArray<T> {
+    /// Loads an `.npy` file (C or Fortran order) into `layout`, in parallel.
+    /// Collective; a missing, corrupt or truncated file, another element
+    /// type or another shape give every rank the same error.
+    pub fn load_npy(layout: &Layout, path: impl AsRef<Path>) -> Result<DistArray<T>> {
+        let path = path.as_ref();
+        let comm = layout.comm();
+        let what = path.display().to_string();
+        let head = if comm.rank() == 0 {
+            read_header(path, &what).and_then(|(h, off, size)| {
+                if h.dtype != T::DTYPE {
+                    return Err(Error::DTypeMismatch {
+                        expected: T::DTYPE.to_string(),
+                        found: format!("{} in {what}", h.dtype),
+                    });
+                }
+                if h.shape != layout.shape() {
+                    return Err(Error::ShapeMismatch {
+                        context: format!("loading {what}"),
+                        expected: layout.shape().to_vec(),
+                        found: h.shape.clone(),
+                    });
+                }
+                if size < (off + h.data_len()) as u64 {
+                    return Err(Error::Io {
+                        path: what.clone(),
+                        detail: format!(
+                            "truncated: {size} bytes, the header announces {}",
+                            off + h.data_len()
+                        ),
+                    });
+                }
+                Ok(vec![off as u64, h.fortran_order as u64])
+            })
+        } else {
+            Ok(Vec::new())
+        };
+        let head = comm.agree(head)?;
+        let words = comm.broadcast_bytes(0, head.iter().flat_map(|w| w.to_le_bytes()).collect());
+        let word =
+            |i: usize| u64::from_le_bytes(words[8 * i..8 * i + 8].try_into().expect("two words"));
+        let (off, fortran) = (word(0) as usize, word(1) == 1);
+        let order = if fortran { Order::Fortran } else { Order::C };
+        let slab = slab_layout(layout, order)?;
+        let n = slab.local_len();
+        let mut flat = vec![T::default(); n];
+        let offset = off + slab_offset(&slab, order) * T::DTYPE.itemsize();
+        let read = File::open(path)
+            .and_then(|f| match T::le_bytes_mut(&mut flat) {
+                Some(bytes) => f.read_exact_at(bytes, offset as u64),
+                None => {
+                    let mut bytes = vec![0u8; n * T::DTYPE.itemsize()];
+                    f.read_exact_at(&mut bytes, offset as u64)?;
+                    from_bytes(&bytes, &mut flat, &what)
+                        .map_err(|e| std::io::Error::other(e.to_string()))
+                }
+            })
+            .map_err(|e| io_err(path, e));
+        comm.agree(read)?;
+        let shape = slab.local_shape().to_vec();
+        let local = match order {
+            Order::C => ArrayD::from_shape_vec(IxDyn(&shape), flat),
+            Order::Fortran => {
+                let rev: Vec<usize> = shape.iter().rev().copied().collect();
+                ArrayD::from_shape_vec(IxDyn(&rev), flat)
+                    .map(|a| a.reversed_axes().as_standard_layout().into_owned())
+            }
+        }
+        .map_err(|e| io_err(path, e))?;
+        let a = DistArrayBase::from_local(slab.clone(), local)?;
+        if *layout == slab {
+            Ok(a)
+        } else {
+            a.redistribute(layout)
+        }
+    }
+}
+
+/// Reads and parses an `.npy` header: (header, data offset, file size).
+fn read_header(path: &Path, what: &str) -> Result<(NpyHeader, usize, u64)> {
+    let f = File::open(path).map_err(|e| io_err(path, e))?;
+    let size = f.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut first = vec![0u8; 12.min(size as usize)];
+    f.read_exact_at(&mut first, 0)
+        .map_err(|e| io_err(path, e))?;
+    if first.len() < 10 {
+        return Err(Error::Io {
+            path: what.into(),
+            detail: format!("too short to be an .npy file ({size} bytes)"),
+        });
+    }
+    let hlen = match first[6] {
+        1 => 10 + u16::from_le_bytes([first[8], first[9]]) as usize,
+        _ if first.len() >= 12 => {
+            12 + u32::from_le_bytes([first[8], first[9], first[10], first[11]]) as usize
+        }
+        _ => 0,
+    };
+    let mut head = vec![0u8; hlen.clamp(10, size as usize)];
+    f.read_exact_at(&mut head, 0).map_err(|e| io_err(path, e))?;
+    let (h, off) = NpyHeader::parse(&head, what)?;
+    Ok((h, off, size))
+}

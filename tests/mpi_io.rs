@@ -1,0 +1,335 @@
+//! Parallel IO on 1-5 ranks: every `.dnpy` set of the conformance data
+//! loads to its `global.npy`, and what we write is byte-identical to what
+//! DistArray 0.6 wrote; `.npy` files round-trip in C and Fortran order for
+//! every kind and dtype and match `numpy.save` byte for byte; broken files
+//! give every rank the same error; a failed save leaves no file behind.
+
+mod harness;
+
+use distarray::io::{from_bytes, NpyHeader, Order};
+use distarray::ndarray::{ArrayD, IxDyn};
+use distarray::num_complex::{Complex32, Complex64};
+use distarray::random::RandomElement;
+use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
+use harness::{conformance_dir, Check};
+use std::path::{Path, PathBuf};
+
+static CHECKS: &[Check] = &[
+    check!(dnpy_conformance_sets_load),
+    check!(dnpy_files_we_write_are_byte_identical),
+    check!(dnpy_round_trips_every_kind),
+    check!(npy_round_trips_every_kind_and_order),
+    check!(npy_matches_numpy_bytes),
+    check!(broken_files_fail_everywhere_alike),
+    check!(failed_saves_leave_nothing),
+];
+
+fn main() {
+    harness::main("mpi_io", CHECKS, &[1, 2, 3, 4, 5]);
+}
+
+/// A scratch directory shared by the ranks of this job.
+fn scratch(comm: &Comm, name: &str) -> PathBuf {
+    let mine = format!("{}-{}", std::process::id(), name);
+    let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
+    let dir = std::env::temp_dir().join(format!("distarray-io-{tag}"));
+    if comm.rank() == 0 {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    comm.barrier();
+    dir
+}
+
+fn read_npy<T: Element>(path: &Path) -> ArrayD<T> {
+    let bytes = std::fs::read(path).unwrap();
+    let (h, off) = NpyHeader::parse(&bytes, "global.npy").unwrap();
+    assert_eq!(h.dtype, T::DTYPE);
+    let mut flat = vec![T::default(); h.shape.iter().product()];
+    from_bytes(&bytes[off..], &mut flat, "global.npy").unwrap();
+    ArrayD::from_shape_vec(IxDyn(&h.shape), flat).unwrap()
+}
+
+fn dnpy_cases(comm: &Comm) -> Vec<(String, serde_json::Value, PathBuf)> {
+    let dir = conformance_dir().join("dnpy");
+    let mut out = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    for case_dir in names {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
+                .unwrap();
+        if case["nprocs"].as_u64() == Some(comm.size() as u64) {
+            out.push((case["name"].as_str().unwrap().to_string(), case, case_dir));
+        }
+    }
+    out
+}
+
+fn each_dnpy_case(comm: &Comm, f: &mut dyn FnMut(&str, &str, &Path)) -> usize {
+    let cases = dnpy_cases(comm);
+    for (name, case, dir) in &cases {
+        f(name, case["dtype"].as_str().unwrap(), dir);
+    }
+    cases.len()
+}
+
+fn dnpy_conformance_sets_load(comm: &Comm) {
+    fn one<T: Element>(comm: &Comm, name: &str, dir: &Path) {
+        let a = DistArray::<T>::load_dnpy(comm, dir.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            a.gather_all().unwrap(),
+            read_npy::<T>(&dir.join("global.npy")),
+            "{name}"
+        );
+    }
+    let n = each_dnpy_case(comm, &mut |name, dtype, dir| match dtype {
+        "float64" => one::<f64>(comm, name, dir),
+        "float32" => one::<f32>(comm, name, dir),
+        "int64" => one::<i64>(comm, name, dir),
+        "int32" => one::<i32>(comm, name, dir),
+        "complex128" => one::<Complex64>(comm, name, dir),
+        "bool" => one::<bool>(comm, name, dir),
+        other => panic!("{name}: unexpected dtype {other}"),
+    });
+    if comm.size() > 1 {
+        assert!(n > 0, "no .dnpy case for {} ranks", comm.size());
+    }
+}
+
+fn dnpy_files_we_write_are_byte_identical(comm: &Comm) {
+    let out = scratch(comm, "dnpy-bytes");
+    fn one<T: Element>(comm: &Comm, name: &str, dir: &Path, out: &Path) {
+        let a = DistArray::<T>::load_dnpy(comm, dir.join(name)).unwrap();
+        a.save_dnpy(out.join(name)).unwrap();
+        let file = format!("{name}_{}.dnpy", comm.rank());
+        let theirs = std::fs::read(dir.join(&file)).unwrap();
+        let ours = std::fs::read(out.join(&file)).unwrap();
+        assert!(
+            ours == theirs,
+            "{file}: our bytes differ from DistArray 0.6's"
+        );
+    }
+    each_dnpy_case(comm, &mut |name, dtype, dir| match dtype {
+        "float64" => one::<f64>(comm, name, dir, &out),
+        "float32" => one::<f32>(comm, name, dir, &out),
+        "int64" => one::<i64>(comm, name, dir, &out),
+        "int32" => one::<i32>(comm, name, dir, &out),
+        "complex128" => one::<Complex64>(comm, name, dir, &out),
+        "bool" => one::<bool>(comm, name, dir, &out),
+        _ => unreachable!(),
+    });
+}
+
+fn layouts(comm: &Comm) -> Vec<Layout> {
+    let p = comm.size();
+    let ix: Vec<usize> = (0..9)
+        .rev()
+        .filter(|g| (g * 5 + 1) % p == comm.rank())
+        .collect();
+    vec![
+        Layout::block(comm, &[7, 5]).unwrap(),
+        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
+        Layout::new(
+            comm,
+            &[3, 4, 5],
+            &[Dist::NotDistributed, Dist::Block, Dist::Cyclic],
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &[11],
+            &[Dist::BlockPadded {
+                comm: 1,
+                boundary: (1, 1),
+                periodic: true,
+            }],
+        )
+        .unwrap(),
+        Layout::with_grid(
+            comm,
+            &[9],
+            &[Dist::Unstructured {
+                indices: ix,
+                one_to_one: true,
+            }],
+            &[p],
+        )
+        .unwrap(),
+        Layout::block(comm, &[2, 0]).unwrap(),
+    ]
+}
+
+fn dnpy_round_trips_every_kind(comm: &Comm) {
+    let out = scratch(comm, "dnpy-kinds");
+    for (i, layout) in layouts(comm).into_iter().enumerate() {
+        let a = DistArray::<f64>::random(&layout, i as u64);
+        let prefix = out.join(format!("k{i}"));
+        a.save_dnpy(&prefix).unwrap();
+        let b = DistArray::<f64>::load_dnpy(comm, &prefix).unwrap();
+        assert!(b.layout() == a.layout(), "{layout:?}");
+        assert_eq!(b.local(), a.local());
+    }
+}
+
+fn npy_round_trips_every_kind_and_order(comm: &Comm) {
+    let out = scratch(comm, "npy-kinds");
+    fn one<T: Element + RandomElement>(comm: &Comm, out: &Path) {
+        for (i, layout) in layouts(comm).into_iter().enumerate() {
+            for order in [Order::C, Order::Fortran] {
+                let a = DistArray::<T>::random(&layout, 3);
+                let path = out.join(format!("{}-{i}-{order:?}.npy", T::DTYPE));
+                a.save_npy(&path, order).unwrap();
+                // into the same layout and into a different one
+                let b = DistArray::<T>::load_npy(&layout, &path).unwrap();
+                assert_eq!(b.local(), a.local(), "{:?} {layout:?} {order:?}", T::DTYPE);
+                if layout.ndim() > 0 {
+                    let other =
+                        Layout::new(comm, layout.shape(), &vec![Dist::Cyclic; layout.ndim()])
+                            .unwrap();
+                    let c = DistArray::<T>::load_npy(&other, &path).unwrap();
+                    assert_eq!(c.gather_all().unwrap(), a.gather_all().unwrap());
+                }
+            }
+        }
+    }
+    one::<f64>(comm, &out);
+    one::<f32>(comm, &out);
+    one::<i64>(comm, &out);
+    one::<i32>(comm, &out);
+    one::<u8>(comm, &out);
+    one::<bool>(comm, &out);
+    one::<Complex32>(comm, &out);
+    one::<Complex64>(comm, &out);
+}
+
+fn npy_matches_numpy_bytes(comm: &Comm) {
+    // global.npy of each dnpy case was written by numpy.save: save the same
+    // array in parallel and compare the files byte for byte
+    let out = scratch(comm, "npy-bytes");
+    fn one<T: Element>(comm: &Comm, name: &str, dir: &Path, out: &Path) {
+        let global = read_npy::<T>(&dir.join("global.npy"));
+        let layout = Layout::new(comm, global.shape(), &vec![Dist::Cyclic; global.ndim()]).unwrap();
+        let a =
+            DistArray::from_global(&layout, 0, (comm.rank() == 0).then(|| global.view())).unwrap();
+        let path = out.join(format!("{name}.npy"));
+        a.save_npy(&path, Order::C).unwrap();
+        if comm.rank() == 0 {
+            assert!(
+                std::fs::read(&path).unwrap() == std::fs::read(dir.join("global.npy")).unwrap(),
+                "{name}: bytes differ from numpy.save"
+            );
+        }
+    }
+    let dir = conformance_dir().join("dnpy");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    for case_dir in names {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
+                .unwrap();
+        let name = case["name"].as_str().unwrap();
+        match case["dtype"].as_str().unwrap() {
+            "float64" => one::<f64>(comm, name, &case_dir, &out),
+            "float32" => one::<f32>(comm, name, &case_dir, &out),
+            "int64" => one::<i64>(comm, name, &case_dir, &out),
+            "int32" => one::<i32>(comm, name, &case_dir, &out),
+            "complex128" => one::<Complex64>(comm, name, &case_dir, &out),
+            "bool" => one::<bool>(comm, name, &case_dir, &out),
+            other => panic!("{other}"),
+        }
+    }
+}
+
+fn assert_same_everywhere(comm: &Comm, err: &Error) {
+    let text = serde_json::to_vec(err).unwrap();
+    let h = text
+        .iter()
+        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
+    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
+}
+
+fn broken_files_fail_everywhere_alike(comm: &Comm) {
+    let out = scratch(comm, "broken");
+    let layout = Layout::block(comm, &[6, 4]).unwrap();
+    let a = DistArray::<f64>::random(&layout, 1);
+    let npy = out.join("a.npy");
+    a.save_npy(&npy, Order::C).unwrap();
+    // missing
+    let e = DistArray::<f64>::load_npy(&layout, out.join("missing.npy")).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+    // wrong dtype, wrong shape
+    let e = DistArray::<f32>::load_npy(&Layout::block(comm, &[6, 4]).unwrap(), &npy).unwrap_err();
+    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
+    let e = DistArray::<f64>::load_npy(&Layout::block(comm, &[4, 6]).unwrap(), &npy).unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+    // truncated and corrupt
+    let bytes = std::fs::read(&npy).unwrap();
+    comm.barrier();
+    if comm.rank() == 0 {
+        std::fs::write(out.join("short.npy"), &bytes[..bytes.len() - 8]).unwrap();
+        let mut bad = bytes.clone();
+        bad[3] = b'X';
+        std::fs::write(out.join("corrupt.npy"), &bad).unwrap();
+        std::fs::write(out.join("tiny.npy"), &bytes[..5]).unwrap();
+    }
+    comm.barrier();
+    for name in ["short.npy", "corrupt.npy", "tiny.npy"] {
+        let e = DistArray::<f64>::load_npy(&layout, out.join(name)).unwrap_err();
+        assert!(matches!(e, Error::Io { .. }), "{name}: {e}");
+        assert_same_everywhere(comm, &e);
+    }
+    // .dnpy: one rank's file truncated, another set missing a file
+    let prefix = out.join("d");
+    a.save_dnpy(&prefix).unwrap();
+    let last = comm.size() - 1;
+    if comm.rank() == last {
+        let f = distarray::io::dnpy_path(&prefix, last);
+        let b = std::fs::read(&f).unwrap();
+        std::fs::write(&f, &b[..b.len() - 3]).unwrap();
+    }
+    comm.barrier();
+    let e = DistArray::<f64>::load_dnpy(comm, &prefix).unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+    let e = DistArray::<f64>::load_dnpy(comm, out.join("nothing")).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    let e = DistArray::<i32>::load_dnpy(comm, out.join("d")).unwrap_err();
+    assert_same_everywhere(comm, &e);
+}
+
+fn failed_saves_leave_nothing(comm: &Comm) {
+    let out = scratch(comm, "failed");
+    let layout = Layout::block(comm, &[8]).unwrap();
+    let a = DistArray::<f64>::zeros(&layout);
+    let target = out.join("no-such-dir").join("a.npy");
+    let e = a.save_npy(&target, Order::C).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    assert!(!target.exists());
+    // one rank cannot write its .dnpy file: nobody's file appears
+    let prefix = out.join("p");
+    if comm.rank() == comm.size() - 1 {
+        std::fs::create_dir_all(distarray::io::dnpy_path(&prefix, comm.rank())).unwrap();
+        // a directory in the way
+    }
+    comm.barrier();
+    let e = a.save_dnpy(&prefix).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    if comm.size() > 1 && comm.rank() < comm.size() - 1 {
+        assert!(
+            !distarray::io::dnpy_path(&prefix, comm.rank()).exists(),
+            "a partial set was left behind"
+        );
+    }
+}
