@@ -12,6 +12,9 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+/// Bytes per write call.
+const PIECE: usize = 16 << 20;
+
 /// Element order in an `.npy` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -109,7 +112,11 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .write(true)
             .open(&tmp)
             .and_then(|f| {
-                f.write_all_at(&to_bytes(file_order), offset as u64)?;
+                // moderate pieces keep the kernel's dirty-page throttling smooth
+                let bytes = to_bytes(file_order);
+                for (i, piece) in bytes.chunks(PIECE).enumerate() {
+                    f.write_all_at(piece, (offset + i * PIECE) as u64)?;
+                }
                 f.sync_data()
             })
             .map_err(|e| io_err(&tmp, e));
@@ -138,59 +145,14 @@ impl<T: Element> DistArray<T> {
     /// type or another shape give every rank the same error.
     pub fn load_npy(layout: &Layout, path: impl AsRef<Path>) -> Result<DistArray<T>> {
         let path = path.as_ref();
-        let comm = layout.comm();
         let what = path.display().to_string();
-        let head = if comm.rank() == 0 {
-            read_header(path, &what).and_then(|(h, off, size)| {
-                if h.dtype != T::DTYPE {
-                    return Err(Error::DTypeMismatch {
-                        expected: T::DTYPE.to_string(),
-                        found: format!("{} in {what}", h.dtype),
-                    });
-                }
-                if h.shape != layout.shape() {
-                    return Err(Error::ShapeMismatch {
-                        context: format!("loading {what}"),
-                        expected: layout.shape().to_vec(),
-                        found: h.shape.clone(),
-                    });
-                }
-                if size < (off + h.data_len()) as u64 {
-                    return Err(Error::Io {
-                        path: what.clone(),
-                        detail: format!(
-                            "truncated: {size} bytes, the header announces {}",
-                            off + h.data_len()
-                        ),
-                    });
-                }
-                Ok(vec![off as u64, h.fortran_order as u64])
-            })
-        } else {
-            Ok(Vec::new())
-        };
-        let head = comm.agree(head)?;
-        let words = comm.broadcast_bytes(0, head.iter().flat_map(|w| w.to_le_bytes()).collect());
-        let word =
-            |i: usize| u64::from_le_bytes(words[8 * i..8 * i + 8].try_into().expect("two words"));
-        let (off, fortran) = (word(0) as usize, word(1) == 1);
-        let order = if fortran { Order::Fortran } else { Order::C };
+        let (off, order) = read_agreed_header::<T>(layout, path)?;
         let slab = slab_layout(layout, order)?;
-        let n = slab.local_len();
-        let mut flat = vec![T::default(); n];
+        let mut flat = vec![T::default(); slab.local_len()];
         let offset = off + slab_offset(&slab, order) * T::DTYPE.itemsize();
-        let read = File::open(path)
-            .and_then(|f| match T::le_bytes_mut(&mut flat) {
-                Some(bytes) => f.read_exact_at(bytes, offset as u64),
-                None => {
-                    let mut bytes = vec![0u8; n * T::DTYPE.itemsize()];
-                    f.read_exact_at(&mut bytes, offset as u64)?;
-                    from_bytes(&bytes, &mut flat, &what)
-                        .map_err(|e| std::io::Error::other(e.to_string()))
-                }
-            })
-            .map_err(|e| io_err(path, e));
-        comm.agree(read)?;
+        layout
+            .comm()
+            .agree(read_slab(path, &what, offset, &mut flat))?;
         let shape = slab.local_shape().to_vec();
         let local = match order {
             Order::C => ArrayD::from_shape_vec(IxDyn(&shape), flat),
@@ -208,6 +170,93 @@ impl<T: Element> DistArray<T> {
             a.redistribute(layout)
         }
     }
+}
+
+impl<T: Element, S: ndarray::DataMut<Elem = T>> DistArrayBase<S> {
+    /// Loads an `.npy` file into this existing array (its layout decides
+    /// the distribution). No new array is allocated when the layout is the
+    /// file's slab layout (row blocks for C order): the bytes are read
+    /// straight into the array's memory. Collective.
+    pub fn load_npy_into(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let layout = self.layout().clone();
+        let (off, order) = read_agreed_header::<T>(&layout, path)?;
+        let slab = slab_layout(&layout, order)?;
+        if layout != slab || order == Order::Fortran {
+            let loaded = DistArray::<T>::load_npy(&layout, path)?;
+            self.local_mut().assign(&loaded.local());
+            return Ok(());
+        }
+        let what = path.display().to_string();
+        let offset = off + slab_offset(&slab, order) * T::DTYPE.itemsize();
+        let mut local = self.local_mut();
+        let flat = local.as_slice_mut().ok_or_else(|| {
+            Error::InvalidArgument("load_npy_into needs a C-contiguous local buffer".into())
+        })?;
+        let read = read_slab(path, &what, offset, flat);
+        layout.comm().agree(read)
+    }
+}
+
+/// Reads `out.len()` elements at byte `offset` straight into `out`.
+fn read_slab<T: Element>(path: &Path, what: &str, offset: usize, out: &mut [T]) -> Result<()> {
+    let n = out.len();
+    File::open(path)
+        .and_then(|f| match T::le_bytes_mut(out) {
+            Some(bytes) => f.read_exact_at(bytes, offset as u64),
+            None => {
+                let mut bytes = vec![0u8; n * T::DTYPE.itemsize()];
+                f.read_exact_at(&mut bytes, offset as u64)?;
+                from_bytes(&bytes, out, what).map_err(|e| std::io::Error::other(e.to_string()))
+            }
+        })
+        .map_err(|e| io_err(path, e))
+}
+
+/// Rank 0 reads and checks the header against `layout` and element type
+/// `T`; every rank gets (data offset, order) or the same error.
+fn read_agreed_header<T: Element>(layout: &Layout, path: &Path) -> Result<(usize, Order)> {
+    let comm = layout.comm();
+    let what = path.display().to_string();
+    let head = if comm.rank() == 0 {
+        read_header(path, &what).and_then(|(h, off, size)| {
+            if h.dtype != T::DTYPE {
+                return Err(Error::DTypeMismatch {
+                    expected: T::DTYPE.to_string(),
+                    found: format!("{} in {what}", h.dtype),
+                });
+            }
+            if h.shape != layout.shape() {
+                return Err(Error::ShapeMismatch {
+                    context: format!("loading {what}"),
+                    expected: layout.shape().to_vec(),
+                    found: h.shape.clone(),
+                });
+            }
+            if size < (off + h.data_len()) as u64 {
+                return Err(Error::Io {
+                    path: what.clone(),
+                    detail: format!(
+                        "truncated: {size} bytes, the header announces {}",
+                        off + h.data_len()
+                    ),
+                });
+            }
+            Ok(vec![off as u64, h.fortran_order as u64])
+        })
+    } else {
+        Ok(Vec::new())
+    };
+    let head = comm.agree(head)?;
+    let words = comm.broadcast_bytes(0, head.iter().flat_map(|w| w.to_le_bytes()).collect());
+    let word =
+        |i: usize| u64::from_le_bytes(words[8 * i..8 * i + 8].try_into().expect("two words"));
+    let order = if word(1) == 1 {
+        Order::Fortran
+    } else {
+        Order::C
+    };
+    Ok((word(0) as usize, order))
 }
 
 /// Reads and parses an `.npy` header: (header, data offset, file size).

@@ -1,0 +1,111 @@
+//! Benchmark: parallel `.npy` save and load (into an existing array) of 2 GB against `dd` writing
+//! (with `conv=fdatasync`, as our save syncs) and reading the same number
+//! of bytes on the same disk, in this run. Figures: `npy_save` and
+//! `npy_load` (dd time / our time, >= 0.7).
+//!
+//! The files go to `DISTARRAY_BENCH_DIR` (default: the system temp dir).
+//! Before each read the page cache is dropped (when running as root), so
+//! both sides read from the disk.
+
+use distarray::io::Order;
+use distarray::{Comm, DistArray, Layout};
+use distarray_bench::{report, size_arg, timed, Target};
+use std::process::Command;
+
+fn dd(args: &[String]) -> bool {
+    Command::new("dd")
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Empties the page cache (root only; otherwise both sides read from cache).
+fn drop_caches(comm: &Comm) {
+    comm.barrier();
+    if comm.rank() == 0 {
+        let _ = std::fs::write("/proc/sys/vm/drop_caches", "1");
+    }
+    comm.barrier();
+}
+
+fn main() {
+    let _universe = distarray::mpi::initialize().expect("MPI initializes");
+    distarray::abort_on_panic();
+    let comm = Comm::world();
+    let n = size_arg(250_000_000); // 2 GB of f64
+    let bytes = n * 8;
+    let dir = std::env::var("DISTARRAY_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir());
+    let ours = dir.join(format!("distarray-bench-{}.npy", std::process::id()));
+    let theirs = dir.join(format!("distarray-bench-{}.dd", std::process::id()));
+    let ours = std::path::PathBuf::from(
+        String::from_utf8(
+            comm.broadcast_bytes(0, ours.to_string_lossy().into_owned().into_bytes()),
+        )
+        .unwrap(),
+    );
+    let layout = Layout::block(&comm, &[n]).unwrap();
+    let a = DistArray::full(&layout, 1.25f64);
+    // loads go into an existing array, as dd reads into an existing buffer
+    let mut b = DistArray::full(&layout, 0.0f64);
+    let mb = 4 << 20;
+    let (mut t_save, mut t_dd_w, mut t_load, mut t_dd_r) =
+        (f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    for _ in 0..3 {
+        t_save = t_save.min(timed(&comm, || a.save_npy(&ours, Order::C).unwrap()));
+        t_dd_w = t_dd_w.min(timed(&comm, || {
+            if comm.rank() == 0 {
+                assert!(dd(&[
+                    "if=/dev/zero".into(),
+                    format!("of={}", theirs.display()),
+                    format!("bs={mb}"),
+                    format!("count={}", bytes.div_ceil(mb)),
+                    "conv=fdatasync".into(),
+                ]));
+            }
+        }));
+        drop_caches(&comm);
+        t_load = t_load.min(timed(&comm, || b.load_npy_into(&ours).unwrap()));
+        drop_caches(&comm);
+        t_dd_r = t_dd_r.min(timed(&comm, || {
+            if comm.rank() == 0 {
+                assert!(dd(&[
+                    format!("if={}", theirs.display()),
+                    "of=/dev/null".into(),
+                    format!("bs={mb}")
+                ]));
+            }
+        }));
+    }
+    if comm.rank() == 0 {
+        let gbps = |t: f64| bytes as f64 / t / 1e9;
+        eprintln!(
+            "npy {:.2} GB on {} ranks: save {:.2} GB/s (dd {:.2}), load {:.2} GB/s (dd {:.2})",
+            bytes as f64 / 1e9,
+            comm.size(),
+            gbps(t_save),
+            gbps(t_dd_w),
+            gbps(t_load),
+            gbps(t_dd_r)
+        );
+        let _ = std::fs::remove_file(&ours);
+        let _ = std::fs::remove_file(&theirs);
+    }
+    report(
+        &comm,
+        "npy_save",
+        t_dd_w / t_save,
+        "ratio",
+        Target::AtLeast(0.7),
+    );
+    report(
+        &comm,
+        "npy_load",
+        t_dd_r / t_load,
+        "ratio",
+        Target::AtLeast(0.7),
+    );
+}
