@@ -1,3 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub use distarray_core::*;
+
+/// The PETSc bridge (feature `petsc`).
+#[cfg(feature = "petsc")]
+pub use bridge_petsc as petsc;

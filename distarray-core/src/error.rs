@@ -204,6 +204,18 @@ pub enum Error {
         /// What went wrong.
         detail: String,
     },
+    /// A native library (PETSc, Trilinos, Global Arrays, Elemental) reported an error.
+    #[error("{library} error {code} in {call}: {message}")]
+    Native {
+        /// The library.
+        library: String,
+        /// Its error code.
+        code: i64,
+        /// The call that failed.
+        call: String,
+        /// The library's own message.
+        message: String,
+    },
     /// A required argument was given on one rank and missing on another, or similar misuse.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -36,6 +36,7 @@ pub mod map;
 pub mod protocol;
 pub mod random;
 pub mod redistribute;
+pub mod sparse;
 
 pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use comm::{abort_on_panic, Comm};

@@ -1,0 +1,168 @@
+//! Krylov solves (KSP) with method and preconditioner from PETSc's options.
+
+use crate::error::check;
+use crate::ffi;
+use crate::vec::{AsPetscVec, VecOverArray};
+use crate::{Petsc, PetscMat};
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::{DistArray, Error, Result};
+use std::ffi::CStr;
+use std::marker::PhantomData;
+
+/// What a solve did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveInfo {
+    /// Iterations taken.
+    pub iterations: usize,
+    /// PETSc's converged reason (positive: converged).
+    pub reason: i32,
+    /// The reason's name (e.g. `CONVERGED_RTOL`).
+    pub reason_name: String,
+    /// The last residual norm PETSc computed.
+    pub residual_norm: f64,
+}
+
+/// A configured linear solver for one matrix.
+pub struct Ksp<'p> {
+    raw: ffi::KSP,
+    _petsc: PhantomData<&'p Petsc>,
+}
+
+impl<'p> Ksp<'p> {
+    /// A solver for `a`; type, preconditioner and tolerances come from the
+    /// options database (`-ksp_type`, `-pc_type`, `-ksp_rtol`, ...). Collective.
+    pub fn new(_petsc: &'p Petsc, a: &PetscMat<'p>) -> Result<Ksp<'p>> {
+        let mut raw: ffi::KSP = std::ptr::null_mut();
+        // SAFETY: live communicator and matrix.
+        check(
+            unsafe { ffi::KSPCreate(a.rows().comm().raw().as_raw(), &mut raw) },
+            "KSPCreate",
+        )?;
+        let ksp = Ksp {
+            raw,
+            _petsc: PhantomData,
+        };
+        check(
+            unsafe { ffi::KSPSetOperators(ksp.raw, a.raw(), a.raw()) },
+            "KSPSetOperators",
+        )?;
+        check(
+            unsafe { ffi::KSPSetFromOptions(ksp.raw) },
+            "KSPSetFromOptions",
+        )?;
+        Ok(ksp)
+    }
+
+    /// Sets relative and absolute tolerances and the iteration limit.
+    pub fn set_tolerances(&mut self, rtol: f64, atol: f64, max_iterations: usize) -> Result<()> {
+        // SAFETY: a live KSP; PETSC_DEFAULT for divtol.
+        check(
+            unsafe {
+                ffi::KSPSetTolerances(
+                    self.raw,
+                    rtol,
+                    atol,
+                    ffi::PETSC_DEFAULT as f64,
+                    max_iterations as ffi::PetscInt,
+                )
+            },
+            "KSPSetTolerances",
+        )
+    }
+
+    /// Solves `A x = b`. Collective. A diverged solve is an error naming
+    /// PETSc's reason and the iteration count.
+    pub fn solve(&mut self, b: &impl AsPetscVec, x: &mut impl AsPetscVec) -> Result<SolveInfo> {
+        // SAFETY: live KSP and Vecs.
+        check(
+            unsafe { ffi::KSPSolve(self.raw, b.raw_vec(), x.raw_vec()) },
+            "KSPSolve",
+        )?;
+        let (mut reason, mut its, mut rnorm): (ffi::KSPConvergedReason, ffi::PetscInt, f64) =
+            (0, 0, 0.0);
+        let mut name: *const std::ffi::c_char = std::ptr::null();
+        // SAFETY: each call writes one scalar (or a static string pointer).
+        unsafe {
+            check(
+                ffi::KSPGetConvergedReason(self.raw, &mut reason),
+                "KSPGetConvergedReason",
+            )?;
+            check(
+                ffi::KSPGetIterationNumber(self.raw, &mut its),
+                "KSPGetIterationNumber",
+            )?;
+            check(
+                ffi::KSPGetResidualNorm(self.raw, &mut rnorm),
+                "KSPGetResidualNorm",
+            )?;
+            check(
+                ffi::KSPGetConvergedReasonString(self.raw, &mut name),
+                "KSPGetConvergedReasonString",
+            )?;
+        }
+        let reason_name = if name.is_null() {
+            String::new()
+        } else {
+            // SAFETY: PETSc returns a static NUL-terminated name.
+            unsafe { CStr::from_ptr(name) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        let info = SolveInfo {
+            iterations: its as usize,
+            reason,
+            reason_name,
+            residual_norm: rnorm,
+        };
+        if info.reason < 0 {
+            return Err(Error::Native {
+                library: "PETSc".into(),
+                code: info.reason as i64,
+                call: "KSPSolve".into(),
+                message: format!(
+                    "diverged ({}) after {} iterations, residual norm {:e}",
+                    info.reason_name, info.iterations, info.residual_norm
+                ),
+            });
+        }
+        Ok(info)
+    }
+}
+
+impl Drop for Ksp<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned by this handle, destroyed once.
+        let code = unsafe { ffi::KSPDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: KSPDestroy returned {code}");
+        }
+    }
+}
+
+/// Solves `A x = b` for a right-hand side in `A`'s row layout and returns
+/// `x` as a distributed array in the same layout. Both vectors are PETSc
+/// `Vec`s over the arrays' memory (no copy). Collective.
+pub fn solve<'p>(
+    petsc: &'p Petsc,
+    a: &PetscMat<'p>,
+    b: &DistArray<f64>,
+) -> Result<(DistArray<f64>, SolveInfo)> {
+    if b.layout() != a.rows() {
+        return Err(Error::LayoutMismatch {
+            context: "solve".into(),
+            detail: format!(
+                "b has {:?} but the matrix rows are {:?}; redistribute b first",
+                b.layout(),
+                a.rows()
+            ),
+        });
+    }
+    let mut x = DistArray::zeros(a.rows());
+    let mut ksp = Ksp::new(petsc, a)?;
+    let info = {
+        let bv = VecOverArray::wrap_read(petsc, b)?;
+        let mut xv = VecOverArray::wrap(petsc, &mut x)?;
+        ksp.solve(&bv, &mut xv)?
+    };
+    Ok((x, info))
+}

@@ -1,0 +1,45 @@
+//! # bridge-petsc
+//!
+//! Distributed arrays in and out of PETSc without copying.
+//!
+//! - [`Petsc`]: PETSc initialized alongside MPI (after rsmpi's `initialize`,
+//!   finalized when dropped, before MPI is); options come from the command
+//!   line and `PETSC_OPTIONS` (`-ksp_type cg -pc_type gamg` works).
+//! - [`VecOverArray`]: a 1-D block-distributed `DistArray<f64>` seen as a
+//!   PETSc `Vec` over the same memory (`VecCreateMPIWithArray`); the array
+//!   is mutably borrowed while the `Vec` lives, so it cannot be freed or
+//!   resized underneath PETSc.
+//! - [`PetscVec`]: a `Vec` PETSc owns; [`PetscVec::array_mut`] shows its
+//!   memory as a `DistArrayViewMut` (irregular block layout from the
+//!   ownership ranges), tied by lifetime to the `Vec`, restored on drop.
+//! - [`to_petsc_plan`]: any other layout goes to and from a `Vec` through an
+//!   explicit, reusable redistribution plan — never silently.
+//! - [`PetscMat`]: MPIAIJ matrices assembled from each rank's CSR rows with
+//!   exact preallocation (assembly never mallocs); [`Ksp`] solves with the
+//!   options database choosing the method.
+//!
+//! Every PETSc return code is checked; errors carry PETSc's own message.
+
+pub mod ffi {
+    //! bindgen's bindings to PETSc (MPI types are rsmpi's).
+    #![allow(
+        non_upper_case_globals,
+        non_camel_case_types,
+        non_snake_case,
+        dead_code,
+        missing_docs
+    )]
+    #![allow(clippy::all)]
+    include!(concat!(env!("OUT_DIR"), "/petsc.rs"));
+}
+
+mod error;
+mod init;
+mod ksp;
+mod mat;
+mod vec;
+
+pub use init::Petsc;
+pub use ksp::{solve, Ksp, SolveInfo};
+pub use mat::PetscMat;
+pub use vec::{to_petsc_plan, PetscVec, VecAccess, VecOverArray};

@@ -1,0 +1,171 @@
+//! Distributed sparse matrices (MPIAIJ) assembled from each rank's rows.
+
+use crate::error::{check, pint};
+use crate::ffi;
+use crate::Petsc;
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::sparse::{owned_rows, CsrRows};
+use distarray_core::{Error, Layout, Result};
+use std::marker::PhantomData;
+
+/// A PETSc MPIAIJ matrix. Rows (and, for square matrices, columns) follow a
+/// 1-D block layout.
+pub struct PetscMat<'p> {
+    raw: ffi::Mat,
+    rows: Layout,
+    _petsc: PhantomData<&'p Petsc>,
+}
+
+impl<'p> PetscMat<'p> {
+    /// Assembles a square matrix whose rows follow `rows` (1-D block) from
+    /// this rank's CSR rows. Preallocation is exact (diagonal and
+    /// off-diagonal block counts per row), and PETSc is told to fail on any
+    /// allocation during assembly, so assembly never mallocs. Collective.
+    pub fn from_csr(_petsc: &'p Petsc, rows: &Layout, csr: &CsrRows) -> Result<PetscMat<'p>> {
+        let comm = rows.comm();
+        let local = comm.agree(owned_rows(rows).and_then(|r| {
+            csr.validate()?;
+            if csr.local_rows() != r.len()
+                || csr.first_row != r.start
+                || csr.ncols != rows.global_len()
+            {
+                return Err(Error::ShapeMismatch {
+                    context: "CSR rows against the row layout (first row, local rows, columns)"
+                        .into(),
+                    expected: vec![r.start, r.len(), rows.global_len()],
+                    found: vec![csr.first_row, csr.local_rows(), csr.ncols],
+                });
+            }
+            Ok(r)
+        }))?;
+        let (mut d_nnz, mut o_nnz) = (
+            Vec::with_capacity(local.len()),
+            Vec::with_capacity(local.len()),
+        );
+        for i in 0..csr.local_rows() {
+            let (cols, _) = csr.row(i);
+            let d = cols.iter().filter(|c| local.contains(c)).count();
+            d_nnz.push(pint(d, "row length")?);
+            o_nnz.push(pint(cols.len() - d, "row length")?);
+        }
+        let (m, n) = (
+            pint(local.len(), "local rows")?,
+            pint(rows.global_len(), "global rows")?,
+        );
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        // SAFETY: counts arrays hold one entry per local row; live communicator.
+        check(
+            unsafe {
+                ffi::MatCreateAIJ(
+                    comm.raw().as_raw(),
+                    m,
+                    m,
+                    n,
+                    n,
+                    0,
+                    d_nnz.as_ptr(),
+                    0,
+                    o_nnz.as_ptr(),
+                    &mut raw,
+                )
+            },
+            "MatCreateAIJ",
+        )?;
+        let mat = PetscMat {
+            raw,
+            rows: rows.clone(),
+            _petsc: PhantomData,
+        };
+        // SAFETY: a live Mat.
+        check(
+            unsafe {
+                ffi::MatSetOption(
+                    mat.raw,
+                    ffi::MatOption_MAT_NEW_NONZERO_ALLOCATION_ERR,
+                    ffi::PetscBool_PETSC_TRUE,
+                )
+            },
+            "MatSetOption",
+        )?;
+        let mut cols_buf: Vec<ffi::PetscInt> = Vec::new();
+        for i in 0..csr.local_rows() {
+            let (cols, vals) = csr.row(i);
+            cols_buf.clear();
+            for &c in cols {
+                cols_buf.push(pint(c, "column")?);
+            }
+            let row = pint(local.start + i, "row")?;
+            // SAFETY: one row index, `cols.len()` columns and values.
+            check(
+                unsafe {
+                    ffi::MatSetValues(
+                        mat.raw,
+                        1,
+                        &row,
+                        cols_buf.len() as ffi::PetscInt,
+                        cols_buf.as_ptr(),
+                        vals.as_ptr(),
+                        ffi::InsertMode_INSERT_VALUES,
+                    )
+                },
+                "MatSetValues",
+            )?;
+        }
+        // SAFETY: a live Mat; collective assembly.
+        check(
+            unsafe { ffi::MatAssemblyBegin(mat.raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY) },
+            "MatAssemblyBegin",
+        )?;
+        check(
+            unsafe { ffi::MatAssemblyEnd(mat.raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY) },
+            "MatAssemblyEnd",
+        )?;
+        Ok(mat)
+    }
+
+    /// The row layout.
+    pub fn rows(&self) -> &Layout {
+        &self.rows
+    }
+
+    /// Mallocs PETSc needed during assembly (0 when preallocation was exact).
+    pub fn assembly_mallocs(&self) -> Result<f64> {
+        let mut info = std::mem::MaybeUninit::<ffi::MatInfo>::zeroed();
+        // SAFETY: MatGetInfo fills the struct.
+        check(
+            unsafe {
+                ffi::MatGetInfo(self.raw, ffi::MatInfoType_MAT_GLOBAL_SUM, info.as_mut_ptr())
+            },
+            "MatGetInfo",
+        )?;
+        // SAFETY: initialized by the successful call above.
+        Ok(unsafe { info.assume_init() }.mallocs)
+    }
+
+    /// `y = A x` (collective).
+    pub fn mult(
+        &self,
+        x: &impl crate::vec::AsPetscVec,
+        y: &mut impl crate::vec::AsPetscVec,
+    ) -> Result<()> {
+        // SAFETY: live Mat and Vecs; PETSc checks the sizes.
+        check(
+            unsafe { ffi::MatMult(self.raw, x.raw_vec(), y.raw_vec()) },
+            "MatMult",
+        )
+    }
+
+    pub(crate) fn raw(&self) -> ffi::Mat {
+        self.raw
+    }
+}
+
+impl Drop for PetscMat<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned by this handle, destroyed once.
+        let code = unsafe { ffi::MatDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: MatDestroy returned {code}");
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! PETSc `Vec`s over distributed arrays and distributed arrays over `Vec`s.
+
+use crate::error::{check, pint};
+use crate::ffi;
+use crate::Petsc;
+use distarray_core::map::AxisMap;
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::redistribute::Plan;
+use distarray_core::{Comm, Dist, DistArrayBase, DistArrayViewMut, Error, Layout, Result};
+use ndarray::{ArrayViewMut, DataMut, IxDyn};
+use std::marker::PhantomData;
+
+/// Anything that is a PETSc `Vec` for the length of a borrow.
+pub trait AsPetscVec {
+    /// The raw handle.
+    fn raw_vec(&self) -> ffi::Vec;
+}
+
+/// Checks that `layout` is what PETSc's `Vec` distribution can express:
+/// one axis, block (regular or irregular), no padding.
+fn check_vec_layout(layout: &Layout) -> Result<()> {
+    let ok = layout.ndim() == 1 && matches!(layout.map(0), AxisMap::Block(b) if !b.is_padded());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::LayoutMismatch {
+            context: "PETSc Vec".into(),
+            detail: format!(
+                "a Vec shares memory only with a 1-D block layout without ghost cells, not {layout:?}; \
+                 use to_petsc_plan to move the data through a redistribution plan"
+            ),
+        })
+    }
+}
+
+/// The 1-D block layout PETSc uses for `n` entries with `local` on this rank.
+fn block_layout_from_ranges(comm: &Comm, ranges: &[usize]) -> Result<Layout> {
+    Layout::with_grid(
+        comm,
+        &[*ranges.last().unwrap_or(&0)],
+        &[Dist::BlockBounds(ranges.to_vec())],
+        &[comm.size()],
+    )
+}
+
+/// A PETSc `Vec` over a distributed array's memory (no copy). The array is
+/// mutably borrowed while the `Vec` exists; dropping the `Vec` destroys the
+/// PETSc object and leaves the memory with the array.
+pub struct VecOverArray<'a> {
+    raw: ffi::Vec,
+    _array: PhantomData<&'a mut [f64]>,
+}
+
+impl<'a> VecOverArray<'a> {
+    /// Wraps `array` (1-D block layout, C-contiguous local buffer). Collective.
+    pub fn wrap<S: DataMut<Elem = f64>>(
+        _petsc: &'a Petsc,
+        array: &'a mut DistArrayBase<S>,
+    ) -> Result<VecOverArray<'a>> {
+        let layout = array.layout().clone();
+        let comm = layout.comm();
+        comm.agree(check_vec_layout(&layout))?;
+        let n = pint(layout.shape()[0], "global size")?;
+        let mut local = array.local_mut();
+        let slice = local.as_slice_mut().ok_or_else(|| {
+            Error::InvalidArgument("the array's local buffer is not contiguous".into())
+        })?;
+        let nl = pint(slice.len(), "local size")?;
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: the buffer holds `nl` f64 and stays borrowed (mutably, via
+        // `'a`) for as long as this Vec exists; the communicator is live.
+        check(
+            unsafe {
+                ffi::VecCreateMPIWithArray(
+                    comm.raw().as_raw(),
+                    1,
+                    nl,
+                    n,
+                    slice.as_mut_ptr(),
+                    &mut raw,
+                )
+            },
+            "VecCreateMPIWithArray",
+        )?;
+        Ok(VecOverArray {
+            raw,
+            _array: PhantomData,
+        })
+    }
+
+    /// Wraps `array` read-only, for right-hand sides PETSc only reads.
+    pub(crate) fn wrap_read<S: ndarray::Data<Elem = f64>>(
+        _petsc: &'a Petsc,
+        array: &'a DistArrayBase<S>,
+    ) -> Result<VecOverArray<'a>> {
+        let layout = array.layout().clone();
+        let comm = layout.comm();
+        comm.agree(check_vec_layout(&layout))?;
+        let n = pint(layout.shape()[0], "global size")?;
+        let local = array.local();
+        let slice = local.to_slice().ok_or_else(|| {
+            Error::InvalidArgument("the array's local buffer is not contiguous".into())
+        })?;
+        let nl = pint(slice.len(), "local size")?;
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: as in `wrap`; the crate only passes this Vec to PETSc
+        // calls that read it (KSPSolve's right-hand side).
+        check(
+            unsafe {
+                ffi::VecCreateMPIWithArray(comm.raw().as_raw(), 1, nl, n, slice.as_ptr(), &mut raw)
+            },
+            "VecCreateMPIWithArray",
+        )?;
+        Ok(VecOverArray {
+            raw,
+            _array: PhantomData,
+        })
+    }
+
+    /// The 2-norm (collective).
+    pub fn norm2(&self) -> Result<f64> {
+        norm2(self.raw)
+    }
+
+    /// Sets every entry (collective) — visible in the array afterwards.
+    pub fn set(&mut self, value: f64) -> Result<()> {
+        // SAFETY: a live Vec.
+        check(unsafe { ffi::VecSet(self.raw, value) }, "VecSet")
+    }
+
+    /// `y = alpha * x + y` with this Vec as `y` (collective).
+    pub fn axpy(&mut self, alpha: f64, x: &impl AsPetscVec) -> Result<()> {
+        // SAFETY: two live Vecs of the same layout (PETSc checks sizes).
+        check(
+            unsafe { ffi::VecAXPY(self.raw, alpha, x.raw_vec()) },
+            "VecAXPY",
+        )
+    }
+}
+
+fn norm2(v: ffi::Vec) -> Result<f64> {
+    let mut out = 0.0;
+    // SAFETY: a live Vec; writes one real.
+    check(
+        unsafe { ffi::VecNorm(v, ffi::NormType_NORM_2, &mut out) },
+        "VecNorm",
+    )?;
+    Ok(out)
+}
+
+impl AsPetscVec for VecOverArray<'_> {
+    fn raw_vec(&self) -> ffi::Vec {
+        self.raw
+    }
+}
+
+impl Drop for VecOverArray<'_> {
+    fn drop(&mut self) {
+        let mut raw = self.raw;
+        // SAFETY: created by this wrapper and destroyed once; the memory is
+        // the array's and is not freed by VecDestroy.
+        let code = unsafe { ffi::VecDestroy(&mut raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: VecDestroy returned {code}");
+        }
+    }
+}
+
+/// A `Vec` owned by PETSc (created here or handed back by a solver).
+pub struct PetscVec<'p> {
+    raw: ffi::Vec,
+    comm: Comm,
+    _petsc: PhantomData<&'p Petsc>,
+}
+
+impl<'p> PetscVec<'p> {
+    /// A new PETSc-owned `Vec` with the distribution of `layout` (1-D block). Collective.
+    pub fn new(_petsc: &'p Petsc, layout: &Layout) -> Result<PetscVec<'p>> {
+        let comm = layout.comm();
+        comm.agree(check_vec_layout(layout))?;
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: sizes are checked PetscInts; the communicator is live.
+        check(
+            unsafe {
+                ffi::VecCreateMPI(
+                    comm.raw().as_raw(),
+                    pint(layout.local_len(), "local size")?,
+                    pint(layout.global_len(), "global size")?,
+                    &mut raw,
+                )
+            },
+            "VecCreateMPI",
+        )?;
+        Ok(PetscVec {
+            raw,
+            comm: comm.clone(),
+            _petsc: PhantomData,
+        })
+    }
+
+    /// A PETSc-owned `Vec` with `n` entries split by PETSc (`PETSC_DECIDE`). Collective.
+    pub fn with_size(_petsc: &'p Petsc, comm: &Comm, n: usize) -> Result<PetscVec<'p>> {
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: as in `new`.
+        check(
+            unsafe {
+                ffi::VecCreateMPI(
+                    comm.raw().as_raw(),
+                    ffi::PETSC_DECIDE as ffi::PetscInt,
+                    pint(n, "global size")?,
+                    &mut raw,
+                )
+            },
+            "VecCreateMPI",
+        )?;
+        Ok(PetscVec {
+            raw,
+            comm: comm.clone(),
+            _petsc: PhantomData,
+        })
+    }
+
+    /// The distribution PETSc chose, as an (irregular) block layout. Collective.
+    pub fn layout(&self) -> Result<Layout> {
+        let mut ranges: *const ffi::PetscInt = std::ptr::null();
+        // SAFETY: a live Vec; PETSc returns a pointer to size+1 entries it owns.
+        check(
+            unsafe { ffi::VecGetOwnershipRanges(self.raw, &mut ranges) },
+            "VecGetOwnershipRanges",
+        )?;
+        // SAFETY: PETSc's ownership array has one entry per rank plus one and
+        // lives as long as the Vec, which `self` keeps alive here.
+        let r = unsafe { std::slice::from_raw_parts(ranges, self.comm.size() + 1) };
+        let bounds: Vec<usize> = r.iter().map(|&x| x as usize).collect();
+        block_layout_from_ranges(&self.comm, &bounds)
+    }
+
+    /// The `Vec`'s memory as a distributed array (no copy), until the guard
+    /// drops (`VecRestoreArray`). Collective (the layout is computed).
+    pub fn array_mut(&mut self) -> Result<VecAccess<'_>> {
+        let layout = self.layout()?;
+        let mut ptr: *mut f64 = std::ptr::null_mut();
+        // SAFETY: a live Vec; PETSc lends its local array until VecRestoreArray.
+        check(
+            unsafe { ffi::VecGetArray(self.raw, &mut ptr) },
+            "VecGetArray",
+        )?;
+        let n = layout.local_len();
+        let view = if n == 0 {
+            ArrayViewMut::from_shape(IxDyn(&[0]), &mut [][..]).expect("empty view")
+        } else {
+            // SAFETY: PETSc's local array holds exactly the n local entries
+            // (the ownership range), is exclusively lent until the guard's
+            // VecRestoreArray, and the guard borrows the Vec mutably for 'v.
+            unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&[n]), ptr) }
+        };
+        let array = DistArrayBase::from_local(layout, view)?;
+        Ok(VecAccess {
+            vec: self.raw,
+            ptr,
+            array: Some(array),
+        })
+    }
+
+    /// The 2-norm (collective).
+    pub fn norm2(&self) -> Result<f64> {
+        norm2(self.raw)
+    }
+
+    /// Sets every entry (collective).
+    pub fn set(&mut self, value: f64) -> Result<()> {
+        // SAFETY: a live Vec.
+        check(unsafe { ffi::VecSet(self.raw, value) }, "VecSet")
+    }
+}
+
+impl AsPetscVec for PetscVec<'_> {
+    fn raw_vec(&self) -> ffi::Vec {
+        self.raw
+    }
+}
+
+impl Drop for PetscVec<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned by this handle, destroyed once.
+        let code = unsafe { ffi::VecDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: VecDestroy returned {code}");
+        }
+    }
+}
+
+/// A PETSc `Vec`'s local array lent as a distributed array; restored on drop.
+pub struct VecAccess<'v> {
+    vec: ffi::Vec,
+    ptr: *mut f64,
+    array: Option<DistArrayViewMut<'v, f64>>,
+}
+
+impl<'v> std::ops::Deref for VecAccess<'v> {
+    type Target = DistArrayViewMut<'v, f64>;
+    fn deref(&self) -> &Self::Target {
+        self.array.as_ref().expect("present until drop")
+    }
+}
+
+impl std::ops::DerefMut for VecAccess<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.array.as_mut().expect("present until drop")
+    }
+}
+
+impl Drop for VecAccess<'_> {
+    fn drop(&mut self) {
+        self.array = None; // the view ends before PETSc takes the memory back
+                           // SAFETY: the pointer came from VecGetArray on this live Vec.
+        let code = unsafe { ffi::VecRestoreArray(self.vec, &mut self.ptr) };
+        if code != 0 {
+            eprintln!("bridge-petsc: VecRestoreArray returned {code}");
+        }
+    }
+}
+
+/// For an array of any layout: the 1-D block layout a PETSc `Vec` can share
+/// (the cells in C order, balanced over the ranks) and the plans there and
+/// back. Explicit and reusable: build once, execute per solve.
+pub fn to_petsc_plan(layout: &Layout) -> Result<(Layout, Plan<f64>, Plan<f64>)> {
+    let flat = Layout::block(layout.comm(), &[layout.global_len()])?;
+    let to = Plan::reshape(layout, &flat)?;
+    let back = Plan::reshape(&flat, layout)?;
+    Ok((flat, to, back))
+}

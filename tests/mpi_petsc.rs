@@ -1,0 +1,241 @@
+//! The PETSc bridge on 1-4 ranks: Vecs over arrays and arrays over Vecs
+//! share memory (a write on one side is seen on the other), other layouts
+//! go through explicit plans, matrices assemble without mallocs, KSP solves
+//! the Poisson problem to the analytic solution, and PETSc's errors come
+//! back as Rust errors with PETSc's message. (Built with `--features petsc`;
+//! scripts/test enables it when PETSc is installed.)
+
+mod harness;
+
+use distarray::petsc::{solve, to_petsc_plan, Ksp, Petsc, PetscMat, PetscVec, VecOverArray};
+use distarray::sparse::laplacian_2d;
+use distarray::{Comm, Dist, DistArray, Error, Layout};
+use harness::Check;
+use std::cell::RefCell;
+
+static CHECKS: &[Check] = &[
+    check!(vec_over_array_shares_memory),
+    check!(array_over_petsc_vec_shares_memory),
+    check!(other_layouts_need_an_explicit_plan),
+    check!(matrix_assembles_without_mallocs),
+    check!(ksp_solves_poisson),
+    check!(divergence_and_petsc_errors_are_errors),
+    check!(petsc_finalizes_before_mpi),
+];
+
+fn main() {
+    harness::main("mpi_petsc", CHECKS, &[1, 2, 3, 4]);
+}
+
+thread_local! {
+    static PETSC: RefCell<Option<Petsc>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with PETSc initialized (once per job).
+fn with_petsc<R>(f: impl FnOnce(&Petsc) -> R) -> R {
+    PETSC.with(|p| {
+        let mut slot = p.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Petsc::init().expect("PETSc initializes"));
+        }
+        f(slot.as_ref().unwrap())
+    })
+}
+
+fn vec_over_array_shares_memory(comm: &Comm) {
+    with_petsc(|petsc| {
+        let p = comm.size();
+        let mut bounds: Vec<usize> = (0..p).map(|r| r * r).collect();
+        bounds.push(p * p + 5);
+        for layout in [
+            Layout::block(comm, &[17]).unwrap(),
+            Layout::new(comm, &[p * p + 5], &[Dist::BlockBounds(bounds)]).unwrap(),
+        ] {
+            let mut a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+            let n = layout.global_len() as f64;
+            let want = ((n - 1.0) * n * (2.0 * n - 1.0) / 6.0).sqrt();
+            {
+                let mut v = VecOverArray::wrap(petsc, &mut a).unwrap();
+                assert!(
+                    (v.norm2().unwrap() - want).abs() < 1e-9,
+                    "PETSc sees the array's values"
+                );
+                v.set(2.5).unwrap();
+            }
+            assert!(
+                a.local().iter().all(|&x| x == 2.5),
+                "the array sees PETSc's write"
+            );
+            a.set(&[0], 10.0).unwrap();
+            let v = VecOverArray::wrap(petsc, &mut a).unwrap();
+            let want = (2.5f64 * 2.5 * (n - 1.0) + 100.0).sqrt();
+            assert!((v.norm2().unwrap() - want).abs() < 1e-9);
+        }
+    })
+}
+
+fn array_over_petsc_vec_shares_memory(comm: &Comm) {
+    with_petsc(|petsc| {
+        let mut v = PetscVec::with_size(petsc, comm, 23).unwrap();
+        v.set(1.0).unwrap();
+        {
+            let mut view = v.array_mut().unwrap();
+            assert_eq!(view.shape(), &[23]);
+            assert!(
+                view.local().iter().all(|&x| x == 1.0),
+                "the array sees PETSc's values"
+            );
+            let layout = view.layout().clone();
+            let idx = layout.global_indices(0);
+            for (x, g) in view.local_mut().iter_mut().zip(idx) {
+                *x = g as f64;
+            }
+            let whole = view.gather_all().unwrap();
+            assert_eq!(
+                whole.iter().copied().collect::<Vec<_>>(),
+                (0..23).map(|g| g as f64).collect::<Vec<_>>()
+            );
+        }
+        let want = (0..23).map(|g| (g * g) as f64).sum::<f64>().sqrt();
+        assert!(
+            (v.norm2().unwrap() - want).abs() < 1e-9,
+            "PETSc sees the array's write"
+        );
+        // the layout PETSc chose is a valid irregular block layout
+        let l = v.layout().unwrap();
+        assert_eq!(l.global_len(), 23);
+        assert_eq!(comm.sum_u64(l.local_len() as u64), 23);
+    })
+}
+
+fn other_layouts_need_an_explicit_plan(comm: &Comm) {
+    with_petsc(|petsc| {
+        let layout = Layout::new(comm, &[5, 7], &[Dist::Cyclic, Dist::Block]).unwrap();
+        let mut a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 7 + ix[1]) as f64);
+        match VecOverArray::wrap(petsc, &mut a) {
+            Err(Error::LayoutMismatch { detail, .. }) => {
+                assert!(detail.contains("to_petsc_plan"), "{detail}")
+            }
+            Err(e) => panic!("wrong error {e}"),
+            Ok(_) => panic!("a 2-D cyclic array must not be wrapped silently"),
+        }
+        let (flat, mut to, mut back) = to_petsc_plan(&layout).unwrap();
+        let mut f = DistArray::zeros(&flat);
+        to.execute(&a, &mut f).unwrap();
+        {
+            let mut v = VecOverArray::wrap(petsc, &mut f).unwrap();
+            let n = 35.0f64;
+            assert!(
+                (v.norm2().unwrap() - ((n - 1.0) * n * (2.0 * n - 1.0) / 6.0).sqrt()).abs() < 1e-9
+            );
+            v.set(3.0).unwrap();
+        }
+        let mut b = DistArray::zeros(&layout);
+        back.execute(&f, &mut b).unwrap();
+        assert!(b.local().iter().all(|&x| x == 3.0));
+    })
+}
+
+fn matrix_assembles_without_mallocs(comm: &Comm) {
+    with_petsc(|petsc| {
+        let (nx, ny) = (7, 5);
+        let rows = Layout::block(comm, &[nx * ny]).unwrap();
+        let csr = laplacian_2d(&rows, nx, ny).unwrap();
+        let a = PetscMat::from_csr(petsc, &rows, &csr).unwrap();
+        assert_eq!(a.assembly_mallocs().unwrap(), 0.0);
+        // A * ones = the row sums
+        let mut ones = DistArray::full(&rows, 1.0);
+        let mut y = DistArray::zeros(&rows);
+        {
+            let x = VecOverArray::wrap(petsc, &mut ones).unwrap();
+            let mut yv = VecOverArray::wrap(petsc, &mut y).unwrap();
+            a.mult(&x, &mut yv).unwrap();
+        }
+        for (i, &v) in y.local().iter().enumerate() {
+            let (_, vals) = csr.row(i);
+            assert_eq!(v, vals.iter().sum::<f64>());
+        }
+        // CSR that does not match the layout: one clear error everywhere
+        let mut bad = csr.clone();
+        bad.ncols += 1;
+        assert!(PetscMat::from_csr(petsc, &rows, &bad).is_err());
+    })
+}
+
+fn ksp_solves_poisson(comm: &Comm) {
+    with_petsc(|petsc| {
+        petsc
+            .set_options("-ksp_type cg -pc_type jacobi -ksp_rtol 1e-10")
+            .unwrap();
+        let n = 24;
+        let h = 1.0 / (n + 1) as f64;
+        let rows = Layout::block(comm, &[n * n]).unwrap();
+        let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+        let pi = std::f64::consts::PI;
+        let exact = |r: usize| {
+            let (x, y) = (((r / n) + 1) as f64 * h, ((r % n) + 1) as f64 * h);
+            (pi * x).sin() * (pi * y).sin()
+        };
+        let b = DistArray::from_fn(&rows, |ix: &[usize]| h * h * 2.0 * pi * pi * exact(ix[0]));
+        let (x, info) = solve(petsc, &a, &b).unwrap();
+        assert!(info.reason > 0 && info.iterations > 0, "{info:?}");
+        let u = DistArray::from_fn(&rows, |ix: &[usize]| exact(ix[0]));
+        let err = x
+            .local()
+            .iter()
+            .zip(u.local().iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let err = comm
+            .all_gather_u64(err.to_bits())
+            .into_iter()
+            .map(f64::from_bits)
+            .fold(0.0, f64::max);
+        assert!(err < 2e-3, "max error {err} against the analytic solution");
+        petsc.set_options("-ksp_type gmres -pc_type none").unwrap();
+    })
+}
+
+fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
+    with_petsc(|petsc| {
+        let rows = Layout::block(comm, &[100]).unwrap();
+        let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, 10, 10).unwrap()).unwrap();
+        let mut ksp = Ksp::new(petsc, &a).unwrap();
+        ksp.set_tolerances(1e-14, 1e-50, 2).unwrap();
+        let mut b = DistArray::full(&rows, 1.0);
+        let mut x = DistArray::zeros(&rows);
+        let bv = VecOverArray::wrap(petsc, &mut b).unwrap();
+        let mut xv = VecOverArray::wrap(petsc, &mut x).unwrap();
+        match ksp.solve(&bv, &mut xv) {
+            Err(Error::Native {
+                library, message, ..
+            }) => {
+                assert_eq!(library, "PETSc");
+                assert!(message.contains("DIVERGED_ITS"), "{message}");
+            }
+            other => panic!("expected a divergence error, got {other:?}"),
+        }
+        // a PETSc error (sizes differ) comes back with PETSc's own message
+        let other = Layout::block(comm, &[101]).unwrap();
+        let mut c = DistArray::full(&other, 1.0);
+        let cv = VecOverArray::wrap(petsc, &mut c).unwrap();
+        match xv.axpy(1.0, &cv) {
+            Err(Error::Native { message, call, .. }) => {
+                assert_eq!(call, "VecAXPY");
+                assert!(message.contains("VecAXPY"), "{message}");
+            }
+            other => panic!("expected PETSc's error, got {other:?}"),
+        }
+    })
+}
+
+fn petsc_finalizes_before_mpi(_comm: &Comm) {
+    PETSC.with(|p| {
+        let petsc = p
+            .borrow_mut()
+            .take()
+            .expect("initialized by the earlier checks");
+        drop(petsc); // PetscFinalize; MPI stays up for the harness
+    });
+    assert!(distarray::mpi::environment::is_initialized());
+}
