@@ -66,3 +66,19 @@ impl Drop for Alltoallw {
         unsafe { baseline_free(self.handle.as_ptr()) }
     }
 }
+
+#[cfg(feature = "petsc")]
+extern "C" {
+    fn c_poisson(comm: MPI_Comm, n: std::ffi::c_int, iterations: *mut std::ffi::c_int) -> f64;
+}
+
+/// The Poisson demo written in C against PETSc: (seconds, iterations).
+/// PETSc must be initialized. Collective.
+#[cfg(feature = "petsc")]
+pub fn c_poisson_solve(comm: &Comm, n: usize) -> (f64, usize) {
+    let mut its: std::ffi::c_int = 0;
+    // SAFETY: a live communicator, PETSc initialized by the caller, and an
+    // out-pointer to a local integer.
+    let t = unsafe { c_poisson(comm.raw().as_raw(), n as std::ffi::c_int, &mut its) };
+    (t, its as usize)
+}
