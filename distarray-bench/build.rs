@@ -11,7 +11,10 @@ fn main() {
         println!("cargo:rerun-if-changed=c/poisson_petsc.c");
         let mut b = cc::Build::new();
         b.compiler("mpicc").file("c/poisson_petsc.c").opt_level(3);
-        match pkg_config::Config::new().cargo_metadata(false).probe("PETSc") {
+        match pkg_config::Config::new()
+            .cargo_metadata(false)
+            .probe("PETSc")
+        {
             Ok(lib) => {
                 for inc in lib.include_paths {
                     b.include(inc);

@@ -36,7 +36,9 @@ pub mod map;
 pub mod protocol;
 pub mod random;
 pub mod redistribute;
+pub mod reduce;
 pub mod sparse;
+pub mod ufunc;
 
 pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use comm::{abort_on_panic, Comm};
@@ -48,3 +50,4 @@ pub use map::{AxisMap, BlockMap, CyclicMap, DistType, UnstructuredMap};
 pub use mpi;
 pub use ndarray;
 pub use num_complex;
+pub use ufunc::{where_, Bits, Numeric, Real};

@@ -54,12 +54,26 @@ fn main() {
                 large * 1e6
             );
         }
-        assert!(large_bytes < 64 * 1024, "wrapping allocated {large_bytes} bytes at 1e8 elements");
-        report(&comm, "petsc_wrap_scaling", large / small, "ratio", Target::AtMost(1.2));
+        assert!(
+            large_bytes < 64 * 1024,
+            "wrapping allocated {large_bytes} bytes at 1e8 elements"
+        );
+        report(
+            &comm,
+            "petsc_wrap_scaling",
+            large / small,
+            "ratio",
+            Target::AtMost(1.2),
+        );
 
-        let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300);
+        let n: usize = std::env::args()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(300);
         let h = 1.0 / (n + 1) as f64;
-        let exact = |r: usize| (PI * ((r / n) + 1) as f64 * h).sin() * (PI * ((r % n) + 1) as f64 * h).sin();
+        let exact = |r: usize| {
+            (PI * ((r / n) + 1) as f64 * h).sin() * (PI * ((r % n) + 1) as f64 * h).sin()
+        };
         let ours = || {
             let rows = Layout::block(&comm, &[n * n]).unwrap();
             let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
@@ -79,9 +93,19 @@ fn main() {
         }
         assert_eq!(its_ours, its_c, "the same solve: the same iteration count");
         if comm.rank() == 0 {
-            eprintln!("poisson {n}x{n}: bridge {:.1} ms, C {:.1} ms, {its_ours} iterations", t_ours * 1e3, t_c * 1e3);
+            eprintln!(
+                "poisson {n}x{n}: bridge {:.1} ms, C {:.1} ms, {its_ours} iterations",
+                t_ours * 1e3,
+                t_c * 1e3
+            );
         }
-        report(&comm, "petsc_poisson_vs_c", t_ours / t_c, "ratio", Target::AtMost(1.05));
+        report(
+            &comm,
+            "petsc_poisson_vs_c",
+            t_ours / t_c,
+            "ratio",
+            Target::AtMost(1.05),
+        );
     }
     drop(petsc);
     drop(universe);

@@ -1,0 +1,452 @@
+//! Reductions: over all cells (a value on every rank) or along one axis (a
+//! distributed array), plus cumulative sums and products and a
+//! reproducible floating-point sum.
+//!
+//! Only owned cells count: ghost copies (communication padding) never are
+//! counted twice. Layouts with replicated (not one-to-one) unstructured
+//! axes are refused, since their replicas would be.
+//!
+//! **Reproducibility.** [`sum`](DistArrayBase::sum) is the fast, ordinary
+//! sum (its last bits depend on the number of ranks, as MPI's are).
+//! [`sum_reproducible`](DistArrayBase::sum_reproducible) gives the same bits
+//! for any number of ranks and any distribution: it is the explicit mode.
+//!
+//! ```
+//! use distarray_core::{Comm, Dist, DistArray, Layout};
+//! let _u = mpi::initialize().unwrap();
+//! let layout = Layout::new(&Comm::world(), &[4, 5], &[Dist::Cyclic, Dist::Block]).unwrap();
+//! let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 5 + ix[1]) as f64);
+//! assert_eq!(a.sum().unwrap(), 190.0);
+//! assert_eq!(a.max().unwrap(), 19.0);
+//! assert_eq!(a.argmax().unwrap(), vec![3, 4]);
+//! let rows = a.sum_axis(1).unwrap();                // a distributed array of 4
+//! assert_eq!(rows.gather_all().unwrap().as_slice().unwrap(), &[10.0, 35.0, 60.0, 85.0]);
+//! assert_eq!(a.sum_reproducible().unwrap(), 190.0);
+//! ```
+
+use crate::array::{DistArray, DistArrayBase};
+use crate::comm::Comm;
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::map::{AxisMap, BlockMap};
+use crate::ufunc::{FloatElement, Numeric, Real};
+use mpi::collective::SystemOperation;
+use mpi::topology::Color;
+use mpi::traits::*;
+use ndarray::{ArrayD, ArrayViewD, Axis, Data, IxDyn, Slice};
+
+fn check_reducible(layout: &Layout) -> Result<()> {
+    if layout.maps().iter().all(AxisMap::is_one_to_one) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "reductions need one-to-one layouts; {layout:?} replicates cells (redistribute it first)"
+        )))
+    }
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// This rank's owned cells (no ghost copies).
+    pub fn owned(&self) -> ArrayViewD<'_, T> {
+        let owned = self.layout().owned_local_ranges();
+        self.local().slice_each_axis_inplace_owned(&owned)
+    }
+
+    fn all_reduce<U: Equivalence + Default>(&self, mine: U, op: SystemOperation) -> U {
+        let mut out = U::default();
+        self.layout()
+            .comm()
+            .raw()
+            .all_reduce_into(&mine, &mut out, op);
+        out
+    }
+
+    /// Number of cells different from zero (`false`, `0`, `0.0`).
+    pub fn count_nonzero(&self) -> Result<usize> {
+        check_reducible(self.layout())?;
+        let n = self.owned().iter().filter(|&&x| x != T::default()).count() as u64;
+        Ok(self.all_reduce(n, SystemOperation::sum()) as usize)
+    }
+}
+
+/// Helper: slicing a view by per-axis ranges, consuming it.
+trait SliceOwned<'a, T> {
+    fn slice_each_axis_inplace_owned(self, r: &[std::ops::Range<usize>]) -> ArrayViewD<'a, T>;
+}
+impl<'a, T> SliceOwned<'a, T> for ArrayViewD<'a, T> {
+    fn slice_each_axis_inplace_owned(mut self, r: &[std::ops::Range<usize>]) -> ArrayViewD<'a, T> {
+        for (a, range) in r.iter().enumerate() {
+            self.slice_axis_inplace(Axis(a), Slice::from(range.clone()));
+        }
+        self
+    }
+}
+
+impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Sum of all cells, on every rank. Collective.
+    pub fn sum(&self) -> Result<T> {
+        check_reducible(self.layout())?;
+        let owned = self.owned();
+        let mine = match owned.as_slice() {
+            Some(s) => sum_slice(s),
+            None => owned.iter().fold(T::default(), |a, &x| a + x),
+        };
+        Ok(self.all_reduce(mine, SystemOperation::sum()))
+    }
+
+    /// Product of all cells, on every rank. Collective.
+    pub fn prod(&self) -> Result<T> {
+        check_reducible(self.layout())?;
+        let mine = self
+            .owned()
+            .iter()
+            .fold(<T as Element>::one(), |a, &x| a * x);
+        Ok(self.all_reduce(mine, SystemOperation::product()))
+    }
+}
+
+/// A sum with several independent accumulators (vectorizes; order fixed).
+fn sum_slice<T: Numeric>(s: &[T]) -> T {
+    let mut acc = [T::default(); 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] = acc[i] + c[i];
+        }
+    }
+    let mut total = rest.iter().fold(T::default(), |a, &x| a + x);
+    for a in acc {
+        total = total + a;
+    }
+    total
+}
+
+impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Smallest cell, on every rank (NaN if any cell is NaN). Collective.
+    pub fn min(&self) -> Result<T> {
+        self.extreme(false).map(|(v, _)| v)
+    }
+    /// Largest cell, on every rank (NaN if any cell is NaN). Collective.
+    pub fn max(&self) -> Result<T> {
+        self.extreme(true).map(|(v, _)| v)
+    }
+    /// Global index of the smallest cell (the first in C order on ties). Collective.
+    pub fn argmin(&self) -> Result<Vec<usize>> {
+        self.extreme(false).map(|(_, ix)| ix)
+    }
+    /// Global index of the largest cell (the first in C order on ties). Collective.
+    pub fn argmax(&self) -> Result<Vec<usize>> {
+        self.extreme(true).map(|(_, ix)| ix)
+    }
+
+    /// (value, global index) of the extreme cell; NaN wins, as in NumPy.
+    fn extreme(&self, largest: bool) -> Result<(T, Vec<usize>)> {
+        let layout = self.layout();
+        let comm = layout.comm();
+        comm.agree(check_reducible(layout).and_then(|()| {
+            if layout.global_len() == 0 {
+                Err(Error::InvalidArgument(
+                    "the extreme of an empty array is undefined".into(),
+                ))
+            } else {
+                Ok(())
+            }
+        }))?;
+        let owned = layout.owned_local_ranges();
+        let axes: Vec<Vec<usize>> = (0..layout.ndim())
+            .map(|a| layout.global_indices(a)[owned[a].clone()].to_vec())
+            .collect();
+        let strides = crate::array::c_strides(layout.shape());
+        let better = |x: T, y: T| -> bool {
+            let (xn, yn) = (x != x, y != y);
+            if xn || yn {
+                return xn && !yn;
+            }
+            if largest {
+                x > y
+            } else {
+                x < y
+            }
+        };
+        let mut best: Option<(T, usize)> = None;
+        let view = self.owned();
+        let mut cells = view.iter(); // C order, as the box is visited
+        crate::array::for_each_in_box(&axes, |g, _| {
+            let x = *cells.next().expect("one cell per owned index");
+            let flat: usize = g.iter().zip(&strides).map(|(i, s)| i * s).sum();
+            match best {
+                None => best = Some((x, flat)),
+                Some((b, f)) => {
+                    if better(x, b) || (!better(b, x) && flat < f && x == x) {
+                        best = Some((x, flat))
+                    } else if x != x && b != b && flat < f {
+                        best = Some((x, flat))
+                    }
+                }
+            }
+        });
+        let (vals, _) = comm.all_gather_varcount(&best.map(|(v, _)| vec![v]).unwrap_or_default());
+        let (flats, _) =
+            comm.all_gather_varcount(&best.map(|(_, f)| vec![f as u64]).unwrap_or_default());
+        let mut pick = 0;
+        for i in 1..vals.len() {
+            let (x, b) = (vals[i], vals[pick]);
+            let nan_tie = x != x && b != b;
+            if better(x, b) || ((!better(b, x) || nan_tie) && flats[i] < flats[pick]) {
+                pick = i;
+            }
+        }
+        let mut flat = flats[pick] as usize;
+        let mut ix = vec![0; layout.ndim()];
+        for (a, &s) in strides.iter().enumerate() {
+            ix[a] = flat / s;
+            flat %= s;
+        }
+        Ok((vals[pick], ix))
+    }
+}
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Mean of all cells, on every rank. Collective.
+    pub fn mean(&self) -> Result<T> {
+        let n = self.layout().global_len();
+        Ok(self.sum()? / T::from(n).unwrap())
+    }
+
+    /// Variance with `ddof` delta degrees of freedom (two passes: mean,
+    /// then squared deviations). Collective.
+    pub fn var(&self, ddof: usize) -> Result<T> {
+        let mean = self.mean()?;
+        let mine = self
+            .owned()
+            .iter()
+            .fold(T::default(), |a, &x| a + (x - mean) * (x - mean));
+        let total = self.all_reduce(mine, SystemOperation::sum());
+        Ok(total / T::from(self.layout().global_len().saturating_sub(ddof)).unwrap())
+    }
+
+    /// Standard deviation with `ddof`. Collective.
+    pub fn std(&self, ddof: usize) -> Result<T> {
+        Ok(self.var(ddof)?.sqrt())
+    }
+
+    /// The sum with the same bits for any number of ranks and any
+    /// distribution (accurate to about 2^-100 of the largest cell's
+    /// magnitude times the cell count). Two passes: the global largest
+    /// magnitude fixes two grids; every cell is split onto them, and sums of
+    /// grid multiples are exact, so their order does not matter (the
+    /// pre-rounding method of Demmel and Nguyen). Collective.
+    pub fn sum_reproducible(&self) -> Result<f64> {
+        check_reducible(self.layout())?;
+        let comm = self.layout().comm();
+        let owned = self.owned();
+        let values: Vec<f64>;
+        let slice: &[f64] = match (owned.as_slice(), T::DTYPE) {
+            (Some(s), crate::DType::F64) => f64_slice(s),
+            _ => {
+                values = owned.iter().map(|x| x.to_f64().unwrap()).collect();
+                &values
+            }
+        };
+        reproducible_sum(comm, slice, self.layout().global_len())
+    }
+}
+
+fn f64_slice<T: Element>(s: &[T]) -> &[f64] {
+    let bytes = T::le_bytes(s);
+    match bytes {
+        std::borrow::Cow::Borrowed(b) => bytemuck::cast_slice(b),
+        std::borrow::Cow::Owned(_) => unreachable!("f64 is plain data"),
+    }
+}
+
+/// See [`DistArrayBase::sum_reproducible`].
+pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
+    // non-finite cells: the answer is NaN or an infinity whatever the order
+    let (mut max_abs, mut pos_inf, mut neg_inf, mut nan) = (0.0f64, 0u8, 0u8, 0u8);
+    for &v in x {
+        if v.is_nan() {
+            nan = 1;
+        } else if v == f64::INFINITY {
+            pos_inf = 1;
+        } else if v == f64::NEG_INFINITY {
+            neg_inf = 1;
+        } else {
+            max_abs = max_abs.max(v.abs());
+        }
+    }
+    let raw = comm.raw();
+    let mut flags = [0u8; 3];
+    raw.all_reduce_into(
+        &[nan, pos_inf, neg_inf][..],
+        &mut flags[..],
+        SystemOperation::max(),
+    );
+    if flags[0] == 1 || (flags[1] == 1 && flags[2] == 1) {
+        return Ok(f64::NAN);
+    }
+    if flags[1] == 1 {
+        return Ok(f64::INFINITY);
+    }
+    if flags[2] == 1 {
+        return Ok(f64::NEG_INFINITY);
+    }
+    let mut m = 0.0f64;
+    raw.all_reduce_into(&max_abs, &mut m, SystemOperation::max());
+    if m == 0.0 || n == 0 {
+        return Ok(0.0);
+    }
+    // 2^em > m; the first grid's top binade 2^e1 holds n * m with room to spare
+    let em = m.log2().floor() as i32 + 1;
+    let en = (n as f64).log2().ceil() as i32;
+    let e1 = em + en + 1;
+    // keep 1.5 * 2^e1 finite: scale everything by an exact power of two
+    let shift = (e1 - 1000).max(0);
+    let scale = 2f64.powi(-shift);
+    let e1 = e1 - shift;
+    let e2 = e1 - 53 + en + 1;
+    let (s1, s2) = (1.5 * 2f64.powi(e1), 1.5 * 2f64.powi(e2));
+    let mut a1 = [0.0f64; 8];
+    let mut a2 = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            let v = c[i] * scale;
+            let q = (s1 + v) - s1;
+            a1[i] += q;
+            let r = v - q;
+            a2[i] += (s2 + r) - s2;
+        }
+    }
+    let (mut t1, mut t2) = (0.0f64, 0.0f64);
+    for &v in rest {
+        let v = v * scale;
+        let q = (s1 + v) - s1;
+        t1 += q;
+        t2 += (s2 + (v - q)) - s2;
+    }
+    // every partial sum is an exact grid multiple: any order gives the same bits
+    for i in 0..8 {
+        t1 += a1[i];
+        t2 += a2[i];
+    }
+    let mut g = [0.0f64; 2];
+    raw.all_reduce_into(&[t1, t2][..], &mut g[..], SystemOperation::sum());
+    Ok((g[0] + g[1]) / scale)
+}
+
+impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Sum along `axis`, keeping it with length 1 (on grid position 0 of
+    /// that axis): no data moves but the partial sums. Collective.
+    pub fn sum_axis_keepdims(&self, axis: usize) -> Result<DistArray<T>> {
+        self.reduce_axis(axis, T::default(), |a, b| a + b, SystemOperation::sum())
+    }
+    /// Sum along `axis`, as an array of the remaining axes (block layout). Collective.
+    pub fn sum_axis(&self, axis: usize) -> Result<DistArray<T>> {
+        drop_axis(self.sum_axis_keepdims(axis)?, axis)
+    }
+    /// Product along `axis`, as an array of the remaining axes. Collective.
+    pub fn prod_axis(&self, axis: usize) -> Result<DistArray<T>> {
+        drop_axis(
+            self.reduce_axis(
+                axis,
+                <T as Element>::one(),
+                |a, b| a * b,
+                SystemOperation::product(),
+            )?,
+            axis,
+        )
+    }
+
+    fn reduce_axis(
+        &self,
+        axis: usize,
+        init: T,
+        f: impl Fn(T, T) -> T,
+        op: SystemOperation,
+    ) -> Result<DistArray<T>> {
+        let layout = self.layout();
+        let comm = layout.comm();
+        comm.agree(check_reducible(layout).and_then(|()| {
+            if axis < layout.ndim() {
+                Ok(())
+            } else {
+                Err(Error::InvalidArgument(format!(
+                    "axis {axis} of a {}-d array",
+                    layout.ndim()
+                )))
+            }
+        }))?;
+        // partial results over this rank's owned cells along the axis
+        let owned = layout.owned_local_ranges()[axis].clone();
+        let mut view = self.local();
+        view.slice_axis_inplace(Axis(axis), Slice::from(owned));
+        let mut partial = view
+            .fold_axis(Axis(axis), init, |&a, &b| f(a, b))
+            .insert_axis(Axis(axis));
+        // combine along the grid axis onto position 0
+        let coords = layout.grid().coords();
+        let line = coords
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| a != axis)
+            .fold(0usize, |acc, (a, &c)| acc * layout.grid().shape()[a] + c);
+        let sub = comm
+            .raw()
+            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
+            .expect("every rank has a color");
+        let root = sub.process_at_rank(0);
+        let data = partial.as_slice_mut().expect("fresh arrays are contiguous");
+        let spare = [T::default()];
+        if coords[axis] == 0 {
+            let mut out = vec![T::default(); data.len()];
+            if !data.is_empty() {
+                root.reduce_into_root(&data[..], &mut out[..], op);
+            }
+            data.copy_from_slice(&out);
+        } else if !data.is_empty() {
+            root.reduce_into(&data[..], op);
+        } else {
+            let _ = &spare;
+        }
+        let p = layout.grid().shape()[axis];
+        let mut bounds = vec![0];
+        bounds.extend(std::iter::repeat_n(1, p));
+        let mut maps = layout.maps().to_vec();
+        maps[axis] = AxisMap::Block(BlockMap::irregular(bounds)?);
+        let result = Layout::from_parts(comm.clone(), layout.grid().clone(), maps);
+        let local = if coords[axis] == 0 {
+            partial
+        } else {
+            ArrayD::from_elem(IxDyn(result.local_shape()), T::default())
+        };
+        DistArrayBase::from_local(result, local)
+    }
+}
+
+/// Drops a length-1 axis by a reshape into a balanced block layout.
+fn drop_axis<T: Element>(a: DistArray<T>, axis: usize) -> Result<DistArray<T>> {
+    let mut shape = a.shape().to_vec();
+    shape.remove(axis);
+    if shape.is_empty() {
+        return Err(Error::InvalidArgument(
+            "reducing the only axis: use the all-cells reduction".into(),
+        ));
+    }
+    let target = Layout::block(a.layout().comm(), &shape)?;
+    a.reshape_into(&target)
+}
+
+impl<S: Data<Elem = bool>> DistArrayBase<S> {
+    /// True when any cell is true, on every rank. Collective.
+    pub fn any(&self) -> Result<bool> {
+        Ok(self.count_nonzero()? > 0)
+    }
+    /// True when every cell is true, on every rank. Collective.
+    pub fn all(&self) -> Result<bool> {
+        Ok(self.count_nonzero()? == self.layout().global_len())
+    }
+}

@@ -1,0 +1,422 @@
+//! Elementwise operations and reductions on 1-4 ranks, each checked against
+//! the same operation on the gathered global ndarray, for every
+//! distribution kind, uneven sizes, ghost cells and empty local parts; the
+//! reproducible sum gives the same bits on any layout and rank count.
+
+mod harness;
+
+use distarray::mpi::topology::SimpleCommunicator;
+use distarray::ndarray::{ArrayD, Axis, Dimension, Zip};
+use distarray::{where_, Comm, Dist, DistArray, Error, Layout};
+use harness::Check;
+
+static CHECKS: &[Check] = &[
+    check!(unary_ufuncs_match_ndarray),
+    check!(binary_ufuncs_and_operators_match_ndarray),
+    check!(integer_and_boolean_ufuncs),
+    check!(fused_and_out_forms),
+    check!(layout_mismatch_is_an_error),
+    check!(reductions_match_ndarray),
+    check!(axis_reductions_match_ndarray),
+    check!(reproducible_sum_has_the_same_bits_everywhere),
+];
+
+fn main() {
+    harness::main("mpi_compute", CHECKS, &[1, 2, 3, 4]);
+}
+
+fn layouts(comm: &Comm) -> Vec<Layout> {
+    let p = comm.size();
+    let ix: Vec<usize> = (0..13)
+        .rev()
+        .filter(|g| (g * 7 + 2) % p == comm.rank())
+        .collect();
+    vec![
+        Layout::block(comm, &[13]).unwrap(),
+        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::Block]).unwrap(),
+        Layout::new(
+            comm,
+            &[3, 4, 5],
+            &[Dist::NotDistributed, Dist::BlockCyclic(2), Dist::Block],
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &[9, 4],
+            &[
+                Dist::BlockPadded {
+                    comm: 1,
+                    boundary: (1, 1),
+                    periodic: true,
+                },
+                Dist::NotDistributed,
+            ],
+        )
+        .unwrap(),
+        Layout::with_grid(
+            comm,
+            &[13],
+            &[Dist::Unstructured {
+                indices: ix,
+                one_to_one: true,
+            }],
+            &[p],
+        )
+        .unwrap(),
+        Layout::block(comm, &[2]).unwrap(),
+    ]
+}
+
+/// Values in (-2, 2), deterministic per cell.
+fn data(layout: &Layout, seed: u64) -> DistArray<f64> {
+    DistArray::<f64>::random(layout, seed).map(|x| 4.0 * x - 2.0)
+}
+
+fn close(a: &ArrayD<f64>, b: &ArrayD<f64>, what: &str) {
+    assert_eq!(a.shape(), b.shape(), "{what}");
+    Zip::from(a).and(b).for_each(|&x, &y| {
+        assert!(
+            (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+            "{what}: {x} vs {y}"
+        );
+    });
+}
+
+fn unary_ufuncs_match_ndarray(comm: &Comm) {
+    for layout in layouts(comm) {
+        let a = data(&layout, 1);
+        let g = a.gather_all().unwrap();
+        let cases: Vec<(&str, DistArray<f64>, fn(f64) -> f64)> = vec![
+            ("sqrt", a.abs().sqrt(), |x| x.abs().sqrt()),
+            ("exp", a.exp(), f64::exp),
+            ("log", a.abs().log(), |x| x.abs().ln()),
+            ("sin", a.sin(), f64::sin),
+            ("arctanh", a.map(|x| x / 3.0).arctanh(), |x| {
+                (x / 3.0).atanh()
+            }),
+            ("negative", a.negative(), |x| -x),
+            ("square", a.square(), |x| x * x),
+            ("sign", a.sign(), f64::signum),
+            ("rint", a.rint(), f64::round_ties_even),
+            ("floor", a.floor(), f64::floor),
+            ("expm1", a.expm1(), f64::exp_m1),
+            ("log1p", a.abs().log1p(), |x| x.abs().ln_1p()),
+            ("reciprocal", a.reciprocal(), f64::recip),
+        ];
+        for (name, got, f) in cases {
+            close(&got.gather_all().unwrap(), &g.mapv(f), name);
+        }
+        assert_eq!(a.isnan().count_nonzero().unwrap(), 0);
+        let nan = a.map(|x| if x > 0.0 { f64::NAN } else { x });
+        assert_eq!(
+            nan.isnan().count_nonzero().unwrap(),
+            g.iter().filter(|&&x| x > 0.0).count()
+        );
+    }
+}
+
+fn binary_ufuncs_and_operators_match_ndarray(comm: &Comm) {
+    for layout in layouts(comm) {
+        let (a, b) = (data(&layout, 1), data(&layout, 2));
+        let (ga, gb) = (a.gather_all().unwrap(), b.gather_all().unwrap());
+        let both = |f: fn(f64, f64) -> f64| Zip::from(&ga).and(&gb).map_collect(|&x, &y| f(x, y));
+        close(
+            &a.add(&b).unwrap().gather_all().unwrap(),
+            &both(|x, y| x + y),
+            "add",
+        );
+        close(&(&a - &b).gather_all().unwrap(), &both(|x, y| x - y), "sub");
+        close(&(&a * &b).gather_all().unwrap(), &both(|x, y| x * y), "mul");
+        close(&(&a / &b).gather_all().unwrap(), &both(|x, y| x / y), "div");
+        close(
+            &(&a % &b).gather_all().unwrap(),
+            &both(|x, y| x - y * (x / y).floor()),
+            "python %",
+        );
+        close(
+            &a.fmod(&b).unwrap().gather_all().unwrap(),
+            &both(|x, y| x % y),
+            "fmod",
+        );
+        close(
+            &a.floor_divide(&b).unwrap().gather_all().unwrap(),
+            &both(|x, y| (x / y).floor()),
+            "//",
+        );
+        close(
+            &a.abs().power(&b).unwrap().gather_all().unwrap(),
+            &both(|x, y| x.abs().powf(y)),
+            "power",
+        );
+        close(
+            &a.maximum(&b).unwrap().gather_all().unwrap(),
+            &both(f64::max),
+            "maximum",
+        );
+        close(
+            &a.minimum(&b).unwrap().gather_all().unwrap(),
+            &both(f64::min),
+            "minimum",
+        );
+        close(
+            &a.hypot(&b).unwrap().gather_all().unwrap(),
+            &both(f64::hypot),
+            "hypot",
+        );
+        close(
+            &a.arctan2(&b).unwrap().gather_all().unwrap(),
+            &both(f64::atan2),
+            "arctan2",
+        );
+        close(
+            &(&a + 3.0).gather_all().unwrap(),
+            &ga.mapv(|x| x + 3.0),
+            "scalar add",
+        );
+        close(
+            &(a.to_owned() * 2.0).gather_all().unwrap(),
+            &ga.mapv(|x| x * 2.0),
+            "owned scalar mul",
+        );
+        let less = a.less(&b).unwrap().gather_all().unwrap();
+        assert_eq!(less, Zip::from(&ga).and(&gb).map_collect(|x, y| x < y));
+        assert_eq!(
+            a.equal(&a).unwrap().count_nonzero().unwrap(),
+            layout.global_len()
+        );
+        let mut c = a.to_owned();
+        c += &b;
+        c *= 0.5;
+        c -= 1.0;
+        close(
+            &c.gather_all().unwrap(),
+            &both(|x, y| (x + y) * 0.5 - 1.0),
+            "in place",
+        );
+        close(
+            &a.clip(-0.5, 0.5).gather_all().unwrap(),
+            &ga.mapv(|x| x.clamp(-0.5, 0.5)),
+            "clip",
+        );
+        let w = where_(&a.greater(&b).unwrap(), &a, &b).unwrap();
+        close(&w.gather_all().unwrap(), &both(f64::max), "where");
+        let f = a.astype(|x| x as f32);
+        assert_eq!(f.gather_all().unwrap(), ga.mapv(|x| x as f32));
+    }
+}
+
+fn integer_and_boolean_ufuncs(comm: &Comm) {
+    let layout = Layout::new(comm, &[11, 3], &[Dist::Cyclic, Dist::Block]).unwrap();
+    let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as i64 * 3 - 17 + ix[1] as i64);
+    let b = DistArray::from_fn(&layout, |ix: &[usize]| {
+        (ix[0] as i64 % 4) - 2 + if ix[0] % 4 == 2 { 5 } else { 0 }
+    });
+    let (ga, gb) = (a.gather_all().unwrap(), b.gather_all().unwrap());
+    let both = |f: fn(i64, i64) -> i64| Zip::from(&ga).and(&gb).map_collect(|&x, &y| f(x, y));
+    assert_eq!(
+        (&a % &b).gather_all().unwrap(),
+        both(|x, y| x.rem_euclid(y) + if y < 0 && x.rem_euclid(y) != 0 { y } else { 0 })
+    );
+    assert_eq!(
+        a.floor_divide(&b).unwrap().gather_all().unwrap(),
+        both(|x, y| (x as f64 / y as f64).floor() as i64)
+    );
+    assert_eq!(
+        a.fmod(&b).unwrap().gather_all().unwrap(),
+        both(|x, y| x % y)
+    );
+    assert_eq!(
+        a.bitwise_xor(&b).unwrap().gather_all().unwrap(),
+        both(|x, y| x ^ y)
+    );
+    assert_eq!(a.abs().gather_all().unwrap(), ga.mapv(i64::abs));
+    assert_eq!(a.sign().gather_all().unwrap(), ga.mapv(i64::signum));
+    assert_eq!(a.invert().gather_all().unwrap(), ga.mapv(|x| !x));
+    let s = DistArray::full(&layout, 2i64);
+    assert_eq!(
+        a.left_shift(&s).unwrap().gather_all().unwrap(),
+        ga.mapv(|x| x << 2)
+    );
+    assert_eq!(
+        a.right_shift(&s).unwrap().gather_all().unwrap(),
+        ga.mapv(|x| x >> 2)
+    );
+    assert_eq!(a.sum().unwrap(), ga.sum());
+    assert_eq!(a.max().unwrap(), *ga.iter().max().unwrap());
+    let p = a.greater(&b).unwrap();
+    let q = a.less(&DistArray::full(&layout, 0)).unwrap();
+    let (gp, gq) = (p.gather_all().unwrap(), q.gather_all().unwrap());
+    assert_eq!(
+        p.logical_and(&q).unwrap().gather_all().unwrap(),
+        Zip::from(&gp).and(&gq).map_collect(|&x, &y| x && y)
+    );
+    assert_eq!(
+        p.logical_xor(&q).unwrap().gather_all().unwrap(),
+        Zip::from(&gp).and(&gq).map_collect(|&x, &y| x ^ y)
+    );
+    assert_eq!(
+        p.logical_not().count_nonzero().unwrap(),
+        gp.iter().filter(|&&x| !x).count()
+    );
+    assert_eq!(p.any().unwrap(), gp.iter().any(|&x| x));
+    assert_eq!(p.all().unwrap(), gp.iter().all(|&x| x));
+}
+
+fn fused_and_out_forms(comm: &Comm) {
+    for layout in layouts(comm) {
+        let (x, y, z) = (data(&layout, 1), data(&layout, 2), data(&layout, 3));
+        let fused = x.zip_map3(&y, &z, |a, b, c| a * b + c).unwrap();
+        let separate = &(&x * &y) + &z;
+        assert_eq!(fused.local(), separate.local());
+        let mut out = DistArray::zeros(&layout);
+        out.assign_zip2(&x, &y, |a, b| 2.0 * a + b).unwrap();
+        assert_eq!(out.local(), (&(&x * 2.0) + &y).local());
+        out.zip_inplace(&z, |o, c| o - c).unwrap();
+        assert_eq!(
+            out.local(),
+            x.zip_map3(&y, &z, |a, b, c| 2.0 * a + b - c)
+                .unwrap()
+                .local()
+        );
+    }
+}
+
+fn layout_mismatch_is_an_error(comm: &Comm) {
+    let a = DistArray::<f64>::zeros(&Layout::block(comm, &[10]).unwrap());
+    let b = DistArray::<f64>::zeros(&Layout::new(comm, &[10], &[Dist::Cyclic]).unwrap());
+    match a.add(&b) {
+        Err(Error::LayoutMismatch { detail, .. }) if comm.size() > 1 => {
+            assert!(detail.contains("redistribute"), "{detail}")
+        }
+        Ok(_) if comm.size() == 1 => {} // on one rank block and cyclic are the same layout
+        other => panic!("{other:?}"),
+    }
+    let aligned = b.redistribute(a.layout()).unwrap();
+    assert!(a.add(&aligned).is_ok());
+}
+
+fn reductions_match_ndarray(comm: &Comm) {
+    for layout in layouts(comm) {
+        let a = data(&layout, 7);
+        let g = a.gather_all().unwrap();
+        let n = g.len() as f64;
+        assert!((a.sum().unwrap() - g.sum()).abs() < 1e-12);
+        assert!((a.prod().unwrap() - g.product()).abs() < 1e-12 * g.product().abs().max(1.0));
+        let mean = g.sum() / n;
+        assert!((a.mean().unwrap() - mean).abs() < 1e-12);
+        let var = g.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+        assert!((a.var(1).unwrap() - var).abs() < 1e-12);
+        assert!((a.std(0).unwrap() - (var * (n - 1.0) / n).sqrt()).abs() < 1e-12);
+        let (imin, vmin) = g
+            .indexed_iter()
+            .fold((None, f64::INFINITY), |(bi, bv), (i, &v)| {
+                if v < bv {
+                    (Some(i), v)
+                } else {
+                    (bi, bv)
+                }
+            });
+        assert_eq!(a.min().unwrap(), vmin);
+        assert_eq!(a.argmin().unwrap(), imin.unwrap().as_array_view().to_vec());
+        let (imax, vmax) = g
+            .indexed_iter()
+            .fold((None, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
+                if v > bv {
+                    (Some(i), v)
+                } else {
+                    (bi, bv)
+                }
+            });
+        assert_eq!(a.max().unwrap(), vmax);
+        assert_eq!(a.argmax().unwrap(), imax.unwrap().as_array_view().to_vec());
+        assert_eq!(
+            a.count_nonzero().unwrap(),
+            g.iter().filter(|&&x| x != 0.0).count()
+        );
+        // ties: the first cell in C order wins
+        let ones = DistArray::full(&layout, 1.0);
+        assert_eq!(ones.argmax().unwrap(), vec![0; layout.ndim()]);
+    }
+    let empty = DistArray::<f64>::zeros(&Layout::block(comm, &[0]).unwrap());
+    assert_eq!(empty.sum().unwrap(), 0.0);
+    assert!(empty.max().is_err());
+}
+
+fn axis_reductions_match_ndarray(comm: &Comm) {
+    for layout in layouts(comm).into_iter().filter(|l| l.ndim() > 1) {
+        let a = data(&layout, 9);
+        let g = a.gather_all().unwrap();
+        for axis in 0..layout.ndim() {
+            let s = a.sum_axis(axis).unwrap();
+            close(
+                &s.gather_all().unwrap(),
+                &g.sum_axis(Axis(axis)),
+                "sum_axis",
+            );
+            let k = a.sum_axis_keepdims(axis).unwrap();
+            close(
+                &k.gather_all().unwrap(),
+                &g.sum_axis(Axis(axis)).insert_axis(Axis(axis)),
+                "keepdims",
+            );
+            let p = a.prod_axis(axis).unwrap();
+            close(
+                &p.gather_all().unwrap(),
+                &g.map_axis(Axis(axis), |v| v.product()),
+                "prod_axis",
+            );
+        }
+    }
+}
+
+fn reproducible_sum_has_the_same_bits_everywhere(comm: &Comm) {
+    // cells of wildly different magnitudes, where an ordinary sum depends on order
+    let n = 10_007;
+    let value = |g: usize| {
+        let r = distarray::random::uniform_f64(3, g as u64);
+        (r - 0.5) * 10f64.powi((g % 23) as i32 - 11)
+    };
+    let reference = {
+        // one process, the whole array, in global order
+        let me = Comm::duplicate_of(&SimpleCommunicator::self_comm());
+        let all: Vec<f64> = (0..n).map(value).collect();
+        distarray::reduce::reproducible_sum(&me, &all, n).unwrap()
+    };
+    let p = comm.size();
+    let ix: Vec<usize> = (0..n)
+        .rev()
+        .filter(|g| (g * 31 + 5) % p == comm.rank())
+        .collect();
+    for layout in [
+        Layout::block(comm, &[n]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::BlockCyclic(7)]).unwrap(),
+        Layout::with_grid(
+            comm,
+            &[n],
+            &[Dist::Unstructured {
+                indices: ix.clone(),
+                one_to_one: true,
+            }],
+            &[p],
+        )
+        .unwrap(),
+    ] {
+        let a = DistArray::from_fn(&layout, |i: &[usize]| value(i[0]));
+        let s = a.sum_reproducible().unwrap();
+        assert_eq!(
+            s.to_bits(),
+            reference.to_bits(),
+            "{layout:?}: {s:e} vs {reference:e}"
+        );
+        let plain: f64 = (0..n).map(value).sum();
+        assert!(
+            (s - plain).abs() <= 1e-9 * plain.abs().max(1e-3),
+            "accurate: {s:e} vs {plain:e}"
+        );
+    }
+    let f = DistArray::from_fn(&Layout::block(comm, &[4]).unwrap(), |i: &[usize]| {
+        [1.0, f64::INFINITY, 2.0, 3.0][i[0]]
+    });
+    assert_eq!(f.sum_reproducible().unwrap(), f64::INFINITY);
+}
