@@ -86,7 +86,8 @@ fn unary_ufuncs_match_ndarray(comm: &Comm) {
     for layout in layouts(comm) {
         let a = data(&layout, 1);
         let g = a.gather_all().unwrap();
-        let cases: Vec<(&str, DistArray<f64>, fn(f64) -> f64)> = vec![
+        type Case = (&'static str, DistArray<f64>, fn(f64) -> f64);
+        let cases: Vec<Case> = vec![
             ("sqrt", a.abs().sqrt(), |x| x.abs().sqrt()),
             ("exp", a.exp(), f64::exp),
             ("log", a.abs().log(), |x| x.abs().ln()),

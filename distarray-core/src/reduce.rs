@@ -36,6 +36,12 @@ use mpi::topology::Color;
 use mpi::traits::*;
 use ndarray::{ArrayD, ArrayViewD, Axis, Data, IxDyn, Slice};
 
+/// NaN test for any partially ordered element (only NaN differs from itself).
+#[allow(clippy::eq_op)]
+fn is_nan<T: PartialEq>(x: T) -> bool {
+    x != x
+}
+
 fn check_reducible(layout: &Layout) -> Result<()> {
     if layout.maps().iter().all(AxisMap::is_one_to_one) {
         Ok(())
@@ -160,7 +166,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
             .collect();
         let strides = crate::array::c_strides(layout.shape());
         let better = |x: T, y: T| -> bool {
-            let (xn, yn) = (x != x, y != y);
+            let (xn, yn) = (is_nan(x), is_nan(y));
             if xn || yn {
                 return xn && !yn;
             }
@@ -176,15 +182,10 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
         crate::array::for_each_in_box(&axes, |g, _| {
             let x = *cells.next().expect("one cell per owned index");
             let flat: usize = g.iter().zip(&strides).map(|(i, s)| i * s).sum();
+            // a better value wins; on a tie (NaN ties NaN) the first in C order
             match best {
-                None => best = Some((x, flat)),
-                Some((b, f)) => {
-                    if better(x, b) || (!better(b, x) && flat < f && x == x) {
-                        best = Some((x, flat))
-                    } else if x != x && b != b && flat < f {
-                        best = Some((x, flat))
-                    }
-                }
+                Some((b, f)) if !(better(x, b) || (!better(b, x) && flat < f)) => {}
+                _ => best = Some((x, flat)),
             }
         });
         let (vals, _) = comm.all_gather_varcount(&best.map(|(v, _)| vec![v]).unwrap_or_default());
@@ -193,8 +194,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
         let mut pick = 0;
         for i in 1..vals.len() {
             let (x, b) = (vals[i], vals[pick]);
-            let nan_tie = x != x && b != b;
-            if better(x, b) || ((!better(b, x) || nan_tie) && flats[i] < flats[pick]) {
+            if better(x, b) || (!better(b, x) && flats[i] < flats[pick]) {
                 pick = i;
             }
         }
@@ -262,19 +262,86 @@ fn f64_slice<T: Element>(s: &[T]) -> &[f64] {
     }
 }
 
+/// Largest finite magnitude (lane-wise), and whether any cell is not finite
+/// (`x * 0` is NaN exactly for those). Compiled for the best SIMD level the
+/// processor has, chosen at run time.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
+fn max_abs_and_poison(x: &[f64]) -> (f64, bool) {
+    let mut lanes = [0.0f64; 8];
+    let mut poison = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            lanes[i] = lanes[i].max(c[i].abs());
+            poison[i] += c[i] * 0.0;
+        }
+    }
+    let mut max_abs = lanes.iter().fold(0.0f64, |a, &b| a.max(b));
+    let mut bad = poison.iter().any(|p| p.is_nan());
+    for &v in tail {
+        max_abs = max_abs.max(v.abs());
+        bad |= !v.is_finite();
+    }
+    (max_abs, bad)
+}
+
+/// The two-fold pre-rounding split of every cell onto the grids of `s1`
+/// and `s2` (after scaling by `scale`): lane sums of both folds and the
+/// tail's sums. Exact in any order. Multiversioned like `max_abs_and_poison`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
+fn fold2(x: &[f64], scale: f64, s1: f64, s2: f64) -> ([f64; 8], [f64; 8], f64, f64) {
+    let mut a1 = [0.0f64; 8];
+    let mut a2 = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    if scale == 1.0 {
+        for c in chunks {
+            for i in 0..8 {
+                let q = (s1 + c[i]) - s1;
+                a1[i] += q;
+                a2[i] += (s2 + (c[i] - q)) - s2;
+            }
+        }
+    } else {
+        for c in chunks {
+            for i in 0..8 {
+                let v = c[i] * scale;
+                let q = (s1 + v) - s1;
+                a1[i] += q;
+                a2[i] += (s2 + (v - q)) - s2;
+            }
+        }
+    }
+    let (mut t1, mut t2) = (0.0f64, 0.0f64);
+    for &v in rest {
+        let v = v * scale;
+        let q = (s1 + v) - s1;
+        t1 += q;
+        t2 += (s2 + (v - q)) - s2;
+    }
+    (a1, a2, t1, t2)
+}
+
 /// See [`DistArrayBase::sum_reproducible`].
 pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
-    // non-finite cells: the answer is NaN or an infinity whatever the order
-    let (mut max_abs, mut pos_inf, mut neg_inf, mut nan) = (0.0f64, 0u8, 0u8, 0u8);
-    for &v in x {
-        if v.is_nan() {
-            nan = 1;
-        } else if v == f64::INFINITY {
-            pos_inf = 1;
-        } else if v == f64::NEG_INFINITY {
-            neg_inf = 1;
-        } else {
-            max_abs = max_abs.max(v.abs());
+    // non-finite cells: the answer is NaN or an infinity whatever the order.
+    // One vectorized pass finds the largest finite magnitude; `x * 0` is NaN
+    // exactly for the non-finite cells, so their sum flags them cheaply.
+    let (mut max_abs, bad) = max_abs_and_poison(x);
+    let (mut pos_inf, mut neg_inf, mut nan) = (0u8, 0u8, 0u8);
+    if bad {
+        max_abs = 0.0;
+        for &v in x {
+            if v.is_nan() {
+                nan = 1;
+            } else if v == f64::INFINITY {
+                pos_inf = 1;
+            } else if v == f64::NEG_INFINITY {
+                neg_inf = 1;
+            } else {
+                max_abs = max_abs.max(v.abs());
+            }
         }
     }
     let raw = comm.raw();
@@ -308,26 +375,7 @@ pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
     let e1 = e1 - shift;
     let e2 = e1 - 53 + en + 1;
     let (s1, s2) = (1.5 * 2f64.powi(e1), 1.5 * 2f64.powi(e2));
-    let mut a1 = [0.0f64; 8];
-    let mut a2 = [0.0f64; 8];
-    let chunks = x.chunks_exact(8);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for i in 0..8 {
-            let v = c[i] * scale;
-            let q = (s1 + v) - s1;
-            a1[i] += q;
-            let r = v - q;
-            a2[i] += (s2 + r) - s2;
-        }
-    }
-    let (mut t1, mut t2) = (0.0f64, 0.0f64);
-    for &v in rest {
-        let v = v * scale;
-        let q = (s1 + v) - s1;
-        t1 += q;
-        t2 += (s2 + (v - q)) - s2;
-    }
+    let (a1, a2, mut t1, mut t2) = fold2(x, scale, s1, s2);
     // every partial sum is an exact grid multiple: any order gives the same bits
     for i in 0..8 {
         t1 += a1[i];
