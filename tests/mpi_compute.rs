@@ -5,7 +5,9 @@
 
 mod harness;
 
+use distarray::index::{normalize, Ix};
 use distarray::mpi::topology::SimpleCommunicator;
+use distarray::ndarray::IxDyn;
 use distarray::ndarray::{ArrayD, Axis, Dimension, Zip};
 use distarray::{where_, Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
@@ -19,6 +21,8 @@ static CHECKS: &[Check] = &[
     check!(reductions_match_ndarray),
     check!(axis_reductions_match_ndarray),
     check!(reproducible_sum_has_the_same_bits_everywhere),
+    check!(slicing_every_kind),
+    check!(slice_assignment),
 ];
 
 fn main() {
@@ -420,4 +424,129 @@ fn reproducible_sum_has_the_same_bits_everywhere(comm: &Comm) {
         [1.0, f64::INFINITY, 2.0, 3.0][i[0]]
     });
     assert_eq!(f.sum_reproducible().unwrap(), f64::INFINITY);
+}
+
+/// The expected result of `g[index]`, from the normalized selection.
+fn expected_slice(g: &ArrayD<f64>, index: &[Ix]) -> ArrayD<f64> {
+    let sel = normalize(g.shape(), index).unwrap();
+    let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
+    ArrayD::from_shape_fn(IxDyn(&shape), |r| {
+        let mut k = 0;
+        let src: Vec<usize> = sel
+            .iter()
+            .map(|s| {
+                if s.keep {
+                    k += 1;
+                    s.source(r[k - 1])
+                } else {
+                    s.start
+                }
+            })
+            .collect();
+        g[IxDyn(&src)]
+    })
+}
+
+fn indexes(ndim: usize) -> Vec<Vec<Ix>> {
+    let mut out = vec![
+        vec![Ix::range(1, -1)],
+        vec![Ix::step(-2)],
+        vec![Ix::Range {
+            start: Some(-2),
+            stop: None,
+            step: -3,
+        }],
+        vec![Ix::Ellipsis, Ix::step(2)],
+    ];
+    if ndim > 1 {
+        out.push(vec![Ix::At(-1), Ix::Ellipsis]);
+        out.push(vec![Ix::step(3), Ix::At(1)]);
+        out.push(vec![Ix::range(0, 0)]); // empty
+    }
+    out
+}
+
+fn slicing_every_kind(comm: &Comm) {
+    for layout in layouts(comm) {
+        if layout.shape().iter().any(|&n| n < 2) {
+            continue;
+        }
+        let a = data(&layout, 4);
+        let g = a.gather_all().unwrap();
+        for index in indexes(layout.ndim()) {
+            let want = expected_slice(&g, &index);
+            if want.ndim() == 0 {
+                continue;
+            }
+            let got = a
+                .slice(&index)
+                .unwrap_or_else(|e| panic!("{layout:?} {index:?}: {e}"));
+            assert_eq!(got.gather_all().unwrap(), want, "{layout:?} {index:?}");
+            // into a cyclic layout too
+            let target = Layout::new(comm, want.shape(), &vec![Dist::Cyclic; want.ndim()]).unwrap();
+            let got = a.slice_into(&index, &target).unwrap();
+            assert_eq!(got.gather_all().unwrap(), want);
+        }
+    }
+    let a = DistArray::<f64>::zeros(&Layout::block(comm, &[4]).unwrap());
+    assert!(a.slice(&[Ix::At(7)]).is_err());
+    assert!(a.slice(&[Ix::step(0)]).is_err());
+}
+
+fn slice_assignment(comm: &Comm) {
+    for layout in layouts(comm) {
+        if layout.shape().iter().any(|&n| n < 3) {
+            continue;
+        }
+        let index = if layout.ndim() == 1 {
+            vec![Ix::step(2)]
+        } else {
+            vec![Ix::range(1, -1), Ix::step(-2)]
+        };
+        let mut a = data(&layout, 5);
+        let mut want = a.gather_all().unwrap();
+        let sel = normalize(want.shape(), &index).unwrap();
+        // scalar
+        a.fill_slice(&index, 7.0).unwrap();
+        let shape: Vec<usize> = sel.iter().map(|s| s.len).collect();
+        distarray::ndarray::indices(IxDyn(&shape))
+            .into_iter()
+            .for_each(|r| {
+                let src: Vec<usize> = sel
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| s.source(r[k]))
+                    .collect();
+                want[IxDyn(&src)] = 7.0;
+            });
+        assert_eq!(a.gather_all().unwrap(), want, "fill {layout:?}");
+        // a local ndarray, then a distributed array in another layout
+        let vals = ArrayD::from_shape_fn(IxDyn(&shape), |r| r.slice().iter().sum::<usize>() as f64);
+        a.assign_slice_local(&index, vals.view()).unwrap();
+        let dist_layout = Layout::new(comm, &shape, &vec![Dist::Cyclic; shape.len()]).unwrap();
+        let v = DistArray::from_global(&dist_layout, 0, (comm.rank() == 0).then(|| vals.view()))
+            .unwrap();
+        let mut b = data(&layout, 5);
+        b.assign_slice(&index, &v).unwrap();
+        assert_eq!(
+            a.gather_all().unwrap(),
+            b.gather_all().unwrap(),
+            "assign {layout:?}"
+        );
+        distarray::ndarray::indices(IxDyn(&shape))
+            .into_iter()
+            .for_each(|r| {
+                let src: Vec<usize> = sel
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| s.source(r[k]))
+                    .collect();
+                want[IxDyn(&src)] = vals[&r];
+            });
+        assert_eq!(b.gather_all().unwrap(), want);
+        // ghost copies follow the owner: the local buffer equals a fresh fill
+        let fresh =
+            DistArray::from_global(&layout, 0, (comm.rank() == 0).then(|| want.view())).unwrap();
+        assert_eq!(b.local(), fresh.local(), "ghost copies written too");
+    }
 }

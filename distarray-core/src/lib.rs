@@ -30,6 +30,7 @@ pub mod dtype;
 pub mod error;
 pub mod grid;
 pub mod halo;
+pub mod index;
 pub mod io;
 pub mod layout;
 pub mod map;

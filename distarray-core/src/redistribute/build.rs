@@ -58,11 +58,43 @@ pub(crate) fn redistribution_entries(
     dst: &Layout,
     perm: &[usize],
 ) -> Vec<Vec<Entry>> {
+    let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
+    mapped_entries(comm, src, dst, &perm, &|_, g| Some(g))
+}
+
+/// Like [`redistribution_entries`] with an index map: target axis `a`'s
+/// global index `g` takes source index `map(a, g)` on source axis
+/// `perm[a]` (`None`: the cell is not written). Target axes without a
+/// source axis (`perm[a] == None`) get entries for the cells `map` accepts.
+pub(crate) fn mapped_entries(
+    comm: &Comm,
+    src: &Layout,
+    dst: &Layout,
+    perm: &[Option<usize>],
+    map: &dyn Fn(usize, usize) -> Option<usize>,
+) -> Vec<Vec<Entry>> {
     (0..dst.ndim())
         .map(|a| {
-            let globals = dst.global_indices(a);
-            let src_map = src.map(perm[a]);
-            let owners: Vec<(usize, usize)> = match src_map {
+            let picked: Vec<(usize, usize)> = dst
+                .global_indices(a)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, g)| map(a, g).map(|s| (k, s)))
+                .collect();
+            let Some(src_axis) = perm[a] else {
+                return picked
+                    .into_iter()
+                    .map(|(k, _)| Entry {
+                        k,
+                        src_pos: 0,
+                        j: 0,
+                        halo: false,
+                    })
+                    .collect();
+            };
+            let ks: Vec<usize> = picked.iter().map(|&(k, _)| k).collect();
+            let globals: Vec<usize> = picked.iter().map(|&(_, s)| s).collect();
+            let owners: Vec<(usize, usize)> = match src.map(src_axis) {
                 AxisMap::Unstructured(u) => u
                     .owners(comm, &globals)
                     .into_iter()
@@ -75,8 +107,8 @@ pub(crate) fn redistribution_entries(
             };
             owners
                 .into_iter()
-                .enumerate()
-                .map(|(k, (src_pos, j))| Entry {
+                .zip(ks)
+                .map(|((src_pos, j), k)| Entry {
                     k,
                     src_pos,
                     j,
@@ -95,7 +127,27 @@ pub(crate) fn product_requests(
     entries: &[Vec<Entry>],
     keep: impl Fn(&[bool]) -> bool,
 ) -> Requests {
+    let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
+    mapped_requests(src, &perm, &[], entries, keep)
+}
+
+/// [`product_requests`] for mapped plans: `perm[a]` may be `None` (a target
+/// axis no source axis feeds), and `fixed` lists source axes held at one
+/// index, as (source axis, grid position, local index).
+pub(crate) fn mapped_requests(
+    src: &Layout,
+    perm: &[Option<usize>],
+    fixed: &[(usize, usize, usize)],
+    entries: &[Vec<Entry>],
+    keep: impl Fn(&[bool]) -> bool,
+) -> Requests {
     let d = entries.len();
+    let sd = src.ndim();
+    let order: Vec<usize> = fixed
+        .iter()
+        .map(|f| f.0)
+        .chain(perm.iter().flatten().copied())
+        .collect();
     // per axis: groups keyed by (src_pos, halo), in order of first appearance
     let groups: Vec<Vec<Group>> = entries
         .iter()
@@ -129,13 +181,19 @@ pub(crate) fn product_requests(
     loop {
         let halo: Vec<bool> = (0..d).map(|a| groups[a][pick[a]].halo).collect();
         if keep(&halo) {
-            let mut src_coords = vec![0; d];
-            let mut src_runs = vec![Run::from_positions(&[]); d];
+            let mut src_coords = vec![0; sd];
+            let mut src_runs = vec![Run::from_positions(&[]); sd];
+            for &(axis, pos, j) in fixed {
+                src_coords[axis] = pos;
+                src_runs[axis] = Run::from_positions(&[j]);
+            }
             let mut dst_runs = Vec::with_capacity(d);
             for a in 0..d {
                 let g = &groups[a][pick[a]];
-                src_coords[perm[a]] = g.src_pos;
-                src_runs[perm[a]] = Run::from_positions(&g.js);
+                if let Some(sa) = perm[a] {
+                    src_coords[sa] = g.src_pos;
+                    src_runs[sa] = Run::from_positions(&g.js);
+                }
                 dst_runs.push(Run::from_positions(&g.ks));
             }
             let rank = src.grid().rank_at(&src_coords);
@@ -143,7 +201,7 @@ pub(crate) fn product_requests(
                 rank,
                 Segment::Product {
                     runs: src_runs,
-                    order: perm.to_vec(),
+                    order: order.clone(),
                 },
                 Segment::Product {
                     runs: dst_runs,

@@ -34,6 +34,27 @@ pub(crate) use build::{
     exchange_requests as schedule_for, product_requests as requests_for, Entry as HaloEntry,
 };
 
+/// Entries of a mapped plan (slicing): see `build::mapped_entries`.
+pub(crate) fn mapped_entries_for(
+    comm: &crate::comm::Comm,
+    src: &Layout,
+    dst: &Layout,
+    perm: &[Option<usize>],
+    map: &dyn Fn(usize, usize) -> Option<usize>,
+) -> Vec<Vec<build::Entry>> {
+    build::mapped_entries(comm, src, dst, perm, map)
+}
+
+/// Requests of a mapped plan (slicing): see `build::mapped_requests`.
+pub(crate) fn mapped_requests_for(
+    src: &Layout,
+    perm: &[Option<usize>],
+    fixed: &[(usize, usize, usize)],
+    entries: &[Vec<build::Entry>],
+) -> build::Requests {
+    build::mapped_requests(src, perm, fixed, entries, |_| true)
+}
+
 use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};

@@ -190,16 +190,30 @@ pub(crate) struct Nest {
     runs: Vec<Run>,
     strides: Vec<usize>,
     lens: Vec<usize>,
+    /// offset of the levels of length 1, which are left out of the walk (so
+    /// two nests that differ only in such levels walk in lockstep)
+    base: usize,
 }
 
 impl Nest {
     fn over(runs: &[Run], order: &[usize], shape: &[usize]) -> Nest {
         let st = c_strides(shape);
-        Nest {
-            runs: order.iter().map(|&a| runs[a].clone()).collect(),
-            strides: order.iter().map(|&a| st[a]).collect(),
-            lens: order.iter().map(|&a| runs[a].len()).collect(),
+        let mut nest = Nest {
+            runs: Vec::new(),
+            strides: Vec::new(),
+            lens: Vec::new(),
+            base: 0,
+        };
+        for &a in order {
+            if runs[a].len() == 1 {
+                nest.base += runs[a].at(0) * st[a];
+            } else {
+                nest.runs.push(runs[a].clone());
+                nest.strides.push(st[a]);
+                nest.lens.push(runs[a].len());
+            }
         }
+        nest
     }
 
     /// The message-order (dense) counterpart of a nest of these lengths.
@@ -215,6 +229,7 @@ impl Nest {
                 .collect(),
             strides: c_strides(lens),
             lens: lens.to_vec(),
+            base: 0,
         }
     }
 }
@@ -244,7 +259,7 @@ impl Prepared {
     /// Number of cells.
     pub(crate) fn len(&self) -> usize {
         match self {
-            Prepared::Product { buffer, .. } => buffer.lens.iter().product(),
+            Prepared::Product { message, .. } => message.lens.iter().product(),
             Prepared::Flat(v) => v.len(),
         }
     }
@@ -276,7 +291,7 @@ fn walk2(
     let d = a.lens.len();
     debug_assert_eq!(a.lens, b.lens);
     if d == 0 {
-        f(0, 1, 0, 1, 1);
+        f(a.base, 1, b.base, 1, 1);
         return;
     }
     if a.lens.contains(&0) {
@@ -295,12 +310,14 @@ fn walk2(
     pos.clear();
     pos.resize(inner, 0);
     loop {
-        let base_a: usize = (0..inner)
-            .map(|i| a.runs[i].at(pos[i]) * a.strides[i])
-            .sum();
-        let base_b: usize = (0..inner)
-            .map(|i| b.runs[i].at(pos[i]) * b.strides[i])
-            .sum();
+        let base_a: usize = a.base
+            + (0..inner)
+                .map(|i| a.runs[i].at(pos[i]) * a.strides[i])
+                .sum::<usize>();
+        let base_b: usize = b.base
+            + (0..inner)
+                .map(|i| b.runs[i].at(pos[i]) * b.strides[i])
+                .sum::<usize>();
         match (sa, sb) {
             (Some(sa), Some(sb)) => f(
                 base_a + ra.at(0) * a.strides[inner],
@@ -516,5 +533,30 @@ mod tests {
         let mut enc = Vec::new();
         seg.encode(&mut enc);
         assert_eq!(Segment::decode(&mut enc.into_iter()), seg);
+    }
+}
+
+#[cfg(test)]
+mod fixed_axis_tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_row_copies_from_its_offset() {
+        let src: Vec<i32> = (0..35).collect();
+        let s = Segment::Product {
+            runs: vec![
+                Run::from_positions(&[6]),
+                Run::from_positions(&[0, 1, 2, 3, 4]),
+            ],
+            order: vec![0, 1],
+        };
+        let d = Segment::Product {
+            runs: vec![Run::from_positions(&[0, 1, 2, 3, 4])],
+            order: vec![0],
+        };
+        let (ps, pd) = (Prepared::new(&s, &[7, 5]), Prepared::new(&d, &[5]));
+        let mut out = vec![0; 5];
+        copy(&ps, &src, &pd, &mut out, &mut Vec::new());
+        assert_eq!(out, vec![30, 31, 32, 33, 34]);
     }
 }
