@@ -23,6 +23,8 @@ static CHECKS: &[Check] = &[
     check!(reproducible_sum_has_the_same_bits_everywhere),
     check!(slicing_every_kind),
     check!(slice_assignment),
+    check!(cumulative_sums_and_products),
+    check!(fancy_indexing),
 ];
 
 fn main() {
@@ -548,5 +550,96 @@ fn slice_assignment(comm: &Comm) {
         let fresh =
             DistArray::from_global(&layout, 0, (comm.rank() == 0).then(|| want.view())).unwrap();
         assert_eq!(b.local(), fresh.local(), "ghost copies written too");
+    }
+}
+
+fn cumulative_sums_and_products(comm: &Comm) {
+    for layout in layouts(comm) {
+        let a = data(&layout, 6);
+        let g = a.gather_all().unwrap();
+        for axis in 0..layout.ndim() {
+            let mut want = g.clone();
+            want.accumulate_axis_inplace(Axis(axis), |&p, c| *c += p);
+            close(
+                &a.cumsum(axis).unwrap().gather_all().unwrap(),
+                &want,
+                "cumsum",
+            );
+            let mut want = g.clone();
+            want.accumulate_axis_inplace(Axis(axis), |&p, c| *c *= p);
+            close(
+                &a.cumprod(axis).unwrap().gather_all().unwrap(),
+                &want,
+                "cumprod",
+            );
+        }
+        // ghost copies are consistent with their owners afterwards
+        let c = a.cumsum(0).unwrap();
+        let whole = c.gather_all().unwrap();
+        let fresh =
+            DistArray::from_global(&layout, 0, (comm.rank() == 0).then(|| whole.view())).unwrap();
+        assert_eq!(c.local(), fresh.local());
+    }
+    let ints = DistArray::from_fn(
+        &Layout::new(comm, &[9], &[Dist::BlockCyclic(2)]).unwrap(),
+        |i: &[usize]| i[0] as i64,
+    );
+    assert_eq!(
+        ints.cumsum(0)
+            .unwrap()
+            .gather_all()
+            .unwrap()
+            .as_slice()
+            .unwrap(),
+        &[0, 1, 3, 6, 10, 15, 21, 28, 36]
+    );
+}
+
+fn fancy_indexing(comm: &Comm) {
+    for layout in layouts(comm) {
+        let a = data(&layout, 8);
+        let g = a.gather_all().unwrap();
+        let mask = a.map(|x| x > 0.3);
+        let picked = a.mask_select(&mask).unwrap();
+        let want: Vec<f64> = g.iter().copied().filter(|&x| x > 0.3).collect();
+        assert_eq!(
+            picked.gather_all().unwrap().into_raw_vec_and_offset().0,
+            want,
+            "{layout:?}"
+        );
+        let mut b = a.to_owned();
+        b.mask_fill(&mask, 0.0).unwrap();
+        assert_eq!(
+            b.gather_all().unwrap(),
+            g.mapv(|x| if x > 0.3 { 0.0 } else { x })
+        );
+        // take and put with a cyclic index array, negative indices included
+        let n = layout.global_len() as i64;
+        let il = Layout::new(comm, &[5], &[Dist::Cyclic]).unwrap();
+        let idx = DistArray::from_fn(&il, |i: &[usize]| [0, n - 1, -1, n / 2, -(n / 3) - 1][i[0]]);
+        let flat: Vec<f64> = g.iter().copied().collect();
+        let at = |i: i64| flat[if i < 0 { (i + n) as usize } else { i as usize }];
+        let t = a.take(&idx).unwrap().gather_all().unwrap();
+        assert_eq!(
+            t.into_raw_vec_and_offset().0,
+            (0..5)
+                .map(|k| at([0, n - 1, -1, n / 2, -(n / 3) - 1][k]))
+                .collect::<Vec<_>>()
+        );
+        let vals = DistArray::from_fn(&il, |i: &[usize]| 100.0 + i[0] as f64);
+        let put_idx = DistArray::from_fn(&il, |i: &[usize]| [0, n - 1, n / 2, 1, -2][i[0]]);
+        let mut c = a.to_owned();
+        c.put(&put_idx, &vals).unwrap();
+        let mut want = flat.clone();
+        for (k, &i) in [0, n - 1, n / 2, 1, -2].iter().enumerate() {
+            want[if i < 0 { (i + n) as usize } else { i as usize }] = 100.0 + k as f64;
+        }
+        assert_eq!(
+            c.gather_all().unwrap().into_raw_vec_and_offset().0,
+            want,
+            "put {layout:?}"
+        );
+        let bad = DistArray::from_fn(&il, |_: &[usize]| n);
+        assert!(matches!(a.take(&bad), Err(Error::IndexOutOfBounds { .. })));
     }
 }

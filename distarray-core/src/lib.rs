@@ -28,6 +28,7 @@ pub mod array;
 pub mod comm;
 pub mod dtype;
 pub mod error;
+pub mod fancy;
 pub mod grid;
 pub mod halo;
 pub mod index;
@@ -38,6 +39,7 @@ pub mod protocol;
 pub mod random;
 pub mod redistribute;
 pub mod reduce;
+pub mod scan;
 pub mod sparse;
 pub mod ufunc;
 
