@@ -408,8 +408,13 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
             axis,
         )
     }
+}
 
-    fn reduce_axis(
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Folds the cells along `axis` with `f` from `init`, combining ranks
+    /// with `op`; the result keeps the axis with length 1 (on grid
+    /// position 0 of that axis). Collective.
+    pub(crate) fn reduce_axis(
         &self,
         axis: usize,
         init: T,
@@ -472,6 +477,41 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
             ArrayD::from_elem(IxDyn(result.local_shape()), T::default())
         };
         DistArrayBase::from_local(result, local)
+    }
+}
+
+impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Smallest cell along `axis`, as an array of the remaining axes. Collective.
+    pub fn min_axis(&self, axis: usize) -> Result<DistArray<T>> {
+        drop_axis(
+            self.reduce_axis(
+                axis,
+                T::highest(),
+                |a, b| a.minimum_(b),
+                SystemOperation::min(),
+            )?,
+            axis,
+        )
+    }
+    /// Largest cell along `axis`, as an array of the remaining axes. Collective.
+    pub fn max_axis(&self, axis: usize) -> Result<DistArray<T>> {
+        drop_axis(
+            self.reduce_axis(
+                axis,
+                T::lowest(),
+                |a, b| a.maximum_(b),
+                SystemOperation::max(),
+            )?,
+            axis,
+        )
+    }
+}
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Mean along `axis`, as an array of the remaining axes. Collective.
+    pub fn mean_axis(&self, axis: usize) -> Result<DistArray<T>> {
+        let n = T::from(self.shape().get(axis).copied().unwrap_or(1)).unwrap();
+        Ok(self.sum_axis(axis)?.map(|x| x / n))
     }
 }
 

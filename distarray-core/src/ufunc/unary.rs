@@ -36,6 +36,10 @@ pub trait Real: Numeric + PartialOrd {
     fn minimum_(self, y: Self) -> Self;
     /// Round to the nearest integer, ties to even (the identity for integers).
     fn rint_(self) -> Self;
+    /// The identity of `maximum` (`-inf` for floats, the smallest integer).
+    fn lowest() -> Self;
+    /// The identity of `minimum` (`+inf` for floats, the largest integer).
+    fn highest() -> Self;
 }
 
 macro_rules! float_numeric {
@@ -54,6 +58,8 @@ macro_rules! float_numeric {
             fn maximum_(self, y: $t) -> $t { if self.is_nan() || y.is_nan() { <$t>::NAN } else { self.max(y) } }
             fn minimum_(self, y: $t) -> $t { if self.is_nan() || y.is_nan() { <$t>::NAN } else { self.min(y) } }
             fn rint_(self) -> $t { self.round_ties_even() }
+            fn lowest() -> $t { <$t>::NEG_INFINITY }
+            fn highest() -> $t { <$t>::INFINITY }
         }
     )*};
 }
@@ -76,6 +82,8 @@ macro_rules! int_numeric {
             fn maximum_(self, y: $t) -> $t { self.max(y) }
             fn minimum_(self, y: $t) -> $t { self.min(y) }
             fn rint_(self) -> $t { self }
+            fn lowest() -> $t { <$t>::MIN }
+            fn highest() -> $t { <$t>::MAX }
         }
     )*};
 }
