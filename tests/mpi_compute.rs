@@ -25,6 +25,7 @@ static CHECKS: &[Check] = &[
     check!(slice_assignment),
     check!(cumulative_sums_and_products),
     check!(fancy_indexing),
+    check!(broadcasting),
 ];
 
 fn main() {
@@ -641,5 +642,47 @@ fn fancy_indexing(comm: &Comm) {
         );
         let bad = DistArray::from_fn(&il, |_: &[usize]| n);
         assert!(matches!(a.take(&bad), Err(Error::IndexOutOfBounds { .. })));
+    }
+}
+
+fn broadcasting(comm: &Comm) {
+    for layout in layouts(comm).into_iter().filter(|l| l.ndim() > 1) {
+        let a = data(&layout, 10);
+        let g = a.gather_all().unwrap();
+        let shape = layout.shape().to_vec();
+        let d = shape.len();
+        let mut shapes: Vec<Vec<usize>> = vec![vec![shape[d - 1]], vec![1], vec![shape[d - 2], 1]];
+        let mut with_ones = shape.clone();
+        with_ones[0] = 1;
+        shapes.push(with_ones);
+        for bs in shapes {
+            let bl = Layout::new(comm, &bs, &vec![Dist::Cyclic; bs.len()]).unwrap();
+            let b = DistArray::from_fn(&bl, |ix: &[usize]| {
+                ix.iter().fold(1.0, |acc, &i| acc * 10.0 + i as f64)
+            });
+            let gb = b.gather_all().unwrap();
+            let want = &g + &gb.broadcast(IxDyn(&shape)).unwrap();
+            close(
+                &a.zip_broadcast(&b, |x, y| x + y)
+                    .unwrap()
+                    .gather_all()
+                    .unwrap(),
+                &want,
+                "distributed broadcast",
+            );
+            close(
+                &a.zip_broadcast_local(&gb.view(), |x, y| x + y)
+                    .unwrap()
+                    .gather_all()
+                    .unwrap(),
+                &want,
+                "local broadcast",
+            );
+        }
+        let bad = DistArray::<f64>::zeros(&Layout::block(comm, &[shape[d - 1] + 1]).unwrap());
+        assert!(matches!(
+            a.zip_broadcast(&bad, |x, y| x + y),
+            Err(Error::ShapeMismatch { .. })
+        ));
     }
 }

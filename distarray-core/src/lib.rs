@@ -25,6 +25,7 @@
 //! ```
 
 pub mod array;
+pub mod broadcast;
 pub mod comm;
 pub mod dtype;
 pub mod error;

@@ -73,18 +73,35 @@ pub(crate) fn mapped_entries(
     perm: &[Option<usize>],
     map: &dyn Fn(usize, usize) -> Option<usize>,
 ) -> Vec<Vec<Entry>> {
-    (0..dst.ndim())
+    let lists: Vec<Vec<(usize, usize)>> = (0..dst.ndim())
         .map(|a| {
-            let picked: Vec<(usize, usize)> = dst
-                .global_indices(a)
+            dst.global_indices(a)
                 .into_iter()
                 .enumerate()
                 .filter_map(|(k, g)| map(a, g).map(|s| (k, s)))
-                .collect();
-            let Some(src_axis) = perm[a] else {
+                .collect()
+        })
+        .collect();
+    entries_for_lists(comm, src, perm, &lists)
+}
+
+/// Entries from explicit per-axis lists of (target position, source
+/// global index). Collective (one directory lookup per unstructured
+/// source axis).
+pub(crate) fn entries_for_lists(
+    comm: &Comm,
+    src: &Layout,
+    perm: &[Option<usize>],
+    lists: &[Vec<(usize, usize)>],
+) -> Vec<Vec<Entry>> {
+    lists
+        .iter()
+        .zip(perm)
+        .map(|(picked, &src_axis)| {
+            let Some(src_axis) = src_axis else {
                 return picked
-                    .into_iter()
-                    .map(|(k, _)| Entry {
+                    .iter()
+                    .map(|&(k, _)| Entry {
                         k,
                         src_pos: 0,
                         j: 0,
@@ -92,7 +109,6 @@ pub(crate) fn mapped_entries(
                     })
                     .collect();
             };
-            let ks: Vec<usize> = picked.iter().map(|&(k, _)| k).collect();
             let globals: Vec<usize> = picked.iter().map(|&(_, s)| s).collect();
             let owners: Vec<(usize, usize)> = match src.map(src_axis) {
                 AxisMap::Unstructured(u) => u
@@ -107,8 +123,8 @@ pub(crate) fn mapped_entries(
             };
             owners
                 .into_iter()
-                .zip(ks)
-                .map(|((src_pos, j), k)| Entry {
+                .zip(picked)
+                .map(|((src_pos, j), &(k, _))| Entry {
                     k,
                     src_pos,
                     j,

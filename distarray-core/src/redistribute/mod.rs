@@ -45,6 +45,16 @@ pub(crate) fn mapped_entries_for(
     build::mapped_entries(comm, src, dst, perm, map)
 }
 
+/// Entries from explicit per-axis (target position, source index) lists.
+pub(crate) fn entries_for_lists(
+    comm: &crate::comm::Comm,
+    src: &Layout,
+    perm: &[Option<usize>],
+    lists: &[Vec<(usize, usize)>],
+) -> Vec<Vec<build::Entry>> {
+    build::entries_for_lists(comm, src, perm, lists)
+}
+
 /// Requests of a mapped plan (slicing): see `build::mapped_requests`.
 pub(crate) fn mapped_requests_for(
     src: &Layout,

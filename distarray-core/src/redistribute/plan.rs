@@ -80,6 +80,18 @@ pub struct Plan<T> {
 
 impl<T: Element> Plan<T> {
     pub(crate) fn from_schedule(src: &Layout, dst: &Layout, schedule: Schedule) -> Plan<T> {
+        Self::from_schedule_shape(src, dst, dst.local_shape(), schedule)
+    }
+
+    /// A plan whose target cells live in a plain local buffer of
+    /// `dst_shape` (C order) rather than in `dst`'s local part; `dst` only
+    /// supplies the communicator. Used by broadcasting imports.
+    pub(crate) fn from_schedule_shape(
+        src: &Layout,
+        dst: &Layout,
+        dst_shape: &[usize],
+        schedule: Schedule,
+    ) -> Plan<T> {
         let comm = dst.comm().clone();
         let (n, me) = (comm.size(), comm.rank());
         let mut send = schedule.send;
@@ -90,7 +102,7 @@ impl<T: Element> Plan<T> {
             let from = (me + n - k) % n;
             let step = Step {
                 send: Side::new(to, std::mem::take(&mut send[to]), src.local_shape()),
-                recv: Side::new(from, std::mem::take(&mut recv[from]), dst.local_shape()),
+                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape),
             };
             if step.send.is_some() || step.recv.is_some() {
                 steps.push(step);
@@ -113,7 +125,7 @@ impl<T: Element> Plan<T> {
             .map(|(s, d)| {
                 (
                     Prepared::new(s, src.local_shape()),
-                    Prepared::new(d, dst.local_shape()),
+                    Prepared::new(d, dst_shape),
                 )
             })
             .collect();
@@ -192,9 +204,6 @@ impl<T: Element> Plan<T> {
                 ),
             });
         }
-        let src_local = src.local();
-        let src_std = src_local.as_standard_layout();
-        let src_buf = src_std.as_slice().expect("standard layout is contiguous");
         let mut dst_local = dst.local_mut();
         let dst_buf = dst_local.as_slice_mut().ok_or_else(|| {
             Error::InvalidArgument(
@@ -202,6 +211,19 @@ impl<T: Element> Plan<T> {
                     .into(),
             )
         })?;
+        self.execute_into_slice(src, dst_buf);
+        Ok(())
+    }
+
+    /// The exchange itself, into a plain C-order buffer of the plan's target shape.
+    pub(crate) fn execute_into_slice<S: Data<Elem = T>>(
+        &mut self,
+        src: &DistArrayBase<S>,
+        dst_buf: &mut [T],
+    ) {
+        let src_local = src.local();
+        let src_std = src_local.as_standard_layout();
+        let src_buf = src_std.as_slice().expect("standard layout is contiguous");
         let pos = &mut self.pos;
         for (s, d) in &self.local {
             copy(s, src_buf, d, dst_buf, pos);
@@ -280,7 +302,6 @@ impl<T: Element> Plan<T> {
                 }
             }
         }
-        Ok(())
     }
 }
 
