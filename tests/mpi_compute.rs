@@ -26,6 +26,8 @@ static CHECKS: &[Check] = &[
     check!(cumulative_sums_and_products),
     check!(fancy_indexing),
     check!(broadcasting),
+    check!(more_axis_reductions),
+    check!(slice_views),
 ];
 
 fn main() {
@@ -684,5 +686,110 @@ fn broadcasting(comm: &Comm) {
             a.zip_broadcast(&bad, |x, y| x + y),
             Err(Error::ShapeMismatch { .. })
         ));
+    }
+}
+
+fn more_axis_reductions(comm: &Comm) {
+    for layout in layouts(comm).into_iter().filter(|l| l.ndim() > 1) {
+        let a = data(&layout, 11);
+        let g = a.gather_all().unwrap();
+        for axis in 0..layout.ndim() {
+            close(
+                &a.var_axis(axis, 1).unwrap().gather_all().unwrap(),
+                &g.var_axis(Axis(axis), 1.0),
+                "var_axis",
+            );
+            close(
+                &a.std_axis(axis, 0).unwrap().gather_all().unwrap(),
+                &g.std_axis(Axis(axis), 0.0),
+                "std_axis",
+            );
+            let am = a.argmax_axis(axis).unwrap().gather_all().unwrap();
+            let want = g.map_axis(Axis(axis), |v| {
+                v.iter()
+                    .enumerate()
+                    .fold((0usize, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
+                        if x > bv {
+                            (i, x)
+                        } else {
+                            (bi, bv)
+                        }
+                    })
+                    .0 as i64
+            });
+            assert_eq!(am, want, "argmax_axis {axis} {layout:?}");
+            let an = a.argmin_axis(axis).unwrap().gather_all().unwrap();
+            let want = g.map_axis(Axis(axis), |v| {
+                v.iter()
+                    .enumerate()
+                    .fold((0usize, f64::INFINITY), |(bi, bv), (i, &x)| {
+                        if x < bv {
+                            (i, x)
+                        } else {
+                            (bi, bv)
+                        }
+                    })
+                    .0 as i64
+            });
+            assert_eq!(an, want, "argmin_axis {axis}");
+        }
+        if layout.ndim() == 3 {
+            let s = a.sum_axes(&[0, 2]).unwrap();
+            close(
+                &s.gather_all().unwrap(),
+                &g.sum_axis(Axis(2)).sum_axis(Axis(0)),
+                "sum_axes",
+            );
+            let m = a.max_axes(&[1, 2]).unwrap();
+            close(
+                &m.gather_all().unwrap(),
+                &g.map_axis(Axis(2), |v| v.fold(f64::NEG_INFINITY, |x, &y| x.max(y)))
+                    .map_axis(Axis(1), |v| v.fold(f64::NEG_INFINITY, |x, &y| x.max(y))),
+                "max_axes",
+            );
+            assert!(a.sum_axes(&[0, 1, 2]).is_err());
+        }
+    }
+}
+
+fn slice_views(comm: &Comm) {
+    let layout = Layout::new(
+        comm,
+        &[6, 2 * comm.size() + 1],
+        &[Dist::NotDistributed, Dist::Cyclic],
+    )
+    .unwrap();
+    let a = data(&layout, 12);
+    for index in [
+        vec![Ix::range(1, -1)],
+        vec![Ix::step(-2)],
+        vec![Ix::At(3)],
+        vec![Ix::Ellipsis],
+    ] {
+        let v = a.slice_view(&index).unwrap();
+        let c = a.slice(&index).unwrap();
+        assert_eq!(
+            v.gather_all().unwrap(),
+            c.gather_all().unwrap(),
+            "{index:?}"
+        );
+    }
+    // a view borrows the array's memory
+    let v = a.slice_view(&[Ix::At(0)]).unwrap();
+    let al = a.local();
+    let row0 = al.index_axis(Axis(0), 0);
+    assert!(v
+        .local()
+        .iter()
+        .zip(row0.iter())
+        .all(|(x, y)| std::ptr::eq(x, y)));
+    // cutting the distributed axis needs a copy, and says so
+    if comm.size() > 1 {
+        match a.slice_view(&[Ix::All, Ix::range(0, 1)]) {
+            Err(Error::LayoutMismatch { detail, .. }) => {
+                assert!(detail.contains("slice()"), "{detail}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

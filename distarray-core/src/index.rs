@@ -1,11 +1,15 @@
 //! Slicing: NumPy's basic indexing (`a[1:-1, ::2, 3]`, `...`, negative
 //! indices and steps) for every distribution kind, and slice assignment.
 //!
-//! A slice is a **copy** into a new distributed array (balanced blocks over
-//! the result's shape, or a layout you choose), made by one redistribution
-//! plan that moves only the selected cells. Slice assignment writes only
-//! the selected cells of the target, from a scalar, an ndarray every rank
-//! holds, or another distributed array.
+//! [`slice`](DistArrayBase::slice) returns a **copy** in a new distributed
+//! array (balanced blocks over the result's shape, or a layout you choose),
+//! made by one redistribution plan that moves only the selected cells; it
+//! works for every distribution. [`slice_view`](DistArrayBase::slice_view)
+//! returns a **view** (no copy, no communication) when the layout allows it:
+//! every axis that is cut (not taken whole) must be held whole by each rank
+//! (not distributed); otherwise it says which axis prevents it. Slice
+//! assignment writes only the selected cells of the target, from a scalar,
+//! an ndarray every rank holds, or another distributed array.
 //!
 //! ```
 //! use distarray_core::{Comm, Dist, DistArray, Layout};
@@ -22,9 +26,10 @@
 //! assert_eq!(a.get(&[2, 5]).unwrap(), 0.0);
 //! ```
 
-use crate::array::{DistArray, DistArrayBase};
+use crate::array::{DistArray, DistArrayBase, DistArrayView};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::grid::ProcGrid;
 use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::redistribute::{schedule_for, Plan};
@@ -251,6 +256,67 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let mut out = DistArray::zeros(target);
         plan.execute(self, &mut out)?;
         Ok(out)
+    }
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// The selected cells as a view of this array's memory (no copy, no
+    /// communication), when every cut axis is one each rank holds whole.
+    pub fn slice_view(&self, index: &[Ix]) -> Result<DistArrayView<'_, T>> {
+        let layout = self.layout();
+        let sel = normalize(self.shape(), index)?;
+        for (a, s) in sel.iter().enumerate() {
+            let whole = s.keep && s.start == 0 && s.step == 1 && s.len == layout.shape()[a];
+            let held_whole = layout.map(a).grid_size() == 1
+                && !matches!(layout.map(a), AxisMap::Block(b) if b.is_padded())
+                && !matches!(layout.map(a), AxisMap::Unstructured(_));
+            if !whole && !held_whole {
+                return Err(Error::LayoutMismatch {
+                    context: "slice_view".into(),
+                    detail: format!(
+                        "axis {a} is distributed ({}), so cutting it needs a copy: use slice()",
+                        layout.map(a).short_name()
+                    ),
+                });
+            }
+        }
+        let mut view = self.local();
+        let mut maps = Vec::new();
+        let mut grid_shape = Vec::new();
+        for (a, s) in sel.iter().enumerate().rev() {
+            if !s.keep {
+                view.index_axis_inplace(ndarray::Axis(a), s.start);
+                continue;
+            }
+            let whole = s.start == 0 && s.step == 1 && s.len == layout.shape()[a];
+            if whole {
+                maps.push(layout.map(a).clone());
+            } else {
+                let (lo, hi) = if s.step > 0 {
+                    (
+                        s.start,
+                        s.start + s.len.saturating_sub(1) * s.step as usize + 1,
+                    )
+                } else if s.len == 0 {
+                    (0, 0)
+                } else {
+                    (s.start - (s.len - 1) * (-s.step) as usize, s.start + 1)
+                };
+                let (lo, hi) = if s.len == 0 { (0, 0) } else { (lo, hi) };
+                view.slice_axis_inplace(
+                    ndarray::Axis(a),
+                    ndarray::Slice::new(lo as isize, Some(hi as isize), s.step),
+                );
+                maps.push(AxisMap::not_distributed(s.len));
+            }
+            grid_shape.push(layout.grid().shape()[a]);
+        }
+        maps.reverse();
+        grid_shape.reverse();
+        let comm = layout.comm();
+        let grid = ProcGrid::new(&grid_shape, comm.size(), comm.rank())?;
+        let sliced = Layout::from_parts(comm.clone(), grid, maps);
+        DistArrayBase::from_local(sliced, view)
     }
 }
 

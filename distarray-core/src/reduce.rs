@@ -538,3 +538,172 @@ impl<S: Data<Elem = bool>> DistArrayBase<S> {
         Ok(self.count_nonzero()? == self.layout().global_len())
     }
 }
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Variance along `axis` with `ddof` (two passes: the mean along the
+    /// axis, broadcast back, then squared deviations). Collective.
+    pub fn var_axis(&self, axis: usize, ddof: usize) -> Result<DistArray<T>> {
+        let n = self.shape().get(axis).copied().unwrap_or(1);
+        let mean = self
+            .sum_axis_keepdims(axis)?
+            .map(|x| x / T::from(n).unwrap());
+        let dev = self.zip_broadcast(&mean, |x, m| (x - m) * (x - m))?;
+        let denom = T::from(n.saturating_sub(ddof)).unwrap();
+        Ok(dev.sum_axis(axis)?.map(|x| x / denom))
+    }
+
+    /// Standard deviation along `axis` with `ddof`. Collective.
+    pub fn std_axis(&self, axis: usize, ddof: usize) -> Result<DistArray<T>> {
+        Ok(self.var_axis(axis, ddof)?.map(|x| x.sqrt()))
+    }
+}
+
+impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Sum over several axes, as an array of the remaining ones (NumPy's
+    /// `sum(axis=(..))`). Collective.
+    pub fn sum_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
+        over_axes(self.to_owned(), axes, |a, axis| a.sum_axis(axis))
+    }
+}
+
+impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Minimum over several axes. Collective.
+    pub fn min_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
+        over_axes(self.to_owned(), axes, |a, axis| a.min_axis(axis))
+    }
+    /// Maximum over several axes. Collective.
+    pub fn max_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
+        over_axes(self.to_owned(), axes, |a, axis| a.max_axis(axis))
+    }
+}
+
+/// Applies a one-axis reduction to each of `axes`, highest first, so the
+/// remaining axis numbers stay valid.
+fn over_axes<T: Element>(
+    a: DistArray<T>,
+    axes: &[usize],
+    one: impl Fn(&DistArray<T>, usize) -> Result<DistArray<T>>,
+) -> Result<DistArray<T>> {
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != axes.len()
+        || sorted.last().is_some_and(|&x| x >= a.ndim())
+        || sorted.len() >= a.ndim()
+    {
+        return Err(Error::InvalidArgument(format!(
+            "axes {axes:?} of a {}-d array must be distinct, in range, and leave an axis (use the all-cells reduction otherwise)",
+            a.ndim()
+        )));
+    }
+    let mut out = a;
+    for &axis in sorted.iter().rev() {
+        out = one(&out, axis)?;
+    }
+    Ok(out)
+}
+
+impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Index along `axis` of the smallest cell of every lane (first on ties;
+    /// NaN wins), as an array of the remaining axes. Collective.
+    pub fn argmin_axis(&self, axis: usize) -> Result<DistArray<i64>> {
+        self.arg_axis(axis, false)
+    }
+    /// Index along `axis` of the largest cell of every lane. Collective.
+    pub fn argmax_axis(&self, axis: usize) -> Result<DistArray<i64>> {
+        self.arg_axis(axis, true)
+    }
+
+    fn arg_axis(&self, axis: usize, largest: bool) -> Result<DistArray<i64>> {
+        let layout = self.layout();
+        let comm = layout.comm();
+        comm.agree(check_reducible(layout).and_then(|()| {
+            if axis < layout.ndim() && layout.shape()[axis] > 0 {
+                Ok(())
+            } else {
+                Err(Error::InvalidArgument(format!(
+                    "argmin/argmax along axis {axis} of shape {:?}",
+                    layout.shape()
+                )))
+            }
+        }))?;
+        let better = |x: T, y: T| -> bool {
+            let (xn, yn) = (is_nan(x), is_nan(y));
+            if xn || yn {
+                return xn && !yn;
+            }
+            if largest {
+                x > y
+            } else {
+                x < y
+            }
+        };
+        // per lane: the best (value, global index along the axis) over owned cells
+        let owned = layout.owned_local_ranges()[axis].clone();
+        let globals = layout.global_indices(axis)[owned.clone()].to_vec();
+        let mut view = self.local();
+        view.slice_axis_inplace(Axis(axis), Slice::from(owned));
+        let lanes = view.lanes(Axis(axis));
+        let mut best_v = Vec::with_capacity(lanes.clone().into_iter().len());
+        let mut best_i = Vec::with_capacity(best_v.capacity());
+        for lane in lanes {
+            let mut pick: Option<(T, usize)> = None;
+            for (&x, &g) in lane.iter().zip(&globals) {
+                match pick {
+                    Some((b, bg)) if !(better(x, b) || (!better(b, x) && g < bg)) => {}
+                    _ => pick = Some((x, g)),
+                }
+            }
+            let (v, g) = pick.map_or((T::default(), u64::MAX), |(v, g)| (v, g as u64));
+            best_v.push(v);
+            best_i.push(g);
+        }
+        // gather every rank's candidates on grid position 0 of the axis
+        let coords = layout.grid().coords();
+        let line = coords
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| a != axis)
+            .fold(0usize, |acc, (a, &c)| acc * layout.grid().shape()[a] + c);
+        let sub = comm
+            .raw()
+            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
+            .expect("every rank has a color");
+        let sub = Comm::duplicate_of(&sub);
+        let vals = sub.gather_varcount(0, &best_v);
+        let idxs = sub.gather_varcount(0, &best_i);
+        let lane_count = best_v.len();
+        let mut result = vec![0i64; lane_count];
+        if let (Some((vals, _)), Some((idxs, _))) = (vals, idxs) {
+            for (l, r) in result.iter_mut().enumerate() {
+                let mut pick: Option<(T, u64)> = None;
+                for p in 0..sub.size() {
+                    let (x, g) = (vals[p * lane_count + l], idxs[p * lane_count + l]);
+                    if g == u64::MAX {
+                        continue;
+                    }
+                    match pick {
+                        Some((b, bg)) if !(better(x, b) || (!better(b, x) && g < bg)) => {}
+                        _ => pick = Some((x, g)),
+                    }
+                }
+                *r = pick.map_or(-1, |(_, g)| g as i64);
+            }
+        }
+        // a keepdims array on position 0 of the axis, then the axis dropped
+        let p = layout.grid().shape()[axis];
+        let mut bounds = vec![0];
+        bounds.extend(std::iter::repeat_n(1, p));
+        let mut maps = layout.maps().to_vec();
+        maps[axis] = AxisMap::Block(BlockMap::irregular(bounds)?);
+        let keep = Layout::from_parts(comm.clone(), layout.grid().clone(), maps);
+        let mut shape = view.shape().to_vec();
+        shape[axis] = 1;
+        let local = if coords[axis] == 0 {
+            ArrayD::from_shape_vec(IxDyn(&shape), result).expect("one result per lane")
+        } else {
+            ArrayD::from_elem(IxDyn(keep.local_shape()), 0)
+        };
+        drop_axis(DistArrayBase::from_local(keep, local)?, axis)
+    }
+}
