@@ -732,6 +732,23 @@ fn more_axis_reductions(comm: &Comm) {
                     .0 as i64
             });
             assert_eq!(an, want, "argmin_axis {axis}");
+            let pos = a.map(|x| x > 0.0);
+            let gp = pos.gather_all().unwrap();
+            assert_eq!(
+                pos.any_axis(axis).unwrap().gather_all().unwrap(),
+                gp.map_axis(Axis(axis), |v| v.iter().any(|&b| b))
+            );
+            assert_eq!(
+                pos.all_axis(axis).unwrap().gather_all().unwrap(),
+                gp.map_axis(Axis(axis), |v| v.iter().all(|&b| b))
+            );
+            let k = a.max_axis(axis).unwrap().expand_dims(axis).unwrap();
+            close(
+                &k.gather_all().unwrap(),
+                &g.map_axis(Axis(axis), |v| v.fold(f64::NEG_INFINITY, |x, &y| x.max(y)))
+                    .insert_axis(Axis(axis)),
+                "keepdims",
+            );
         }
         if layout.ndim() == 3 {
             let s = a.sum_axes(&[0, 2]).unwrap();
@@ -748,6 +765,16 @@ fn more_axis_reductions(comm: &Comm) {
                 "max_axes",
             );
             assert!(a.sum_axes(&[0, 1, 2]).is_err());
+            close(
+                &a.mean_axes(&[0, 1]).unwrap().gather_all().unwrap(),
+                &g.mean_axis(Axis(1)).unwrap().mean_axis(Axis(0)).unwrap(),
+                "mean_axes",
+            );
+            close(
+                &a.prod_axes(&[2]).unwrap().gather_all().unwrap(),
+                &g.map_axis(Axis(2), |v| v.product()),
+                "prod_axes",
+            );
         }
     }
 }

@@ -707,3 +707,56 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
         drop_axis(DistArrayBase::from_local(keep, local)?, axis)
     }
 }
+
+impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Product over several axes. Collective.
+    pub fn prod_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
+        over_axes(self.to_owned(), axes, |a, axis| a.prod_axis(axis))
+    }
+}
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Mean over several axes. Collective.
+    pub fn mean_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
+        let n: usize = axes
+            .iter()
+            .map(|&a| self.shape().get(a).copied().unwrap_or(1))
+            .product();
+        Ok(self.sum_axes(axes)?.map(|x| x / T::from(n).unwrap()))
+    }
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Cells different from zero along `axis`, as an array of the remaining axes. Collective.
+    pub fn count_nonzero_axis(&self, axis: usize) -> Result<DistArray<i64>> {
+        self.map(|x| i64::from(x != T::default())).sum_axis(axis)
+    }
+
+    /// The array with a new axis of length 1 at `axis` (NumPy's
+    /// `expand_dims`): the `keepdims=True` form of any reduction along an
+    /// axis, e.g. `a.max_axis(1)?.expand_dims(1)`. Collective (a reshape).
+    pub fn expand_dims(&self, axis: usize) -> Result<DistArray<T>> {
+        let mut shape = self.shape().to_vec();
+        if axis > shape.len() {
+            return Err(Error::InvalidArgument(format!(
+                "expand_dims: axis {axis} of a {}-d array",
+                shape.len()
+            )));
+        }
+        shape.insert(axis, 1);
+        let target = Layout::block(self.layout().comm(), &shape)?;
+        self.reshape_into(&target)
+    }
+}
+
+impl<S: Data<Elem = bool>> DistArrayBase<S> {
+    /// True along `axis` where any cell is true. Collective.
+    pub fn any_axis(&self, axis: usize) -> Result<DistArray<bool>> {
+        Ok(self.count_nonzero_axis(axis)?.map(|c| c > 0))
+    }
+    /// True along `axis` where every cell is true. Collective.
+    pub fn all_axis(&self, axis: usize) -> Result<DistArray<bool>> {
+        let n = self.shape().get(axis).copied().unwrap_or(0) as i64;
+        Ok(self.count_nonzero_axis(axis)?.map(move |c| c == n))
+    }
+}
