@@ -610,6 +610,22 @@ fn fancy_indexing(comm: &Comm) {
             want,
             "{layout:?}"
         );
+        // a[mask] = values, from a cyclic 1-D array of the right length
+        let count = mask.count_nonzero().unwrap();
+        let vl = Layout::new(comm, &[count], &[Dist::Cyclic]).unwrap();
+        let vals = DistArray::from_fn(&vl, |i: &[usize]| -(i[0] as f64));
+        let mut m = a.to_owned();
+        m.mask_assign(&mask, &vals).unwrap();
+        let mut k = 0.0;
+        let want_m = g.mapv(|x| {
+            if x > 0.3 {
+                k -= 1.0;
+                k + 1.0
+            } else {
+                x
+            }
+        });
+        assert_eq!(m.gather_all().unwrap(), want_m, "mask_assign {layout:?}");
         let mut b = a.to_owned();
         b.mask_fill(&mask, 0.0).unwrap();
         assert_eq!(

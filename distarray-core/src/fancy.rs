@@ -135,6 +135,34 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
         Ok(())
     }
 
+    /// `self[mask] = values`: `values` (1-D, any layout) fills the selected
+    /// cells in C order (NumPy's boolean-mask assignment). Collective.
+    pub fn mask_assign<S2: Data<Elem = bool>, S3: Data<Elem = T>>(
+        &mut self,
+        mask: &DistArrayBase<S2>,
+        values: &DistArrayBase<S3>,
+    ) -> Result<()> {
+        let layout = self.layout().clone();
+        let comm = layout.comm();
+        comm.agree(same_layout(&layout, mask.layout(), "mask_assign"))?;
+        let strides = crate::array::c_strides(layout.shape());
+        let flat_index = DistArray::from_fn(&layout, |g: &[usize]| {
+            g.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>() as i64
+        });
+        let targets = flat_index.mask_select(mask)?;
+        comm.agree(if values.shape() == targets.shape() {
+            Ok(())
+        } else {
+            Err(Error::ShapeMismatch {
+                context: "mask_assign values (one per selected cell)".into(),
+                expected: targets.shape().to_vec(),
+                found: values.shape().to_vec(),
+            })
+        })?;
+        let aligned = values.redistribute(targets.layout())?;
+        self.put(&targets, &aligned)
+    }
+
     /// `self.flat[indices] = values` (`values` in `indices`' layout, 1-D;
     /// for a repeated index the last occurrence in index order wins).
     /// Collective: each (index, value) pair goes to the rank owning the cell.

@@ -913,3 +913,27 @@ impl<S: Data<Elem = bool>> DistArrayBase<S> {
         Ok(self.count_nonzero_axis(axis)?.map(move |c| c == n))
     }
 }
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Variance over several axes with `ddof`. Collective.
+    pub fn var_axes(&self, axes: &[usize], ddof: usize) -> Result<DistArray<T>> {
+        let mut sorted = axes.to_vec();
+        sorted.sort_unstable();
+        let n: usize = sorted
+            .iter()
+            .map(|&a| self.shape().get(a).copied().unwrap_or(1))
+            .product();
+        let mut mean = self.mean_axes(&sorted)?;
+        for &a in &sorted {
+            mean = mean.expand_dims(a)?;
+        }
+        let dev = self.zip_broadcast(&mean, |x, m| (x - m) * (x - m))?;
+        let denom = T::from(n.saturating_sub(ddof)).unwrap();
+        Ok(dev.sum_axes(&sorted)?.map(|x| x / denom))
+    }
+
+    /// Standard deviation over several axes with `ddof`. Collective.
+    pub fn std_axes(&self, axes: &[usize], ddof: usize) -> Result<DistArray<T>> {
+        Ok(self.var_axes(axes, ddof)?.map(|x| x.sqrt()))
+    }
+}
