@@ -7,7 +7,11 @@
 
 mod harness;
 
-use distarray::petsc::{solve, to_petsc_plan, Ksp, Petsc, PetscMat, PetscVec, VecOverArray};
+use distarray::halo::{Halo, Stencil};
+use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
+use distarray::petsc::{
+    solve, to_petsc_plan, DenseMat, Dmda, Ksp, Petsc, PetscMat, PetscVec, VecOverArray,
+};
 use distarray::sparse::laplacian_2d;
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
@@ -20,6 +24,8 @@ static CHECKS: &[Check] = &[
     check!(matrix_assembles_without_mallocs),
     check!(ksp_solves_poisson),
     check!(divergence_and_petsc_errors_are_errors),
+    check!(dense_matrices_share_or_copy_explicitly),
+    check!(dmda_vectors_and_halo_agree),
     check!(petsc_finalizes_before_mpi),
 ];
 
@@ -225,6 +231,108 @@ fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
                 assert!(message.contains("VecAXPY"), "{message}");
             }
             other => panic!("expected PETSc's error, got {other:?}"),
+        }
+    })
+}
+
+fn dense_matrices_share_or_copy_explicitly(comm: &Comm) {
+    with_petsc(|petsc| {
+        let (n, m) = (7, 5);
+        let rows = Layout::new(comm, &[n, m], &[Dist::Block, Dist::NotDistributed]).unwrap();
+        let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] * m + ix[1]) as f64);
+        // a C-order array: copied, visibly
+        let mut mat = DenseMat::from_array_copy(petsc, &a).unwrap();
+        {
+            let view = mat.array_mut().unwrap();
+            assert_eq!(
+                view.local(),
+                a.local(),
+                "the matrix holds the array's values"
+            );
+        }
+        let mut ones = DistArray::full(&Layout::block(comm, &[m]).unwrap(), 1.0);
+        let mut y = DistArray::zeros(&Layout::block(comm, &[n]).unwrap());
+        {
+            let x = VecOverArray::wrap(petsc, &mut ones).unwrap();
+            let mut yv = VecOverArray::wrap(petsc, &mut y).unwrap();
+            mat.mult(&x, &mut yv).unwrap();
+        }
+        for (i, &v) in y.local().iter().enumerate() {
+            let r = y.layout().global_indices(0)[i];
+            assert_eq!(v, (0..m).map(|j| (r * m + j) as f64).sum::<f64>());
+        }
+        let mut c_order = a.to_owned();
+        match DenseMat::wrap(petsc, &mut c_order) {
+            Err(Error::LayoutMismatch { detail, .. }) => {
+                assert!(detail.contains("from_array_copy"), "{detail}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a row-major buffer must not be shared silently"),
+        }
+        // a column-major array: shared
+        let local = a.local().to_owned();
+        let mut f = ArrayD::zeros(IxDyn(local.shape()).f());
+        f.assign(&local);
+        let mut fa = DistArray::from_local(rows.clone(), f).unwrap();
+        {
+            let mut shared = DenseMat::wrap(petsc, &mut fa).unwrap();
+            shared.scale(2.0).unwrap();
+        }
+        assert_eq!(
+            fa.gather_all().unwrap(),
+            a.gather_all().unwrap().mapv(|x| 2.0 * x),
+            "PETSc wrote the array's memory"
+        );
+    })
+}
+
+fn dmda_vectors_and_halo_agree(comm: &Comm) {
+    with_petsc(|petsc| {
+        for (shape, width) in [
+            (vec![9usize, 11], 1usize),
+            (vec![8, 10], 2),
+            (vec![5, 6, 7], 1),
+        ] {
+            for stencil in [Stencil::Star, Stencil::Box] {
+                let d = Dist::BlockPadded {
+                    comm: width,
+                    boundary: (0, 0),
+                    periodic: false,
+                };
+                let dists = vec![d; shape.len()];
+                let padded = Layout::new(comm, &shape, &dists).unwrap();
+                let dm = Dmda::new(petsc, &padded, stencil).unwrap();
+                let flat = |ix: &[usize]| {
+                    ix.iter().zip(&shape).fold(0, |acc, (&i, &n)| acc * n + i) as f64
+                };
+                let mut global = DistArray::from_fn(dm.owned_layout(), flat);
+                let mut via_petsc = DistArray::full(&padded, -1.0);
+                {
+                    let g = dm.global_vec(petsc, &mut global).unwrap();
+                    let mut l = dm.local_vec(&mut via_petsc).unwrap();
+                    dm.global_to_local(&g, &mut l).unwrap();
+                }
+                // ours: owned cells from the same values, ghosts by our halo update
+                let mut ours = DistArray::full(&padded, -1.0);
+                let owned = padded.owned_local_ranges();
+                let axes: Vec<Vec<usize>> =
+                    (0..shape.len()).map(|a| padded.global_indices(a)).collect();
+                for (ix, v) in ours.local_mut().indexed_iter_mut() {
+                    if (0..shape.len()).all(|a| owned[a].contains(&ix[a])) {
+                        let g: Vec<usize> = (0..shape.len()).map(|a| axes[a][ix[a]]).collect();
+                        *v = flat(&g);
+                    }
+                }
+                Halo::new(&padded, stencil)
+                    .unwrap()
+                    .update(&mut ours)
+                    .unwrap();
+                assert_eq!(
+                    via_petsc.local(),
+                    ours.local(),
+                    "{shape:?} width {width} {stencil:?}"
+                );
+            }
         }
     })
 }

@@ -17,6 +17,11 @@
 //! - [`PetscMat`]: MPIAIJ matrices assembled from each rank's CSR rows with
 //!   exact preallocation (assembly never mallocs); [`Ksp`] solves with the
 //!   options database choosing the method.
+//! - [`DenseMat`]: MATMPIDENSE from 2-D row-block arrays (shared memory when
+//!   the local buffer is column-major, an explicit copy otherwise).
+//! - [`Dmda`]: a padded 2-D/3-D block layout as a DMDA; its local (ghosted)
+//!   and global vectors over the arrays' memory; `DMGlobalToLocal` agrees
+//!   with distarray's halo update.
 //!
 //! Every PETSc return code is checked; errors carry PETSc's own message.
 
@@ -33,13 +38,17 @@ pub mod ffi {
     include!(concat!(env!("OUT_DIR"), "/petsc.rs"));
 }
 
+mod dense;
+mod dmda;
 mod error;
 mod init;
 mod ksp;
 mod mat;
 mod vec;
 
+pub use dense::{DenseAccess, DenseMat};
+pub use dmda::{Dmda, LocalVec};
 pub use init::Petsc;
 pub use ksp::{solve, Ksp, SolveInfo};
 pub use mat::PetscMat;
-pub use vec::{to_petsc_plan, PetscVec, VecAccess, VecOverArray};
+pub use vec::{to_petsc_plan, AsPetscVec, PetscVec, VecAccess, VecOverArray};

@@ -88,6 +88,41 @@ impl<'a> VecOverArray<'a> {
         })
     }
 
+    /// Wraps any block-distributed array whose local buffers, concatenated
+    /// in rank order, are PETSc's ordering (a DMDA global vector's). Collective.
+    pub(crate) fn wrap_any<S: DataMut<Elem = f64>>(
+        _petsc: &'a Petsc,
+        array: &'a mut DistArrayBase<S>,
+    ) -> Result<VecOverArray<'a>> {
+        let layout = array.layout().clone();
+        let comm = layout.comm();
+        let n = pint(layout.global_len(), "global size")?;
+        let mut local = array.local_mut();
+        let slice = local.as_slice_mut().ok_or_else(|| {
+            Error::InvalidArgument("the array's local buffer is not contiguous".into())
+        })?;
+        let nl = pint(slice.len(), "local size")?;
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: as in `wrap`.
+        check(
+            unsafe {
+                ffi::VecCreateMPIWithArray(
+                    comm.raw().as_raw(),
+                    1,
+                    nl,
+                    n,
+                    slice.as_mut_ptr(),
+                    &mut raw,
+                )
+            },
+            "VecCreateMPIWithArray",
+        )?;
+        Ok(VecOverArray {
+            raw,
+            _array: PhantomData,
+        })
+    }
+
     /// Wraps `array` read-only, for right-hand sides PETSc only reads.
     pub(crate) fn wrap_read<S: ndarray::Data<Elem = f64>>(
         _petsc: &'a Petsc,

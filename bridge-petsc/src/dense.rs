@@ -1,0 +1,218 @@
+//! Dense matrices (MATMPIDENSE) from 2-D row-block arrays.
+//!
+//! PETSc stores each rank's rows column-major (leading dimension = local
+//! rows). An array whose local buffer is column-major shares its memory
+//! with the matrix ([`DenseMat::wrap`], no copy); a C-order array is
+//! copied, visibly, by [`DenseMat::from_array_copy`]. The matrix's memory
+//! is lent back as a distributed array by [`DenseMat::array_mut`] (a
+//! column-major view, no copy).
+
+use crate::error::{check, pint};
+use crate::ffi;
+use crate::vec::AsPetscVec;
+use crate::Petsc;
+use distarray_core::map::AxisMap;
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::{DistArrayBase, DistArrayViewMut, Error, Layout, Result};
+use ndarray::{Data, DataMut, IxDyn, ShapeBuilder};
+use std::marker::PhantomData;
+
+/// A PETSc MATMPIDENSE matrix.
+pub struct DenseMat<'a> {
+    raw: ffi::Mat,
+    rows: Layout,
+    _memory: PhantomData<&'a mut [f64]>,
+}
+
+fn check_rows(layout: &Layout) -> Result<()> {
+    let ok = layout.ndim() == 2
+        && matches!(layout.map(0), AxisMap::Block(b) if !b.is_padded())
+        && layout.map(1).grid_size() == 1
+        && matches!(layout.map(1), AxisMap::Block(_));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::LayoutMismatch {
+            context: "dense matrix".into(),
+            detail: format!("a MATMPIDENSE holds row blocks: a 2-D [block, not distributed] layout, not {layout:?}"),
+        })
+    }
+}
+
+impl<'a> DenseMat<'a> {
+    fn create(comm: &distarray_core::Comm, rows: &Layout, data: *mut f64) -> Result<ffi::Mat> {
+        let (m, n) = (rows.local_shape()[0], rows.shape()[1]);
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        // SAFETY: `data` is null (PETSc allocates) or a column-major buffer
+        // of m x n values that outlives the matrix (the caller's borrow).
+        check(
+            unsafe {
+                ffi::MatCreateDense(
+                    comm.raw().as_raw(),
+                    pint(m, "local rows")?,
+                    ffi::PETSC_DECIDE as ffi::PetscInt,
+                    pint(rows.shape()[0], "rows")?,
+                    pint(n, "columns")?,
+                    data,
+                    &mut raw,
+                )
+            },
+            "MatCreateDense",
+        )?;
+        // SAFETY: a live Mat.
+        unsafe {
+            check(
+                ffi::MatAssemblyBegin(raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY),
+                "MatAssemblyBegin",
+            )?;
+            check(
+                ffi::MatAssemblyEnd(raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY),
+                "MatAssemblyEnd",
+            )?;
+        }
+        Ok(raw)
+    }
+
+    /// A matrix over the array's memory (no copy): the local buffer must be
+    /// column-major (e.g. a view with Fortran strides). Collective.
+    pub fn wrap<S: DataMut<Elem = f64>>(
+        _petsc: &'a Petsc,
+        array: &'a mut DistArrayBase<S>,
+    ) -> Result<DenseMat<'a>> {
+        let rows = array.layout().clone();
+        let comm = rows.comm().clone();
+        let mut local = array.local_mut();
+        let fortran = local.len() == 0 || local.t().is_standard_layout();
+        comm.agree(check_rows(&rows).and_then(|()| {
+            if fortran {
+                Ok(())
+            } else {
+                Err(Error::LayoutMismatch {
+                    context: "DenseMat::wrap".into(),
+                    detail: "the local buffer is row-major; PETSc's dense storage is column-major: use from_array_copy (an explicit copy)".into(),
+                })
+            }
+        }))?;
+        let ptr = if local.len() == 0 {
+            std::ptr::null_mut()
+        } else {
+            local.as_mut_ptr()
+        };
+        let raw = Self::create(&comm, &rows, ptr)?;
+        Ok(DenseMat {
+            raw,
+            rows,
+            _memory: PhantomData,
+        })
+    }
+
+    /// A PETSc-owned matrix holding a copy of a row-block array (any local
+    /// order). Collective.
+    pub fn from_array_copy<S: Data<Elem = f64>>(
+        _petsc: &'a Petsc,
+        array: &DistArrayBase<S>,
+    ) -> Result<DenseMat<'a>> {
+        let rows = array.layout().clone();
+        let comm = rows.comm().clone();
+        comm.agree(check_rows(&rows))?;
+        let raw = Self::create(&comm, &rows, std::ptr::null_mut())?;
+        let mut mat = DenseMat {
+            raw,
+            rows,
+            _memory: PhantomData,
+        };
+        {
+            let mut view = mat.array_mut()?;
+            view.local_mut().assign(&array.local());
+        }
+        Ok(mat)
+    }
+
+    /// The row layout.
+    pub fn rows(&self) -> &Layout {
+        &self.rows
+    }
+
+    /// The matrix's local memory as a distributed array (column-major view,
+    /// no copy), until the guard drops (`MatDenseRestoreArray`).
+    pub fn array_mut(&mut self) -> Result<DenseAccess<'_>> {
+        let mut ptr: *mut f64 = std::ptr::null_mut();
+        // SAFETY: a live dense Mat; PETSc lends its column-major local array.
+        check(
+            unsafe { ffi::MatDenseGetArray(self.raw, &mut ptr) },
+            "MatDenseGetArray",
+        )?;
+        let (m, n) = (self.rows.local_shape()[0], self.rows.shape()[1]);
+        let view = if m * n == 0 {
+            ndarray::ArrayViewMut::from_shape(IxDyn(&[m, n]).f(), &mut [][..]).expect("empty view")
+        } else {
+            // SAFETY: PETSc's local block holds m x n values column-major
+            // (leading dimension m for matrices created here), lent
+            // exclusively until the guard restores it; the guard borrows the
+            // matrix mutably.
+            unsafe { ndarray::ArrayViewMut::from_shape_ptr(IxDyn(&[m, n]).f(), ptr) }
+        };
+        let array = DistArrayBase::from_local(self.rows.clone(), view)?;
+        Ok(DenseAccess {
+            mat: self.raw,
+            ptr,
+            array: Some(array),
+        })
+    }
+
+    /// `y = A x` (collective).
+    pub fn mult(&self, x: &impl AsPetscVec, y: &mut impl AsPetscVec) -> Result<()> {
+        // SAFETY: live Mat and Vecs; PETSc checks the sizes.
+        check(
+            unsafe { ffi::MatMult(self.raw, x.raw_vec(), y.raw_vec()) },
+            "MatMult",
+        )
+    }
+
+    /// `A = alpha A` (collective) — through the shared memory when wrapped.
+    pub fn scale(&mut self, alpha: f64) -> Result<()> {
+        // SAFETY: a live Mat.
+        check(unsafe { ffi::MatScale(self.raw, alpha) }, "MatScale")
+    }
+}
+
+impl Drop for DenseMat<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned by this handle, destroyed once; wrapped memory stays the array's.
+        let code = unsafe { ffi::MatDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: MatDestroy returned {code}");
+        }
+    }
+}
+
+/// A dense matrix's local memory lent as a distributed array.
+pub struct DenseAccess<'v> {
+    mat: ffi::Mat,
+    ptr: *mut f64,
+    array: Option<DistArrayViewMut<'v, f64>>,
+}
+
+impl<'v> std::ops::Deref for DenseAccess<'v> {
+    type Target = DistArrayViewMut<'v, f64>;
+    fn deref(&self) -> &Self::Target {
+        self.array.as_ref().expect("present until drop")
+    }
+}
+
+impl std::ops::DerefMut for DenseAccess<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.array.as_mut().expect("present until drop")
+    }
+}
+
+impl Drop for DenseAccess<'_> {
+    fn drop(&mut self) {
+        self.array = None;
+        // SAFETY: the pointer came from MatDenseGetArray on this live Mat.
+        let code = unsafe { ffi::MatDenseRestoreArray(self.mat, &mut self.ptr) };
+        if code != 0 {
+            eprintln!("bridge-petsc: MatDenseRestoreArray returned {code}");
+        }
+    }
+}

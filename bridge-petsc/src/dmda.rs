@@ -1,0 +1,292 @@
+//! Structured grids: a 2-D or 3-D block x block (x block) layout as a
+//! PETSc DMDA with the same process grid, ownership and ghost width.
+//!
+//! Axis order: the array's last axis is the DMDA's `x` (PETSc's fastest),
+//! so a C-order `[ny, nx]` array and a DMDA of `M = nx`, `N = ny` hold the
+//! same cells in the same memory order, and PETSc's rank numbering
+//! (`x` fastest) is the array grid's C order.
+//!
+//! - a padded array (communication padding `w` at every interface, no
+//!   boundary padding) **is** a DMDA local (ghosted) vector: [`Dmda::local_vec`]
+//!   wraps its buffer without copying;
+//! - the same layout without ghosts **is** the DMDA global vector:
+//!   [`Dmda::global_vec`] wraps it without copying;
+//! - [`Dmda::global_to_local`] runs `DMGlobalToLocal`, which agrees cell for
+//!   cell with [`distarray_core::halo::Halo`] on the padded array.
+
+use crate::error::{check, pint};
+use crate::ffi;
+use crate::vec::{AsPetscVec, VecOverArray};
+use crate::Petsc;
+use distarray_core::halo::Stencil;
+use distarray_core::map::AxisMap;
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::{DistArrayBase, Error, Layout, Result};
+use ndarray::DataMut;
+use std::marker::PhantomData;
+
+/// A PETSc DMDA matching a padded block layout.
+pub struct Dmda<'p> {
+    raw: ffi::DM,
+    padded: Layout,
+    owned: Layout,
+    _petsc: PhantomData<&'p Petsc>,
+}
+
+/// Per axis: the owned block sizes and the (uniform) ghost width.
+fn describe(layout: &Layout) -> Result<(Vec<Vec<ffi::PetscInt>>, usize)> {
+    let bad = |why: String| Error::LayoutMismatch {
+        context: "DMDA".into(),
+        detail: why,
+    };
+    if !(2..=3).contains(&layout.ndim()) {
+        return Err(bad(format!(
+            "a DMDA is 2-D or 3-D, this layout has {} axes",
+            layout.ndim()
+        )));
+    }
+    let mut sizes = Vec::new();
+    let mut width = None;
+    for (a, m) in layout.maps().iter().enumerate() {
+        let AxisMap::Block(b) = m else {
+            return Err(bad(format!(
+                "axis {a} is {}, a DMDA needs block axes",
+                m.short_name()
+            )));
+        };
+        if b.boundary_padding() != (0, 0) || b.is_periodic() {
+            return Err(bad(format!(
+                "axis {a} has boundary padding or is periodic; DMDAs with DM_BOUNDARY_NONE need neither"
+            )));
+        }
+        for &w in b.interface_padding() {
+            if *width.get_or_insert(w) != w {
+                return Err(bad(format!(
+                    "axis {a} has ghost width {w}, another axis {}: a DMDA has one",
+                    width.unwrap()
+                )));
+            }
+        }
+        sizes.push(
+            (0..b.grid_size())
+                .map(|p| pint(b.owned_len(p), "block size"))
+                .collect::<Result<Vec<_>>>()?,
+        );
+    }
+    Ok((sizes, width.unwrap_or(0)))
+}
+
+impl<'p> Dmda<'p> {
+    /// A DMDA for `padded` (block axes, the same communication padding
+    /// everywhere — the stencil width —, no boundary padding). Collective.
+    pub fn new(_petsc: &'p Petsc, padded: &Layout, stencil: Stencil) -> Result<Dmda<'p>> {
+        let comm = padded.comm();
+        let (sizes, width) = comm.agree(describe(padded))?;
+        let shape = padded.shape();
+        let grid = padded.grid().shape();
+        let st = match stencil {
+            Stencil::Star => ffi::DMDAStencilType_DMDA_STENCIL_STAR,
+            Stencil::Box => ffi::DMDAStencilType_DMDA_STENCIL_BOX,
+        };
+        let none = ffi::DMBoundaryType_DM_BOUNDARY_NONE;
+        let mut raw: ffi::DM = std::ptr::null_mut();
+        let s = pint(width, "ghost width")?;
+        let g = |a: usize| pint(grid[a], "grid size");
+        let n = |a: usize| pint(shape[a], "axis size");
+        // SAFETY: the ownership arrays have one entry per grid position along
+        // their axis and outlive the call; the communicator is live.
+        let code = unsafe {
+            if shape.len() == 2 {
+                ffi::DMDACreate2d(
+                    comm.raw().as_raw(),
+                    none,
+                    none,
+                    st,
+                    n(1)?,
+                    n(0)?,
+                    g(1)?,
+                    g(0)?,
+                    1,
+                    s,
+                    sizes[1].as_ptr(),
+                    sizes[0].as_ptr(),
+                    &mut raw,
+                )
+            } else {
+                ffi::DMDACreate3d(
+                    comm.raw().as_raw(),
+                    none,
+                    none,
+                    none,
+                    st,
+                    n(2)?,
+                    n(1)?,
+                    n(0)?,
+                    g(2)?,
+                    g(1)?,
+                    g(0)?,
+                    1,
+                    s,
+                    sizes[2].as_ptr(),
+                    sizes[1].as_ptr(),
+                    sizes[0].as_ptr(),
+                    &mut raw,
+                )
+            }
+        };
+        check(code, "DMDACreate")?;
+        let dm = Dmda {
+            raw,
+            padded: padded.clone(),
+            owned: owned_twin(padded)?,
+            _petsc: PhantomData,
+        };
+        // SAFETY: a live DM, set up once.
+        check(unsafe { ffi::DMSetUp(dm.raw) }, "DMSetUp")?;
+        Ok(dm)
+    }
+
+    /// The same layout without ghost cells: the DMDA global vector's.
+    pub fn owned_layout(&self) -> &Layout {
+        &self.owned
+    }
+
+    /// A padded array's buffer as the DMDA local (ghosted) vector, no copy.
+    pub fn local_vec<'a, S: DataMut<Elem = f64>>(
+        &self,
+        array: &'a mut DistArrayBase<S>,
+    ) -> Result<LocalVec<'a>> {
+        if array.layout() != &self.padded {
+            return Err(Error::LayoutMismatch {
+                context: "Dmda::local_vec".into(),
+                detail: format!(
+                    "the DMDA is for {:?}, the array has {:?}",
+                    self.padded,
+                    array.layout()
+                ),
+            });
+        }
+        let mut local = array.local_mut();
+        let slice = local.as_slice_mut().ok_or_else(|| {
+            Error::InvalidArgument("the array's local buffer is not contiguous".into())
+        })?;
+        let mut raw: ffi::Vec = std::ptr::null_mut();
+        // SAFETY: the buffer holds `len` f64 and stays mutably borrowed for 'a.
+        check(
+            unsafe {
+                ffi::VecCreateSeqWithArray(
+                    mpi::ffi::RSMPI_COMM_SELF,
+                    1,
+                    pint(slice.len(), "local size")?,
+                    slice.as_mut_ptr(),
+                    &mut raw,
+                )
+            },
+            "VecCreateSeqWithArray",
+        )?;
+        Ok(LocalVec {
+            raw,
+            _array: PhantomData,
+        })
+    }
+
+    /// An array in [`owned_layout`](Self::owned_layout) as the DMDA global vector, no copy.
+    pub fn global_vec<'a, S: DataMut<Elem = f64>>(
+        &self,
+        petsc: &'a Petsc,
+        array: &'a mut DistArrayBase<S>,
+    ) -> Result<VecOverArray<'a>> {
+        if array.layout() != &self.owned {
+            return Err(Error::LayoutMismatch {
+                context: "Dmda::global_vec".into(),
+                detail: format!(
+                    "the DMDA's global vector has {:?}, the array {:?}",
+                    self.owned,
+                    array.layout()
+                ),
+            });
+        }
+        VecOverArray::wrap_any(petsc, array)
+    }
+
+    /// `DMGlobalToLocal`: fills the local vector (owned cells and ghosts)
+    /// from the global one. Collective.
+    pub fn global_to_local(
+        &self,
+        global: &impl AsPetscVec,
+        local: &mut LocalVec<'_>,
+    ) -> Result<()> {
+        // SAFETY: a live DM and vectors of its global and local sizes (PETSc checks).
+        unsafe {
+            check(
+                ffi::DMGlobalToLocalBegin(
+                    self.raw,
+                    global.raw_vec(),
+                    ffi::InsertMode_INSERT_VALUES,
+                    local.raw,
+                ),
+                "DMGlobalToLocalBegin",
+            )?;
+            check(
+                ffi::DMGlobalToLocalEnd(
+                    self.raw,
+                    global.raw_vec(),
+                    ffi::InsertMode_INSERT_VALUES,
+                    local.raw,
+                ),
+                "DMGlobalToLocalEnd",
+            )
+        }
+    }
+}
+
+impl Drop for Dmda<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned by this handle, destroyed once.
+        let code = unsafe { ffi::DMDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: DMDestroy returned {code}");
+        }
+    }
+}
+
+/// The padded layout's twin without ghost cells (same ownership).
+fn owned_twin(padded: &Layout) -> Result<Layout> {
+    let maps = padded
+        .maps()
+        .iter()
+        .map(|m| match m {
+            AxisMap::Block(b) => Ok(AxisMap::Block(distarray_core::BlockMap::irregular(
+                b.bounds().to_vec(),
+            )?)),
+            other => Ok(other.clone()),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Layout::from_parts(
+        padded.comm().clone(),
+        padded.grid().clone(),
+        maps,
+    ))
+}
+
+/// A DMDA local vector over a padded array's memory.
+pub struct LocalVec<'a> {
+    raw: ffi::Vec,
+    _array: PhantomData<&'a mut [f64]>,
+}
+
+impl AsPetscVec for LocalVec<'_> {
+    fn raw_vec(&self) -> ffi::Vec {
+        self.raw
+    }
+}
+
+impl Drop for LocalVec<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by `Dmda::local_vec`, destroyed once; the memory stays the array's.
+        let code = unsafe { ffi::VecDestroy(&mut self.raw) };
+        if code != 0 {
+            eprintln!("bridge-petsc: VecDestroy returned {code}");
+        }
+    }
+}
