@@ -13,7 +13,20 @@ use std::marker::PhantomData;
 pub struct PetscMat<'p> {
     raw: ffi::Mat,
     rows: Layout,
+    /// CSR arrays PETSc uses in place (split-array matrices); freed after the Mat
+    _arrays: Option<SplitArrays>,
     _petsc: PhantomData<&'p Petsc>,
+}
+
+/// The diagonal and off-diagonal blocks of a rank's rows in CSR form,
+/// kept alive for PETSc (MatCreateMPIAIJWithSplitArrays does not copy them).
+struct SplitArrays {
+    i: Vec<ffi::PetscInt>,
+    j: Vec<ffi::PetscInt>,
+    a: Vec<f64>,
+    oi: Vec<ffi::PetscInt>,
+    oj: Vec<ffi::PetscInt>,
+    oa: Vec<f64>,
 }
 
 impl<'p> PetscMat<'p> {
@@ -74,6 +87,7 @@ impl<'p> PetscMat<'p> {
         let mat = PetscMat {
             raw,
             rows: rows.clone(),
+            _arrays: None,
             _petsc: PhantomData,
         };
         // SAFETY: a live Mat.
@@ -121,6 +135,88 @@ impl<'p> PetscMat<'p> {
             "MatAssemblyEnd",
         )?;
         Ok(mat)
+    }
+
+    /// A square matrix whose CSR arrays PETSc uses in place, without
+    /// copying them into its own format (`MatCreateMPIAIJWithSplitArrays`):
+    /// the rows are split once into the diagonal block (local columns) and
+    /// the off-diagonal block (global columns), which the matrix then owns
+    /// until it is destroyed. Collective.
+    pub fn from_csr_split(_petsc: &'p Petsc, rows: &Layout, csr: &CsrRows) -> Result<PetscMat<'p>> {
+        let comm = rows.comm();
+        let local = comm.agree(owned_rows(rows).and_then(|r| {
+            csr.validate()?;
+            if csr.local_rows() != r.len()
+                || csr.first_row != r.start
+                || csr.ncols != rows.global_len()
+            {
+                return Err(Error::ShapeMismatch {
+                    context: "CSR rows against the row layout (first row, local rows, columns)"
+                        .into(),
+                    expected: vec![r.start, r.len(), rows.global_len()],
+                    found: vec![csr.first_row, csr.local_rows(), csr.ncols],
+                });
+            }
+            Ok(r)
+        }))?;
+        let mut arr = SplitArrays {
+            i: vec![0],
+            j: Vec::new(),
+            a: Vec::new(),
+            oi: vec![0],
+            oj: Vec::new(),
+            oa: Vec::new(),
+        };
+        for row in 0..csr.local_rows() {
+            let (cols, vals) = csr.row(row);
+            let mut entries: Vec<(usize, f64)> =
+                cols.iter().copied().zip(vals.iter().copied()).collect();
+            entries.sort_by_key(|e| e.0); // PETSc wants sorted columns
+            for (c, v) in entries {
+                if local.contains(&c) {
+                    arr.j.push(pint(c - local.start, "column")?);
+                    arr.a.push(v);
+                } else {
+                    arr.oj.push(pint(c, "column")?);
+                    arr.oa.push(v);
+                }
+            }
+            arr.i.push(pint(arr.j.len(), "row pointer")?);
+            arr.oi.push(pint(arr.oj.len(), "row pointer")?);
+        }
+        let (m, n) = (
+            pint(local.len(), "local rows")?,
+            pint(rows.global_len(), "global rows")?,
+        );
+        let mut raw: ffi::Mat = std::ptr::null_mut();
+        // SAFETY: the six arrays describe `m` rows in PETSc's split CSR format
+        // and live in `_arrays` until after MatDestroy (field order: `raw` is
+        // destroyed in Drop before the arrays are freed).
+        check(
+            unsafe {
+                ffi::MatCreateMPIAIJWithSplitArrays(
+                    comm.raw().as_raw(),
+                    m,
+                    m,
+                    n,
+                    n,
+                    arr.i.as_mut_ptr(),
+                    arr.j.as_mut_ptr(),
+                    arr.a.as_mut_ptr(),
+                    arr.oi.as_mut_ptr(),
+                    arr.oj.as_mut_ptr(),
+                    arr.oa.as_mut_ptr(),
+                    &mut raw,
+                )
+            },
+            "MatCreateMPIAIJWithSplitArrays",
+        )?;
+        Ok(PetscMat {
+            raw,
+            rows: rows.clone(),
+            _arrays: Some(arr),
+            _petsc: PhantomData,
+        })
     }
 
     /// The row layout.
