@@ -82,7 +82,7 @@ impl<'a> DenseMat<'a> {
         let rows = array.layout().clone();
         let comm = rows.comm().clone();
         let mut local = array.local_mut();
-        let fortran = local.len() == 0 || local.t().is_standard_layout();
+        let fortran = local.is_empty() || local.t().is_standard_layout();
         comm.agree(check_rows(&rows).and_then(|()| {
             if fortran {
                 Ok(())
@@ -93,7 +93,7 @@ impl<'a> DenseMat<'a> {
                 })
             }
         }))?;
-        let ptr = if local.len() == 0 {
+        let ptr = if local.is_empty() {
             std::ptr::null_mut()
         } else {
             local.as_mut_ptr()
