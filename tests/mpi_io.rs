@@ -22,6 +22,7 @@ static CHECKS: &[Check] = &[
     check!(npy_matches_numpy_bytes),
     check!(broken_files_fail_everywhere_alike),
     check!(failed_saves_leave_nothing),
+    check!(dnpy_sets_load_on_any_number_of_ranks),
 ];
 
 fn main() {
@@ -332,4 +333,78 @@ fn failed_saves_leave_nothing(comm: &Comm) {
             "a partial set was left behind"
         );
     }
+}
+
+fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
+    fn one<T: Element>(comm: &Comm, name: &str, dir: &Path) {
+        let global = read_npy::<T>(&dir.join("global.npy"));
+        for dists in [
+            vec![Dist::Block; global.ndim()],
+            vec![Dist::Cyclic; global.ndim()],
+        ] {
+            let layout = Layout::new(comm, global.shape(), &dists).unwrap();
+            let a = DistArray::<T>::load_dnpy_into(&layout, dir.join(name))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                a.gather_all().unwrap(),
+                global,
+                "{name} on {} ranks",
+                comm.size()
+            );
+        }
+    }
+    let dir = conformance_dir().join("dnpy");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10);
+    for case_dir in names {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
+                .unwrap();
+        let name = case["name"].as_str().unwrap();
+        match case["dtype"].as_str().unwrap() {
+            "float64" => one::<f64>(comm, name, &case_dir),
+            "float32" => one::<f32>(comm, name, &case_dir),
+            "int64" => one::<i64>(comm, name, &case_dir),
+            "int32" => one::<i32>(comm, name, &case_dir),
+            "complex128" => one::<Complex64>(comm, name, &case_dir),
+            "bool" => one::<bool>(comm, name, &case_dir),
+            other => panic!("{other}"),
+        }
+    }
+    // a set we write on this many ranks, read as a padded layout too
+    let out = scratch(comm, "any-ranks");
+    let src = Layout::new(
+        comm,
+        &[13, 4],
+        &[
+            Dist::BlockPadded {
+                comm: 1,
+                boundary: (1, 0),
+                periodic: false,
+            },
+            Dist::Cyclic,
+        ],
+    )
+    .unwrap();
+    let a = DistArray::<f64>::random(&src, 4);
+    a.save_dnpy(out.join("p")).unwrap();
+    let back =
+        DistArray::<f64>::load_dnpy_into(&Layout::block(comm, &[13, 4]).unwrap(), out.join("p"))
+            .unwrap();
+    assert_eq!(back.gather_all().unwrap(), a.gather_all().unwrap());
+    let e =
+        DistArray::<f64>::load_dnpy_into(&Layout::block(comm, &[13, 5]).unwrap(), out.join("p"))
+            .unwrap_err();
+    assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
+    let e = DistArray::<f64>::load_dnpy_into(
+        &Layout::block(comm, &[13, 4]).unwrap(),
+        out.join("missing"),
+    )
+    .unwrap_err();
+    assert_same_everywhere(comm, &e);
 }

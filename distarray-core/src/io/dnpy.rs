@@ -9,6 +9,8 @@ use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::layout::Layout;
+use crate::map::DistType;
 use crate::protocol::{parse_dim_data, DimDict, VERSION};
 use ndarray::{ArrayD, Data, IxDyn};
 use std::path::{Path, PathBuf};
@@ -241,4 +243,204 @@ impl<T: Element> DistArray<T> {
         })?;
         DistArray::from_dap(comm, &file.dim_data, file.buffer)
     }
+}
+
+/// Number of files in the set `prefix` (`prefix_0.dnpy`, `prefix_1.dnpy`, ...).
+pub fn dnpy_count(prefix: impl AsRef<Path>) -> usize {
+    (0..)
+        .take_while(|&r| dnpy_path(&prefix, r).exists())
+        .count()
+}
+
+/// Reads every file's header of a set and checks the set as a whole (no
+/// MPI): per file, its dimension dictionaries and buffer shape.
+pub fn check_dnpy_set(prefix: impl AsRef<Path>) -> Result<Vec<(Vec<DimDict>, NpyHeader)>> {
+    let n = dnpy_count(&prefix);
+    if n == 0 {
+        return Err(Error::Io {
+            path: dnpy_path(&prefix, 0).display().to_string(),
+            detail: "no such .dnpy set (the first file is missing)".into(),
+        });
+    }
+    let mut out = Vec::with_capacity(n);
+    for r in 0..n {
+        let path = dnpy_path(&prefix, r);
+        let what = path.display().to_string();
+        let bytes = read_head(&path)?;
+        let (version, dims, npy, _) = read_dnpy_header(&bytes, &what)?;
+        if version != VERSION {
+            return Err(Error::protocol(
+                crate::error::Rule::UnsupportedVersion,
+                Some(r),
+                None,
+                format!("{what}: __version__ is {version:?}"),
+            ));
+        }
+        let dims = parse_dim_data(&dims.as_array().cloned().unwrap_or_default(), &npy.shape, r)?;
+        crate::protocol::check_rank(&dims, &npy.shape, r)?;
+        out.push((dims, npy));
+    }
+    let all: Vec<Vec<DimDict>> = out
+        .iter()
+        .map(|(d, _)| d.iter().map(DimDict::without_indices).collect())
+        .collect();
+    crate::protocol::check_array(&all)?;
+    Ok(out)
+}
+
+/// The first bytes of a file: enough for both headers.
+fn read_head(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let what = path.display().to_string();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: what.clone(),
+        detail: e.to_string(),
+    })?;
+    let mut head = vec![0u8; 10];
+    f.read_exact(&mut head).map_err(|e| Error::Io {
+        path: what.clone(),
+        detail: format!("too short: {e}"),
+    })?;
+    let hlen = u16::from_le_bytes([head[8], head[9]]) as usize;
+    let mut rest = vec![0u8; hlen + 12];
+    let got = f.read(&mut rest).map_err(|e| Error::Io {
+        path: what.clone(),
+        detail: e.to_string(),
+    })?;
+    head.extend_from_slice(&rest[..got]);
+    // the npy header length follows: read it whole
+    if head.len() >= 10 + hlen + 10 {
+        let nh = u16::from_le_bytes([head[10 + hlen + 8], head[10 + hlen + 9]]) as usize;
+        let need = 10 + hlen + 10 + nh;
+        if head.len() < need {
+            let mut more = vec![0u8; need - head.len()];
+            let got = f.read(&mut more).map_err(|e| Error::Io {
+                path: what.clone(),
+                detail: e.to_string(),
+            })?;
+            head.extend_from_slice(&more[..got]);
+        }
+    }
+    Ok(head)
+}
+
+impl<T: Element> DistArray<T> {
+    /// Loads a `.dnpy` set written by any number of ranks into `layout`
+    /// (any number of ranks, any distribution). Rank 0 checks the whole set
+    /// first; each rank then reads some of the files and sends every owned
+    /// cell to the rank that holds it in a block layout, from which one plan
+    /// moves it into `layout`. Collective.
+    pub fn load_dnpy_into(layout: &Layout, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
+        let comm = layout.comm();
+        let set = if comm.rank() == 0 {
+            check_dnpy_set(&prefix).map(|s| s.len())
+        } else {
+            Ok(0)
+        };
+        let files = comm.agree(set)?;
+        let files = u64::from_le_bytes(
+            comm.broadcast_bytes(0, (files as u64).to_le_bytes().to_vec())
+                .try_into()
+                .expect("eight bytes"),
+        ) as usize;
+        let blocks = Layout::block(comm, layout.shape())?;
+        let mut to_flat: Vec<Vec<u64>> = vec![Vec::new(); comm.size()];
+        let mut to_value: Vec<Vec<T>> = vec![Vec::new(); comm.size()];
+        let strides = crate::array::c_strides(layout.shape());
+        let mut read_all = || -> Result<()> {
+            for f in (comm.rank()..files).step_by(comm.size()) {
+                let file = read_dnpy::<T>(&dnpy_path(&prefix, f), f)?;
+                if file.dim_data.iter().map(|d| d.size).collect::<Vec<_>>() != layout.shape() {
+                    return Err(Error::ShapeMismatch {
+                        context: format!("loading the .dnpy set into {:?}", layout.shape()),
+                        expected: layout.shape().to_vec(),
+                        found: file.dim_data.iter().map(|d| d.size).collect(),
+                    });
+                }
+                let axes: Vec<Vec<usize>> = file
+                    .dim_data
+                    .iter()
+                    .zip(file.buffer.shape())
+                    .map(|(d, &n)| owned_globals(d, n))
+                    .collect();
+                let locals: Vec<Vec<usize>> = file
+                    .dim_data
+                    .iter()
+                    .zip(file.buffer.shape())
+                    .map(|(d, &n)| owned_locals(d, n))
+                    .collect();
+                let mut values = Vec::new();
+                crate::array::for_each_in_box(&locals, |j, _| values.push(file.buffer[IxDyn(j)]));
+                let mut k = 0;
+                crate::array::for_each_in_box(&axes, |g, _| {
+                    let coords: Vec<usize> = blocks
+                        .maps()
+                        .iter()
+                        .zip(g)
+                        .map(|(m, &x)| m.owner(x).expect("block maps know owners").0)
+                        .collect();
+                    let owner = blocks.grid().rank_at(&coords);
+                    to_flat[owner]
+                        .push(g.iter().zip(&strides).map(|(i, s)| i * s).sum::<usize>() as u64);
+                    to_value[owner].push(values[k]);
+                    k += 1;
+                });
+            }
+            Ok(())
+        };
+        comm.agree(read_all())?;
+        let got_flat = comm.all_to_all_varcount(&to_flat);
+        let got_value = comm.all_to_all_varcount(&to_value);
+        let mut out = DistArray::zeros(&blocks);
+        {
+            let mut local = out.local_mut();
+            let mut ix = vec![0usize; layout.ndim()];
+            for (flats, vals) in got_flat.iter().zip(&got_value) {
+                for (&fl, &v) in flats.iter().zip(vals) {
+                    let mut rest = fl as usize;
+                    for (a, &s) in strides.iter().enumerate() {
+                        ix[a] = rest / s;
+                        rest %= s;
+                    }
+                    let j = blocks.global_to_local(&ix).expect("sent to the owner");
+                    local[IxDyn(&j)] = v;
+                }
+            }
+        }
+        if *layout == blocks {
+            Ok(out)
+        } else {
+            out.redistribute(layout)
+        }
+    }
+}
+
+/// Global indices of the owned (not communication-padding) buffer positions.
+fn owned_globals(d: &DimDict, n: usize) -> Vec<usize> {
+    owned_locals(d, n)
+        .into_iter()
+        .map(|j| match d.dist_type {
+            DistType::Block => d.start.unwrap_or(0) + j,
+            DistType::Cyclic => {
+                let b = d.block_size_or_one();
+                (j / b * d.proc_grid_size + d.proc_grid_rank) * b + j % b
+            }
+            DistType::Unstructured => d.indices.as_ref().map_or(0, |ix| ix[j]),
+        })
+        .collect()
+}
+
+/// The buffer positions that are not communication padding.
+fn owned_locals(d: &DimDict, n: usize) -> Vec<usize> {
+    if d.dist_type != DistType::Block {
+        return (0..n).collect();
+    }
+    let (l, r) = d.padding_or_zero();
+    let lo = if d.proc_grid_rank > 0 { l } else { 0 };
+    let hi = n - if d.proc_grid_rank + 1 < d.proc_grid_size {
+        r
+    } else {
+        0
+    };
+    (lo..hi).collect()
 }

@@ -35,7 +35,10 @@ mod npy;
 mod npy_file;
 pub mod pyliteral;
 
-pub use dnpy::{dnpy_header, dnpy_path, read_dnpy, read_dnpy_header, DnpyFile, DNPY_MAGIC};
+pub use dnpy::{
+    check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, read_dnpy, read_dnpy_header, DnpyFile,
+    DNPY_MAGIC,
+};
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
 
