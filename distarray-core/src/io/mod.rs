@@ -31,6 +31,8 @@
 //! ```
 
 mod dnpy;
+#[cfg(feature = "hdf5")]
+mod hdf5io;
 mod npy;
 mod npy_file;
 pub mod pyliteral;
@@ -39,6 +41,8 @@ pub use dnpy::{
     check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, read_dnpy, read_dnpy_header, DnpyFile,
     DNPY_MAGIC,
 };
+#[cfg(feature = "hdf5")]
+pub use hdf5io::{hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
 

@@ -1,0 +1,347 @@
+//! Parallel HDF5 (feature `hdf5`): one dataset written and read through
+//! MPI-IO, each rank its own slab of rows, into files h5py reads.
+//!
+//! The dataset carries a `distarray_layout` attribute (JSON) describing the
+//! distribution it was saved from, so [`DistArray::load_hdf5_restore`] can
+//! bring the same layout back on the same number of ranks.
+//!
+//! ```
+//! use distarray_core::{Comm, Dist, DistArray, Layout};
+//! let _u = mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! let layout = Layout::new(&comm, &[6, 5], &[Dist::Cyclic, Dist::Block]).unwrap();
+//! let a = DistArray::<f64>::random(&layout, 3);
+//! let path = std::env::temp_dir().join(format!("distarray-doc-{}.h5", std::process::id()));
+//! a.save_hdf5(&path, "results/u", Some(&[2, 5])).unwrap();   // chunked 2x5
+//! let b = DistArray::<f64>::load_hdf5_restore(&comm, &path, "results/u").unwrap();
+//! assert!(b.layout() == a.layout());
+//! assert_eq!(b.local(), a.local());
+//! ```
+
+use super::{io_err, temp_path};
+use crate::array::{DistArray, DistArrayBase};
+use crate::comm::Comm;
+use crate::dtype::Element;
+use crate::error::{Error, Result};
+use crate::layout::{Dist, Layout};
+use crate::map::{AxisMap, BlockMap, CyclicMap};
+use hdf5::types::VarLenUnicode;
+use hdf5::{Hyperslab, Selection, SliceOrIndex};
+use mpi::raw::AsRaw;
+use ndarray::{ArrayD, Data, IxDyn};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Elements HDF5 can store.
+pub trait H5Element: Element + hdf5::H5Type {}
+impl H5Element for bool {}
+impl H5Element for u8 {}
+impl H5Element for i32 {}
+impl H5Element for i64 {}
+impl H5Element for f32 {}
+impl H5Element for f64 {}
+impl H5Element for num_complex::Complex32 {}
+impl H5Element for num_complex::Complex64 {}
+
+/// The attribute that records the layout a dataset was saved from.
+pub const LAYOUT_ATTRIBUTE: &str = "distarray_layout";
+
+fn h5err(path: &Path, e: hdf5::Error) -> Error {
+    io_err(path, format!("HDF5: {e}"))
+}
+
+/// The layout as JSON (unstructured axes keep only their kind).
+fn describe(layout: &Layout) -> Value {
+    let axes: Vec<Value> = layout
+        .maps()
+        .iter()
+        .map(|m| match m {
+            AxisMap::Block(b) => json!({
+                "kind": "block", "bounds": b.bounds(), "comm_padding": b.interface_padding(),
+                "boundary_padding": [b.boundary_padding().0, b.boundary_padding().1], "periodic": b.is_periodic()
+            }),
+            AxisMap::Cyclic(c) => json!({"kind": "cyclic", "grid": c.grid_size(), "block_size": c.block_size()}),
+            AxisMap::Unstructured(u) => json!({"kind": "unstructured", "grid": u.grid_size()}),
+        })
+        .collect();
+    json!({"shape": layout.shape(), "grid": layout.grid().shape(), "axes": axes})
+}
+
+/// The layout a description asks for, on `comm` (unstructured axes come
+/// back as balanced blocks; another number of ranks gives the default
+/// block layout).
+fn restore(comm: &Comm, shape: &[usize], desc: &Value) -> Result<Layout> {
+    let grid: Vec<usize> = serde_json::from_value(desc["grid"].clone()).unwrap_or_default();
+    if grid.len() != shape.len() || grid.iter().product::<usize>() != comm.size() {
+        return Layout::block(comm, shape);
+    }
+    let usizes =
+        |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).unwrap_or_default() };
+    let mut maps = Vec::new();
+    for (a, ax) in desc["axes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let m = match ax["kind"].as_str() {
+            Some("block") => {
+                let b = BlockMap::irregular(usizes(&ax["bounds"]))?;
+                let bp = usizes(&ax["boundary_padding"]);
+                let b = b.with_interface_padding(
+                    usizes(&ax["comm_padding"]),
+                    (
+                        bp.first().copied().unwrap_or(0),
+                        bp.get(1).copied().unwrap_or(0),
+                    ),
+                )?;
+                AxisMap::Block(b.with_periodic(ax["periodic"].as_bool().unwrap_or(false)))
+            }
+            Some("cyclic") => AxisMap::Cyclic(CyclicMap::new(
+                shape[a],
+                grid[a],
+                ax["block_size"].as_u64().unwrap_or(1) as usize,
+            )?),
+            _ => AxisMap::Block(BlockMap::regular(shape[a], grid[a])),
+        };
+        if m.size() != shape[a] || m.grid_size() != grid[a] {
+            return Layout::block(comm, shape);
+        }
+        maps.push(m);
+    }
+    if maps.len() != shape.len() {
+        return Layout::block(comm, shape);
+    }
+    let g = crate::grid::ProcGrid::new(&grid, comm.size(), comm.rank())?;
+    Ok(Layout::from_parts(comm.clone(), g, maps))
+}
+
+/// Row slabs (balanced blocks of axis 0), the layout files are written in.
+fn slabs(like: &Layout) -> Result<Layout> {
+    let d = like.ndim();
+    let dists: Vec<Dist> = (0..d)
+        .map(|a| {
+            if a == 0 {
+                Dist::Block
+            } else {
+                Dist::NotDistributed
+            }
+        })
+        .collect();
+    let grid: Vec<usize> = (0..d)
+        .map(|a| if a == 0 { like.comm().size() } else { 1 })
+        .collect();
+    Layout::with_grid(like.comm(), like.shape(), &dists, &grid)
+}
+
+/// This rank's rows as an HDF5 selection.
+fn selection(slab: &Layout) -> Selection {
+    let rows = slab.global_indices(0);
+    let start = rows.first().copied().unwrap_or(0);
+    let parts: Vec<SliceOrIndex> = (0..slab.ndim())
+        .map(|a| {
+            let count = if a == 0 { rows.len() } else { slab.shape()[a] };
+            SliceOrIndex::SliceCount {
+                start: if a == 0 { start } else { 0 },
+                step: 1,
+                count,
+                block: 1,
+            }
+        })
+        .collect();
+    Selection::from(Hyperslab::from(parts))
+}
+
+impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
+    /// Saves the array as dataset `dataset` (groups created as needed, e.g.
+    /// `"results/u"`) of a new HDF5 file, through MPI-IO. `chunk` gives the
+    /// chunk shape (`None`: contiguous). Collective; written under a
+    /// temporary name and renamed when every rank succeeded.
+    pub fn save_hdf5(
+        &self,
+        path: impl AsRef<Path>,
+        dataset: &str,
+        chunk: Option<&[usize]>,
+    ) -> Result<()> {
+        let path = path.as_ref();
+        let layout = self.layout();
+        let comm = layout.comm();
+        if layout.ndim() == 0 {
+            return Err(Error::InvalidArgument(
+                "save_hdf5: 0-d arrays are not supported".into(),
+            ));
+        }
+        let slab = slabs(layout)?;
+        let moved;
+        let local = if *layout == slab {
+            self.local()
+        } else {
+            moved = self.redistribute(&slab)?;
+            moved.local()
+        };
+        let tmp = temp_path(path);
+        let desc = describe(layout).to_string();
+        let written = (|| -> hdf5::Result<()> {
+            let file = hdf5::FileBuilder::new()
+                .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
+                .create(&tmp)?;
+            let (group_path, name) = match dataset.rsplit_once('/') {
+                Some((g, n)) => (g, n),
+                None => ("", dataset),
+            };
+            let mut group = file.group("/")?;
+            for part in group_path.split('/').filter(|p| !p.is_empty()) {
+                group = match group.group(part) {
+                    Ok(g) => g,
+                    Err(_) => group.create_group(part)?,
+                };
+            }
+            let builder = group.new_dataset::<T>().shape(layout.shape());
+            let builder = match chunk {
+                Some(c) => builder.chunk(c.to_vec()),
+                None => builder,
+            };
+            let ds = builder.create(name)?;
+            let value: VarLenUnicode = desc
+                .parse()
+                .map_err(|e| hdf5::Error::from(format!("{e:?}")))?;
+            ds.new_attr::<VarLenUnicode>()
+                .create(LAYOUT_ATTRIBUTE)?
+                .write_scalar(&value)?;
+            if !local.is_empty() {
+                ds.write_slice(&local.as_standard_layout(), selection(&slab))?;
+            }
+            Ok(())
+        })()
+        .map_err(|e| h5err(path, e));
+        if let Err(e) = comm.agree(written) {
+            if comm.rank() == 0 {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            return Err(e);
+        }
+        let renamed = if comm.rank() == 0 {
+            std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+        } else {
+            Ok(())
+        };
+        comm.agree(renamed)
+    }
+}
+
+impl<T: H5Element> DistArray<T> {
+    /// Loads dataset `dataset` into `layout`, through MPI-IO (each rank
+    /// reads its slab of rows, then one plan moves the cells). Collective;
+    /// a missing file or dataset, another element type or shape give every
+    /// rank the same error.
+    pub fn load_hdf5(
+        layout: &Layout,
+        path: impl AsRef<Path>,
+        dataset: &str,
+    ) -> Result<DistArray<T>> {
+        let path = path.as_ref();
+        let comm = layout.comm();
+        let (a, _) = read(comm, path, dataset, Some(layout))?;
+        Ok(a)
+    }
+
+    /// Loads a dataset into the layout recorded in its attribute (same
+    /// number of ranks; otherwise balanced blocks). Collective.
+    pub fn load_hdf5_restore(
+        comm: &Comm,
+        path: impl AsRef<Path>,
+        dataset: &str,
+    ) -> Result<DistArray<T>> {
+        let (a, _) = read(comm, path.as_ref(), dataset, None)?;
+        Ok(a)
+    }
+}
+
+/// Dataset shape and element type name (no MPI; for `distarray info`).
+pub fn hdf5_info(path: &Path, dataset: &str) -> Result<(Vec<usize>, String, Option<String>)> {
+    let file = hdf5::File::open(path).map_err(|e| h5err(path, e))?;
+    let ds = file.dataset(dataset).map_err(|e| h5err(path, e))?;
+    let dtype = ds
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .map(|d| format!("{d:?}"))
+        .unwrap_or_else(|_| "?".into());
+    let layout = ds
+        .attr(LAYOUT_ATTRIBUTE)
+        .and_then(|a| a.read_scalar::<VarLenUnicode>())
+        .ok()
+        .map(|v| v.as_str().to_string());
+    Ok((ds.shape(), dtype, layout))
+}
+
+fn read<T: H5Element>(
+    comm: &Comm,
+    path: &Path,
+    dataset: &str,
+    layout: Option<&Layout>,
+) -> Result<(DistArray<T>, Layout)> {
+    let opened = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
+        let file = hdf5::FileBuilder::new()
+            .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
+            .open(path)?;
+        let ds = file.dataset(dataset)?;
+        Ok((file, ds))
+    })()
+    .map_err(|e| h5err(path, e));
+    let (_file, ds) = comm.agree(opened)?;
+    let shape = ds.shape();
+    let typed = ds
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .map_err(|e| h5err(path, e))
+        .and_then(|d| {
+            if d == T::type_descriptor() {
+                Ok(())
+            } else {
+                Err(Error::DTypeMismatch {
+                    expected: T::DTYPE.to_string(),
+                    found: format!("{d:?} in {}:{dataset}", path.display()),
+                })
+            }
+        });
+    comm.agree(typed)?;
+    let target = match layout {
+        Some(l) => {
+            comm.agree(if l.shape() == shape.as_slice() {
+                Ok(())
+            } else {
+                Err(Error::ShapeMismatch {
+                    context: format!("loading {}:{dataset}", path.display()),
+                    expected: l.shape().to_vec(),
+                    found: shape.clone(),
+                })
+            })?;
+            l.clone()
+        }
+        None => {
+            let desc = ds
+                .attr(LAYOUT_ATTRIBUTE)
+                .and_then(|a| a.read_scalar::<VarLenUnicode>())
+                .ok()
+                .and_then(|v| serde_json::from_str::<Value>(v.as_str()).ok())
+                .unwrap_or(Value::Null);
+            restore(comm, &shape, &desc)?
+        }
+    };
+    let slab = slabs(&target)?;
+    let data = if slab.local_len() == 0 {
+        Ok(ArrayD::from_shape_vec(IxDyn(slab.local_shape()), Vec::new()).expect("empty"))
+    } else {
+        ds.read_slice::<T, _, IxDyn>(selection(&slab))
+            .map_err(|e| h5err(path, e))
+    };
+    let local = comm.agree(data)?;
+    let a = DistArrayBase::from_local(slab.clone(), local)?;
+    let out = if target == slab {
+        a
+    } else {
+        a.redistribute(&target)?
+    };
+    Ok((out, target))
+}

@@ -1,0 +1,184 @@
+//! Parallel HDF5 on 1-4 ranks (feature `hdf5`): every kind and dtype round
+//! trips, chunked and contiguous, in nested groups; the saved layout comes
+//! back from the attribute; h5py (and numpy, for .npy) read our files;
+//! broken input gives every rank the same error.
+
+mod harness;
+
+use distarray::io::Order;
+use distarray::num_complex::Complex64;
+use distarray::random::RandomElement;
+use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
+use harness::Check;
+use std::path::PathBuf;
+
+static CHECKS: &[Check] = &[
+    check!(round_trips_every_kind_and_dtype),
+    check!(layout_comes_back_from_the_attribute),
+    check!(python_reads_our_files),
+    check!(broken_input_fails_everywhere_alike),
+];
+
+fn main() {
+    harness::main("mpi_hdf5", CHECKS, &[1, 2, 3, 4]);
+}
+
+fn scratch(comm: &Comm, name: &str) -> PathBuf {
+    let mine = format!("{}-{}", std::process::id(), name);
+    let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
+    let dir = std::env::temp_dir().join(format!("distarray-h5-{tag}"));
+    if comm.rank() == 0 {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    comm.barrier();
+    dir
+}
+
+fn layouts(comm: &Comm) -> Vec<Layout> {
+    let p = comm.size();
+    let ix: Vec<usize> = (0..9)
+        .rev()
+        .filter(|g| (g * 5 + 1) % p == comm.rank())
+        .collect();
+    vec![
+        Layout::block(comm, &[7, 5]).unwrap(),
+        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
+        Layout::new(
+            comm,
+            &[3, 4, 5],
+            &[Dist::NotDistributed, Dist::Block, Dist::Cyclic],
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &[11],
+            &[Dist::BlockPadded {
+                comm: 1,
+                boundary: (1, 1),
+                periodic: true,
+            }],
+        )
+        .unwrap(),
+        Layout::with_grid(
+            comm,
+            &[9],
+            &[Dist::Unstructured {
+                indices: ix,
+                one_to_one: true,
+            }],
+            &[p],
+        )
+        .unwrap(),
+        Layout::block(comm, &[2, 0]).unwrap(),
+    ]
+}
+
+fn round_trips_every_kind_and_dtype(comm: &Comm) {
+    fn one<T: distarray::io::H5Element + RandomElement>(comm: &Comm, out: &std::path::Path) {
+        for (i, layout) in layouts(comm).into_iter().enumerate() {
+            for chunk in [None, Some(vec![1; layout.ndim()])] {
+                if chunk.is_some() && layout.shape().contains(&0) {
+                    continue; // HDF5 refuses chunks on an empty extent
+                }
+                let a = DistArray::<T>::random(&layout, 5);
+                let path = out.join(format!("{}-{i}-{}.h5", T::DTYPE, chunk.is_some()));
+                a.save_hdf5(&path, "group/sub/data", chunk.as_deref())
+                    .unwrap();
+                let b = DistArray::<T>::load_hdf5(&layout, &path, "group/sub/data").unwrap();
+                assert_eq!(b.local(), a.local(), "{:?} {layout:?}", T::DTYPE);
+                let other =
+                    Layout::new(comm, layout.shape(), &vec![Dist::Cyclic; layout.ndim()]).unwrap();
+                let c = DistArray::<T>::load_hdf5(&other, &path, "group/sub/data").unwrap();
+                assert_eq!(c.gather_all().unwrap(), a.gather_all().unwrap());
+            }
+        }
+    }
+    let out = scratch(comm, "kinds");
+    one::<f64>(comm, &out);
+    one::<f32>(comm, &out);
+    one::<i64>(comm, &out);
+    one::<i32>(comm, &out);
+    one::<u8>(comm, &out);
+    one::<bool>(comm, &out);
+    one::<Complex64>(comm, &out);
+}
+
+fn layout_comes_back_from_the_attribute(comm: &Comm) {
+    let out = scratch(comm, "restore");
+    for layout in layouts(comm).into_iter().take(4) {
+        let a = DistArray::<f64>::random(&layout, 6);
+        let path = out.join("r.h5");
+        a.save_hdf5(&path, "u", None).unwrap();
+        let b = DistArray::<f64>::load_hdf5_restore(comm, &path, "u").unwrap();
+        assert!(
+            b.layout() == a.layout(),
+            "{:?} vs {:?}",
+            b.layout(),
+            a.layout()
+        );
+        assert_eq!(b.local(), a.local());
+    }
+}
+
+fn python_reads_our_files(comm: &Comm) {
+    let out = scratch(comm, "python");
+    let layout = Layout::new(comm, &[6, 4], &[Dist::Cyclic, Dist::Block]).unwrap();
+    let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 4 + ix[1]) as f64);
+    a.save_hdf5(out.join("a.h5"), "results/u", Some(&[2, 2]))
+        .unwrap();
+    a.save_npy(out.join("a.npy"), Order::C).unwrap();
+    a.save_npy(out.join("f.npy"), Order::Fortran).unwrap();
+    if comm.rank() == 0 {
+        let script = format!(
+            "import h5py, numpy as np\n\
+             want = np.arange(24, dtype=np.float64).reshape(6, 4)\n\
+             with h5py.File('{d}/a.h5', 'r') as f:\n    assert (f['results/u'][...] == want).all()\n    assert 'distarray_layout' in f['results/u'].attrs\n\
+             assert (np.load('{d}/a.npy') == want).all()\n\
+             f = np.load('{d}/f.npy')\nassert (f == want).all() and np.isfortran(f)\nprint('python ok')",
+            d = out.display()
+        );
+        let run = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .expect("python3 runs");
+        assert!(
+            run.status.success(),
+            "h5py/numpy could not read our files:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
+
+fn assert_same_everywhere(comm: &Comm, err: &Error) {
+    let text = serde_json::to_vec(err).unwrap();
+    let h = text
+        .iter()
+        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
+    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
+}
+
+fn broken_input_fails_everywhere_alike(comm: &Comm) {
+    let out = scratch(comm, "broken");
+    let layout = Layout::block(comm, &[5, 3]).unwrap();
+    let a = DistArray::<f64>::random(&layout, 1);
+    let path = out.join("a.h5");
+    a.save_hdf5(&path, "d", None).unwrap();
+    let cases: Vec<Error> = vec![
+        DistArray::<f64>::load_hdf5(&layout, out.join("missing.h5"), "d").unwrap_err(),
+        DistArray::<f64>::load_hdf5(&layout, &path, "nope").unwrap_err(),
+        DistArray::<f64>::load_hdf5(&Layout::block(comm, &[3, 5]).unwrap(), &path, "d")
+            .unwrap_err(),
+    ];
+    for e in &cases {
+        assert_same_everywhere(comm, e);
+    }
+    let e = DistArray::<i32>::load_hdf5(&layout, &path, "d").unwrap_err();
+    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+    let e = a
+        .save_hdf5(out.join("no-dir").join("x.h5"), "d", None)
+        .unwrap_err();
+    assert_same_everywhere(comm, &e);
+    let _ = <f64 as Element>::DTYPE;
+}
