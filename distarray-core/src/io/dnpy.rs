@@ -415,8 +415,9 @@ impl<T: Element> DistArray<T> {
     }
 }
 
-/// Global indices of the owned (not communication-padding) buffer positions.
-fn owned_globals(d: &DimDict, n: usize) -> Vec<usize> {
+/// Global indices of the owned (not communication-padding) buffer positions
+/// of one axis described by `d`, for a buffer extent `n`.
+pub fn owned_globals(d: &DimDict, n: usize) -> Vec<usize> {
     owned_locals(d, n)
         .into_iter()
         .map(|j| match d.dist_type {

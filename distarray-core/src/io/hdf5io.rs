@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
 use crate::map::{AxisMap, BlockMap, CyclicMap};
 use hdf5::types::VarLenUnicode;
+use hdf5::H5Type;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use mpi::raw::AsRaw;
 use ndarray::{ArrayD, Data, IxDyn};
@@ -344,4 +345,35 @@ fn read<T: H5Element>(
         a.redistribute(&target)?
     };
     Ok((out, target))
+}
+
+/// The element type of a dataset, if it is one of the core's.
+pub fn hdf5_dtype(path: &Path, dataset: &str) -> Result<crate::DType> {
+    use crate::DType;
+    let file = hdf5::File::open(path).map_err(|e| h5err(path, e))?;
+    let ds = file.dataset(dataset).map_err(|e| h5err(path, e))?;
+    let d = ds
+        .dtype()
+        .and_then(|t| t.to_descriptor())
+        .map_err(|e| h5err(path, e))?;
+    let candidates = [
+        (DType::Bool, bool::type_descriptor()),
+        (DType::U8, u8::type_descriptor()),
+        (DType::I32, i32::type_descriptor()),
+        (DType::I64, i64::type_descriptor()),
+        (DType::F32, f32::type_descriptor()),
+        (DType::F64, f64::type_descriptor()),
+        (DType::C64, num_complex::Complex32::type_descriptor()),
+        (DType::C128, num_complex::Complex64::type_descriptor()),
+    ];
+    candidates
+        .into_iter()
+        .find(|(_, c)| *c == d)
+        .map(|(t, _)| t)
+        .ok_or_else(|| {
+            io_err(
+                path,
+                format!("dataset {dataset} holds {d:?}, not an element type of distarray"),
+            )
+        })
 }

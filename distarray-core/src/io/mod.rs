@@ -38,11 +38,11 @@ mod npy_file;
 pub mod pyliteral;
 
 pub use dnpy::{
-    check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, read_dnpy, read_dnpy_header, DnpyFile,
-    DNPY_MAGIC,
+    check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, owned_globals, read_dnpy, read_dnpy_header,
+    DnpyFile, DNPY_MAGIC,
 };
 #[cfg(feature = "hdf5")]
-pub use hdf5io::{hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
+pub use hdf5io::{hdf5_dtype, hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
 

@@ -1,0 +1,243 @@
+//! The `distarray` command end to end: info (text, JSON, errors), convert
+//! (on 1 and 2 ranks, byte-identical to numpy.save), plot (PNG and SVG).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_distarray"))
+}
+
+fn conformance() -> PathBuf {
+    let dir = std::env::var_os("DISTARRAY_CONFORMANCE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance")
+        });
+    assert!(
+        dir.join("dnpy").is_dir(),
+        "conformance data not found at {}",
+        dir.display()
+    );
+    dir.join("dnpy")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("distarray-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs the binary under mpiexec with the settings these machines need.
+fn mpirun(n: usize, args: &[&str]) -> Output {
+    Command::new("mpiexec")
+        .args([
+            "-n",
+            &n.to_string(),
+            "--oversubscribe",
+            env!("CARGO_BIN_EXE_distarray"),
+        ])
+        .args(args)
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_pml", "ob1")
+        .env("OMPI_MCA_btl", "self,vader")
+        .output()
+        .expect("mpiexec runs")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn info_describes_sets_and_files() {
+    let c = conformance();
+    let text = ok(&bin()
+        .arg("info")
+        .arg(c.join("i32_bxc_2d_4x7_e4/i32_bxc_2d_4x7_e4"))
+        .output()
+        .unwrap());
+    assert!(
+        text.contains(".dnpy set of 4 files")
+            && text.contains("dtype int32")
+            && text.contains("[\"b\",\"c\"]"),
+        "{text}"
+    );
+    let files: Vec<PathBuf> = (0..3)
+        .map(|r| c.join(format!("f64_block_1d_n10_e3/f64_block_1d_n10_e3_{r}.dnpy")))
+        .collect();
+    let json: serde_json::Value = serde_json::from_str(&ok(&bin()
+        .arg("info")
+        .args(&files)
+        .arg("--json")
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(json["nprocs"], 3);
+    assert_eq!(json["shape"], serde_json::json!([10]));
+    assert_eq!(json["ranks"][2]["dim_data"][0]["start"], 8);
+    let npy = ok(&bin()
+        .args(["info", "--json"])
+        .arg(c.join("f32_bxb_2d_6x5_e3/global.npy"))
+        .output()
+        .unwrap());
+    assert!(npy.contains("\"float32\""), "{npy}");
+}
+
+#[test]
+fn info_names_the_file_and_the_rule() {
+    let d = scratch("broken");
+    let src = conformance().join("f64_block_1d_n10_e3");
+    for r in 0..3 {
+        std::fs::copy(
+            src.join(format!("f64_block_1d_n10_e3_{r}.dnpy")),
+            d.join(format!("s_{r}.dnpy")),
+        )
+        .unwrap();
+    }
+    // rank 1 claims stop 9 where its buffer holds 4 cells (same header length)
+    let f = d.join("s_1.dnpy");
+    let mut bytes = std::fs::read(&f).unwrap();
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"'stop': 8")
+        .expect("the stop key");
+    bytes[at + 8] = b'9';
+    std::fs::write(&f, &bytes).unwrap();
+    let out = bin().arg("info").arg(d.join("s")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("s_1.dnpy") && err.contains("buffer_extent_ne_stop_minus_start"),
+        "{err}"
+    );
+    std::fs::write(d.join("t_0.dnpy"), b"garbage").unwrap();
+    let out = bin().arg("info").arg(d.join("t")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("t_0.dnpy"));
+    let out = bin().arg("info").arg(d.join("nothing")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn numpy_bytes(case: &str) -> Vec<u8> {
+    std::fs::read(conformance().join(case).join("global.npy")).unwrap()
+}
+
+#[test]
+fn convert_matches_numpy_on_one_and_two_ranks() {
+    let d = scratch("convert");
+    for case in [
+        "c128_cxc_2d_5x9_e4",
+        "i64_irregular_block_1d_n12_e3",
+        "bool_block_1d_n9_e2",
+    ] {
+        let set = conformance().join(case).join(case);
+        let one = d.join(format!("{case}-1.npy"));
+        ok(&bin().arg("convert").arg(&set).arg(&one).output().unwrap());
+        assert!(
+            std::fs::read(&one).unwrap() == numpy_bytes(case),
+            "{case}: 1 rank"
+        );
+        let two = d.join(format!("{case}-2.npy"));
+        ok(&mpirun(
+            2,
+            &["convert", set.to_str().unwrap(), two.to_str().unwrap()],
+        ));
+        assert!(
+            std::fs::read(&two).unwrap() == numpy_bytes(case),
+            "{case}: 2 ranks"
+        );
+        // and back into a .dnpy set on 3 ranks, then to .npy again
+        let back = d.join(format!("{case}-set"));
+        ok(&mpirun(
+            3,
+            &["convert", two.to_str().unwrap(), back.to_str().unwrap()],
+        ));
+        let again = d.join(format!("{case}-again.npy"));
+        ok(&bin()
+            .arg("convert")
+            .arg(&back)
+            .arg(&again)
+            .output()
+            .unwrap());
+        assert!(
+            std::fs::read(&again).unwrap() == numpy_bytes(case),
+            "{case}: through a 3-file set"
+        );
+    }
+    if cfg!(feature = "hdf5") {
+        let h5 = d.join("z.h5");
+        let npy = d.join("z.npy");
+        let set = conformance().join("f64_bxnxb_3d_4x3x5_e4/f64_bxnxb_3d_4x3x5_e4");
+        ok(&mpirun(
+            2,
+            &[
+                "convert",
+                set.to_str().unwrap(),
+                h5.to_str().unwrap(),
+                "--dataset",
+                "g/z",
+            ],
+        ));
+        ok(&bin()
+            .arg("convert")
+            .arg(&h5)
+            .arg(&npy)
+            .args(["--dataset", "g/z"])
+            .output()
+            .unwrap());
+        assert!(std::fs::read(&npy).unwrap() == numpy_bytes("f64_bxnxb_3d_4x3x5_e4"));
+        let info = ok(&bin()
+            .arg("info")
+            .arg(&h5)
+            .args(["--dataset", "g/z"])
+            .output()
+            .unwrap());
+        assert!(info.contains("float64"), "{info}");
+    }
+}
+
+#[test]
+fn plot_draws_owners() {
+    let d = scratch("plot");
+    let png = d.join("p.png");
+    let out = ok(&bin()
+        .arg("plot")
+        .arg(conformance().join("i32_bxc_2d_4x7_e4/i32_bxc_2d_4x7_e4"))
+        .arg("-o")
+        .arg(&png)
+        .output()
+        .unwrap());
+    assert!(out.contains("4 x 7 cells, 4 ranks"), "{out}");
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = d.join("q.svg");
+    let out = ok(&bin()
+        .args([
+            "plot", "--shape", "8x10", "--dist", "b,bc3", "--grid", "2x2", "-o",
+        ])
+        .arg(&svg)
+        .output()
+        .unwrap());
+    assert!(out.contains("8 x 10 cells, 4 ranks"), "{out}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.matches("<rect").count() >= 80,
+        "one rectangle per cell"
+    );
+    let out = bin()
+        .args(["plot", "--shape", "2x3x4", "-o"])
+        .arg(d.join("x.png"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let _ = Path::new("");
+}
