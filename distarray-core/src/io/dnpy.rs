@@ -217,7 +217,14 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let local = export.buffer.as_standard_layout();
         bytes.extend_from_slice(&to_bytes(local.as_slice().expect("standard layout")));
         let path = dnpy_path(prefix, comm.rank());
-        write_atomically(comm, &path, |f| std::io::Write::write_all(f, &bytes))
+        write_atomically(comm, &path, |f| {
+            let progress = super::progress::Progress::new(comm, bytes.len(), "saving .dnpy");
+            for piece in bytes.chunks(16 << 20) {
+                std::io::Write::write_all(f, piece)?;
+                progress.advance(piece.len());
+            }
+            Ok(())
+        })
     }
 }
 

@@ -35,6 +35,7 @@ mod dnpy;
 mod hdf5io;
 mod npy;
 mod npy_file;
+mod progress;
 pub mod pyliteral;
 
 pub use dnpy::{

@@ -114,8 +114,10 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .and_then(|f| {
                 // moderate pieces keep the kernel's dirty-page throttling smooth
                 let bytes = to_bytes(file_order);
+                let progress = super::progress::Progress::new(comm, bytes.len(), "saving .npy");
                 for (i, piece) in bytes.chunks(PIECE).enumerate() {
                     f.write_all_at(piece, (offset + i * PIECE) as u64)?;
+                    progress.advance(piece.len());
                 }
                 f.sync_data()
             })
@@ -152,7 +154,7 @@ impl<T: Element> DistArray<T> {
         let offset = off + slab_offset(&slab, order) * T::DTYPE.itemsize();
         layout
             .comm()
-            .agree(read_slab(path, &what, offset, &mut flat))?;
+            .agree(read_slab(layout.comm(), path, &what, offset, &mut flat))?;
         let shape = slab.local_shape().to_vec();
         let local = match order {
             Order::C => ArrayD::from_shape_vec(IxDyn(&shape), flat),
@@ -193,17 +195,30 @@ impl<T: Element, S: ndarray::DataMut<Elem = T>> DistArrayBase<S> {
         let flat = local.as_slice_mut().ok_or_else(|| {
             Error::InvalidArgument("load_npy_into needs a C-contiguous local buffer".into())
         })?;
-        let read = read_slab(path, &what, offset, flat);
+        let read = read_slab(layout.comm(), path, &what, offset, flat);
         layout.comm().agree(read)
     }
 }
 
 /// Reads `out.len()` elements at byte `offset` straight into `out`.
-fn read_slab<T: Element>(path: &Path, what: &str, offset: usize, out: &mut [T]) -> Result<()> {
+fn read_slab<T: Element>(
+    comm: &crate::comm::Comm,
+    path: &Path,
+    what: &str,
+    offset: usize,
+    out: &mut [T],
+) -> Result<()> {
     let n = out.len();
     File::open(path)
         .and_then(|f| match T::le_bytes_mut(out) {
-            Some(bytes) => f.read_exact_at(bytes, offset as u64),
+            Some(bytes) => {
+                let progress = super::progress::Progress::new(comm, bytes.len(), "loading .npy");
+                for (i, piece) in bytes.chunks_mut(PIECE).enumerate() {
+                    f.read_exact_at(piece, (offset + i * PIECE) as u64)?;
+                    progress.advance(piece.len());
+                }
+                Ok(())
+            }
             None => {
                 let mut bytes = vec![0u8; n * T::DTYPE.itemsize()];
                 f.read_exact_at(&mut bytes, offset as u64)?;
