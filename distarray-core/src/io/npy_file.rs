@@ -12,8 +12,10 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-/// Bytes per write call.
-const PIECE: usize = 16 << 20;
+/// Bytes per read call.
+const PIECE: usize = 64 << 20;
+/// Bytes per write call (as dd's 4 MiB blocks: small writes stay cheap in the page cache).
+const WRITE_PIECE: usize = 4 << 20;
 
 /// Element order in an `.npy` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +102,8 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             File::create(&tmp)
                 .and_then(|f| {
                     f.write_all_at(&header, 0)?;
-                    f.set_len(total as u64)
+                    let _ = total;
+                    Ok(())
                 })
                 .map_err(|e| io_err(&tmp, e))
         } else {
@@ -108,20 +111,40 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         };
         comm.agree(created)?;
         let offset = header.len() + slab_offset(&slab, order) * T::DTYPE.itemsize();
-        let written = OpenOptions::new()
-            .write(true)
-            .open(&tmp)
-            .and_then(|f| {
-                // moderate pieces keep the kernel's dirty-page throttling smooth
-                let bytes = to_bytes(file_order);
-                let progress = super::progress::Progress::new(comm, bytes.len(), "saving .npy");
-                for (i, piece) in bytes.chunks(PIECE).enumerate() {
-                    f.write_all_at(piece, (offset + i * PIECE) as u64)?;
-                    progress.advance(piece.len());
-                }
-                f.sync_data()
-            })
-            .map_err(|e| io_err(&tmp, e));
+        // Ranks write their slabs one after another: on one node concurrent
+        // writers to one file contend in the kernel (measured: two dd
+        // processes take 2.3x one dd's time for the same bytes); on a
+        // parallel file system the cost is a barrier per rank.
+        let mut written = Ok(());
+        for turn in 0..comm.size() {
+            if turn == comm.rank() {
+                written = OpenOptions::new()
+                    .write(true)
+                    .open(&tmp)
+                    .and_then(|f| {
+                        let bytes = to_bytes(file_order);
+                        let progress =
+                            super::progress::Progress::new(comm, bytes.len(), "saving .npy");
+                        for (i, piece) in bytes.chunks(WRITE_PIECE).enumerate() {
+                            f.write_all_at(piece, (offset + i * WRITE_PIECE) as u64)?;
+                            progress.advance(piece.len());
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| io_err(&tmp, e));
+            }
+            comm.barrier();
+        }
+        // one flush of the whole file, then everyone knows it is on disk
+        let written = written.and_then(|()| {
+            if comm.rank() == 0 {
+                File::open(&tmp)
+                    .and_then(|f| f.sync_data())
+                    .map_err(|e| io_err(&tmp, e))
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = comm.agree(written) {
             if comm.rank() == 0 {
                 let _ = std::fs::remove_file(&tmp);
