@@ -173,6 +173,15 @@ fn broken_input_fails_everywhere_alike(comm: &Comm) {
     for e in &cases {
         assert_same_everywhere(comm, e);
     }
+    // a corrupt file
+    comm.barrier();
+    if comm.rank() == 0 {
+        std::fs::write(out.join("corrupt.h5"), b"\x89HDF\r\n\x1a\n garbage that is not a superblock").unwrap();
+    }
+    comm.barrier();
+    let e = DistArray::<f64>::load_hdf5(&layout, out.join("corrupt.h5"), "d").unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
     let e = DistArray::<i32>::load_hdf5(&layout, &path, "d").unwrap_err();
     assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
     assert_same_everywhere(comm, &e);
