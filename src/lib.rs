@@ -5,3 +5,7 @@ pub use distarray_core::*;
 /// The PETSc bridge (feature `petsc`).
 #[cfg(feature = "petsc")]
 pub use bridge_petsc as petsc;
+
+/// The Trilinos bridge (feature `trilinos`).
+#[cfg(feature = "trilinos")]
+pub use bridge_trilinos as trilinos;

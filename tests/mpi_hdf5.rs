@@ -176,7 +176,11 @@ fn broken_input_fails_everywhere_alike(comm: &Comm) {
     // a corrupt file
     comm.barrier();
     if comm.rank() == 0 {
-        std::fs::write(out.join("corrupt.h5"), b"\x89HDF\r\n\x1a\n garbage that is not a superblock").unwrap();
+        std::fs::write(
+            out.join("corrupt.h5"),
+            b"\x89HDF\r\n\x1a\n garbage that is not a superblock",
+        )
+        .unwrap();
     }
     comm.barrier();
     let e = DistArray::<f64>::load_hdf5(&layout, out.join("corrupt.h5"), "d").unwrap_err();

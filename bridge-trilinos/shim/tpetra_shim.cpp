@@ -1,0 +1,182 @@
+// The shim: catches every C++ exception at the boundary.
+#include "tpetra_shim.h"
+
+#include <BelosLinearProblem.hpp>
+#include <BelosSolverFactory.hpp>
+#include <BelosTpetraAdapter.hpp>
+#include <Ifpack2_Factory.hpp>
+#include <Teuchos_DefaultMpiComm.hpp>
+#include <Teuchos_ParameterList.hpp>
+#include <Tpetra_Core.hpp>
+#include <Tpetra_CrsMatrix.hpp>
+#include <Tpetra_Import.hpp>
+#include <Tpetra_Map.hpp>
+#include <Tpetra_Vector.hpp>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using SC = double;
+using LO = int;
+using GO = long long;
+using Map = Tpetra::Map<LO, GO>;
+using Vec = Tpetra::Vector<SC, LO, GO>;
+using MV = Tpetra::MultiVector<SC, LO, GO>;
+using OP = Tpetra::Operator<SC, LO, GO>;
+using Crs = Tpetra::CrsMatrix<SC, LO, GO>;
+using RowMatrix = Tpetra::RowMatrix<SC, LO, GO>;
+
+struct TriMap { Teuchos::RCP<const Map> map; };
+struct TriVec { Teuchos::RCP<Vec> vec; };
+struct TriMat { Teuchos::RCP<Crs> mat; };
+
+static int fail(const char *what, char *err, int errlen) {
+    if (err && errlen > 0) {
+        std::strncpy(err, what, errlen - 1);
+        err[errlen - 1] = 0;
+    }
+    return -1;
+}
+
+#define GUARD(...)                                              \
+    try {                                                       \
+        __VA_ARGS__;                                            \
+        return 0;                                               \
+    } catch (const std::exception &e) {                         \
+        return fail(e.what(), err, errlen);                     \
+    } catch (...) {                                             \
+        return fail("unknown C++ exception", err, errlen);      \
+    }
+
+static Teuchos::RCP<const Teuchos::Comm<int>> comm_of(MPI_Comm c) {
+    return Teuchos::rcp(new Teuchos::MpiComm<int>(c));
+}
+
+extern "C" {
+
+int tri_init(MPI_Comm comm, char *err, int errlen) {
+    GUARD({
+        if (!Tpetra::isInitialized()) {
+            int argc = 0;
+            char **argv = nullptr;
+            Tpetra::initialize(&argc, &argv, comm);
+        }
+    })
+}
+
+int tri_finalize(char *err, int errlen) {
+    GUARD({
+        if (Tpetra::isInitialized()) Tpetra::finalize();
+    })
+}
+
+int tri_map_contiguous(MPI_Comm comm, long long global, int local, TriMap **out, char *err, int errlen) {
+    GUARD({ *out = new TriMap{Teuchos::rcp(new Map(global, (size_t)local, 0, comm_of(comm)))}; })
+}
+
+int tri_map_gids(MPI_Comm comm, long long global, const long long *gids, int n, TriMap **out, char *err, int errlen) {
+    GUARD({
+        Teuchos::ArrayView<const GO> v(n > 0 ? gids : nullptr, n);
+        *out = new TriMap{Teuchos::rcp(new Map((Tpetra::global_size_t)global, v, 0, comm_of(comm)))};
+    })
+}
+
+int tri_map_info(const TriMap *map, int *local, long long *global, int *contiguous, char *err, int errlen) {
+    GUARD({
+        *local = (int)map->map->getNodeNumElements();
+        *global = (long long)map->map->getGlobalNumElements();
+        *contiguous = map->map->isContiguous() ? 1 : 0;
+    })
+}
+
+int tri_map_local_gids(const TriMap *map, long long *out, char *err, int errlen) {
+    GUARD({
+        auto n = map->map->getNodeNumElements();
+        for (size_t i = 0; i < n; i++) out[i] = map->map->getGlobalElement((LO)i);
+    })
+}
+
+void tri_map_free(TriMap *map) { delete map; }
+
+int tri_vec_create(const TriMap *map, TriVec **out, char *err, int errlen) {
+    GUARD({ *out = new TriVec{Teuchos::rcp(new Vec(map->map))}; })
+}
+
+int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen) {
+    GUARD({
+        auto view = vec->vec->getLocalViewHost(Tpetra::Access::ReadWrite);
+        *data = view.data();
+        *len = (int)vec->vec->getLocalLength();
+    })
+}
+
+int tri_vec_norm2(TriVec *vec, double *out, char *err, int errlen) {
+    GUARD({ *out = vec->vec->norm2(); })
+}
+
+void tri_vec_free(TriVec *vec) { delete vec; }
+
+int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols, const double *vals, TriMat **out, char *err, int errlen) {
+    GUARD({
+        auto n = rows->map->getNodeNumElements();
+        std::vector<size_t> counts(n);
+        for (size_t i = 0; i < n; i++) counts[i] = (size_t)(row_ptr[i + 1] - row_ptr[i]);
+        Teuchos::ArrayView<const size_t> cv(counts.data(), counts.size());
+        auto mat = Teuchos::rcp(new Crs(rows->map, cv));
+        for (size_t i = 0; i < n; i++) {
+            int a = row_ptr[i], b = row_ptr[i + 1];
+            if (b > a) {
+                mat->insertGlobalValues(rows->map->getGlobalElement((LO)i), Teuchos::ArrayView<const GO>(cols + a, b - a),
+                                        Teuchos::ArrayView<const SC>(vals + a, b - a));
+            }
+        }
+        mat->fillComplete();
+        *out = new TriMat{mat};
+    })
+}
+
+int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen) {
+    GUARD({ mat->mat->apply(*x->vec, *y->vec); })
+}
+
+void tri_mat_free(TriMat *mat) { delete mat; }
+
+int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char *prec, double tol, int maxit, int *iterations,
+              double *achieved, int *converged, char *err, int errlen) {
+    GUARD({
+        auto params = Teuchos::rcp(new Teuchos::ParameterList());
+        params->set("Convergence Tolerance", tol);
+        params->set("Maximum Iterations", maxit);
+        Belos::SolverFactory<SC, MV, OP> factory;
+        auto belos = factory.create(solver, params);
+        Teuchos::RCP<const OP> A = mat->mat;
+        auto problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>(A, x->vec, b->vec));
+        std::string p(prec);
+        if (p != "none") {
+            Ifpack2::Factory f;
+            Teuchos::RCP<const RowMatrix> rm = mat->mat;
+            auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
+            Teuchos::ParameterList pl;
+            if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
+            pc->setParameters(pl);
+            pc->initialize();
+            pc->compute();
+            problem->setRightPrec(pc);
+        }
+        if (!problem->setProblem()) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
+        belos->setProblem(problem);
+        Belos::ReturnType r = belos->solve();
+        *iterations = belos->getNumIters();
+        *achieved = belos->achievedTol();
+        *converged = (r == Belos::Converged) ? 1 : 0;
+    })
+}
+
+int tri_import(TriVec *x, TriVec *y, char *err, int errlen) {
+    GUARD({
+        Tpetra::Import<LO, GO> importer(x->vec->getMap(), y->vec->getMap());
+        y->vec->doImport(*x->vec, importer, Tpetra::INSERT);
+    })
+}
+
+}  // extern "C"

@@ -1,0 +1,44 @@
+/* A flat C interface over Tpetra, Belos and Ifpack2 (Scalar=double,
+ * LocalOrdinal=int, GlobalOrdinal=long long, Serial node). Every function
+ * returns 0 on success and -1 on a C++ exception, whose message is copied
+ * into err (errlen bytes, NUL-terminated). Handles are opaque. */
+#ifndef DISTARRAY_TPETRA_SHIM_H
+#define DISTARRAY_TPETRA_SHIM_H
+#include <mpi.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct TriMap TriMap;
+typedef struct TriVec TriVec;
+typedef struct TriMat TriMat;
+
+int tri_init(MPI_Comm comm, char *err, int errlen);
+int tri_finalize(char *err, int errlen);
+
+int tri_map_contiguous(MPI_Comm comm, long long global, int local, TriMap **out, char *err, int errlen);
+int tri_map_gids(MPI_Comm comm, long long global, const long long *gids, int n, TriMap **out, char *err, int errlen);
+int tri_map_info(const TriMap *map, int *local, long long *global, int *contiguous, char *err, int errlen);
+int tri_map_local_gids(const TriMap *map, long long *out, char *err, int errlen);
+void tri_map_free(TriMap *map);
+
+int tri_vec_create(const TriMap *map, TriVec **out, char *err, int errlen);
+int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen);
+int tri_vec_norm2(TriVec *vec, double *out, char *err, int errlen);
+void tri_vec_free(TriVec *vec);
+
+int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols, const double *vals, TriMat **out, char *err, int errlen);
+int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen);
+void tri_mat_free(TriMat *mat);
+
+/* solver: "CG" or "GMRES"; prec: "none", "jacobi" or "ilu". converged is 1 or 0. */
+int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char *prec, double tol, int maxit,
+              int *iterations, double *achieved, int *converged, char *err, int errlen);
+
+/* y = x moved from x's map to y's map (Tpetra::Import, INSERT). */
+int tri_import(TriVec *x, TriVec *y, char *err, int errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
