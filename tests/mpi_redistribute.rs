@@ -89,6 +89,39 @@ fn every_pair_of_kinds_1d(comm: &Comm) {
             }
         }
     }
+    // unstructured ownership in stretches of consecutive indices (lists that
+    // copy stretch by stretch), against every other kind
+    let p = comm.size();
+    let chunked: Vec<usize> = (0..103)
+        .filter(|g| (distarray::random::mix64((g / 6) as u64) % p as u64) as usize == comm.rank())
+        .collect();
+    let stretches = Layout::with_grid(
+        comm,
+        &[103],
+        &[Dist::Unstructured {
+            indices: chunked,
+            one_to_one: true,
+        }],
+        &[p],
+    )
+    .unwrap();
+    for other in kinds_1d(comm, 103) {
+        there_and_back(&stretches, &other);
+    }
+    let two_d = Layout::with_grid(
+        comm,
+        &[4, 103],
+        &[
+            Dist::NotDistributed,
+            Dist::Unstructured {
+                indices: stretches.global_indices(0),
+                one_to_one: true,
+            },
+        ],
+        &[1, p],
+    )
+    .unwrap();
+    there_and_back(&two_d, &Layout::block(comm, &[4, 103]).unwrap());
     // padded targets and sources
     let padded = Layout::new(
         comm,

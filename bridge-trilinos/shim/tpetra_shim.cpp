@@ -29,6 +29,7 @@ using RowMatrix = Tpetra::RowMatrix<SC, LO, GO>;
 struct TriMap { Teuchos::RCP<const Map> map; };
 struct TriVec { Teuchos::RCP<Vec> vec; };
 struct TriMat { Teuchos::RCP<Crs> mat; };
+struct TriImporter { Teuchos::RCP<Tpetra::Import<LO, GO>> imp; };
 
 static int fail(const char *what, char *err, int errlen) {
     if (err && errlen > 0) {
@@ -178,5 +179,15 @@ int tri_import(TriVec *x, TriVec *y, char *err, int errlen) {
         y->vec->doImport(*x->vec, importer, Tpetra::INSERT);
     })
 }
+
+int tri_importer_create(const TriMap *src, const TriMap *dst, TriImporter **out, char *err, int errlen) {
+    GUARD({ *out = new TriImporter{Teuchos::rcp(new Tpetra::Import<LO, GO>(src->map, dst->map))}; })
+}
+
+int tri_importer_apply(TriImporter *imp, TriVec *x, TriVec *y, char *err, int errlen) {
+    GUARD({ y->vec->doImport(*x->vec, *imp->imp, Tpetra::INSERT); })
+}
+
+void tri_importer_free(TriImporter *imp) { delete imp; }
 
 }  // extern "C"

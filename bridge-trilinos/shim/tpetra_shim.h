@@ -38,6 +38,12 @@ int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char 
 /* y = x moved from x's map to y's map (Tpetra::Import, INSERT). */
 int tri_import(TriVec *x, TriVec *y, char *err, int errlen);
 
+/* A reusable Import between two maps (built once, executed many times). */
+typedef struct TriImporter TriImporter;
+int tri_importer_create(const TriMap *src, const TriMap *dst, TriImporter **out, char *err, int errlen);
+int tri_importer_apply(TriImporter *imp, TriVec *x, TriVec *y, char *err, int errlen);
+void tri_importer_free(TriImporter *imp);
+
 #ifdef __cplusplus
 }
 #endif

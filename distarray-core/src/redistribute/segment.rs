@@ -193,6 +193,23 @@ pub(crate) struct Nest {
     /// offset of the levels of length 1, which are left out of the walk (so
     /// two nests that differ only in such levels walk in lockstep)
     base: usize,
+    /// when the innermost run is a list with long consecutive stretches:
+    /// (first list position, first value, length) of each stretch
+    pieces: Option<Vec<(usize, usize, usize)>>,
+}
+
+/// The consecutive stretches of a list, when they are long enough to copy
+/// as slices (at least four positions on average).
+fn stretches(run: &Run) -> Option<Vec<(usize, usize, usize)>> {
+    let Run::List(v) = run else { return None };
+    let mut out: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, &x) in v.iter().enumerate() {
+        match out.last_mut() {
+            Some(p) if p.1 + p.2 == x => p.2 += 1,
+            _ => out.push((i, x, 1)),
+        }
+    }
+    (out.len() * 4 <= v.len()).then_some(out)
 }
 
 impl Nest {
@@ -203,6 +220,7 @@ impl Nest {
             strides: Vec::new(),
             lens: Vec::new(),
             base: 0,
+            pieces: None,
         };
         for &a in order {
             if runs[a].len() == 1 {
@@ -213,6 +231,7 @@ impl Nest {
                 nest.lens.push(runs[a].len());
             }
         }
+        nest.pieces = nest.runs.last().and_then(stretches);
         nest
     }
 
@@ -230,6 +249,27 @@ impl Nest {
             strides: c_strides(lens),
             lens: lens.to_vec(),
             base: 0,
+            pieces: None,
+        }
+    }
+
+    /// The innermost level as stretches of consecutive buffer positions:
+    /// (first list position, first value, length), when it is contiguous in
+    /// memory (unit stride) and either a unit-step range or a list that
+    /// compresses well.
+    fn inner_stretches(&self) -> Option<std::borrow::Cow<'_, [(usize, usize, usize)]>> {
+        let inner = self.lens.len().checked_sub(1)?;
+        if self.strides[inner] != 1 {
+            return None;
+        }
+        match &self.runs[inner] {
+            Run::Strided {
+                start,
+                len,
+                step: 1,
+            } => Some(std::borrow::Cow::Owned(vec![(0, *start, *len)])),
+            Run::Strided { .. } => None,
+            Run::List(_) => self.pieces.as_deref().map(std::borrow::Cow::Borrowed),
         }
     }
 }
@@ -307,6 +347,11 @@ fn walk2(
         inner_step(ra, a.strides[inner]),
         inner_step(rb, b.strides[inner]),
     );
+    // lists of consecutive stretches on both sides: copy slice by slice
+    let joint = match (&sa, &sb) {
+        (Some(_), Some(_)) => None,
+        _ => a.inner_stretches().zip(b.inner_stretches()),
+    };
     pos.clear();
     pos.resize(inner, 0);
     loop {
@@ -318,23 +363,45 @@ fn walk2(
             + (0..inner)
                 .map(|i| b.runs[i].at(pos[i]) * b.strides[i])
                 .sum::<usize>();
-        match (sa, sb) {
-            (Some(sa), Some(sb)) => f(
-                base_a + ra.at(0) * a.strides[inner],
-                sa,
-                base_b + rb.at(0) * b.strides[inner],
-                sb,
-                a.lens[inner],
-            ),
-            _ => {
-                for i in 0..a.lens[inner] {
-                    f(
-                        base_a + ra.at(i) * a.strides[inner],
-                        1,
-                        base_b + rb.at(i) * b.strides[inner],
-                        1,
-                        1,
-                    );
+        if let Some((pa, pb)) = &joint {
+            let (mut i, mut x, mut y) = (0usize, 0usize, 0usize);
+            let n = a.lens[inner];
+            while i < n {
+                while pa[x].0 + pa[x].2 <= i {
+                    x += 1;
+                }
+                while pb[y].0 + pb[y].2 <= i {
+                    y += 1;
+                }
+                let len = (pa[x].0 + pa[x].2).min(pb[y].0 + pb[y].2) - i;
+                f(
+                    base_a + pa[x].1 + (i - pa[x].0),
+                    1,
+                    base_b + pb[y].1 + (i - pb[y].0),
+                    1,
+                    len,
+                );
+                i += len;
+            }
+        } else {
+            match (sa, sb) {
+                (Some(sa), Some(sb)) => f(
+                    base_a + ra.at(0) * a.strides[inner],
+                    sa,
+                    base_b + rb.at(0) * b.strides[inner],
+                    sb,
+                    a.lens[inner],
+                ),
+                _ => {
+                    for i in 0..a.lens[inner] {
+                        f(
+                            base_a + ra.at(i) * a.strides[inner],
+                            1,
+                            base_b + rb.at(i) * b.strides[inner],
+                            1,
+                            1,
+                        );
+                    }
                 }
             }
         }
@@ -558,5 +625,38 @@ mod fixed_axis_tests {
         let mut out = vec![0; 5];
         copy(&ps, &src, &pd, &mut out, &mut Vec::new());
         assert_eq!(out, vec![30, 31, 32, 33, 34]);
+    }
+}
+
+#[cfg(test)]
+mod stretch_tests {
+    use super::*;
+
+    #[test]
+    fn lists_of_stretches_copy_slice_by_slice() {
+        // source positions in stretches [10..16) [30..36) [2..8), target [0..6) [50..56) [20..26)
+        let s: Vec<usize> = (10..16).chain(30..36).chain(2..8).collect();
+        let d: Vec<usize> = (0..6).chain(50..56).chain(20..26).collect();
+        let (ss, dd) = (
+            Segment::Product {
+                runs: vec![Run::from_positions(&s)],
+                order: vec![0],
+            },
+            Segment::Product {
+                runs: vec![Run::from_positions(&d)],
+                order: vec![0],
+            },
+        );
+        let (ps, pd) = (Prepared::new(&ss, &[60]), Prepared::new(&dd, &[60]));
+        let src: Vec<i32> = (0..60).collect();
+        let mut dst = vec![-1; 60];
+        copy(&ps, &src, &pd, &mut dst, &mut Vec::new());
+        for (k, (&a, &b)) in s.iter().zip(&d).enumerate() {
+            assert_eq!(dst[b], a as i32, "pair {k}");
+        }
+        assert_eq!(dst.iter().filter(|&&x| x >= 0).count(), 18);
+        let mut packed = vec![0; 18];
+        pack(&ps, &src, &mut packed, &mut Vec::new());
+        assert_eq!(packed, s.iter().map(|&x| x as i32).collect::<Vec<_>>());
     }
 }
