@@ -5,8 +5,11 @@
 
 mod harness;
 
+use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use distarray::sparse::laplacian_2d;
-use distarray::trilinos::{import, solve, CrsMatrix, Solver, TpetraMap, TpetraVector, Trilinos};
+use distarray::trilinos::{
+    export, import, solve, CrsMatrix, Solver, TpetraMap, TpetraMultiVector, TpetraVector, Trilinos,
+};
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
 use std::cell::RefCell;
@@ -16,6 +19,7 @@ static CHECKS: &[Check] = &[
     check!(vectors_share_memory),
     check!(belos_solves_poisson),
     check!(import_agrees_with_our_plan),
+    check!(our_memory_as_tpetra_vectors),
     check!(tpetra_finalizes),
 ];
 
@@ -131,13 +135,22 @@ fn belos_solves_poisson(comm: &Comm) {
                 *x = h * h * 2.0 * pi * pi * exact(g);
             }
         }
-        let mut x = TpetraVector::new(&map).unwrap();
-        for prec in ["none", "jacobi", "ilu"] {
+        for (method, prec) in [
+            ("CG", "none"),
+            ("CG", "jacobi"),
+            ("CG", "ilu"),
+            ("GMRES", "none"),
+            ("GMRES", "ilu"),
+        ] {
+            let mut x = TpetraVector::new(&map).unwrap(); // a zero initial guess each time
             let info = solve(
                 &a,
                 &b,
                 &mut x,
-                &Solver::default().preconditioner(prec).tolerance(1e-10),
+                &Solver::default()
+                    .method(method)
+                    .preconditioner(prec)
+                    .tolerance(1e-10),
             )
             .unwrap();
             assert!(
@@ -199,6 +212,100 @@ fn import_agrees_with_our_plan(comm: &Comm) {
             ours.local(),
             "Tpetra Import and our plan agree"
         );
+        // and an Export the other way agrees with our plan back
+        let mut back = TpetraVector::new(&sm).unwrap();
+        export(&yd, &mut back).unwrap();
+        let ours_back = ours.redistribute(&src).unwrap();
+        assert_eq!(
+            back.array_mut().unwrap().local(),
+            ours_back.local(),
+            "Tpetra Export and our plan agree"
+        );
+    })
+}
+
+fn our_memory_as_tpetra_vectors(comm: &Comm) {
+    with_trilinos(comm, |t| {
+        // a solve straight into our array: b and x are our memory
+        let n = 12;
+        let rows = Layout::block(comm, &[n * n]).unwrap();
+        let map = TpetraMap::from_layout(t, &rows).unwrap();
+        let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+        let mut b = DistArray::from_fn(&rows, |ix: &[usize]| 1.0 + (ix[0] % 7) as f64);
+        let mut x = DistArray::zeros(&rows);
+        {
+            let bv = TpetraVector::wrap(&map, &mut b).unwrap();
+            let want = (0..n * n)
+                .map(|g| (1.0 + (g % 7) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            assert!(
+                (bv.norm2().unwrap() - want).abs() < 1e-9,
+                "Tpetra sees our values"
+            );
+            let mut xv = TpetraVector::wrap(&map, &mut x).unwrap();
+            solve(
+                &a,
+                &bv,
+                &mut xv,
+                &Solver::default().preconditioner("jacobi").tolerance(1e-12),
+            )
+            .unwrap();
+        }
+        // the solution is in our array: check the residual with our own stencil
+        let whole = x.gather_all().unwrap();
+        let bw = b.gather_all().unwrap();
+        for r in 0..n * n {
+            let (i, j) = (r / n, r % n);
+            let mut ax = 4.0 * whole[r];
+            if i > 0 {
+                ax -= whole[r - n];
+            }
+            if i + 1 < n {
+                ax -= whole[r + n];
+            }
+            if j > 0 {
+                ax -= whole[r - 1];
+            }
+            if j + 1 < n {
+                ax -= whole[r + 1];
+            }
+            assert!((ax - bw[r]).abs() < 1e-6, "row {r}: {ax} vs {}", bw[r]);
+        }
+        // a multivector over a column-major 2-D array: shared; a row-major one: explicit copy
+        let rows3 = Layout::new(comm, &[10, 3], &[Dist::Block, Dist::NotDistributed]).unwrap();
+        let map3 = TpetraMap::from_layout(t, &Layout::block(comm, &[10]).unwrap()).unwrap();
+        let c = DistArray::from_fn(&rows3, |ix: &[usize]| (ix[0] + 10 * ix[1]) as f64);
+        let mut f = ArrayD::zeros(IxDyn(c.local().shape()).f());
+        f.assign(&c.local());
+        let mut fa = DistArray::from_local(rows3.clone(), f).unwrap();
+        {
+            let mut mv = TpetraMultiVector::wrap(&map3, &mut fa).unwrap();
+            let norms = mv.norms2().unwrap();
+            for (col, &nm) in norms.iter().enumerate() {
+                let want = (0..10)
+                    .map(|r| ((r + 10 * col) as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                assert!((nm - want).abs() < 1e-9, "column {col}");
+            }
+            mv.scale(-1.0).unwrap();
+        }
+        assert_eq!(
+            fa.gather_all().unwrap(),
+            c.gather_all().unwrap().mapv(|v| -v),
+            "Tpetra wrote our memory"
+        );
+        let mut row_major = c.to_owned();
+        match TpetraMultiVector::wrap(&map3, &mut row_major) {
+            Err(Error::LayoutMismatch { detail, .. }) => {
+                assert!(detail.contains("from_array_copy"), "{detail}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a row-major buffer must not be shared silently"),
+        }
+        let copy = TpetraMultiVector::from_array_copy(&map3, &c).unwrap();
+        assert_eq!(copy.norms2().unwrap().len(), 3);
     })
 }
 

@@ -9,6 +9,7 @@
 #include <Teuchos_ParameterList.hpp>
 #include <Tpetra_Core.hpp>
 #include <Tpetra_CrsMatrix.hpp>
+#include <Tpetra_Export.hpp>
 #include <Tpetra_Import.hpp>
 #include <Tpetra_Map.hpp>
 #include <Tpetra_Vector.hpp>
@@ -29,6 +30,16 @@ using RowMatrix = Tpetra::RowMatrix<SC, LO, GO>;
 struct TriMap { Teuchos::RCP<const Map> map; };
 struct TriVec { Teuchos::RCP<Vec> vec; };
 struct TriMat { Teuchos::RCP<Crs> mat; };
+struct TriMV { Teuchos::RCP<MV> mv; };
+
+/* A DualView over user memory: an unmanaged host view used as both sides
+ * (the Serial node has one memory space). */
+static typename MV::dual_view_type wrap_view(double *data, size_t rows, size_t cols) {
+    Kokkos::View<double **, Kokkos::LayoutLeft, Kokkos::HostSpace, Kokkos::MemoryUnmanaged> raw(data, rows, cols);
+    typename MV::dual_view_type::t_dev dev = raw;
+    typename MV::dual_view_type::t_host host = raw;
+    return typename MV::dual_view_type(dev, host);
+}
 struct TriImporter { Teuchos::RCP<Tpetra::Import<LO, GO>> imp; };
 
 static int fail(const char *what, char *err, int errlen) {
@@ -102,6 +113,33 @@ void tri_map_free(TriMap *map) { delete map; }
 int tri_vec_create(const TriMap *map, TriVec **out, char *err, int errlen) {
     GUARD({ *out = new TriVec{Teuchos::rcp(new Vec(map->map))}; })
 }
+
+int tri_vec_wrap(const TriMap *map, double *data, TriVec **out, char *err, int errlen) {
+    GUARD({
+        auto n = map->map->getNodeNumElements();
+        *out = new TriVec{Teuchos::rcp(new Vec(map->map, wrap_view(data, n, 1)))};
+    })
+}
+
+int tri_mv_wrap(const TriMap *map, double *data, int ncols, TriMV **out, char *err, int errlen) {
+    GUARD({
+        auto n = map->map->getNodeNumElements();
+        *out = new TriMV{Teuchos::rcp(new MV(map->map, wrap_view(data, n, (size_t)ncols)))};
+    })
+}
+
+int tri_mv_norms2(TriMV *mv, double *out, char *err, int errlen) {
+    GUARD({
+        Teuchos::ArrayView<double> v(out, mv->mv->getNumVectors());
+        mv->mv->norm2(v);
+    })
+}
+
+int tri_mv_scale(TriMV *mv, double alpha, char *err, int errlen) {
+    GUARD({ mv->mv->scale(alpha); })
+}
+
+void tri_mv_free(TriMV *mv) { delete mv; }
 
 int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen) {
     GUARD({
@@ -177,6 +215,13 @@ int tri_import(TriVec *x, TriVec *y, char *err, int errlen) {
     GUARD({
         Tpetra::Import<LO, GO> importer(x->vec->getMap(), y->vec->getMap());
         y->vec->doImport(*x->vec, importer, Tpetra::INSERT);
+    })
+}
+
+int tri_export(TriVec *x, TriVec *y, char *err, int errlen) {
+    GUARD({
+        Tpetra::Export<LO, GO> exporter(x->vec->getMap(), y->vec->getMap());
+        y->vec->doExport(*x->vec, exporter, Tpetra::INSERT);
     })
 }
 

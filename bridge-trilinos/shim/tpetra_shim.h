@@ -23,6 +23,17 @@ int tri_map_local_gids(const TriMap *map, long long *out, char *err, int errlen)
 void tri_map_free(TriMap *map);
 
 int tri_vec_create(const TriMap *map, TriVec **out, char *err, int errlen);
+/* A vector over the caller's memory (no copy): `data` holds the map's local
+ * count of doubles and must outlive the vector. */
+int tri_vec_wrap(const TriMap *map, double *data, TriVec **out, char *err, int errlen);
+
+/* A multivector with `ncols` columns over the caller's column-major memory
+ * (leading dimension = the map's local count; no copy). */
+typedef struct TriMV TriMV;
+int tri_mv_wrap(const TriMap *map, double *data, int ncols, TriMV **out, char *err, int errlen);
+int tri_mv_norms2(TriMV *mv, double *out, char *err, int errlen);
+int tri_mv_scale(TriMV *mv, double alpha, char *err, int errlen);
+void tri_mv_free(TriMV *mv);
 int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen);
 int tri_vec_norm2(TriVec *vec, double *out, char *err, int errlen);
 void tri_vec_free(TriVec *vec);
@@ -37,6 +48,9 @@ int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char 
 
 /* y = x moved from x's map to y's map (Tpetra::Import, INSERT). */
 int tri_import(TriVec *x, TriVec *y, char *err, int errlen);
+
+/* y = x moved from x's map to y's map (Tpetra::Export, INSERT). */
+int tri_export(TriVec *x, TriVec *y, char *err, int errlen);
 
 /* A reusable Import between two maps (built once, executed many times). */
 typedef struct TriImporter TriImporter;

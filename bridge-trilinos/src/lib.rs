@@ -85,6 +85,8 @@ impl Drop for Trilinos {
 pub struct TpetraMap<'t> {
     raw: *mut ffi::TriMap,
     comm: Comm,
+    /// the layout it was made from (so going back costs nothing)
+    layout: Option<Layout>,
     _t: PhantomData<&'t Trilinos>,
 }
 
@@ -140,6 +142,7 @@ impl<'t> TpetraMap<'t> {
         Ok(TpetraMap {
             raw,
             comm: comm.clone(),
+            layout: Some(layout.clone()),
             _t: PhantomData,
         })
     }
@@ -147,6 +150,9 @@ impl<'t> TpetraMap<'t> {
     /// The layout this map describes: irregular block when contiguous,
     /// unstructured otherwise. Collective.
     pub fn to_layout(&self) -> Result<Layout> {
+        if let Some(l) = &self.layout {
+            return Ok(l.clone());
+        }
         let (mut local, mut global, mut contiguous) = (0, 0i64, 0);
         // SAFETY: a live map; three out-pointers.
         call("Map info", |e, n| unsafe {
@@ -191,11 +197,13 @@ impl Drop for TpetraMap<'_> {
     }
 }
 
-/// A Tpetra vector (Tpetra owns the memory).
+/// A Tpetra vector: Tpetra's memory ([`TpetraVector::new`]) or a
+/// distributed array's, borrowed for the vector's life ([`TpetraVector::wrap`]).
 pub struct TpetraVector<'m> {
     raw: *mut ffi::TriVec,
     layout: Layout,
     _map: PhantomData<&'m TpetraMap<'m>>,
+    _memory: PhantomData<&'m mut [f64]>,
 }
 
 impl<'m> TpetraVector<'m> {
@@ -211,6 +219,46 @@ impl<'m> TpetraVector<'m> {
             raw,
             layout,
             _map: PhantomData,
+            _memory: PhantomData,
+        })
+    }
+
+    /// A vector over `array`'s memory (no copy): the array (1-D, the map's
+    /// layout, contiguous) is mutably borrowed while the vector lives, so
+    /// what Tpetra writes (a solution, say) is in the array afterwards.
+    pub fn wrap<S: ndarray::DataMut<Elem = f64>>(
+        map: &'m TpetraMap<'m>,
+        array: &'m mut DistArrayBase<S>,
+    ) -> Result<TpetraVector<'m>> {
+        let layout = map.to_layout()?;
+        let comm = layout.comm().clone();
+        let same = array.ndim() == 1 && *array.layout() == layout;
+        comm.agree(if same {
+            Ok(())
+        } else {
+            Err(Error::LayoutMismatch {
+                context: "TpetraVector::wrap".into(),
+                detail: format!(
+                    "the map describes {layout:?}, the array has {:?}",
+                    array.layout()
+                ),
+            })
+        })?;
+        let mut local = array.local_mut();
+        let slice = local
+            .as_slice_mut()
+            .ok_or_else(|| Error::InvalidArgument("the local buffer is not contiguous".into()))?;
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: the buffer holds the map's local count of f64 and stays
+        // mutably borrowed for 'm, the vector's whole life.
+        call("Tpetra::Vector over user memory", |e, n| unsafe {
+            ffi::tri_vec_wrap(map.raw, slice.as_mut_ptr(), &mut raw, e, n)
+        })?;
+        Ok(TpetraVector {
+            raw,
+            layout,
+            _map: PhantomData,
+            _memory: PhantomData,
         })
     }
 
@@ -412,6 +460,14 @@ pub fn import(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
     })
 }
 
+/// `y = x` moved between the vectors' maps by a Tpetra Export. Collective.
+pub fn export(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
+    // SAFETY: live handles.
+    call("Tpetra::Export", |e, n| unsafe {
+        ffi::tri_export(x.raw, y.raw, e, n)
+    })
+}
+
 /// A Tpetra Import built once between two maps and executed many times.
 pub struct Importer<'m> {
     raw: *mut ffi::TriImporter,
@@ -445,5 +501,122 @@ impl Drop for Importer<'_> {
     fn drop(&mut self) {
         // SAFETY: created by the shim, freed once.
         unsafe { ffi::tri_importer_free(self.raw) }
+    }
+}
+
+/// A Tpetra MultiVector over a row-distributed 2-D array (rows follow the
+/// map; Tpetra stores each rank's block column-major).
+pub struct TpetraMultiVector<'m> {
+    raw: *mut ffi::TriMV,
+    ncols: usize,
+    _owned: Option<Vec<f64>>,
+    _memory: PhantomData<&'m mut [f64]>,
+}
+
+impl<'m> TpetraMultiVector<'m> {
+    /// Shares the array's memory (no copy) when its local buffer is
+    /// column-major; a row-major buffer is an error pointing at
+    /// [`from_array_copy`](Self::from_array_copy). Collective.
+    pub fn wrap<S: ndarray::DataMut<Elem = f64>>(
+        map: &'m TpetraMap<'m>,
+        array: &'m mut DistArrayBase<S>,
+    ) -> Result<TpetraMultiVector<'m>> {
+        let comm = array.layout().comm().clone();
+        let ncols = array.shape().get(1).copied().unwrap_or(0);
+        let mut local = array.local_mut();
+        let ok = array_rows_match(map, local.shape())
+            .and_then(|()| if local.is_empty() || local.t().is_standard_layout() { Ok(()) } else {
+                Err(Error::LayoutMismatch { context: "TpetraMultiVector::wrap".into(), detail: "the local buffer is row-major; Tpetra's is column-major: use from_array_copy (an explicit copy)".into() })
+            });
+        comm.agree(ok)?;
+        let ptr = if local.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            local.as_mut_ptr()
+        };
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: a column-major buffer of local rows x ncols doubles,
+        // mutably borrowed for 'm.
+        call("Tpetra::MultiVector over user memory", |e, n| unsafe {
+            ffi::tri_mv_wrap(map.raw, ptr, ncols as c_int, &mut raw, e, n)
+        })?;
+        Ok(TpetraMultiVector {
+            raw,
+            ncols,
+            _owned: None,
+            _memory: PhantomData,
+        })
+    }
+
+    /// A MultiVector holding a column-major copy of a row-distributed array
+    /// (any local order): the explicit copy. Collective.
+    pub fn from_array_copy<S: ndarray::Data<Elem = f64>>(
+        map: &'m TpetraMap<'m>,
+        array: &DistArrayBase<S>,
+    ) -> Result<TpetraMultiVector<'m>> {
+        let comm = array.layout().comm().clone();
+        let local = array.local();
+        comm.agree(array_rows_match(map, local.shape()))?;
+        let ncols = array.shape().get(1).copied().unwrap_or(0);
+        let mut owned: Vec<f64> = local.t().iter().copied().collect(); // column-major
+        let ptr = if owned.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            owned.as_mut_ptr()
+        };
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: `owned` moves into the struct with its heap buffer, which
+        // stays in place until after the MultiVector is freed.
+        call("Tpetra::MultiVector", |e, n| unsafe {
+            ffi::tri_mv_wrap(map.raw, ptr, ncols as c_int, &mut raw, e, n)
+        })?;
+        Ok(TpetraMultiVector {
+            raw,
+            ncols,
+            _owned: Some(owned),
+            _memory: PhantomData,
+        })
+    }
+
+    /// The 2-norm of every column (collective).
+    pub fn norms2(&self) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; self.ncols];
+        // SAFETY: room for one norm per column.
+        call("norm2", |e, n| unsafe {
+            ffi::tri_mv_norms2(self.raw, out.as_mut_ptr(), e, n)
+        })?;
+        Ok(out)
+    }
+
+    /// Scales every entry (collective) — through the shared memory when wrapped.
+    pub fn scale(&mut self, alpha: f64) -> Result<()> {
+        // SAFETY: a live multivector.
+        call("scale", |e, n| unsafe {
+            ffi::tri_mv_scale(self.raw, alpha, e, n)
+        })
+    }
+}
+
+fn array_rows_match(map: &TpetraMap<'_>, local_shape: &[usize]) -> Result<()> {
+    let (mut local, mut global, mut contiguous) = (0, 0i64, 0);
+    // SAFETY: a live map.
+    call("Map info", |e, n| unsafe {
+        ffi::tri_map_info(map.raw, &mut local, &mut global, &mut contiguous, e, n)
+    })?;
+    if local_shape.len() == 2 && local_shape[0] == local as usize {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            context: "MultiVector rows (a 2-D array whose rows follow the map)".into(),
+            expected: vec![local as usize],
+            found: local_shape.to_vec(),
+        })
+    }
+}
+
+impl Drop for TpetraMultiVector<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by the shim, freed once (before `_owned`).
+        unsafe { ffi::tri_mv_free(self.raw) }
     }
 }

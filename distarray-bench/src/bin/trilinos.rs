@@ -1,7 +1,9 @@
-//! Benchmark: our redistribution plan against Tpetra's Import on the same
-//! exchange (unstructured -> block, 2e7 f64 on 2 ranks), both planned once
-//! and executed repeatedly in this run. Figure `plan_vs_tpetra_import`:
-//! Import time / plan time (throughput ratio, target >= 1.0).
+//! Benchmarks of the Trilinos bridge, in this run:
+//! - `tpetra_wrap_scaling`: wrapping a DistArray as a Tpetra Vector and a
+//!   Tpetra Vector as a DistArray, at 1e8 elements / at 1e3 (<= 1.2);
+//! - `plan_vs_tpetra_import`: our redistribution plan against Tpetra's
+//!   Import on the same exchange (unstructured -> block, 2e7 f64 on 2
+//!   ranks), both planned once: Import time / plan time (>= 1.0).
 
 use distarray::redistribute::Plan;
 use distarray::trilinos::{Importer, TpetraMap, TpetraVector, Trilinos};
@@ -13,6 +15,41 @@ fn main() {
     distarray::abort_on_panic();
     let comm = Comm::world();
     let trilinos = Trilinos::init(&comm).unwrap();
+    {
+        let wrap_cost = |n: usize| {
+            let layout = Layout::block(&comm, &[n]).unwrap();
+            let map = TpetraMap::from_layout(&trilinos, &layout).unwrap();
+            let mut a = DistArray::full(&layout, 1.0);
+            let mut v = TpetraVector::new(&map).unwrap();
+            let mut t: Vec<f64> = (0..101)
+                .map(|_| {
+                    timed(&comm, || {
+                        let w = TpetraVector::wrap(&map, &mut a).unwrap();
+                        drop(w);
+                        let g = v.array_mut().unwrap();
+                        std::hint::black_box(&g);
+                    })
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[50]
+        };
+        let (small, large) = (wrap_cost(1_000), wrap_cost(100_000_000));
+        if comm.rank() == 0 {
+            eprintln!(
+                "wrap both ways: 1e3 {:.1} us, 1e8 {:.1} us",
+                small * 1e6,
+                large * 1e6
+            );
+        }
+        report(
+            &comm,
+            "tpetra_wrap_scaling",
+            large / small,
+            "ratio",
+            Target::AtMost(1.2),
+        );
+    }
     {
         let n = size_arg(20_000_000);
         let p = comm.size();
