@@ -7,7 +7,7 @@ mod harness;
 
 use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, Dimension, IxDyn};
-use distarray::redistribute::Plan;
+use distarray::redistribute::{CrossPlan, Plan};
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
 
@@ -19,6 +19,8 @@ static CHECKS: &[Check] = &[
     check!(transposes),
     check!(reshapes),
     check!(plan_misuse_is_an_error),
+    check!(cross_communicator_plans),
+    check!(cross_communicator_misuse_is_an_error),
     check!(halo_star_and_box),
     check!(halo_overlapping_form),
 ];
@@ -447,4 +449,105 @@ fn halo_overlapping_form(comm: &Comm) {
             expected_after_halo(&layout, ix.slice(), Stencil::Box)
         );
     }
+}
+
+/// Checks `out` (on the ranks holding `layout`) against `value` at every local cell.
+fn assert_filled(out: Option<&DistArray<f64>>, value: impl Fn(&[usize]) -> f64) {
+    if let Some(out) = out {
+        let want = DistArray::from_fn(out.layout(), |ix: &[usize]| value(ix));
+        assert_eq!(out.local(), want.local());
+    }
+}
+
+fn cross_communicator_plans(comm: &Comm) {
+    let n = comm.size();
+    let half = n.div_ceil(2);
+    let value = |seed: f64| move |ix: &[usize]| seed * 1000.0 + flat(&[7, 5], ix) as f64;
+    // (source ranks, target ranks): a subset feeding everyone, everyone
+    // feeding a subset, and two disjoint subsets (overlapping on 1 rank)
+    type Members = Box<dyn Fn(usize) -> bool>;
+    let cases: [(Members, Members); 3] = [
+        (Box::new(move |r| r < half), Box::new(|_| true)),
+        (Box::new(|_| true), Box::new(move |r| r + half >= n)),
+        (Box::new(|r| r == 0), Box::new(move |r| r > 0 || n == 1)),
+    ];
+    for (in_src, in_dst) in &cases {
+        let src_comm = comm.subset(in_src(comm.rank()));
+        let dst_comm = comm.subset(in_dst(comm.rank()));
+        let src = src_comm
+            .as_ref()
+            .map(|c| Layout::new(c, &[7, 5], &[Dist::Block, Dist::Cyclic]).unwrap());
+        let dst = dst_comm
+            .as_ref()
+            .map(|c| Layout::new(c, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap());
+        let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), dst.as_ref()).unwrap();
+        let mut out = dst.as_ref().map(DistArray::<f64>::zeros);
+        for seed in [1.0, 2.0] {
+            let a = src.as_ref().map(|l| DistArray::from_fn(l, value(seed)));
+            plan.execute(a.as_ref(), out.as_mut()).unwrap();
+            assert_filled(out.as_ref(), value(seed));
+        }
+        let (s, r, l) = plan.volume();
+        assert_eq!(
+            comm.sum_u64((r + l) as u64),
+            comm.sum_u64(dst.as_ref().map_or(0, |d| d.local_len()) as u64),
+            "every target cell arrives once"
+        );
+        assert_eq!(comm.sum_u64(s as u64), comm.sum_u64(r as u64));
+    }
+    // ghost cells of the target are filled too
+    let src = Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::Block]).unwrap();
+    let sub = comm.subset(comm.rank() + 1 == n);
+    let dst = sub
+        .as_ref()
+        .map(|c| Layout::new(c, &[7, 5], &[Dist::Block, Dist::NotDistributed]).unwrap());
+    let a = DistArray::from_fn(&src, value(3.0));
+    let mut plan = CrossPlan::<f64>::new(comm, Some(&src), dst.as_ref()).unwrap();
+    let mut out = dst.as_ref().map(DistArray::<f64>::zeros);
+    plan.execute(Some(&a), out.as_mut()).unwrap();
+    assert_filled(out.as_ref(), value(3.0));
+}
+
+fn cross_communicator_misuse_is_an_error(comm: &Comm) {
+    let first = comm.subset(comm.rank() == 0);
+    let src = first.as_ref().map(|c| Layout::block(c, &[6]).unwrap());
+    let wrong = Layout::block(comm, &[7]).unwrap();
+    // shapes differ: the same error on every rank, no hang
+    assert!(matches!(
+        CrossPlan::<f64>::new(comm, src.as_ref(), Some(&wrong)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    // nobody holds a target
+    assert!(matches!(
+        CrossPlan::<f64>::new(comm, src.as_ref(), None),
+        Err(Error::InvalidArgument(_))
+    ));
+    // a layout passed on ranks outside its communicator
+    let everyone = Layout::block(comm, &[6]).unwrap();
+    if comm.size() > 1 {
+        let claimed = if comm.rank() == 0 {
+            src.clone()
+        } else {
+            Some(everyone.clone())
+        };
+        assert!(CrossPlan::<f64>::new(comm, claimed.as_ref(), Some(&everyone)).is_err());
+    }
+    // executing with an array the plan was not built for fails on every rank
+    let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), Some(&everyone)).unwrap();
+    let mut out = DistArray::<f64>::zeros(&everyone);
+    let stray = DistArray::<f64>::zeros(&wrong);
+    let given = if comm.rank() + 1 == comm.size() {
+        Some(&stray)
+    } else {
+        None
+    };
+    let given = if comm.rank() == 0 && comm.size() > 1 {
+        None
+    } else {
+        given
+    };
+    assert!(matches!(
+        plan.execute(given, Some(&mut out)),
+        Err(Error::LayoutMismatch { .. })
+    ));
 }

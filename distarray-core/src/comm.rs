@@ -36,6 +36,25 @@ impl Comm {
         Comm(Rc::new(c.duplicate()))
     }
 
+    /// A new communicator of the ranks that pass `member == true`, in
+    /// rank order; `None` on the others. Collective.
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// let _u = mpi::initialize().unwrap();
+    /// let world = Comm::world();
+    /// let evens = world.subset(world.rank() % 2 == 0);
+    /// assert_eq!(evens.is_some(), world.rank() % 2 == 0);
+    /// ```
+    pub fn subset(&self, member: bool) -> Option<Comm> {
+        let color = if member {
+            mpi::topology::Color::with_value(0)
+        } else {
+            mpi::topology::Color::undefined()
+        };
+        self.0.split_by_color(color).map(|c| Comm(Rc::new(c)))
+    }
+
     /// The underlying rsmpi communicator, for user code and bridges.
     pub fn raw(&self) -> &SimpleCommunicator {
         &self.0

@@ -2,7 +2,8 @@
 //! many times (the model of Tpetra's Import/Export and PETSc's VecScatter).
 //!
 //! Any distribution kind to any other, in N dimensions, between different
-//! process grids of the same communicator; axis permutations (the pencil
+//! process grids of the same communicator (and, through [`CrossPlan`],
+//! between layouts on different sub-communicators of one parent); axis permutations (the pencil
 //! transposes of FFT codes) and reshapes (a new global shape with the same
 //! cells in C order) are redistributions too. Target ghost cells (padding)
 //! are filled along with the owned ones.
@@ -25,9 +26,11 @@
 //! ```
 
 mod build;
+mod cross;
 mod plan;
 pub(crate) mod segment;
 
+pub use cross::CrossPlan;
 pub use plan::Plan;
 
 pub(crate) use build::{
@@ -78,10 +81,9 @@ fn same_comm(src: &Layout, dst: &Layout, what: &str) -> Result<()> {
     if !src.comm().congruent(dst.comm()) {
         return Err(Error::LayoutMismatch {
             context: what.into(),
-            detail:
-                "the layouts live on different communicators; redistribute within one communicator \
-                     (build both layouts on the parent communicator)"
-                    .into(),
+            detail: "the layouts live on different communicators; use CrossPlan with their parent \
+                     communicator (or build both layouts on one communicator)"
+                .into(),
         });
     }
     Ok(())

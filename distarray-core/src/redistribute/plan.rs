@@ -69,6 +69,14 @@ struct Step {
 pub struct Plan<T> {
     src: Layout,
     dst: Layout,
+    exchange: Exchange<T>,
+}
+
+/// The transport of a plan, free of layouts: what this rank copies, sends
+/// and receives, between two plain C-order buffers. Shared by [`Plan`] and
+/// [`super::CrossPlan`] (whose non-member ranks have no layout).
+#[derive(Debug)]
+pub(crate) struct Exchange<T> {
     comm: Comm,
     local: Vec<(Prepared, Prepared)>,
     steps: Vec<Step>,
@@ -92,52 +100,24 @@ impl<T: Element> Plan<T> {
         dst_shape: &[usize],
         schedule: Schedule,
     ) -> Plan<T> {
-        let comm = dst.comm().clone();
-        let (n, me) = (comm.size(), comm.rank());
-        let mut send = schedule.send;
-        let mut recv = schedule.recv;
-        let mut steps = Vec::new();
-        for k in 1..n {
-            let to = (me + k) % n;
-            let from = (me + n - k) % n;
-            let step = Step {
-                send: Side::new(to, std::mem::take(&mut send[to]), src.local_shape()),
-                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape),
-            };
-            if step.send.is_some() || step.recv.is_some() {
-                steps.push(step);
-            }
-        }
-        let buffer_len = |pick: fn(&Step) -> &Option<Side>| {
-            steps
-                .iter()
-                .filter_map(|s| pick(s).as_ref())
-                .filter(|side| side.in_place.is_none())
-                .map(|side| side.len)
-                .max()
-                .unwrap_or(0)
-        };
-        let send_len = buffer_len(|s| &s.send);
-        let recv_len = buffer_len(|s| &s.recv);
-        let local = schedule
-            .local
-            .iter()
-            .map(|(s, d)| {
-                (
-                    Prepared::new(s, src.local_shape()),
-                    Prepared::new(d, dst_shape),
-                )
-            })
-            .collect();
+        Self::from_schedule_general(src, dst, dst.comm(), src.local_shape(), dst_shape, schedule)
+    }
+
+    /// The general form: the exchange runs on `comm` (a parent of the
+    /// layouts' communicators for cross-communicator plans) and the local
+    /// buffers have the given shapes.
+    pub(crate) fn from_schedule_general(
+        src: &Layout,
+        dst: &Layout,
+        comm: &Comm,
+        src_shape: &[usize],
+        dst_shape: &[usize],
+        schedule: Schedule,
+    ) -> Plan<T> {
         Plan {
             src: src.clone(),
             dst: dst.clone(),
-            comm,
-            local,
-            steps,
-            send_buf: vec![T::default(); send_len],
-            recv_buf: vec![T::default(); recv_len],
-            pos: Vec::with_capacity(src.ndim().max(dst.ndim())),
+            exchange: Exchange::new(comm, src_shape, dst_shape, schedule),
         }
     }
 
@@ -151,25 +131,11 @@ impl<T: Element> Plan<T> {
     }
     /// Number of ranks this rank sends to and receives from.
     pub fn peers(&self) -> (usize, usize) {
-        (
-            self.steps.iter().filter(|s| s.send.is_some()).count(),
-            self.steps.iter().filter(|s| s.recv.is_some()).count(),
-        )
+        self.exchange.peers()
     }
     /// Elements this rank sends to other ranks, receives from them, and copies locally.
     pub fn volume(&self) -> (usize, usize, usize) {
-        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
-            self.steps
-                .iter()
-                .filter_map(|s| pick(s).as_ref())
-                .map(|s| s.len)
-                .sum()
-        };
-        (
-            sum(|s| &s.send),
-            sum(|s| &s.recv),
-            self.local.iter().map(|(s, _)| s.len()).sum(),
-        )
+        self.exchange.volume()
     }
 
     /// Moves `src`'s data into `dst` (every target cell, ghost copies
@@ -224,6 +190,90 @@ impl<T: Element> Plan<T> {
         let src_local = src.local();
         let src_std = src_local.as_standard_layout();
         let src_buf = src_std.as_slice().expect("standard layout is contiguous");
+        self.execute_slices(src_buf, dst_buf);
+    }
+
+    /// The exchange between two plain C-order buffers of the plan's shapes.
+    pub(crate) fn execute_slices(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
+        self.exchange.run(src_buf, dst_buf);
+    }
+}
+
+impl<T: Element> Exchange<T> {
+    /// The transport on `comm` between local buffers of the given shapes.
+    pub(crate) fn new(
+        comm: &Comm,
+        src_shape: &[usize],
+        dst_shape: &[usize],
+        schedule: Schedule,
+    ) -> Exchange<T> {
+        let comm = comm.clone();
+        let (n, me) = (comm.size(), comm.rank());
+        let mut send = schedule.send;
+        let mut recv = schedule.recv;
+        let mut steps = Vec::new();
+        for k in 1..n {
+            let to = (me + k) % n;
+            let from = (me + n - k) % n;
+            let step = Step {
+                send: Side::new(to, std::mem::take(&mut send[to]), src_shape),
+                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape),
+            };
+            if step.send.is_some() || step.recv.is_some() {
+                steps.push(step);
+            }
+        }
+        let buffer_len = |pick: fn(&Step) -> &Option<Side>| {
+            steps
+                .iter()
+                .filter_map(|s| pick(s).as_ref())
+                .filter(|side| side.in_place.is_none())
+                .map(|side| side.len)
+                .max()
+                .unwrap_or(0)
+        };
+        let send_len = buffer_len(|s| &s.send);
+        let recv_len = buffer_len(|s| &s.recv);
+        let local = schedule
+            .local
+            .iter()
+            .map(|(s, d)| (Prepared::new(s, src_shape), Prepared::new(d, dst_shape)))
+            .collect();
+        Exchange {
+            comm,
+            local,
+            steps,
+            send_buf: vec![T::default(); send_len],
+            recv_buf: vec![T::default(); recv_len],
+            pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
+        }
+    }
+
+    /// Number of ranks this rank sends to and receives from.
+    pub(crate) fn peers(&self) -> (usize, usize) {
+        (
+            self.steps.iter().filter(|s| s.send.is_some()).count(),
+            self.steps.iter().filter(|s| s.recv.is_some()).count(),
+        )
+    }
+    /// Elements this rank sends to other ranks, receives from them, and copies locally.
+    pub(crate) fn volume(&self) -> (usize, usize, usize) {
+        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
+            self.steps
+                .iter()
+                .filter_map(|s| pick(s).as_ref())
+                .map(|s| s.len)
+                .sum()
+        };
+        (
+            sum(|s| &s.send),
+            sum(|s| &s.recv),
+            self.local.iter().map(|(s, _)| s.len()).sum(),
+        )
+    }
+
+    /// The exchange between two plain C-order buffers of the exchange's shapes.
+    pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
         let pos = &mut self.pos;
         for (s, d) in &self.local {
             copy(s, src_buf, d, dst_buf, pos);
