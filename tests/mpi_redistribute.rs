@@ -495,6 +495,22 @@ fn cross_communicator_plans(comm: &Comm) {
         );
         assert_eq!(comm.sum_u64(s as u64), comm.sum_u64(r as u64));
     }
+    // an unstructured source on a subset, read by everyone
+    let sub = comm.subset(comm.rank() < half);
+    if let Some(c) = &sub {
+        assert_eq!(c.size(), half);
+    }
+    let src = sub
+        .as_ref()
+        .map(|c| Layout::new(c, &[29], &[unstructured(c, 29, c.size(), c.rank())]).unwrap());
+    let dst = Layout::new(comm, &[29], &[Dist::BlockCyclic(4)]).unwrap();
+    let a = src
+        .as_ref()
+        .map(|l| DistArray::from_fn(l, |ix: &[usize]| ix[0] as f64 * 0.5));
+    let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), Some(&dst)).unwrap();
+    let mut out = DistArray::<f64>::zeros(&dst);
+    plan.execute(a.as_ref(), Some(&mut out)).unwrap();
+    assert_filled(Some(&out), |ix: &[usize]| ix[0] as f64 * 0.5);
     // ghost cells of the target are filled too
     let src = Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::Block]).unwrap();
     let sub = comm.subset(comm.rank() + 1 == n);

@@ -38,6 +38,7 @@ use crate::comm::Comm;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
+use crate::map::Directory;
 use ndarray::{Data, DataMut};
 
 /// A reusable plan from a layout on one sub-communicator to a layout on
@@ -107,15 +108,6 @@ fn side_of(reports: &[Vec<u8>], what: &str) -> Result<(usize, Vec<usize>)> {
     Ok((first[0], first[1..].to_vec()))
 }
 
-/// Splits `0..len` evenly over `n` directory ranks: the first flat index of rank `r`.
-fn dir_start(r: usize, len: usize, n: usize) -> usize {
-    ((r as u128 * len as u128).div_ceil(n as u128)) as usize
-}
-
-fn dir_rank(f: usize, len: usize, n: usize) -> usize {
-    (f as u128 * n as u128 / len as u128) as usize
-}
-
 impl<T: Element> CrossPlan<T> {
     /// A plan from `src` (on the ranks that hold it, `None` elsewhere) to
     /// `dst` (likewise). Both layouts' communicators must consist of ranks
@@ -137,74 +129,51 @@ impl<T: Element> CrossPlan<T> {
         let n = parent.size();
         let strides = crate::array::c_strides(&src_shape);
 
-        // 1. owners publish (flat index, local offset) to the directory
-        let mut publish: Vec<Vec<u64>> = vec![Vec::new(); n];
+        // 1. owners publish (flat index, parent rank, local offset) to a
+        //    directory spread over the parent (lowest parent rank wins for
+        //    replicated cells)
+        let mut owned_cells: Vec<(usize, usize, usize)> = Vec::new();
         if let Some(l) = src {
-            let owned = l.owned_local_ranges();
-            let positions: Vec<Vec<usize>> = owned.iter().map(|r| r.clone().collect()).collect();
+            let me = parent.rank();
+            let positions: Vec<Vec<usize>> = l
+                .owned_local_ranges()
+                .into_iter()
+                .map(|r| r.collect())
+                .collect();
             let globals: Vec<Vec<usize>> = (0..l.ndim()).map(|a| l.global_indices(a)).collect();
             let local_strides = crate::array::c_strides(l.local_shape());
+            owned_cells.reserve(positions.iter().map(Vec::len).product());
             for_each_in_box(&positions, |lp, _| {
-                let mut f = 0;
-                let mut off = 0;
+                let (mut f, mut off) = (0, 0);
                 for a in 0..lp.len() {
                     f += globals[a][lp[a]] * strides[a];
                     off += lp[a] * local_strides[a];
                 }
-                publish[dir_rank(f, len, n)].extend([f as u64, off as u64]);
+                owned_cells.push((f, me, off));
             });
         }
-        let published = parent.all_to_all_varcount(&publish);
-        let me = parent.rank();
-        let lo = dir_start(me, len, n);
-        let hi = dir_start(me + 1, len, n);
-        // (owner rank, offset) per flat index of this rank's directory range
-        let mut directory: Vec<(u64, u64)> = vec![(u64::MAX, 0); hi - lo];
-        for (owner, list) in published.iter().enumerate() {
-            for pair in list.chunks_exact(2) {
-                let slot = &mut directory[pair[0] as usize - lo];
-                if slot.0 == u64::MAX {
-                    *slot = (owner as u64, pair[1]);
-                }
-            }
-        }
+        let directory = Directory::build(parent, len, &owned_cells);
+        drop(owned_cells);
 
-        // 2. target ranks ask the directory who owns each of their cells
-        let mut asked: Vec<Vec<u64>> = vec![Vec::new(); n];
-        let mut asked_for: Vec<Vec<usize>> = vec![Vec::new(); n];
+        // 2. target ranks ask who owns each of their cells (local C order)
+        let mut wanted: Vec<usize> = Vec::with_capacity(dst.map_or(0, Layout::local_len));
         if let Some(l) = dst {
-            for_each_global(l, |g, k| {
-                let f: usize = g.iter().zip(&strides).map(|(i, s)| i * s).sum();
-                let r = dir_rank(f, len, n);
-                asked[r].push(f as u64);
-                asked_for[r].push(k);
+            for_each_global(l, |g, _| {
+                wanted.push(g.iter().zip(&strides).map(|(i, s)| i * s).sum());
             });
         }
-        let questions = parent.all_to_all_varcount(&asked);
-        let answers: Vec<Vec<u64>> = questions
-            .iter()
-            .map(|qs| {
-                qs.iter()
-                    .flat_map(|&f| {
-                        let (owner, off) = directory[f as usize - lo];
-                        [owner, off]
-                    })
-                    .collect()
-            })
-            .collect();
-        let answers = parent.all_to_all_varcount(&answers);
+        let owners = directory.lookup(parent, &wanted);
 
         // 3. requests per owning rank, then the usual schedule on the parent
         let mut per_owner: Vec<(Vec<usize>, Vec<usize>)> = vec![(Vec::new(), Vec::new()); n];
         let mut missing = false;
-        for (dir, list) in answers.iter().enumerate() {
-            for (pair, &k) in list.chunks_exact(2).zip(&asked_for[dir]) {
-                if pair[0] == u64::MAX {
-                    missing = true;
-                    continue;
+        for (k, owner) in owners.into_iter().enumerate() {
+            match owner {
+                Some((rank, off)) => {
+                    per_owner[rank].0.push(off);
+                    per_owner[rank].1.push(k);
                 }
-                per_owner[pair[0] as usize].0.push(pair[1] as usize);
-                per_owner[pair[0] as usize].1.push(k);
+                None => missing = true,
             }
         }
         if !parent.all(!missing) {
