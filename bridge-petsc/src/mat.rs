@@ -4,8 +4,8 @@ use crate::error::{check, pint};
 use crate::ffi;
 use crate::Petsc;
 use distarray_core::mpi::raw::AsRaw;
-use distarray_core::sparse::{owned_rows, CsrRows};
-use distarray_core::{Error, Layout, Result};
+use distarray_core::sparse::{check_square_rows, CsrRows};
+use distarray_core::{Layout, Result};
 use std::marker::PhantomData;
 
 /// A PETSc MPIAIJ matrix. Rows (and, for square matrices, columns) follow a
@@ -36,21 +36,7 @@ impl<'p> PetscMat<'p> {
     /// allocation during assembly, so assembly never mallocs. Collective.
     pub fn from_csr(_petsc: &'p Petsc, rows: &Layout, csr: &CsrRows) -> Result<PetscMat<'p>> {
         let comm = rows.comm();
-        let local = comm.agree(owned_rows(rows).and_then(|r| {
-            csr.validate()?;
-            if csr.local_rows() != r.len()
-                || csr.first_row != r.start
-                || csr.ncols != rows.global_len()
-            {
-                return Err(Error::ShapeMismatch {
-                    context: "CSR rows against the row layout (first row, local rows, columns)"
-                        .into(),
-                    expected: vec![r.start, r.len(), rows.global_len()],
-                    found: vec![csr.first_row, csr.local_rows(), csr.ncols],
-                });
-            }
-            Ok(r)
-        }))?;
+        let local = comm.agree(check_square_rows(rows, csr))?;
         let (mut d_nnz, mut o_nnz) = (
             Vec::with_capacity(local.len()),
             Vec::with_capacity(local.len()),
@@ -144,21 +130,7 @@ impl<'p> PetscMat<'p> {
     /// until it is destroyed. Collective.
     pub fn from_csr_split(_petsc: &'p Petsc, rows: &Layout, csr: &CsrRows) -> Result<PetscMat<'p>> {
         let comm = rows.comm();
-        let local = comm.agree(owned_rows(rows).and_then(|r| {
-            csr.validate()?;
-            if csr.local_rows() != r.len()
-                || csr.first_row != r.start
-                || csr.ncols != rows.global_len()
-            {
-                return Err(Error::ShapeMismatch {
-                    context: "CSR rows against the row layout (first row, local rows, columns)"
-                        .into(),
-                    expected: vec![r.start, r.len(), rows.global_len()],
-                    found: vec![csr.first_row, csr.local_rows(), csr.ncols],
-                });
-            }
-            Ok(r)
-        }))?;
+        let local = comm.agree(check_square_rows(rows, csr))?;
         let mut arr = SplitArrays {
             i: vec![0],
             j: Vec::new(),

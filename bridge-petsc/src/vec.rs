@@ -51,41 +51,40 @@ pub struct VecOverArray<'a> {
     _array: PhantomData<&'a mut [f64]>,
 }
 
+fn not_contiguous() -> Error {
+    Error::InvalidArgument("the array's local buffer is not contiguous".into())
+}
+
+/// A PETSc MPI Vec of `n` entries over `len` entries of this rank's memory
+/// at `ptr` (`VecCreateMPIWithArray`: PETSc neither copies nor frees it).
+///
+/// # Safety
+/// `ptr` must point to `len` f64 that stay valid, and unaliased by Rust
+/// writes, until the returned Vec is destroyed; PETSc writes through it
+/// only if the caller's borrow allows writing.
+unsafe fn create_over(comm: &Comm, n: usize, ptr: *mut f64, len: usize) -> Result<ffi::Vec> {
+    let n = pint(n, "global size")?;
+    let nl = pint(len, "local size")?;
+    let mut raw: ffi::Vec = std::ptr::null_mut();
+    // SAFETY: the caller's contract above; the communicator is live.
+    check(
+        unsafe { ffi::VecCreateMPIWithArray(comm.raw().as_raw(), 1, nl, n, ptr, &mut raw) },
+        "VecCreateMPIWithArray",
+    )?;
+    Ok(raw)
+}
+
 impl<'a> VecOverArray<'a> {
     /// Wraps `array` (1-D block layout, C-contiguous local buffer). Collective.
     pub fn wrap<S: DataMut<Elem = f64>>(
-        _petsc: &'a Petsc,
+        petsc: &'a Petsc,
         array: &'a mut DistArrayBase<S>,
     ) -> Result<VecOverArray<'a>> {
-        let layout = array.layout().clone();
-        let comm = layout.comm();
-        comm.agree(check_vec_layout(&layout))?;
-        let n = pint(layout.shape()[0], "global size")?;
-        let mut local = array.local_mut();
-        let slice = local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument("the array's local buffer is not contiguous".into())
-        })?;
-        let nl = pint(slice.len(), "local size")?;
-        let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: the buffer holds `nl` f64 and stays borrowed (mutably, via
-        // `'a`) for as long as this Vec exists; the communicator is live.
-        check(
-            unsafe {
-                ffi::VecCreateMPIWithArray(
-                    comm.raw().as_raw(),
-                    1,
-                    nl,
-                    n,
-                    slice.as_mut_ptr(),
-                    &mut raw,
-                )
-            },
-            "VecCreateMPIWithArray",
-        )?;
-        Ok(VecOverArray {
-            raw,
-            _array: PhantomData,
-        })
+        array
+            .layout()
+            .comm()
+            .agree(check_vec_layout(array.layout()))?;
+        Self::wrap_any(petsc, array)
     }
 
     /// Wraps any block-distributed array whose local buffers, concatenated
@@ -94,29 +93,13 @@ impl<'a> VecOverArray<'a> {
         _petsc: &'a Petsc,
         array: &'a mut DistArrayBase<S>,
     ) -> Result<VecOverArray<'a>> {
-        let layout = array.layout().clone();
-        let comm = layout.comm();
-        let n = pint(layout.global_len(), "global size")?;
+        let n = array.layout().global_len();
+        let comm = array.layout().comm().clone();
         let mut local = array.local_mut();
-        let slice = local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument("the array's local buffer is not contiguous".into())
-        })?;
-        let nl = pint(slice.len(), "local size")?;
-        let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: as in `wrap`.
-        check(
-            unsafe {
-                ffi::VecCreateMPIWithArray(
-                    comm.raw().as_raw(),
-                    1,
-                    nl,
-                    n,
-                    slice.as_mut_ptr(),
-                    &mut raw,
-                )
-            },
-            "VecCreateMPIWithArray",
-        )?;
+        let slice = local.as_slice_mut().ok_or_else(not_contiguous)?;
+        // SAFETY: the pointer comes from a mutable borrow of the array that
+        // `'a` keeps alive and exclusive for as long as this Vec exists.
+        let raw = unsafe { create_over(&comm, n, slice.as_mut_ptr(), slice.len())? };
         Ok(VecOverArray {
             raw,
             _array: PhantomData,
@@ -128,24 +111,21 @@ impl<'a> VecOverArray<'a> {
         _petsc: &'a Petsc,
         array: &'a DistArrayBase<S>,
     ) -> Result<VecOverArray<'a>> {
-        let layout = array.layout().clone();
-        let comm = layout.comm();
-        comm.agree(check_vec_layout(&layout))?;
-        let n = pint(layout.shape()[0], "global size")?;
+        let comm = array.layout().comm();
+        comm.agree(check_vec_layout(array.layout()))?;
         let local = array.local();
-        let slice = local.to_slice().ok_or_else(|| {
-            Error::InvalidArgument("the array's local buffer is not contiguous".into())
-        })?;
-        let nl = pint(slice.len(), "local size")?;
-        let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: as in `wrap`; the crate only passes this Vec to PETSc
-        // calls that read it (KSPSolve's right-hand side).
-        check(
-            unsafe {
-                ffi::VecCreateMPIWithArray(comm.raw().as_raw(), 1, nl, n, slice.as_ptr(), &mut raw)
-            },
-            "VecCreateMPIWithArray",
-        )?;
+        let slice = local.to_slice().ok_or_else(not_contiguous)?;
+        // SAFETY: the array stays borrowed for `'a`; the crate only passes
+        // this Vec to PETSc calls that read it (KSPSolve's right-hand side),
+        // so nothing writes through the pointer.
+        let raw = unsafe {
+            create_over(
+                comm,
+                array.layout().global_len(),
+                slice.as_ptr().cast_mut(),
+                slice.len(),
+            )?
+        };
         Ok(VecOverArray {
             raw,
             _array: PhantomData,

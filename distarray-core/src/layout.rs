@@ -320,6 +320,22 @@ impl Layout {
             .map(|(m, &c)| m.owned_local_range(c))
             .collect()
     }
+    /// The ranks on this rank's line of the process grid along `axis` (all
+    /// other grid coordinates equal), ranked by their coordinate on `axis`:
+    /// the communicator of reductions and scans along one axis. Collective.
+    pub(crate) fn line_along(&self, axis: usize) -> mpi::topology::SimpleCommunicator {
+        use mpi::topology::{Color, Communicator};
+        let coords = self.grid().coords();
+        let line = coords
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| a != axis)
+            .fold(0usize, |acc, (a, &c)| acc * self.grid().shape()[a] + c);
+        self.comm()
+            .raw()
+            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
+            .expect("every rank has a color")
+    }
     /// True when no axis is unstructured (owners can be computed locally).
     pub fn is_structured(&self) -> bool {
         self.0

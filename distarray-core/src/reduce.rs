@@ -32,7 +32,6 @@ use crate::layout::Layout;
 use crate::map::{AxisMap, BlockMap};
 use crate::ufunc::{FloatElement, Numeric, Real};
 use mpi::collective::SystemOperation;
-use mpi::topology::Color;
 use mpi::traits::*;
 use ndarray::{ArrayD, ArrayViewD, Axis, Data, IxDyn, Slice};
 
@@ -40,6 +39,20 @@ use ndarray::{ArrayD, ArrayViewD, Axis, Data, IxDyn, Slice};
 #[allow(clippy::eq_op)]
 fn is_nan<T: PartialEq>(x: T) -> bool {
     x != x
+}
+
+/// True when `x` strictly beats `y` for argmax (`largest`) or argmin: NaN
+/// beats every number (NumPy's rule), and NaN does not beat NaN.
+fn beats<T: PartialOrd + Copy>(x: T, y: T, largest: bool) -> bool {
+    let (xn, yn) = (is_nan(x), is_nan(y));
+    if xn || yn {
+        return xn && !yn;
+    }
+    if largest {
+        x > y
+    } else {
+        x < y
+    }
 }
 
 fn check_reducible(layout: &Layout) -> Result<()> {
@@ -165,17 +178,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
             .map(|a| layout.global_indices(a)[owned[a].clone()].to_vec())
             .collect();
         let strides = crate::array::c_strides(layout.shape());
-        let better = |x: T, y: T| -> bool {
-            let (xn, yn) = (is_nan(x), is_nan(y));
-            if xn || yn {
-                return xn && !yn;
-            }
-            if largest {
-                x > y
-            } else {
-                x < y
-            }
-        };
+        let better = |x: T, y: T| beats(x, y, largest);
         let mut best: Option<(T, usize)> = None;
         let view = self.owned();
         let mut cells = view.iter(); // C order, as the box is visited
@@ -595,15 +598,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .insert_axis(Axis(axis));
         // combine along the grid axis onto position 0
         let coords = layout.grid().coords();
-        let line = coords
-            .iter()
-            .enumerate()
-            .filter(|&(a, _)| a != axis)
-            .fold(0usize, |acc, (a, &c)| acc * layout.grid().shape()[a] + c);
-        let sub = comm
-            .raw()
-            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
-            .expect("every rank has a color");
+        let sub = layout.line_along(axis);
         let root = sub.process_at_rank(0);
         let data = partial.as_slice_mut().expect("fresh arrays are contiguous");
         let spare = [T::default()];
@@ -780,17 +775,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
                 )))
             }
         }))?;
-        let better = |x: T, y: T| -> bool {
-            let (xn, yn) = (is_nan(x), is_nan(y));
-            if xn || yn {
-                return xn && !yn;
-            }
-            if largest {
-                x > y
-            } else {
-                x < y
-            }
-        };
+        let better = |x: T, y: T| beats(x, y, largest);
         // per lane: the best (value, global index along the axis) over owned cells
         let owned = layout.owned_local_ranges()[axis].clone();
         let globals = layout.global_indices(axis)[owned.clone()].to_vec();
@@ -813,15 +798,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
         }
         // gather every rank's candidates on grid position 0 of the axis
         let coords = layout.grid().coords();
-        let line = coords
-            .iter()
-            .enumerate()
-            .filter(|&(a, _)| a != axis)
-            .fold(0usize, |acc, (a, &c)| acc * layout.grid().shape()[a] + c);
-        let sub = comm
-            .raw()
-            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
-            .expect("every rank has a color");
+        let sub = layout.line_along(axis);
         let sub = Comm::duplicate_of(&sub);
         let vals = sub.gather_varcount(0, &best_v);
         let idxs = sub.gather_varcount(0, &best_i);

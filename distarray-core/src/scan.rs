@@ -20,7 +20,6 @@ use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::ufunc::Numeric;
 use mpi::collective::SystemOperation;
-use mpi::topology::Color;
 use mpi::traits::*;
 use ndarray::{Axis, Data};
 
@@ -84,15 +83,7 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
             ndarray::ArrayD::from_elem(ndarray::IxDyn(&shape), identity)
         };
         let coords = layout.grid().coords();
-        let line = coords
-            .iter()
-            .enumerate()
-            .filter(|&(a, _)| a != axis)
-            .fold(0usize, |acc, (a, &c)| acc * layout.grid().shape()[a] + c);
-        let sub = comm
-            .raw()
-            .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
-            .expect("every rank has a color");
+        let sub = layout.line_along(axis);
         let mine = totals
             .as_slice_mut()
             .expect("fresh arrays are contiguous")

@@ -74,6 +74,23 @@ pub fn owned_rows(rows: &Layout) -> Result<std::ops::Range<usize>> {
     }
 }
 
+/// Checks that `csr` is valid and holds exactly the rows the 1-D block
+/// layout `rows` gives this rank, over `rows.global_len()` columns (a
+/// square matrix); returns those rows. Local: bridges agree on the result
+/// across ranks before any collective call.
+pub fn check_square_rows(rows: &Layout, csr: &CsrRows) -> Result<std::ops::Range<usize>> {
+    let r = owned_rows(rows)?;
+    csr.validate()?;
+    if csr.local_rows() != r.len() || csr.first_row != r.start || csr.ncols != rows.global_len() {
+        return Err(Error::ShapeMismatch {
+            context: "CSR rows against the row layout (first row, local rows, columns)".into(),
+            expected: vec![r.start, r.len(), rows.global_len()],
+            found: vec![csr.first_row, csr.local_rows(), csr.ncols],
+        });
+    }
+    Ok(r)
+}
+
 /// The 5-point Laplacian on an `nx x ny` grid of unknowns (Dirichlet
 /// boundaries): `4 u[i,j] - u[i-1,j] - u[i+1,j] - u[i,j-1] - u[i,j+1]`,
 /// unknown `(i, j)` being row `i * ny + j`. `rows` is a 1-D block layout of

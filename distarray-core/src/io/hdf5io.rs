@@ -18,7 +18,7 @@
 //! assert_eq!(b.local(), a.local());
 //! ```
 
-use super::{io_err, temp_path};
+use super::{commit_shared_file, io_err, temp_path};
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
 use crate::dtype::Element;
@@ -216,18 +216,7 @@ impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
             Ok(())
         })()
         .map_err(|e| h5err(path, e));
-        if let Err(e) = comm.agree(written) {
-            if comm.rank() == 0 {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            return Err(e);
-        }
-        let renamed = if comm.rank() == 0 {
-            std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
-        } else {
-            Ok(())
-        };
-        comm.agree(renamed)
+        commit_shared_file(comm, written, &tmp, path)
     }
 }
 

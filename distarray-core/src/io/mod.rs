@@ -69,6 +69,30 @@ pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// The end of a collective write of one shared file under the temporary
+/// name `tmp`: when any rank failed (`written`), rank 0 removes the
+/// temporary file and every rank returns the first error; otherwise rank 0
+/// renames it to `path`. Collective.
+pub(crate) fn commit_shared_file(
+    comm: &Comm,
+    written: Result<()>,
+    tmp: &Path,
+    path: &Path,
+) -> Result<()> {
+    if let Err(e) = comm.agree(written) {
+        if comm.rank() == 0 {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
+    let renamed = if comm.rank() == 0 {
+        std::fs::rename(tmp, path).map_err(|e| io_err(path, e))
+    } else {
+        Ok(())
+    };
+    comm.agree(renamed)
+}
+
 /// Each rank writes its own file at `path` through `write`, under a
 /// temporary name; every rank renames only after every rank succeeded.
 pub(crate) fn write_atomically(

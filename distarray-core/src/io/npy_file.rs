@@ -2,7 +2,7 @@
 //! contiguous slab (rows of a C-order file, columns of a Fortran-order one).
 
 use super::npy::{from_bytes, to_bytes, NpyHeader};
-use super::{io_err, temp_path};
+use super::{commit_shared_file, io_err, temp_path};
 use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
@@ -145,18 +145,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
                 Ok(())
             }
         });
-        if let Err(e) = comm.agree(written) {
-            if comm.rank() == 0 {
-                let _ = std::fs::remove_file(&tmp);
-            }
-            return Err(e);
-        }
-        let renamed = if comm.rank() == 0 {
-            std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
-        } else {
-            Ok(())
-        };
-        comm.agree(renamed)
+        commit_shared_file(comm, written, &tmp, path)
     }
 }
 

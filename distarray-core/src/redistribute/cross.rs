@@ -31,7 +31,7 @@
 //! ```
 
 use super::build::Requests;
-use super::plan::Exchange;
+use super::plan::{check_built_with, not_contiguous, Exchange};
 use super::segment::Segment;
 use crate::array::{for_each_global, for_each_in_box, DistArrayBase};
 use crate::comm::Comm;
@@ -225,33 +225,19 @@ impl<T: Element> CrossPlan<T> {
         S: Data<Elem = T>,
         D: DataMut<Elem = T>,
     {
-        let check =
-            |layout: Option<&Layout>, expected: &Option<Layout>, what: &str| -> Result<()> {
-                match (layout, expected) {
-                    (None, None) => Ok(()),
-                    (Some(l), Some(e)) if l.ptr_eq(e) || l == e => Ok(()),
-                    (given, _) => Err(Error::LayoutMismatch {
-                        context: format!(
-                            "CrossPlan::execute {what} on parent rank {}",
-                            self.parent.rank()
-                        ),
-                        detail: format!(
-                            "the plan was built with {:?}, the call passed {:?}",
-                            expected, given
-                        ),
-                    }),
-                }
-            };
-        let mut dst = dst;
-        let local = check(src.map(|a| a.layout()), &self.src, "source")
-            .and_then(|_| check(dst.as_ref().map(|a| a.layout()), &self.dst, "target"))
-            .and_then(|_| match dst.as_mut() {
-                Some(d) if !d.local().is_standard_layout() => Err(Error::InvalidArgument(
-                    "the target's local buffer is not C-contiguous; redistribute into an owned array"
-                        .into(),
-                )),
-                _ => Ok(()),
-            });
+        let rank = self.parent.rank();
+        let local = check_built_with(src.map(|a| a.layout()), self.src.as_ref(), || {
+            format!("CrossPlan::execute source on parent rank {rank}")
+        })
+        .and_then(|_| {
+            check_built_with(dst.as_ref().map(|a| a.layout()), self.dst.as_ref(), || {
+                format!("CrossPlan::execute target on parent rank {rank}")
+            })
+        })
+        .and_then(|_| match &dst {
+            Some(d) if !d.local().is_standard_layout() => Err(not_contiguous()),
+            _ => Ok(()),
+        });
         self.parent.agree(local)?;
         // borrowed, not copied, when the source is C-contiguous (always, for
         // arrays distarray creates)

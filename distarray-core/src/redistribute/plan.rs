@@ -150,33 +150,14 @@ impl<T: Element> Plan<T> {
         S: Data<Elem = T>,
         D: DataMut<Elem = T>,
     {
-        if !(src.layout().ptr_eq(&self.src) || *src.layout() == self.src) {
-            return Err(Error::LayoutMismatch {
-                context: "Plan::execute source".into(),
-                detail: format!(
-                    "the plan was built from {:?}, the array has {:?}",
-                    self.src,
-                    src.layout()
-                ),
-            });
-        }
-        if !(dst.layout().ptr_eq(&self.dst) || *dst.layout() == self.dst) {
-            return Err(Error::LayoutMismatch {
-                context: "Plan::execute target".into(),
-                detail: format!(
-                    "the plan was built for {:?}, the array has {:?}",
-                    self.dst,
-                    dst.layout()
-                ),
-            });
-        }
-        let mut dst_local = dst.local_mut();
-        let dst_buf = dst_local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument(
-                "the target's local buffer is not C-contiguous; redistribute into an owned array"
-                    .into(),
-            )
+        check_built_with(Some(src.layout()), Some(&self.src), || {
+            "Plan::execute source".into()
         })?;
+        check_built_with(Some(dst.layout()), Some(&self.dst), || {
+            "Plan::execute target".into()
+        })?;
+        let mut dst_local = dst.local_mut();
+        let dst_buf = dst_local.as_slice_mut().ok_or_else(not_contiguous)?;
         self.execute_into_slice(src, dst_buf);
         Ok(())
     }
@@ -353,6 +334,37 @@ impl<T: Element> Exchange<T> {
             }
         }
     }
+}
+
+/// `Ok` when an array's layout (`None`: the rank passed no array) is the
+/// one the plan was built with (`None`: the rank holds no such layout).
+pub(super) fn check_built_with(
+    given: Option<&Layout>,
+    built: Option<&Layout>,
+    context: impl FnOnce() -> String,
+) -> Result<()> {
+    match (given, built) {
+        (None, None) => Ok(()),
+        (Some(g), Some(b)) if g.ptr_eq(b) || g == b => Ok(()),
+        _ => {
+            let show = |l: Option<&Layout>| l.map_or("no layout".to_string(), |l| format!("{l:?}"));
+            Err(Error::LayoutMismatch {
+                context: context(),
+                detail: format!(
+                    "the plan was built with {}, the call passed {}",
+                    show(built),
+                    show(given)
+                ),
+            })
+        }
+    }
+}
+
+/// The error for a target whose local buffer a plan cannot write in place.
+pub(super) fn not_contiguous() -> Error {
+    Error::InvalidArgument(
+        "the target's local buffer is not C-contiguous; redistribute into an owned array".into(),
+    )
 }
 
 /// The `p`-th piece (of at most `MAX_PIECE` elements) of a message.
