@@ -9,7 +9,7 @@ use distarray::ndarray::{ArrayD, IxDyn};
 use distarray::num_complex::Complex64;
 use distarray::random::RandomElement;
 use distarray::{Comm, Dist, DistArray, Error, Layout};
-use harness::Check;
+use harness::{assert_same_everywhere, Check};
 
 static CHECKS: &[Check] = &[
     check!(every_kind_gathers_to_the_global_array),
@@ -341,7 +341,7 @@ fn bad_input_on_one_rank_gives_every_rank_the_same_error(comm: &Comm) {
         matches!(&err, Error::ShapeMismatch { found, .. } if found == &vec![5, 4]),
         "{err}"
     );
-    assert_all_same(comm, &err);
+    assert_same_everywhere(comm, &err);
     // one rank passes other layout arguments
     let shape = if comm.rank() == root && comm.size() > 1 {
         [5, 6]
@@ -352,7 +352,7 @@ fn bad_input_on_one_rank_gives_every_rank_the_same_error(comm: &Comm) {
     if comm.size() > 1 {
         let err = r.unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
-        assert_all_same(comm, &err);
+        assert_same_everywhere(comm, &err);
     }
     // an impossible distribution on one rank only
     let d = if comm.rank() == 0 {
@@ -361,7 +361,7 @@ fn bad_input_on_one_rank_gives_every_rank_the_same_error(comm: &Comm) {
         Dist::BlockCyclic(1)
     };
     let err = Layout::with_grid(comm, &[5], &[d], &[comm.size()]).unwrap_err();
-    assert_all_same(comm, &err);
+    assert_same_everywhere(comm, &err);
     // a grid that does not match the communicator
     let err = Layout::with_grid(comm, &[5], &[Dist::Block], &[comm.size() + 1]).unwrap_err();
     assert!(matches!(err, Error::InvalidGrid { .. }), "{err}");
@@ -385,16 +385,7 @@ fn bad_input_on_one_rank_gives_every_rank_the_same_error(comm: &Comm) {
         Some(distarray::Rule::IndicesOutOfRange),
         "{err}"
     );
-    assert_all_same(comm, &err);
-}
-
-/// Asserts every rank holds an identical error.
-fn assert_all_same(comm: &Comm, err: &Error) {
-    let text = serde_json::to_vec(err).unwrap();
-    let h = text
-        .iter()
-        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
-    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
+    assert_same_everywhere(comm, &err);
 }
 
 fn layouts_compare_by_value(comm: &Comm) {

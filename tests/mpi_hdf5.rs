@@ -9,8 +9,7 @@ use distarray::io::Order;
 use distarray::num_complex::Complex64;
 use distarray::random::RandomElement;
 use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
-use harness::Check;
-use std::path::PathBuf;
+use harness::{assert_same_everywhere, io_layouts, scratch, Check};
 
 static CHECKS: &[Check] = &[
     check!(round_trips_every_kind_and_dtype),
@@ -23,60 +22,9 @@ fn main() {
     harness::main("mpi_hdf5", CHECKS, &[1, 2, 3, 4]);
 }
 
-fn scratch(comm: &Comm, name: &str) -> PathBuf {
-    let mine = format!("{}-{}", std::process::id(), name);
-    let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
-    let dir = std::env::temp_dir().join(format!("distarray-h5-{tag}"));
-    if comm.rank() == 0 {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-    }
-    comm.barrier();
-    dir
-}
-
-fn layouts(comm: &Comm) -> Vec<Layout> {
-    let p = comm.size();
-    let ix: Vec<usize> = (0..9)
-        .rev()
-        .filter(|g| (g * 5 + 1) % p == comm.rank())
-        .collect();
-    vec![
-        Layout::block(comm, &[7, 5]).unwrap(),
-        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
-        Layout::new(
-            comm,
-            &[3, 4, 5],
-            &[Dist::NotDistributed, Dist::Block, Dist::Cyclic],
-        )
-        .unwrap(),
-        Layout::new(
-            comm,
-            &[11],
-            &[Dist::BlockPadded {
-                comm: 1,
-                boundary: (1, 1),
-                periodic: true,
-            }],
-        )
-        .unwrap(),
-        Layout::with_grid(
-            comm,
-            &[9],
-            &[Dist::Unstructured {
-                indices: ix,
-                one_to_one: true,
-            }],
-            &[p],
-        )
-        .unwrap(),
-        Layout::block(comm, &[2, 0]).unwrap(),
-    ]
-}
-
 fn round_trips_every_kind_and_dtype(comm: &Comm) {
     fn one<T: distarray::io::H5Element + RandomElement>(comm: &Comm, out: &std::path::Path) {
-        for (i, layout) in layouts(comm).into_iter().enumerate() {
+        for (i, layout) in io_layouts(comm).into_iter().enumerate() {
             for chunk in [None, Some(vec![1; layout.ndim()])] {
                 if chunk.is_some() && layout.shape().contains(&0) {
                     continue; // HDF5 refuses chunks on an empty extent
@@ -106,7 +54,7 @@ fn round_trips_every_kind_and_dtype(comm: &Comm) {
 
 fn layout_comes_back_from_the_attribute(comm: &Comm) {
     let out = scratch(comm, "restore");
-    for layout in layouts(comm).into_iter().take(4) {
+    for layout in io_layouts(comm).into_iter().take(4) {
         let a = DistArray::<f64>::random(&layout, 6);
         let path = out.join("r.h5");
         a.save_hdf5(&path, "u", None).unwrap();
@@ -148,14 +96,6 @@ fn python_reads_our_files(comm: &Comm) {
             String::from_utf8_lossy(&run.stderr)
         );
     }
-}
-
-fn assert_same_everywhere(comm: &Comm, err: &Error) {
-    let text = serde_json::to_vec(err).unwrap();
-    let h = text
-        .iter()
-        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
-    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
 }
 
 fn broken_input_fails_everywhere_alike(comm: &Comm) {

@@ -11,7 +11,9 @@ use distarray::ndarray::{ArrayD, IxDyn};
 use distarray::num_complex::{Complex32, Complex64};
 use distarray::random::RandomElement;
 use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
-use harness::{conformance_dir, Check};
+use harness::{
+    assert_same_everywhere, conformance_case_dirs, conformance_dir, io_layouts, scratch, Check,
+};
 use std::path::{Path, PathBuf};
 
 static CHECKS: &[Check] = &[
@@ -30,18 +32,6 @@ fn main() {
 }
 
 /// A scratch directory shared by the ranks of this job.
-fn scratch(comm: &Comm, name: &str) -> PathBuf {
-    let mine = format!("{}-{}", std::process::id(), name);
-    let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
-    let dir = std::env::temp_dir().join(format!("distarray-io-{tag}"));
-    if comm.rank() == 0 {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-    }
-    comm.barrier();
-    dir
-}
-
 fn read_npy<T: Element>(path: &Path) -> ArrayD<T> {
     let bytes = std::fs::read(path).unwrap();
     let (h, off) = NpyHeader::parse(&bytes, "global.npy").unwrap();
@@ -52,18 +42,8 @@ fn read_npy<T: Element>(path: &Path) -> ArrayD<T> {
 }
 
 fn dnpy_cases(comm: &Comm) -> Vec<(String, serde_json::Value, PathBuf)> {
-    let dir = conformance_dir().join("dnpy");
     let mut out = Vec::new();
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
-    for case_dir in names {
-        let case: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
-                .unwrap();
+    for (case, case_dir) in conformance_case_dirs("dnpy") {
         if case["nprocs"].as_u64() == Some(comm.size() as u64) {
             out.push((case["name"].as_str().unwrap().to_string(), case, case_dir));
         }
@@ -127,48 +107,9 @@ fn dnpy_files_we_write_are_byte_identical(comm: &Comm) {
     });
 }
 
-fn layouts(comm: &Comm) -> Vec<Layout> {
-    let p = comm.size();
-    let ix: Vec<usize> = (0..9)
-        .rev()
-        .filter(|g| (g * 5 + 1) % p == comm.rank())
-        .collect();
-    vec![
-        Layout::block(comm, &[7, 5]).unwrap(),
-        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
-        Layout::new(
-            comm,
-            &[3, 4, 5],
-            &[Dist::NotDistributed, Dist::Block, Dist::Cyclic],
-        )
-        .unwrap(),
-        Layout::new(
-            comm,
-            &[11],
-            &[Dist::BlockPadded {
-                comm: 1,
-                boundary: (1, 1),
-                periodic: true,
-            }],
-        )
-        .unwrap(),
-        Layout::with_grid(
-            comm,
-            &[9],
-            &[Dist::Unstructured {
-                indices: ix,
-                one_to_one: true,
-            }],
-            &[p],
-        )
-        .unwrap(),
-        Layout::block(comm, &[2, 0]).unwrap(),
-    ]
-}
-
 fn dnpy_round_trips_every_kind(comm: &Comm) {
     let out = scratch(comm, "dnpy-kinds");
-    for (i, layout) in layouts(comm).into_iter().enumerate() {
+    for (i, layout) in io_layouts(comm).into_iter().enumerate() {
         let a = DistArray::<f64>::random(&layout, i as u64);
         let prefix = out.join(format!("k{i}"));
         a.save_dnpy(&prefix).unwrap();
@@ -181,7 +122,7 @@ fn dnpy_round_trips_every_kind(comm: &Comm) {
 fn npy_round_trips_every_kind_and_order(comm: &Comm) {
     let out = scratch(comm, "npy-kinds");
     fn one<T: Element + RandomElement>(comm: &Comm, out: &Path) {
-        for (i, layout) in layouts(comm).into_iter().enumerate() {
+        for (i, layout) in io_layouts(comm).into_iter().enumerate() {
             for order in [Order::C, Order::Fortran] {
                 let a = DistArray::<T>::random(&layout, 3);
                 let path = out.join(format!("{}-{i}-{order:?}.npy", T::DTYPE));
@@ -227,17 +168,7 @@ fn npy_matches_numpy_bytes(comm: &Comm) {
             );
         }
     }
-    let dir = conformance_dir().join("dnpy");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    names.sort();
-    for case_dir in names {
-        let case: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(case_dir.join("case.json")).unwrap())
-                .unwrap();
+    for (case, case_dir) in conformance_case_dirs("dnpy") {
         let name = case["name"].as_str().unwrap();
         match case["dtype"].as_str().unwrap() {
             "float64" => one::<f64>(comm, name, &case_dir, &out),
@@ -249,14 +180,6 @@ fn npy_matches_numpy_bytes(comm: &Comm) {
             other => panic!("{other}"),
         }
     }
-}
-
-fn assert_same_everywhere(comm: &Comm, err: &Error) {
-    let text = serde_json::to_vec(err).unwrap();
-    let h = text
-        .iter()
-        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
-    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
 }
 
 fn broken_files_fail_everywhere_alike(comm: &Comm) {

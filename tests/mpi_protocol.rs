@@ -10,7 +10,7 @@ use distarray::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use distarray::ndarray::{ArrayD, IxDyn};
 use distarray::protocol::{buffer_from_json, DimDict};
 use distarray::{Comm, Dist, DistArray, Element, Error, Layout, ProcGrid};
-use harness::{conformance_cases, Check};
+use harness::{assert_same_everywhere, conformance_cases, Check};
 use serde_json::{json, Value};
 
 static CHECKS: &[Check] = &[
@@ -320,14 +320,6 @@ fn invalid_cases_are_rejected_with_their_rule(comm: &Comm) {
         ran += 1;
     }
     assert!(ran >= 15, "only {ran} invalid cases ran");
-}
-
-fn assert_same_everywhere(comm: &Comm, err: &Error) {
-    let text = serde_json::to_vec(err).unwrap();
-    let h = text
-        .iter()
-        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
-    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
 }
 
 fn exports_import_back_to_the_same_layout(comm: &Comm) {

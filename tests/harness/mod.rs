@@ -265,3 +265,93 @@ pub fn conformance_cases(sub: &str) -> Vec<(String, serde_json::Value)> {
         })
         .collect()
 }
+
+/// A fresh scratch directory named after `name`, the same on every rank
+/// (rank 0's process id), emptied by rank 0. Collective.
+pub fn scratch(comm: &Comm, name: &str) -> PathBuf {
+    let mine = format!("{}-{}", std::process::id(), name);
+    let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
+    let dir = std::env::temp_dir().join(format!("distarray-test-{tag}"));
+    if comm.rank() == 0 {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    comm.barrier();
+    dir
+}
+
+/// One layout of every kind (uneven, padded and periodic, unstructured,
+/// empty) for the file-format round trips.
+pub fn io_layouts(comm: &Comm) -> Vec<distarray::Layout> {
+    use distarray::{Dist, Layout};
+    let p = comm.size();
+    let ix: Vec<usize> = (0..9)
+        .rev()
+        .filter(|g| (g * 5 + 1) % p == comm.rank())
+        .collect();
+    vec![
+        Layout::block(comm, &[7, 5]).unwrap(),
+        Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap(),
+        Layout::new(
+            comm,
+            &[3, 4, 5],
+            &[Dist::NotDistributed, Dist::Block, Dist::Cyclic],
+        )
+        .unwrap(),
+        Layout::new(
+            comm,
+            &[11],
+            &[Dist::BlockPadded {
+                comm: 1,
+                boundary: (1, 1),
+                periodic: true,
+            }],
+        )
+        .unwrap(),
+        Layout::with_grid(
+            comm,
+            &[9],
+            &[Dist::Unstructured {
+                indices: ix,
+                one_to_one: true,
+            }],
+            &[p],
+        )
+        .unwrap(),
+        Layout::block(comm, &[2, 0]).unwrap(),
+    ]
+}
+
+/// Asserts every rank holds an identical error (errors are agreed, never
+/// rank-local). Collective.
+pub fn assert_same_everywhere(comm: &Comm, err: &distarray::Error) {
+    let text = serde_json::to_vec(err).unwrap();
+    let h = text
+        .iter()
+        .fold(0u64, |h, &b| distarray::random::mix64(h ^ b as u64));
+    assert!(comm.same_on_all(h), "ranks disagree on the error: {err}");
+}
+
+/// Every case directory of a conformance subdirectory (each holds a
+/// `case.json`), parsed, sorted by name. Panics when there are none.
+pub fn conformance_case_dirs(sub: &str) -> Vec<(serde_json::Value, PathBuf)> {
+    let dir = conformance_dir().join(sub);
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    names.sort();
+    assert!(
+        !names.is_empty(),
+        "no case directories in {}",
+        dir.display()
+    );
+    names
+        .into_iter()
+        .map(|case_dir| {
+            let text = std::fs::read_to_string(case_dir.join("case.json")).unwrap();
+            (serde_json::from_str(&text).unwrap(), case_dir)
+        })
+        .collect()
+}
