@@ -11,7 +11,7 @@ use distarray::trilinos::{
     export, import, solve, CrsMatrix, Solver, TpetraMap, TpetraMultiVector, TpetraVector, Trilinos,
 };
 use distarray::{Comm, Dist, DistArray, Error, Layout};
-use harness::Check;
+use harness::{assert_same_everywhere, Check};
 use std::cell::RefCell;
 
 static CHECKS: &[Check] = &[
@@ -20,6 +20,7 @@ static CHECKS: &[Check] = &[
     check!(belos_solves_poisson),
     check!(import_agrees_with_our_plan),
     check!(our_memory_as_tpetra_vectors),
+    check!(broken_csr_on_one_rank_fails_everywhere),
     check!(tpetra_finalizes),
 ];
 
@@ -113,6 +114,27 @@ fn vectors_share_memory(comm: &Comm) {
             a.gather_all().unwrap().into_raw_vec_and_offset().0,
             (0..17).map(|g| g as f64).collect::<Vec<_>>()
         );
+    })
+}
+
+/// A CSR that is wrong on one rank only is the same error on every rank
+/// (before: that rank returned while the others entered Tpetra's
+/// collective assembly and waited for it).
+fn broken_csr_on_one_rank_fails_everywhere(comm: &Comm) {
+    with_trilinos(comm, |t| {
+        let rows = Layout::block(comm, &[16]).unwrap();
+        let map = TpetraMap::from_layout(t, &rows).unwrap();
+        let mut csr = laplacian_2d(&rows, 4, 4).unwrap();
+        if comm.rank() + 1 == comm.size() {
+            if let Some(c) = csr.cols.last_mut() {
+                *c = 99;
+            }
+        }
+        let err = CrsMatrix::from_csr(&map, &csr)
+            .err()
+            .expect("a broken CSR is an error");
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert_same_everywhere(comm, &err);
     })
 }
 

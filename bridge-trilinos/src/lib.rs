@@ -311,7 +311,7 @@ pub struct CrsMatrix<'m> {
 impl<'m> CrsMatrix<'m> {
     /// Assembles each rank's CSR rows (global columns) on row map `rows`. Collective.
     pub fn from_csr(rows: &'m TpetraMap<'m>, csr: &CsrRows) -> Result<CrsMatrix<'m>> {
-        csr.validate()?;
+        rows.comm.agree(csr.validate())?;
         let row_ptr: Vec<c_int> = csr.row_ptr.iter().map(|&x| x as c_int).collect();
         let cols: Vec<i64> = csr.cols.iter().map(|&c| c as i64).collect();
         let mut raw = std::ptr::null_mut();
