@@ -18,25 +18,51 @@ use std::f64::consts::PI;
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Median of `reps` timings of wrapping both ways at `n` elements, and the
-/// bytes allocated by one wrap (both ways).
-fn wrap_cost(petsc: &Petsc, comm: &Comm, n: usize, reps: usize) -> (f64, usize) {
-    let layout = Layout::block(comm, &[n]).unwrap();
-    let mut a = DistArray::full(&layout, 1.0);
-    let mut v = PetscVec::new(petsc, &layout).unwrap();
-    let mut one = || {
-        let w = VecOverArray::wrap(petsc, &mut a).unwrap();
-        drop(w);
-        let g = v.array_mut().unwrap();
-        drop(g);
-    };
-    one();
-    let region = Region::new(GLOBAL);
-    one();
-    let bytes = region.change().bytes_allocated;
-    let mut t: Vec<f64> = (0..reps).map(|_| timed(comm, &mut one)).collect();
-    t.sort_by(f64::total_cmp);
-    (t[reps / 2], bytes)
+/// Wraps `a` as a Vec and `v` as a DistArray, and drops both wrappers.
+fn wrap_both_ways(petsc: &Petsc, a: &mut DistArray<f64>, v: &mut PetscVec<'_>) {
+    let w = VecOverArray::wrap(petsc, a).unwrap();
+    drop(w);
+    let g = v.array_mut().unwrap();
+    drop(g);
+}
+
+/// Median timings of wrapping both ways at each size in `sizes`, measured
+/// in alternation (rep by rep) so machine drift hits every size alike, and
+/// the bytes one wrap allocates at each size.
+fn wrap_costs(petsc: &Petsc, comm: &Comm, sizes: &[usize], reps: usize) -> Vec<(f64, usize)> {
+    let mut cases: Vec<(DistArray<f64>, PetscVec<'_>)> = sizes
+        .iter()
+        .map(|&n| {
+            let layout = Layout::block(comm, &[n]).unwrap();
+            (
+                DistArray::full(&layout, 1.0),
+                PetscVec::new(petsc, &layout).unwrap(),
+            )
+        })
+        .collect();
+    let bytes: Vec<usize> = cases
+        .iter_mut()
+        .map(|(a, v)| {
+            wrap_both_ways(petsc, a, v);
+            let region = Region::new(GLOBAL);
+            wrap_both_ways(petsc, a, v);
+            region.change().bytes_allocated
+        })
+        .collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(reps); sizes.len()];
+    for _ in 0..reps {
+        for ((a, v), t) in cases.iter_mut().zip(&mut times) {
+            t.push(timed(comm, || wrap_both_ways(petsc, a, v)));
+        }
+    }
+    times
+        .into_iter()
+        .zip(bytes)
+        .map(|(mut t, b)| {
+            t.sort_by(f64::total_cmp);
+            (t[reps / 2], b)
+        })
+        .collect()
 }
 
 fn main() {
@@ -45,8 +71,8 @@ fn main() {
     let petsc = Petsc::init().unwrap();
     {
         let comm = Comm::world();
-        let (small, small_bytes) = wrap_cost(&petsc, &comm, 1_000, 201);
-        let (large, large_bytes) = wrap_cost(&petsc, &comm, 100_000_000, 201);
+        let costs = wrap_costs(&petsc, &comm, &[1_000, 100_000_000], 201);
+        let ((small, small_bytes), (large, large_bytes)) = (costs[0], costs[1]);
         if comm.rank() == 0 {
             eprintln!(
                 "wrap both ways: 1e3 {:.1} us ({small_bytes} B allocated), 1e8 {:.1} us ({large_bytes} B allocated)",
