@@ -16,25 +16,44 @@ fn main() {
     let comm = Comm::world();
     let trilinos = Trilinos::init(&comm).unwrap();
     {
-        let wrap_cost = |n: usize| {
-            let layout = Layout::block(&comm, &[n]).unwrap();
-            let map = TpetraMap::from_layout(&trilinos, &layout).unwrap();
-            let mut a = DistArray::full(&layout, 1.0);
-            let mut v = TpetraVector::new(&map).unwrap();
-            let mut t: Vec<f64> = (0..101)
-                .map(|_| {
-                    timed(&comm, || {
-                        let w = TpetraVector::wrap(&map, &mut a).unwrap();
-                        drop(w);
-                        let g = v.array_mut().unwrap();
-                        std::hint::black_box(&g);
-                    })
-                })
-                .collect();
-            t.sort_by(f64::total_cmp);
-            t[50]
-        };
-        let (small, large) = (wrap_cost(1_000), wrap_cost(100_000_000));
+        // both sizes timed in alternation, rep by rep, so machine drift hits
+        // them alike (timed one block after the other, drift showed up as a ratio)
+        let maps: Vec<(Layout, TpetraMap)> = [1_000usize, 100_000_000]
+            .iter()
+            .map(|&n| {
+                let layout = Layout::block(&comm, &[n]).unwrap();
+                let map = TpetraMap::from_layout(&trilinos, &layout).unwrap();
+                (layout, map)
+            })
+            .collect();
+        let mut cases: Vec<(DistArray<f64>, TpetraVector)> = maps
+            .iter()
+            .map(|(layout, map)| {
+                (
+                    DistArray::full(layout, 1.0),
+                    TpetraVector::new(map).unwrap(),
+                )
+            })
+            .collect();
+        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(101); maps.len()];
+        for _ in 0..101 {
+            for (((a, v), (_, map)), t) in cases.iter_mut().zip(&maps).zip(&mut times) {
+                t.push(timed(&comm, || {
+                    let w = TpetraVector::wrap(map, a).unwrap();
+                    drop(w);
+                    let g = v.array_mut().unwrap();
+                    std::hint::black_box(&g);
+                }));
+            }
+        }
+        let medians: Vec<f64> = times
+            .into_iter()
+            .map(|mut t| {
+                t.sort_by(f64::total_cmp);
+                t[50]
+            })
+            .collect();
+        let (small, large) = (medians[0], medians[1]);
         if comm.rank() == 0 {
             eprintln!(
                 "wrap both ways: 1e3 {:.1} us, 1e8 {:.1} us",
