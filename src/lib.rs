@@ -9,3 +9,7 @@ pub use bridge_petsc as petsc;
 /// The Trilinos bridge (feature `trilinos`).
 #[cfg(feature = "trilinos")]
 pub use bridge_trilinos as trilinos;
+
+/// The Global Arrays bridge (feature `ga`).
+#[cfg(feature = "ga")]
+pub use bridge_ga as ga;

@@ -1,0 +1,583 @@
+//! Global Arrays with distarray layouts, and GA's memory as distributed arrays.
+
+use crate::describe::{describe, layout_from_bounds, GaDistribution};
+use crate::element::GaElement;
+use crate::ffi;
+use crate::Ga;
+use distarray_core::{Comm, DistArrayBase, DistArrayViewMut, Error, Layout, Result};
+use ndarray::{ArrayViewMut, Data, IxDyn};
+use std::ffi::{c_int, c_void, CString};
+use std::marker::PhantomData;
+
+/// A Global Array whose distribution is a distarray [`Layout`].
+///
+/// Created from a layout ([`new`](Self::new), [`from_array`](Self::from_array))
+/// it is destroyed (`GA_Destroy`, collective) when dropped; adopted with
+/// [`from_raw`](Self::from_raw) it is left to its creator.
+///
+/// Between [`sync`](Self::sync)s, GA's rules for one-sided access apply:
+/// a rank's local memory may change under puts and accumulates from other
+/// ranks, so do not hold an [`access_mut`](Self::access_mut) view across
+/// another rank's writes to the same cells without a sync between them.
+pub struct GlobalArray<'g, T: GaElement> {
+    handle: c_int,
+    layout: Layout,
+    dist: GaDistribution,
+    destroy: bool,
+    _ga: PhantomData<&'g Ga>,
+    _t: PhantomData<T>,
+}
+
+fn usize_of(x: i64) -> usize {
+    usize::try_from(x).unwrap_or(0)
+}
+
+/// Checks the layout's communicator is GA's world, rank for rank.
+fn check_world(ga: &Ga, comm: &Comm) -> Result<()> {
+    let same = comm.size() == ga.nnodes() && comm.rank() == ga.nodeid();
+    if comm.all(same) {
+        Ok(())
+    } else {
+        Err(Error::LayoutMismatch {
+            context: "Global Arrays".into(),
+            detail: format!(
+                "GA runs on MPI_COMM_WORLD ({} processes); the layout's communicator must hold every world rank in world order (it has {})",
+                ga.nnodes(),
+                comm.size()
+            ),
+        })
+    }
+}
+
+impl<'g, T: GaElement> GlobalArray<'g, T> {
+    /// A zero-filled Global Array distributed as `layout`: block (regular or
+    /// irregular) or not-distributed axes on any process grid, or a layout
+    /// with GA-style ghost cells ([`ghost_layout`](crate::ghost_layout)).
+    /// The layout's communicator must be the world (GA's). Collective; the
+    /// same error on every rank when GA cannot hold the layout.
+    pub fn new(ga: &'g Ga, layout: &Layout) -> Result<Self> {
+        check_world(ga, layout.comm())?;
+        let dist = layout.comm().agree(describe(layout))?;
+        let name = CString::new("distarray").expect("no NUL");
+        let mut dims = dist.dims.clone();
+        let mut nblock = dist.nblock.clone();
+        let mut map = dist.map.clone();
+        let mut width = dist.width.clone();
+        let ndim = dims.len() as c_int;
+        // SAFETY: `describe` checked what GA would abort on: ndim >= 1, every
+        // extent >= 1, at most one block per cell, block starts increasing
+        // from 0 (concatenated per axis, C axis order), ghost widths no
+        // larger than any block; the arrays outlive the call.
+        let handle = if let Some(block) = &dist.block_cyclic {
+            let mut block = block.clone();
+            // SAFETY: the handle-based creation GA documents for block-cyclic
+            // arrays; `describe` checked every extent >= 1 and the grid
+            // (nblock) has one position per process, as GA requires.
+            unsafe {
+                let h = ffi::GA_Create_handle();
+                ffi::GA_Set_data64(h, ndim, dims.as_mut_ptr(), T::GA_TYPE);
+                ffi::GA_Set_array_name(h, name.as_ptr() as *mut _);
+                ffi::GA_Set_block_cyclic_proc_grid64(h, block.as_mut_ptr(), nblock.as_mut_ptr());
+                if ffi::GA_Allocate(h) == 0 {
+                    0
+                } else {
+                    h
+                }
+            }
+        } else {
+            // SAFETY: `describe` checked what GA would abort on: ndim >= 1,
+            // every extent >= 1, at most one block per cell, block starts
+            // non-decreasing from 0 (concatenated per axis, C axis order),
+            // ghost widths no larger than any block; the arrays outlive the call.
+            unsafe {
+                if dist.has_ghosts() {
+                    ffi::NGA_Create_ghosts_irreg64(
+                        T::GA_TYPE,
+                        ndim,
+                        dims.as_mut_ptr(),
+                        width.as_mut_ptr(),
+                        name.as_ptr() as *mut _,
+                        nblock.as_mut_ptr(),
+                        map.as_mut_ptr(),
+                    )
+                } else {
+                    ffi::NGA_Create_irreg64(
+                        T::GA_TYPE,
+                        ndim,
+                        dims.as_mut_ptr(),
+                        name.as_ptr() as *mut _,
+                        nblock.as_mut_ptr(),
+                        map.as_mut_ptr(),
+                    )
+                }
+            }
+        };
+        // GA returns 0 only when its memory allocation failed
+        let created = layout.comm().all(handle != 0);
+        if !created {
+            if handle != 0 {
+                // SAFETY: created here on this rank, not used elsewhere.
+                unsafe { ffi::GA_Destroy(handle) };
+            }
+            return Err(Error::Native {
+                library: "Global Arrays".into(),
+                code: 0,
+                call: "GA array creation".into(),
+                message: format!(
+                    "GA could not allocate a {:?} array of {} on some rank",
+                    dist.dims,
+                    std::any::type_name::<T>()
+                ),
+            });
+        }
+        let g = GlobalArray {
+            handle,
+            layout: layout.clone(),
+            dist,
+            destroy: true,
+            _ga: PhantomData,
+            _t: PhantomData,
+        };
+        // SAFETY: a live handle just created; collective like the creation.
+        unsafe { ffi::GA_Zero(handle) };
+        let placed = g.check_placement();
+        layout.comm().agree(placed)?;
+        Ok(g)
+    }
+
+    /// A Global Array with `array`'s layout and values: creates the GA
+    /// ([`new`](Self::new)) and copies each rank's local cells into GA's
+    /// local memory (no communication). An explicit copy; for no copy at
+    /// all, fill the GA's memory through [`access_mut`](Self::access_mut).
+    pub fn from_array<S: Data<Elem = T>>(ga: &'g Ga, array: &DistArrayBase<S>) -> Result<Self> {
+        let mut g = GlobalArray::new(ga, array.layout())?;
+        {
+            let mut view = g.access_mut()?;
+            view.local_mut().assign(&array.local());
+        }
+        g.sync();
+        Ok(g)
+    }
+
+    /// Adopts a Global Array created elsewhere (by C or Fortran code) by
+    /// its handle: reads its type, extents, blocks and ghost widths from GA
+    /// and builds the matching layout on `comm` (which must be the world).
+    /// The array is not destroyed when the adopter drops. Collective.
+    pub fn from_raw(ga: &'g Ga, comm: &Comm, handle: c_int) -> Result<Self> {
+        check_world(ga, comm)?;
+        let read = || -> Result<(Vec<Vec<usize>>, Vec<usize>, GaDistribution)> {
+            // SAFETY: GA_Valid_handle only looks the handle up.
+            if unsafe { ffi::GA_Valid_handle(handle) } == 0 {
+                return Err(Error::InvalidArgument(format!(
+                    "{handle} is not a valid Global Array handle"
+                )));
+            }
+            let mut ty: c_int = 0;
+            let mut ndim: c_int = 0;
+            let mut dims = [0i64; 7];
+            // SAFETY: a valid handle; GA writes at most GA_MAX_DIM (7) extents.
+            unsafe { ffi::NGA_Inquire64(handle, &mut ty, &mut ndim, dims.as_mut_ptr()) };
+            if ty != T::GA_TYPE {
+                return Err(Error::InvalidArgument(format!(
+                    "Global Array {handle} holds GA type {ty}, not {} (GA type {})",
+                    std::any::type_name::<T>(),
+                    T::GA_TYPE
+                )));
+            }
+            let ndim = ndim as usize;
+            let dims = &dims[..ndim];
+            // SAFETY: a valid handle.
+            if unsafe { ffi::GA_Uses_proc_grid(handle) } != 0 {
+                let mut grid = vec![0 as c_int; ndim];
+                let mut nblocks = vec![0 as c_int; ndim];
+                let mut block = vec![0 as c_int; ndim];
+                // SAFETY: a valid block-cyclic handle; GA writes ndim entries each.
+                unsafe {
+                    ffi::GA_Get_proc_grid(handle, grid.as_mut_ptr());
+                    ffi::GA_Get_block_info(handle, nblocks.as_mut_ptr(), block.as_mut_ptr());
+                }
+                // GA 5.8's C GA_Get_proc_grid copies GA's Fortran-order grid
+                // without reversing it (global/src/capi.c), unlike every other
+                // C call; the segment-length check below catches a GA that
+                // changed this.
+                grid.reverse();
+                let dist = GaDistribution {
+                    dims: dims.to_vec(),
+                    nblock: grid.iter().map(|&g| g as i64).collect(),
+                    map: vec![],
+                    width: vec![0; ndim],
+                    block_cyclic: Some(block.iter().map(|&b| b as i64).collect()),
+                };
+                return Ok((vec![], vec![0; ndim], dist));
+            }
+            let mut nblock = vec![0 as c_int; ndim];
+            // SAFETY: a valid handle; GA writes one count per axis.
+            unsafe { ffi::GA_Nblock(handle, nblock.as_mut_ptr()) };
+            let grid: Vec<usize> = nblock.iter().map(|&b| b as usize).collect();
+            if grid.iter().product::<usize>() != comm.size() {
+                return Err(Error::LayoutMismatch {
+                    context: "Global Arrays".into(),
+                    detail: format!(
+                        "Global Array {handle} has {grid:?} blocks for {} processes; a layout puts one block on every process \
+                         (GA's own block-cyclic arrays without a process grid have no distarray layout)",
+                        comm.size()
+                    ),
+                });
+            }
+            // bounds along each axis from the processes on that axis' grid line
+            let mut bounds = Vec::with_capacity(ndim);
+            for a in 0..ndim {
+                let mut b = Vec::with_capacity(grid[a] + 1);
+                for k in 0..grid[a] {
+                    let mut coords = vec![0; ndim];
+                    coords[a] = k;
+                    let (lo, _) =
+                        distribution(handle, distarray_core::grid::rank_of(&grid, &coords), ndim);
+                    b.push(usize_of(lo[a]));
+                }
+                b.push(usize_of(dims[a]));
+                bounds.push(b);
+            }
+            // ghost widths: GA's padded local extents minus the owned ones
+            let mut width = vec![0usize; ndim];
+            // SAFETY: a valid handle.
+            if unsafe { ffi::GA_Has_ghosts(handle) } != 0 {
+                let (lo, hi) = distribution(handle, comm.rank(), ndim);
+                let mut padded = vec![0i64; ndim];
+                let mut ld = vec![0i64; ndim.max(2) - 1];
+                let mut ptr: *mut c_void = std::ptr::null_mut();
+                // SAFETY: a ghosted array (every process owns a block); GA
+                // writes ndim extents and ndim-1 leading dimensions.
+                unsafe {
+                    ffi::NGA_Access_ghosts64(
+                        handle,
+                        padded.as_mut_ptr(),
+                        &mut ptr as *mut *mut c_void as *mut c_void,
+                        ld.as_mut_ptr(),
+                    );
+                    ffi::NGA_Release_ghosts(handle);
+                }
+                for a in 0..ndim {
+                    width[a] = usize_of((padded[a] - (hi[a] - lo[a] + 1)) / 2);
+                }
+            }
+            let mut dist = GaDistribution {
+                dims: dims.to_vec(),
+                nblock: nblock.iter().map(|&b| b as i64).collect(),
+                map: vec![],
+                width: width.iter().map(|&w| w as i64).collect(),
+                block_cyclic: None,
+            };
+            for b in &bounds {
+                dist.map.extend(b[..b.len() - 1].iter().map(|&x| x as i64));
+            }
+            Ok((bounds, width, dist))
+        };
+        let (bounds, width, dist) = comm.agree(read())?;
+        if !comm.same_on_all(width.iter().fold(0u64, |h, &w| h.rotate_left(7) ^ w as u64)) {
+            return Err(Error::LayoutMismatch {
+                context: "Global Arrays".into(),
+                detail: "ghost widths differ between processes".into(),
+            });
+        }
+        let layout = match &dist.block_cyclic {
+            Some(block) => Layout::with_grid(
+                comm,
+                &dist.dims.iter().map(|&d| usize_of(d)).collect::<Vec<_>>(),
+                &block
+                    .iter()
+                    .map(|&b| distarray_core::Dist::BlockCyclic(usize_of(b).max(1)))
+                    .collect::<Vec<_>>(),
+                &dist.nblock.iter().map(|&g| usize_of(g)).collect::<Vec<_>>(),
+            )?,
+            None => layout_from_bounds(comm, bounds, &width)?,
+        };
+        let g = GlobalArray {
+            handle,
+            layout,
+            dist,
+            destroy: false,
+            _ga: PhantomData,
+            _t: PhantomData,
+        };
+        comm.agree(g.check_placement())?;
+        Ok(g)
+    }
+
+    /// Gives up ownership: the GA lives on after this value (for C code to
+    /// use and destroy); returns its handle.
+    pub fn into_raw(mut self) -> c_int {
+        self.destroy = false;
+        self.handle
+    }
+
+    /// GA's handle (for calls into GA this bridge does not wrap).
+    pub fn handle(&self) -> c_int {
+        self.handle
+    }
+
+    /// The layout of the distributed array over GA's memory (padded for a
+    /// ghosted GA).
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// GA's extents (without ghost cells): the coordinates of
+    /// [`get`](Self::get), [`put`](Self::put) and [`acc`](Self::acc).
+    pub fn ga_shape(&self) -> Vec<usize> {
+        self.dist.dims.iter().map(|&d| d as usize).collect()
+    }
+
+    /// Ghost width per axis (all zero for a GA without ghosts).
+    pub fn ghost_width(&self) -> Vec<usize> {
+        self.dist.width.iter().map(|&w| w as usize).collect()
+    }
+
+    /// Checks GA placed every block where the layout says (C-order grid).
+    fn check_placement(&self) -> Result<()> {
+        let ndim = self.dist.dims.len();
+        if self.dist.block_cyclic.is_some() {
+            let me = self.layout.comm().rank();
+            let want = self.layout.local_len();
+            let len = segment_len(self.handle, me);
+            return if len == want {
+                Ok(())
+            } else {
+                Err(Error::LayoutMismatch {
+                    context: "Global Arrays".into(),
+                    detail: format!(
+                        "GA gave rank {me} {len} cells of the block-cyclic array, the layout {want}"
+                    ),
+                })
+            };
+        }
+        let (lo, hi) = distribution(self.handle, self.layout.comm().rank(), ndim);
+        let coords = self.layout.grid().coords();
+        let mut at = 0usize;
+        for a in 0..ndim {
+            let nb = self.dist.nblock[a] as usize;
+            let starts = &self.dist.map[at..at + nb];
+            at += nb;
+            let want_lo = starts[coords[a]];
+            let want_hi = if coords[a] + 1 < nb {
+                starts[coords[a] + 1]
+            } else {
+                self.dist.dims[a]
+            } - 1;
+            let empty_both = want_hi < want_lo && hi[a] < lo[a];
+            if !(empty_both || (lo[a] == want_lo && hi[a] == want_hi)) {
+                return Err(Error::LayoutMismatch {
+                    context: "Global Arrays".into(),
+                    detail: format!(
+                        "GA placed rank {}'s block at {lo:?}..={hi:?}, the layout expects {want_lo}..={want_hi} on axis {a} \
+                         (GA reordered the processes)",
+                        self.layout.comm().rank()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// This rank's part of GA's memory as a distributed array (no copy):
+    /// the owned block (`NGA_Access`) or, for a ghosted GA, the block with
+    /// its ghost cells (`NGA_Access_ghosts`). Released (`NGA_Release_update`)
+    /// when the guard drops. Not collective. O(1) in the array's size.
+    pub fn access_mut(&mut self) -> Result<GaAccess<'_, T>> {
+        let ndim = self.dist.dims.len();
+        let ghosts = self.dist.has_ghosts();
+        let local_shape = self.layout.local_shape().to_vec();
+        let n: usize = local_shape.iter().product();
+        let (lo, hi) = distribution(self.handle, self.layout.comm().rank(), ndim);
+        let mut ptr: *mut c_void = std::ptr::null_mut();
+        let mut ld = vec![0i64; ndim.max(2) - 1];
+        let mut extents = vec![0i64; ndim];
+        let accessed = n > 0;
+        let me = self.layout.comm().rank();
+        let how = if self.dist.block_cyclic.is_some() {
+            Lent::Segment(me as c_int)
+        } else if ghosts {
+            Lent::Ghosts
+        } else {
+            Lent::Block(lo.clone(), hi.clone())
+        };
+        if accessed {
+            // SAFETY: a live handle; this rank holds n > 0 cells, so GA hands
+            // out a pointer to them; GA writes ndim-1 leading dimensions (and
+            // ndim padded extents for ghosts, the length for a segment).
+            unsafe {
+                match &how {
+                    Lent::Segment(p) => {
+                        let mut len = 0i64;
+                        ffi::NGA_Access_block_segment64(
+                            self.handle,
+                            *p,
+                            &mut ptr as *mut *mut c_void as *mut c_void,
+                            &mut len,
+                        );
+                        // a block-cyclic segment is dense by construction
+                        for a in 0..ndim {
+                            extents[a] = local_shape[a] as i64;
+                        }
+                        ld[..ndim - 1].copy_from_slice(&extents[1..ndim]);
+                        if usize_of(len) != n {
+                            extents[0] = -1; // reported as a mismatch below
+                        }
+                    }
+                    Lent::Ghosts => ffi::NGA_Access_ghosts64(
+                        self.handle,
+                        extents.as_mut_ptr(),
+                        &mut ptr as *mut *mut c_void as *mut c_void,
+                        ld.as_mut_ptr(),
+                    ),
+                    Lent::Block(lo, hi) => {
+                        let (mut l, mut h) = (lo.clone(), hi.clone());
+                        ffi::NGA_Access64(
+                            self.handle,
+                            l.as_mut_ptr(),
+                            h.as_mut_ptr(),
+                            &mut ptr as *mut *mut c_void as *mut c_void,
+                            ld.as_mut_ptr(),
+                        );
+                        for a in 0..ndim {
+                            extents[a] = hi[a] - lo[a] + 1;
+                        }
+                    }
+                }
+            }
+        }
+        let mut access = GaAccess::<T> {
+            handle: self.handle,
+            how,
+            accessed,
+            array: None,
+        };
+        // GA's local block must be dense C order of the layout's local shape
+        let dense = (1..ndim).all(|a| ld[a - 1] == extents[a]);
+        let shaped = extents.iter().map(|&e| usize_of(e)).collect::<Vec<_>>() == local_shape;
+        if accessed && !(dense && shaped) {
+            return Err(Error::LayoutMismatch {
+                context: "GlobalArray::access_mut".into(),
+                detail: format!(
+                    "GA's local block has extents {extents:?} and leading dimensions {ld:?}; the layout expects dense {local_shape:?}"
+                ),
+            });
+        }
+        let view = if accessed {
+            // SAFETY: GA lends this rank's block of `n` elements of T (its type
+            // was checked at creation), dense in C order (checked above),
+            // until the guard's release; the guard borrows `self` mutably.
+            unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&local_shape), ptr as *mut T) }
+        } else {
+            ArrayViewMut::from_shape(IxDyn(&local_shape), &mut [][..]).expect("empty view")
+        };
+        access.array = Some(DistArrayBase::from_local(self.layout.clone(), view)?);
+        Ok(access)
+    }
+
+    /// A copy of the whole distributed array in ordinary memory (each rank
+    /// copies its local block, no communication).
+    pub fn to_dist_array(&mut self) -> Result<distarray_core::DistArray<T>> {
+        let view = self.access_mut()?;
+        DistArrayBase::from_local(view.layout().clone(), view.local().to_owned())
+    }
+
+    /// `GA_Update_ghosts`: fills every ghost cell (faces, edges, corners,
+    /// periodic at the edges). Collective; nothing to do without ghosts.
+    pub fn update_ghosts(&mut self) {
+        if self.dist.has_ghosts() {
+            // SAFETY: a live ghosted handle; collective on every rank.
+            unsafe { ffi::GA_Update_ghosts(self.handle) }
+        }
+    }
+
+    /// `GA_Sync`: every rank's puts and accumulates are complete and
+    /// visible everywhere afterwards. Collective.
+    pub fn sync(&self) {
+        // SAFETY: GA is initialized while the array lives.
+        unsafe { ffi::GA_Sync() }
+    }
+}
+
+/// The number of cells a process holds of a block-cyclic GA (its own rank only).
+fn segment_len(handle: c_int, me: usize) -> usize {
+    let mut ptr: *mut c_void = std::ptr::null_mut();
+    let mut len = 0i64;
+    // SAFETY: a live block-cyclic handle and this process' own rank, the
+    // only one GA lends; released right away without update.
+    unsafe {
+        ffi::NGA_Access_block_segment64(
+            handle,
+            me as c_int,
+            &mut ptr as *mut *mut c_void as *mut c_void,
+            &mut len,
+        );
+        ffi::NGA_Release_block_segment(handle, me as c_int);
+    }
+    usize_of(len)
+}
+
+/// `NGA_Distribution64` for one process: inclusive `lo`/`hi` (hi < lo when empty).
+pub(crate) fn distribution(handle: c_int, proc_: usize, ndim: usize) -> (Vec<i64>, Vec<i64>) {
+    let mut lo = vec![0i64; ndim];
+    let mut hi = vec![0i64; ndim];
+    // SAFETY: a valid handle; GA writes ndim entries to each array.
+    unsafe { ffi::NGA_Distribution64(handle, proc_ as c_int, lo.as_mut_ptr(), hi.as_mut_ptr()) };
+    (lo, hi)
+}
+
+impl<T: GaElement> Drop for GlobalArray<'_, T> {
+    fn drop(&mut self) {
+        if self.destroy {
+            // SAFETY: created by this value, destroyed once; collective, like
+            // every drop of a distributed object in SPMD code.
+            unsafe { ffi::GA_Destroy(self.handle) };
+        }
+    }
+}
+
+/// How GA lent a rank's memory, to give it back the same way.
+enum Lent {
+    Block(Vec<i64>, Vec<i64>),
+    Ghosts,
+    Segment(c_int),
+}
+
+/// GA's local memory lent as a distributed array; released on drop.
+pub struct GaAccess<'a, T: GaElement> {
+    handle: c_int,
+    how: Lent,
+    accessed: bool,
+    array: Option<DistArrayViewMut<'a, T>>,
+}
+
+impl<'a, T: GaElement> std::ops::Deref for GaAccess<'a, T> {
+    type Target = DistArrayViewMut<'a, T>;
+    fn deref(&self) -> &Self::Target {
+        self.array.as_ref().expect("present until drop")
+    }
+}
+
+impl<T: GaElement> std::ops::DerefMut for GaAccess<'_, T> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.array.as_mut().expect("present until drop")
+    }
+}
+
+impl<T: GaElement> Drop for GaAccess<'_, T> {
+    fn drop(&mut self) {
+        self.array = None; // the view ends before GA takes the memory back
+        if self.accessed {
+            // SAFETY: the block was accessed by `access_mut` on this live handle.
+            unsafe {
+                match &mut self.how {
+                    Lent::Ghosts => ffi::NGA_Release_update_ghosts(self.handle),
+                    Lent::Segment(p) => ffi::NGA_Release_update_block_segment(self.handle, *p),
+                    Lent::Block(lo, hi) => {
+                        ffi::NGA_Release_update64(self.handle, lo.as_mut_ptr(), hi.as_mut_ptr())
+                    }
+                }
+            }
+        }
+    }
+}

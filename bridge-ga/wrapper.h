@@ -1,0 +1,2 @@
+#include <ga.h>
+#include <macdecls.h>
