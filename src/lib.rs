@@ -13,3 +13,7 @@ pub use bridge_trilinos as trilinos;
 /// The Global Arrays bridge (feature `ga`).
 #[cfg(feature = "ga")]
 pub use bridge_ga as ga;
+
+/// The Elemental bridge (feature `elemental`).
+#[cfg(feature = "elemental")]
+pub use bridge_elemental as elemental;

@@ -256,16 +256,13 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
             chunk.as_mut_ptr(),
         )
     };
-    let err = GlobalArray::<f64>::from_raw(ga(), comm, ints)
-        .err()
-        .expect("an int GA is not an f64 one");
+    let err =
+        GlobalArray::<f64>::from_raw(ga(), comm, ints).expect_err("an int GA is not an f64 one");
     harness::assert_same_everywhere(comm, &err);
     assert!(GlobalArray::<i32>::from_raw(ga(), comm, ints).is_ok());
     // SAFETY: created above, destroyed once.
     unsafe { ffi::GA_Destroy(ints) };
-    let err = GlobalArray::<f64>::from_raw(ga(), comm, 12345)
-        .err()
-        .expect("not a handle");
+    let err = GlobalArray::<f64>::from_raw(ga(), comm, 12345).expect_err("not a handle");
     harness::assert_same_everywhere(comm, &err);
 }
 
@@ -499,8 +496,7 @@ fn what_ga_cannot_hold_is_an_error_everywhere(comm: &Comm) {
         if let Some(half) = comm.subset(r % 2 == 0) {
             let layout = Layout::block(&half, &[10]).unwrap();
             let err = GlobalArray::<f64>::new(ga(), &layout)
-                .err()
-                .expect("a sub-communicator is not GA's world");
+                .expect_err("a sub-communicator is not GA's world");
             assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
             harness::assert_same_everywhere(&half, &err);
         }

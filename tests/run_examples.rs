@@ -1,5 +1,5 @@
 //! The examples run and pass their own checks: each is launched under
-//! mpiexec on 1 and 3 ranks (odd counts catch uneven splits) and must exit 0
+//! mpiexec on 1 and 3 ranks (and more where a grid shape matters) (odd counts catch uneven splits) and must exit 0
 //! with its result line. Examples of bridges are run when the bridge's
 //! feature is on (scripts/test turns on every installed bridge).
 
@@ -77,5 +77,14 @@ fn poisson_trilinos_converges() {
     for ranks in [1, 3] {
         let out = run("poisson_trilinos", ranks, &["40"]);
         assert!(out.contains("max error"), "{out}");
+    }
+}
+
+#[cfg(feature = "elemental")]
+#[test]
+fn elemental_solve_has_a_small_residual() {
+    for ranks in [1, 3, 4] {
+        let out = run("elemental_solve", ranks, &["60"]);
+        assert!(out.contains("max |A X - B|"), "{out}");
     }
 }

@@ -581,3 +581,14 @@ impl<T: GaElement> Drop for GaAccess<'_, T> {
         }
     }
 }
+
+impl<T: GaElement> std::fmt::Debug for GlobalArray<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArray")
+            .field("handle", &self.handle)
+            .field("ga_shape", &self.ga_shape())
+            .field("ghost_width", &self.ghost_width())
+            .field("layout", &self.layout)
+            .finish()
+    }
+}

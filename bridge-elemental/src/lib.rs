@@ -1,0 +1,66 @@
+//! # bridge-elemental
+//!
+//! Distributed arrays as [Elemental](https://github.com/elemental/Elemental)
+//! `DistMatrix`es and back, without copying, and Elemental's dense solvers
+//! on them.
+//!
+//! Elemental distributes a matrix element-cyclically over a 2-D process
+//! grid; each distribution `[U,V]` is a distarray layout on that grid
+//! ([`ElGrid::layout`]): [MC,MR] and [MR,MC] are cyclic x cyclic,
+//! [VC,STAR]/[VR,STAR] cyclic x not distributed, [STAR,VC]/[STAR,VR] the
+//! transpose, [STAR,STAR] every row on every process (an unstructured,
+//! replicated axis) and [CIRC,CIRC] everything on the root.
+//!
+//! - [`Elemental`]: Elemental initialized after MPI, finalized before it.
+//! - [`ElGrid`]: Elemental's grid over a communicator, built row-major so
+//!   that [MC,MR] is distarray's C-order grid (see the [`grid`] module on
+//!   the VC-ordered twin communicator).
+//! - [`DistMatrix::attach`]: an array with a DistMatrix layout and a
+//!   column-major local buffer ([`column_major_zeros`]) becomes that
+//!   DistMatrix over the same memory; [`DistMatrix::array_mut`] lends a
+//!   DistMatrix's memory as a distributed array. Other layouts move through
+//!   an explicit [`Redistribution`] (never silently).
+//! - [`gemm`], [`linear_solve`] (LU with partial pivoting), [`cholesky`],
+//!   [`spd_solve`].
+//!
+//! Supported Elemental: 0.87 and 0.88-dev (built with `EL_C_INTERFACE`,
+//! 32-bit `ElInt`), found through `ELEMENTAL_DIR`.
+//!
+//! ```no_run
+//! use bridge_elemental::{gemm, DistMatrix, ElDist, ElGrid, Elemental, Orientation::Normal};
+//! use distarray_core::Comm;
+//! let universe = mpi::initialize().unwrap();
+//! let el = Elemental::init().unwrap();
+//! let comm = Comm::world();
+//! let grid = ElGrid::new(&el, &comm, 1).unwrap();
+//! let a = DistMatrix::new(&grid, ElDist::McMr, 100, 50).unwrap();
+//! let b = DistMatrix::new(&grid, ElDist::McMr, 50, 20).unwrap();
+//! let mut c = DistMatrix::new(&grid, ElDist::McMr, 100, 20).unwrap();
+//! gemm(Normal, Normal, 1.0, &a, &b, 0.0, &mut c).unwrap();
+//! let result = c.array().unwrap(); // C as a distributed array, no copy
+//! ```
+
+pub mod ffi {
+    //! bindgen's bindings to Elemental's C API (MPI types are rsmpi's).
+    #![allow(
+        non_upper_case_globals,
+        non_camel_case_types,
+        non_snake_case,
+        dead_code,
+        missing_docs,
+        improper_ctypes
+    )]
+    #![allow(clippy::all)]
+    include!(concat!(env!("OUT_DIR"), "/elemental.rs"));
+}
+
+mod error;
+pub mod grid;
+mod init;
+mod matrix;
+mod ops;
+
+pub use grid::{ElDist, ElGrid, Redistribution};
+pub use init::Elemental;
+pub use matrix::{column_major_zeros, DistMatrix};
+pub use ops::{cholesky, gemm, linear_solve, spd_solve, Orientation, Triangle};
