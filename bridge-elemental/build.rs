@@ -99,33 +99,10 @@ fn main() {
     // binaries (a build script's link arguments reach only its own package)
     println!("cargo:libdir={}", lib_dir.display());
 
-    let mut mpi_includes = Vec::new();
-    if let Ok(mpi) = pkg_config::Config::new()
-        .cargo_metadata(false)
-        .probe("ompi-c")
-    {
-        mpi_includes = mpi.include_paths;
-    }
-    println!("cargo:rerun-if-changed=wrapper.h");
-    let mut b = bindgen::Builder::default()
-        .header("wrapper.h")
+    let b = bridge_build::bindgen_with_mpi("wrapper.h", std::slice::from_ref(&include))
         .allowlist_function("El(Initialize|Finalize|Initialized|ErrorString|Grid.*|DistMatrix.*_d|Gemm.*Dist_d|LinearSolveDist_d|CholeskyDist_d|HPDSolveDist_d|SolveAfterCholeskyDist_d|LUPartialPivDist_d|SolveAfterLUPartialPivDist_d|DistPermutation.*)")
         .allowlist_type("El.*")
         .allowlist_var("EL_.*")
-        .blocklist_type("MPI_.*")
-        .blocklist_type("ompi_.*")
-        .blocklist_item("ompi_.*")
-        .blocklist_item("MPI_.*")
-        .raw_line("#[allow(unused_imports)]\nuse mpi::ffi::*;")
-        .default_enum_style(bindgen::EnumVariation::Consts)
-        .layout_tests(false)
-        .generate_comments(false);
-    for inc in std::iter::once(&include).chain(&mpi_includes) {
-        b = b.clang_arg(format!("-I{}", inc.display()));
-    }
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("elemental.rs");
-    b.generate()
-        .expect("bindgen over Elemental's C headers")
-        .write_to_file(&out)
-        .expect("writing the bindings");
+        .default_enum_style(bindgen::EnumVariation::Consts);
+    bridge_build::write_bindings(b, "elemental.rs", "Elemental's C headers");
 }

@@ -131,31 +131,11 @@ fn main() {
     println!("cargo:rustc-link-lib=gfortran");
     println!("cargo:rustc-link-lib=m");
 
-    let mut mpi_includes = Vec::new();
-    if let Ok(mpi) = pkg_config::Config::new()
-        .cargo_metadata(false)
-        .probe("ompi-c")
-    {
-        mpi_includes = mpi.include_paths;
-    }
-    println!("cargo:rerun-if-changed=wrapper.h");
-    let mut b = bindgen::Builder::default()
-        .header("wrapper.h")
+    let b = bridge_build::bindgen_with_mpi("wrapper.h", std::slice::from_ref(&found.include))
         .allowlist_function("(N?GA|MA)_.*")
         .allowlist_type("(Integer|Boolean|ga_nbhdl_t)")
-        .allowlist_var("(C_|MT_|MA_).*")
-        .blocklist_type("MPI_.*")
-        .blocklist_type("ompi_.*")
-        .blocklist_item("ompi_.*")
-        .blocklist_item("MPI_.*")
-        .raw_line("#[allow(unused_imports)]\nuse mpi::ffi::*;")
-        .layout_tests(false)
-        .generate_comments(false);
-    for inc in std::iter::once(&found.include).chain(&mpi_includes) {
-        b = b.clang_arg(format!("-I{}", inc.display()));
-    }
-    let bindings = b.generate().expect("bindgen over GA's headers");
-    let text = bindings.to_string();
+        .allowlist_var("(C_|MT_|MA_).*");
+    let text = bridge_build::write_bindings(b, "ga.rs", "GA's headers");
     // The bridge passes 64-bit extents (the *64 entry points) and MA's
     // `Integer`; check both widths here rather than at run time.
     for (what, needle) in [
@@ -175,6 +155,4 @@ fn main() {
             );
         }
     }
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("ga.rs");
-    bindings.write_to_file(&out).expect("writing the bindings");
 }

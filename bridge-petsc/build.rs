@@ -112,33 +112,10 @@ fn main() {
     println!("cargo:rustc-cfg=petsc_int64_checked");
     println!("cargo:rustc-check-cfg=cfg(petsc_int64_checked)");
 
-    let mut mpi_includes = Vec::new();
-    if let Ok(mpi) = pkg_config::Config::new()
-        .cargo_metadata(false)
-        .probe("ompi-c")
-    {
-        mpi_includes = mpi.include_paths;
-    }
-    println!("cargo:rerun-if-changed=wrapper.h");
-    let mut b = bindgen::Builder::default()
-        .header("wrapper.h")
+    let b = bridge_build::bindgen_with_mpi("wrapper.h", &found.include)
         .allowlist_function("(Petsc|Vec|Mat|KSP|PC|DM|DMDA|IS)[A-Z].*")
         .allowlist_type("(Petsc|Vec|Mat|KSP|PC|DM|DMDA|IS|_p_).*")
         .allowlist_var("(PETSC|KSP|MAT|VEC|DM|INSERT|ADD|NORM|SCATTER)_.*")
-        .blocklist_type("MPI_.*")
-        .blocklist_type("ompi_.*")
-        .blocklist_item("ompi_.*")
-        .blocklist_item("MPI_.*")
-        .raw_line("#[allow(unused_imports)]\nuse mpi::ffi::*;")
-        .default_enum_style(bindgen::EnumVariation::Consts)
-        .layout_tests(false)
-        .generate_comments(false);
-    for inc in found.include.iter().chain(&mpi_includes) {
-        b = b.clang_arg(format!("-I{}", inc.display()));
-    }
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("petsc.rs");
-    b.generate()
-        .expect("bindgen over PETSc's headers")
-        .write_to_file(&out)
-        .expect("writing the bindings");
+        .default_enum_style(bindgen::EnumVariation::Consts);
+    bridge_build::write_bindings(b, "petsc.rs", "PETSc's headers");
 }

@@ -84,21 +84,8 @@ fn main() {
     }
     println!("cargo:rustc-link-lib=dylib=stdc++");
 
-    let mut b = bindgen::Builder::default()
-        .header("shim/tpetra_shim.h")
+    let b = bridge_build::bindgen_with_mpi("shim/tpetra_shim.h", &[])
         .allowlist_function("tri_.*")
-        .allowlist_type("Tri.*")
-        .blocklist_type("MPI_.*")
-        .blocklist_type("ompi_.*")
-        .blocklist_item("ompi_.*")
-        .raw_line("#[allow(unused_imports)]\nuse mpi::ffi::*;")
-        .layout_tests(false);
-    for inc in &mpi_includes {
-        b = b.clang_arg(format!("-I{}", inc.display()));
-    }
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("shim.rs");
-    b.generate()
-        .expect("bindgen over the shim header")
-        .write_to_file(out)
-        .expect("writing the bindings");
+        .allowlist_type("Tri.*");
+    bridge_build::write_bindings(b, "shim.rs", "the shim header");
 }

@@ -55,6 +55,12 @@ pub fn report(comm: &Comm, name: &str, value: f64, unit: &str, target: Target) {
     );
 }
 
+/// The median of some timings (the middle one after sorting).
+pub fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
 /// Element count from the first argument, or the default.
 pub fn size_arg(default: usize) -> usize {
     std::env::args()

@@ -9,12 +9,7 @@
 use distarray::ga::{ghost_layout, Ga, GlobalArray};
 use distarray::halo::{Halo, Stencil};
 use distarray::{Comm, Layout};
-use distarray_bench::{report, size_arg, timed, Target};
-
-fn median(mut t: Vec<f64>) -> f64 {
-    t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
-}
+use distarray_bench::{median, report, size_arg, timed, Target};
 
 fn main() {
     let universe = distarray::mpi::initialize().expect("MPI initializes");
@@ -36,7 +31,8 @@ fn main() {
                 }));
             }
         }
-        let (small, large) = (median(times[0].clone()), median(times[1].clone()));
+        let mut medians = times.into_iter().map(median);
+        let (small, large) = (medians.next().unwrap(), medians.next().unwrap());
         if comm.rank() == 0 {
             eprintln!(
                 "GA memory as a DistArray and back: 1e3 {:.2} us, 1e8 {:.2} us",

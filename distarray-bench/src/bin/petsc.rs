@@ -11,7 +11,7 @@ use distarray::sparse::laplacian_2d;
 use distarray::{Comm, DistArray, Layout};
 use distarray_bench::baseline::c_poisson_solve;
 use distarray_bench::stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use distarray_bench::{report, timed, Target};
+use distarray_bench::{median, report, timed, Target};
 use std::alloc::System;
 use std::f64::consts::PI;
 
@@ -58,10 +58,7 @@ fn wrap_costs(petsc: &Petsc, comm: &Comm, sizes: &[usize], reps: usize) -> Vec<(
     times
         .into_iter()
         .zip(bytes)
-        .map(|(mut t, b)| {
-            t.sort_by(f64::total_cmp);
-            (t[reps / 2], b)
-        })
+        .map(|(t, b)| (median(t), b))
         .collect()
 }
 

@@ -8,7 +8,7 @@
 use distarray::redistribute::Plan;
 use distarray::trilinos::{Importer, TpetraMap, TpetraVector, Trilinos};
 use distarray::{Comm, Dist, DistArray, Layout};
-use distarray_bench::{report, size_arg, timed, Target};
+use distarray_bench::{median, report, size_arg, timed, Target};
 
 fn main() {
     let universe = distarray::mpi::initialize().expect("MPI initializes");
@@ -46,13 +46,7 @@ fn main() {
                 }));
             }
         }
-        let medians: Vec<f64> = times
-            .into_iter()
-            .map(|mut t| {
-                t.sort_by(f64::total_cmp);
-                t[50]
-            })
-            .collect();
+        let medians: Vec<f64> = times.into_iter().map(median).collect();
         let (small, large) = (medians[0], medians[1]);
         if comm.rank() == 0 {
             eprintln!(
