@@ -136,6 +136,11 @@ fn every_kind_gathers_to_the_global_array(comm: &Comm) {
         // local -> global -> local round trip on every axis
         for (axis, m) in layout.maps().iter().enumerate() {
             let p = layout.grid().coords()[axis];
+            assert_eq!(
+                layout.first_global_index(axis),
+                layout.global_indices(axis).first().copied(),
+                "first index of {layout:?} on axis {axis}"
+            );
             for (j, g) in layout.global_indices(axis).into_iter().enumerate() {
                 assert_eq!(m.global_to_local(p, g), Some(j));
                 if let Some((q, jj)) = m.owner(g) {

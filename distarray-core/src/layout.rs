@@ -307,6 +307,13 @@ impl Layout {
     pub fn local_len(&self) -> usize {
         self.0.local_shape.iter().product()
     }
+    /// The global index of this rank's first buffer cell along `axis`
+    /// (`None` when it holds none there). O(1), unlike
+    /// [`global_indices`](Self::global_indices).
+    pub fn first_global_index(&self, axis: usize) -> Option<usize> {
+        let (map, p) = (&self.0.maps[axis], self.0.grid.coords()[axis]);
+        (map.local_len(p) > 0).then(|| map.local_to_global(p, 0))
+    }
     /// This rank's global indices along `axis`, in buffer order.
     pub fn global_indices(&self, axis: usize) -> Vec<usize> {
         self.0.maps[axis].global_indices(self.0.grid.coords()[axis])

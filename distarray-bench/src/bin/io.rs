@@ -12,6 +12,9 @@ use distarray::{Comm, DistArray, Layout};
 use distarray_bench::{report, size_arg, timed, Target};
 use std::process::Command;
 
+/// Runs of each side (alternating which goes first).
+const REPS: usize = 6;
+
 fn dd(args: &[String]) -> bool {
     Command::new("dd")
         .args(args)
@@ -54,25 +57,22 @@ fn main() {
     let mb = 4 << 20;
     let (mut t_save, mut t_dd_w, mut t_load, mut t_dd_r) =
         (f64::INFINITY, f64::INFINITY, f64::INFINITY, f64::INFINITY);
-    // both sides start alike: no old file to free (this disk is mounted
-    // with `discard`, so freeing blocks costs), clean caches
-    let fresh_start = |comm: &Comm| {
+    // Both sides write alike: just before its write each side deletes its
+    // own previous file (this disk is mounted with `discard`, so freeing a
+    // big file slows the next large write), syncs and drops the caches; and
+    // the two take turns going first. The best of REPS runs of each side is
+    // the figure (this disk's speed swings 3x between identical runs: few
+    // runs do not find each side's best).
+    let fresh_start = |comm: &Comm, file: &std::path::Path| {
         if comm.rank() == 0 {
-            let _ = std::fs::remove_file(&ours);
-            let _ = std::fs::remove_file(&theirs);
+            let _ = std::fs::remove_file(file);
             let _ = Command::new("sync").status();
         }
         drop_caches(comm);
     };
-    for _ in 0..3 {
-        fresh_start(&comm);
-        t_save = t_save.min(timed(&comm, || a.save_npy(&ours, Order::C).unwrap()));
-        if comm.rank() == 0 {
-            let _ = std::fs::remove_file(&theirs);
-            let _ = Command::new("sync").status();
-        }
-        drop_caches(&comm);
-        t_dd_w = t_dd_w.min(timed(&comm, || {
+    let save_ours = |comm: &Comm| timed(comm, || a.save_npy(&ours, Order::C).unwrap());
+    let write_dd = |comm: &Comm| {
+        timed(comm, || {
             if comm.rank() == 0 {
                 assert!(dd(&[
                     "if=/dev/zero".into(),
@@ -82,19 +82,44 @@ fn main() {
                     "conv=fdatasync".into(),
                 ]));
             }
-        }));
-        drop_caches(&comm);
-        t_load = t_load.min(timed(&comm, || b.load_npy_into(&ours).unwrap()));
-        drop_caches(&comm);
-        t_dd_r = t_dd_r.min(timed(&comm, || {
-            if comm.rank() == 0 {
-                assert!(dd(&[
-                    format!("if={}", theirs.display()),
-                    "of=/dev/null".into(),
-                    format!("bs={mb}")
-                ]));
+        })
+    };
+    for rep in 0..REPS {
+        for side in [rep % 2, 1 - rep % 2] {
+            if side == 0 {
+                fresh_start(&comm, &ours);
+                t_save = t_save.min(save_ours(&comm));
+            } else {
+                fresh_start(&comm, &theirs);
+                t_dd_w = t_dd_w.min(write_dd(&comm));
             }
-        }));
+        }
+        let load_ours =
+            |comm: &Comm, b: &mut DistArray<f64>| timed(comm, || b.load_npy_into(&ours).unwrap());
+        let read_dd = |comm: &Comm| {
+            timed(comm, || {
+                if comm.rank() == 0 {
+                    assert!(dd(&[
+                        format!("if={}", theirs.display()),
+                        "of=/dev/null".into(),
+                        format!("bs={mb}")
+                    ]));
+                }
+            })
+        };
+        if comm.rank() == 0 && std::env::var_os("DISTARRAY_BENCH_VERBOSE").is_some() {
+            eprintln!("rep {rep}: best so far save {t_save:.3} s, dd write {t_dd_w:.3} s");
+        }
+        drop_caches(&comm);
+        if rep % 2 == 0 {
+            t_load = t_load.min(load_ours(&comm, &mut b));
+            drop_caches(&comm);
+            t_dd_r = t_dd_r.min(read_dd(&comm));
+        } else {
+            t_dd_r = t_dd_r.min(read_dd(&comm));
+            drop_caches(&comm);
+            t_load = t_load.min(load_ours(&comm, &mut b));
+        }
     }
     if comm.rank() == 0 {
         let gbps = |t: f64| bytes as f64 / t / 1e9;

@@ -138,11 +138,11 @@ fn slabs(like: &Layout) -> Result<Layout> {
 
 /// This rank's rows as an HDF5 selection.
 fn selection(slab: &Layout) -> Selection {
-    let rows = slab.global_indices(0);
-    let start = rows.first().copied().unwrap_or(0);
+    let start = slab.first_global_index(0).unwrap_or(0);
+    let rows = slab.local_shape()[0];
     let parts: Vec<SliceOrIndex> = (0..slab.ndim())
         .map(|a| {
-            let count = if a == 0 { rows.len() } else { slab.shape()[a] };
+            let count = if a == 0 { rows } else { slab.shape()[a] };
             SliceOrIndex::SliceCount {
                 start: if a == 0 { start } else { 0 },
                 step: 1,

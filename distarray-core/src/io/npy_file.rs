@@ -58,7 +58,8 @@ fn slab_offset(slab: &Layout, order: Order) -> usize {
         return 0;
     }
     let axis = if order == Order::C { 0 } else { d - 1 };
-    let first = slab.global_indices(axis).first().copied().unwrap_or(0);
+    // (not global_indices: a Vec of every local index would cost O(n) here)
+    let first = slab.first_global_index(axis).unwrap_or(0);
     let per: usize = (0..d)
         .filter(|&a| a != axis)
         .map(|a| slab.shape()[a])
