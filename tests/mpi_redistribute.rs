@@ -16,6 +16,7 @@ static CHECKS: &[Check] = &[
     check!(every_pair_of_kinds_2d),
     check!(every_pair_of_kinds_3d),
     check!(plans_are_reusable),
+    check!(chunked_sends_in_both_transports),
     check!(transposes),
     check!(reshapes),
     check!(plan_misuse_is_an_error),
@@ -174,6 +175,68 @@ fn layouts_2d(comm: &Comm, shape: [usize; 2]) -> Vec<Layout> {
         )
         .unwrap(),
     ]
+}
+
+/// Packed sends cut into many chunks (tiny chunks forced through
+/// DISTARRAY_PLAN_CHUNK_BYTES) deliver every cell, in both transports: the
+/// first executions alternate chunked and all-at-once sends (timing them),
+/// later ones use the faster; every execution must be exact.
+fn chunked_sends_in_both_transports(comm: &Comm) {
+    std::env::set_var("DISTARRAY_PLAN_CHUNK_BYTES", "48");
+    let p = comm.size();
+    let cases: Vec<(Layout, Layout)> = vec![
+        (
+            Layout::with_grid(
+                comm,
+                &[23, 31],
+                &[Dist::Block, Dist::NotDistributed],
+                &[p, 1],
+            )
+            .unwrap(),
+            Layout::with_grid(
+                comm,
+                &[23, 31],
+                &[Dist::NotDistributed, Dist::Block],
+                &[1, p],
+            )
+            .unwrap(),
+        ),
+        (
+            Layout::block(comm, &[301]).unwrap(),
+            Layout::new(comm, &[301], &[Dist::BlockCyclic(2)]).unwrap(),
+        ),
+        (
+            Layout::with_grid(
+                comm,
+                &[300],
+                &[unstructured(comm, 300, p, comm.rank())],
+                &[p],
+            )
+            .unwrap(),
+            Layout::new(comm, &[300], &[Dist::Cyclic]).unwrap(),
+        ),
+        (
+            Layout::block(comm, &[6, 7, 9]).unwrap(),
+            Layout::new(
+                comm,
+                &[6, 7, 9],
+                &[Dist::Cyclic, Dist::Block, Dist::NotDistributed],
+            )
+            .unwrap(),
+        ),
+    ];
+    for (src, dst) in &cases {
+        let shape = src.shape().to_vec();
+        let a = DistArray::from_fn(src, |ix: &[usize]| flat(&shape, ix) as f64);
+        let want = DistArray::from_fn(dst, |ix: &[usize]| flat(&shape, ix) as f64);
+        let mut plan = Plan::<f64>::new(src, dst).unwrap();
+        for run in 0..7 {
+            let mut b = DistArray::<f64>::full(dst, -1.0);
+            plan.execute(&a, &mut b).unwrap();
+            assert_eq!(b.local(), want.local(), "run {run}: {src:?} -> {dst:?}");
+        }
+    }
+    std::env::remove_var("DISTARRAY_PLAN_CHUNK_BYTES");
 }
 
 fn every_pair_of_kinds_2d(comm: &Comm) {

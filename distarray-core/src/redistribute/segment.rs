@@ -61,6 +61,18 @@ impl Run {
         }
     }
 
+    /// Positions `a..b` of this run.
+    fn sub(&self, a: usize, b: usize) -> Run {
+        match self {
+            Run::Strided { start, step, .. } => Run::Strided {
+                start: start + a * step,
+                len: b - a,
+                step: *step,
+            },
+            Run::List(v) => Run::List(v[a..b].to_vec()),
+        }
+    }
+
     #[inline]
     pub(crate) fn at(&self, i: usize) -> usize {
         match self {
@@ -140,6 +152,44 @@ impl Segment {
             Segment::Product { runs, order }
         } else {
             Segment::Flat((0..n).map(|_| input.next().unwrap() as usize).collect())
+        }
+    }
+
+    /// The segment cut into consecutive pieces of at most about `max` cells
+    /// each, in message order (concatenated, the pieces are the segment).
+    /// Cuts fall on the outermost nesting level longer than one; a level
+    /// whose single step is longer than `max` is cut further inside.
+    pub(crate) fn split(&self, max: usize) -> Vec<Segment> {
+        let max = max.max(1);
+        if self.len() <= max {
+            return vec![self.clone()];
+        }
+        match self {
+            Segment::Flat(v) => v.chunks(max).map(|c| Segment::Flat(c.to_vec())).collect(),
+            Segment::Product { runs, order } => {
+                let Some(k) = order.iter().position(|&a| runs[a].len() > 1) else {
+                    return vec![self.clone()];
+                };
+                let axis = order[k];
+                let inner: usize = order[k + 1..].iter().map(|&a| runs[a].len()).product();
+                let per = (max / inner.max(1)).max(1);
+                let n = runs[axis].len();
+                let mut out = Vec::new();
+                for a in (0..n).step_by(per) {
+                    let mut piece = runs.clone();
+                    piece[axis] = runs[axis].sub(a, (a + per).min(n));
+                    let seg = Segment::Product {
+                        runs: piece,
+                        order: order.clone(),
+                    };
+                    if per == 1 && inner > max {
+                        out.extend(seg.split(max));
+                    } else {
+                        out.push(seg);
+                    }
+                }
+                out
+            }
         }
     }
 
@@ -564,6 +614,67 @@ mod tests {
         let mut back = vec![-1; 6];
         unpack(&prep, &out, &mut back, &mut pos);
         assert_eq!(back, vec![0, -1, 2, 3, -1, 5]);
+    }
+
+    #[test]
+    fn split_pieces_concatenate_to_the_segment() {
+        // 4 x 6 buffer; rows {0, 2, 3} x cols 1..5, nested column-major
+        let shape = [4, 6];
+        let seg = Segment::Product {
+            runs: vec![
+                Run::List(vec![0, 2, 3]),
+                Run::Strided {
+                    start: 1,
+                    len: 4,
+                    step: 1,
+                },
+            ],
+            order: vec![1, 0],
+        };
+        let src: Vec<i32> = (0..24).collect();
+        let mut pos = Vec::new();
+        let mut whole = vec![0; seg.len()];
+        pack(&Prepared::new(&seg, &shape), &src, &mut whole, &mut pos);
+        for max in [1, 2, 3, 5, 12, 100] {
+            let pieces = seg.split(max);
+            assert!(pieces.iter().all(|p| p.len() <= max.max(3)), "max {max}");
+            let mut joined = Vec::new();
+            for p in &pieces {
+                let mut out = vec![0; p.len()];
+                pack(&Prepared::new(p, &shape), &src, &mut out, &mut pos);
+                joined.extend(out);
+            }
+            assert_eq!(joined, whole, "pieces of at most {max}");
+        }
+        // an outer level of one position is skipped; flat offsets split too
+        let row = Segment::Product {
+            runs: vec![
+                Run::Strided {
+                    start: 2,
+                    len: 1,
+                    step: 1,
+                },
+                Run::Strided {
+                    start: 0,
+                    len: 6,
+                    step: 1,
+                },
+            ],
+            order: vec![0, 1],
+        };
+        assert_eq!(
+            row.split(4).iter().map(Segment::len).collect::<Vec<_>>(),
+            vec![4, 2]
+        );
+        let flat = Segment::Flat(vec![5, 1, 7, 3, 2]);
+        assert_eq!(
+            flat.split(2),
+            vec![
+                Segment::Flat(vec![5, 1]),
+                Segment::Flat(vec![7, 3]),
+                Segment::Flat(vec![2])
+            ]
+        );
     }
 
     #[test]
