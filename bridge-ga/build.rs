@@ -132,7 +132,7 @@ fn main() {
     println!("cargo:rustc-link-lib=m");
 
     let b = bridge_build::bindgen_with_mpi("wrapper.h", std::slice::from_ref(&found.include))
-        .allowlist_function("(N?GA|MA)_.*")
+        .allowlist_function("(N?GA|MA)_.*|pnga_get_distribution_type")
         .allowlist_type("(Integer|Boolean|ga_nbhdl_t)")
         .allowlist_var("(C_|MT_|MA_).*");
     let text = bridge_build::write_bindings(b, "ga.rs", "GA's headers");

@@ -46,7 +46,8 @@ fn run(comm: &Comm, ga: &Ga) -> Result<(), distarray::Error> {
     // poison the ghost ring (GA's ghosts surround each rank's block), so
     // the check below proves GA filled it
     {
-        let mut view = g.access_mut()?;
+        let mut access = g.access_mut()?;
+        let mut view = access.view_mut();
         let mut local = view.local_mut();
         let (h, w) = (local.shape()[0], local.shape()[1]);
         for ((i, j), x) in local.indexed_iter_mut().map(|(ix, x)| ((ix[0], ix[1]), x)) {

@@ -206,6 +206,16 @@ fn other_layouts_move_by_explicit_redistribution(comm: &Comm) {
         to.execute(&src, &mut there).unwrap();
         let m = DistMatrix::from_array_copy(&grid, d, &there).unwrap();
         assert_cells(&m, value, &format!("{d:?} after a redistribution"));
+        // straight into Elemental's memory order (column-major), then attached
+        let mut cm = column_major_zeros(&target);
+        to.execute(&src, &mut cm).unwrap();
+        let attached = DistMatrix::attach(&grid, d, &mut cm).unwrap();
+        assert_cells(
+            &attached,
+            value,
+            &format!("{d:?} redistributed column-major"),
+        );
+        drop(attached);
         // and back out of Elemental's memory
         let mut back = grid.redistribution(&target, &block).unwrap();
         let mut again = DistArray::zeros(&block);

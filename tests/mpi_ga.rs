@@ -91,7 +91,7 @@ fn ga_memory_is_the_arrays_memory(comm: &Comm) {
         {
             let mut a = g.access_mut().unwrap();
             let values = DistArray::from_fn(&layout, value);
-            a.local_mut().assign(&values.local());
+            a.view_mut().local_mut().assign(&values.local());
             assert_eq!(a.sum(), values.sum(), "the view is a distributed array");
         }
         g.sync();
@@ -187,7 +187,8 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
         )
     };
     for (handle, ghosts) in [(plain, 0), (ghosted, 1)] {
-        let mut g = GlobalArray::<f64>::from_raw(ga(), comm, handle).unwrap();
+        // SAFETY: the arrays were created above and are destroyed only below, after `g` is gone.
+        let mut g = unsafe { GlobalArray::<f64>::from_raw(ga(), comm, handle) }.unwrap();
         assert_eq!(g.ga_shape(), vec![13, 6]);
         assert_eq!(g.ghost_width(), vec![ghosts; 2]);
         assert_eq!(g.layout().shape(), &[13 + 2 * ghosts, 6 + 2 * ghosts]);
@@ -231,7 +232,8 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
         assert!(ffi::GA_Allocate(h) != 0);
         h
     };
-    let g = GlobalArray::<f64>::from_raw(ga(), comm, bc).unwrap();
+    // SAFETY: created above, destroyed below after `g` is dropped.
+    let g = unsafe { GlobalArray::<f64>::from_raw(ga(), comm, bc) }.unwrap();
     let want = Layout::with_grid(
         comm,
         &[11, 5],
@@ -243,6 +245,24 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
     drop(g);
     // SAFETY: created above, destroyed once, collectively.
     unsafe { ffi::GA_Destroy(bc) };
+    // GA's tiled arrays store each tile on its own: refused, not misread
+    let mut dims = [11i64, 5];
+    let mut block = [2i64, 2];
+    let mut grid = [p, 1];
+    // SAFETY: GA's handle-based creation with a grid of one position per process.
+    let tiled = unsafe {
+        let h = ffi::GA_Create_handle();
+        ffi::GA_Set_data64(h, 2, dims.as_mut_ptr(), ffi::C_DBL as i32);
+        ffi::GA_Set_tiled_proc_grid64(h, block.as_mut_ptr(), grid.as_mut_ptr());
+        assert!(ffi::GA_Allocate(h) != 0);
+        h
+    };
+    // SAFETY: created above, destroyed below.
+    let err = unsafe { GlobalArray::<f64>::from_raw(ga(), comm, tiled) }.expect_err("tiled");
+    assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
+    harness::assert_same_everywhere(comm, &err);
+    // SAFETY: created above, destroyed once, collectively.
+    unsafe { ffi::GA_Destroy(tiled) };
     // the wrong element type is an error everywhere
     let mut dims = [8i64];
     let mut chunk = [-1i64];
@@ -257,12 +277,22 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
         )
     };
     let err =
-        GlobalArray::<f64>::from_raw(ga(), comm, ints).expect_err("an int GA is not an f64 one");
+        // SAFETY: `ints` lives until the GA_Destroy below.
+        unsafe { GlobalArray::<f64>::from_raw(ga(), comm, ints) }.expect_err("an int GA is not an f64 one");
     harness::assert_same_everywhere(comm, &err);
-    assert!(GlobalArray::<i32>::from_raw(ga(), comm, ints).is_ok());
+    {
+        // SAFETY: as above.
+        let held = unsafe { GlobalArray::<i32>::from_raw(ga(), comm, ints) }.unwrap();
+        // a handle already held is refused: two values would lend the same memory
+        // SAFETY: as above.
+        let err = unsafe { GlobalArray::<i32>::from_raw(ga(), comm, held.handle()) }
+            .expect_err("held twice");
+        harness::assert_same_everywhere(comm, &err);
+    }
     // SAFETY: created above, destroyed once.
     unsafe { ffi::GA_Destroy(ints) };
-    let err = GlobalArray::<f64>::from_raw(ga(), comm, 12345).expect_err("not a handle");
+    // SAFETY: not a handle at all: refused before any use.
+    let err = unsafe { GlobalArray::<f64>::from_raw(ga(), comm, 12345) }.expect_err("not a handle");
     harness::assert_same_everywhere(comm, &err);
 }
 
@@ -525,7 +555,7 @@ fn other_layouts_go_through_an_explicit_plan(comm: &Comm) {
     let mut c = DistArray::zeros(&unstructured);
     {
         let view = g.access_mut().unwrap();
-        back.execute(&*view, &mut c).unwrap();
+        back.execute(&view.view(), &mut c).unwrap();
     }
     assert_eq!(c.local(), a.local());
 }

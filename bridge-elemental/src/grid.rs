@@ -314,17 +314,29 @@ pub enum Redistribution {
 }
 
 impl Redistribution {
-    /// Moves the cells of `src` into `dst` (whose local buffer must be
-    /// C-contiguous, e.g. an owned array). Collective.
+    /// Moves the cells of `src` into `dst`. Collective. A target whose
+    /// local buffer is not C-contiguous on some rank (a column-major array,
+    /// Elemental's memory) is filled through a C-order temporary: one local
+    /// copy more, and an allocation, on every rank.
     pub fn execute<S: Data<Elem = f64>, D: DataMut<Elem = f64>>(
         &mut self,
         src: &DistArrayBase<S>,
         dst: &mut DistArrayBase<D>,
     ) -> Result<()> {
-        match self {
-            Redistribution::Same(p) => p.execute(src, dst),
-            Redistribution::Cross(p) => p.execute(Some(src), Some(dst)),
+        let comm = dst.layout().comm().clone();
+        if comm.all(dst.local().is_standard_layout()) {
+            return match self {
+                Redistribution::Same(p) => p.execute(src, dst),
+                Redistribution::Cross(p) => p.execute(Some(src), Some(dst)),
+            };
         }
+        let mut tmp = distarray_core::DistArray::<f64>::zeros(dst.layout());
+        match self {
+            Redistribution::Same(p) => p.execute(src, &mut tmp)?,
+            Redistribution::Cross(p) => p.execute(Some(src), Some(&mut tmp))?,
+        }
+        dst.local_mut().assign(&tmp.local());
+        Ok(())
     }
 }
 

@@ -100,7 +100,8 @@ impl<'a> DistMatrix<'a> {
             unsafe { ffi::ElDistMatrixResize_d(a.raw, el_int(m, "rows")?, el_int(n, "columns")?) },
             "ElDistMatrixResize_d",
         )?;
-        a.array_mut()?.local_mut().fill(0.0);
+        let zeroed = a.array_mut().map(|mut view| view.local_mut().fill(0.0));
+        a.layout.comm().agree(zeroed)?;
         Ok(a)
     }
 
@@ -161,7 +162,10 @@ impl<'a> DistMatrix<'a> {
         check_layout(grid, dist, array.layout(), "DistMatrix::from_array_copy")?;
         let (m, n) = (array.layout().shape()[0], array.layout().shape()[1]);
         let mut a = DistMatrix::new(grid, dist, m, n)?;
-        a.array_mut()?.local_mut().assign(&array.local());
+        let copied = a
+            .array_mut()
+            .map(|mut view| view.local_mut().assign(&array.local()));
+        a.layout.comm().agree(copied)?;
         Ok(a)
     }
 

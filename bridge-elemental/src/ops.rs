@@ -141,8 +141,9 @@ fn check_system(a: &DistMatrix<'_>, b: &DistMatrix<'_>, what: &str) -> Result<()
 
 /// Fails on every rank when any rank's part of `m` holds a non-finite value.
 fn finite(m: &mut DistMatrix<'_>, what: &str, why: &str) -> Result<()> {
-    let mine = m.array()?.local().iter().all(|x| x.is_finite());
-    if m.layout().comm().all(mine) {
+    let comm = m.layout().comm().clone();
+    let mine = comm.agree(m.array().map(|a| a.local().iter().all(|x| x.is_finite())))?;
+    if comm.all(mine) {
         Ok(())
     } else {
         Err(Error::Native {

@@ -17,8 +17,10 @@ use std::marker::PhantomData;
 ///
 /// Between [`sync`](Self::sync)s, GA's rules for one-sided access apply:
 /// a rank's local memory may change under puts and accumulates from other
-/// ranks, so do not hold an [`access_mut`](Self::access_mut) view across
-/// another rank's writes to the same cells without a sync between them.
+/// ranks. A program must not let another rank write cells while this rank
+/// holds an [`access_mut`](Self::access_mut) view of them: separate the two
+/// with a `sync`, as GA's own programs must (GA cannot check it, and
+/// neither can the bridge).
 pub struct GlobalArray<'g, T: GaElement> {
     handle: c_int,
     layout: Layout,
@@ -26,6 +28,15 @@ pub struct GlobalArray<'g, T: GaElement> {
     destroy: bool,
     _ga: PhantomData<&'g Ga>,
     _t: PhantomData<T>,
+}
+
+thread_local! {
+    /// Handles a GlobalArray of this process stands for: one value each.
+    static IN_USE: std::cell::RefCell<Vec<c_int>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn in_use(handle: c_int) -> bool {
+    IN_USE.with(|h| h.borrow().contains(&handle))
 }
 
 fn usize_of(x: i64) -> usize {
@@ -112,13 +123,12 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
                 }
             }
         };
-        // GA returns 0 only when its memory allocation failed
+        // GA returns 0 only when its memory allocation failed. If that
+        // happened on some ranks only, GA has torn the array down there, so
+        // a collective GA_Destroy on the others would hang: the handle is
+        // left alone (a rare leak rather than a hang).
         let created = layout.comm().all(handle != 0);
         if !created {
-            if handle != 0 {
-                // SAFETY: created here on this rank, not used elsewhere.
-                unsafe { ffi::GA_Destroy(handle) };
-            }
             return Err(Error::Native {
                 library: "Global Arrays".into(),
                 code: 0,
@@ -130,6 +140,7 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
                 ),
             });
         }
+        IN_USE.with(|h| h.borrow_mut().push(handle));
         let g = GlobalArray {
             handle,
             layout: layout.clone(),
@@ -151,19 +162,28 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// all, fill the GA's memory through [`access_mut`](Self::access_mut).
     pub fn from_array<S: Data<Elem = T>>(ga: &'g Ga, array: &DistArrayBase<S>) -> Result<Self> {
         let mut g = GlobalArray::new(ga, array.layout())?;
-        {
-            let mut view = g.access_mut()?;
-            view.local_mut().assign(&array.local());
-        }
+        let copied = g
+            .access_mut()
+            .map(|mut view| view.view_mut().local_mut().assign(&array.local()));
+        array.layout().comm().agree(copied)?;
         g.sync();
         Ok(g)
     }
 
     /// Adopts a Global Array created elsewhere (by C or Fortran code) by
-    /// its handle: reads its type, extents, blocks and ghost widths from GA
-    /// and builds the matching layout on `comm` (which must be the world).
-    /// The array is not destroyed when the adopter drops. Collective.
-    pub fn from_raw(ga: &'g Ga, comm: &Comm, handle: c_int) -> Result<Self> {
+    /// its handle: reads its type, extents, blocks (irregular block or
+    /// ScaLAPACK-style block-cyclic distributions; GA's tiled ones are
+    /// refused) and ghost widths from GA and builds the matching layout on
+    /// `comm` (which must be the world). The array is not destroyed when the
+    /// adopter drops. Collective. A handle already held by a `GlobalArray`
+    /// of this process is refused (two values would lend the same memory).
+    ///
+    /// # Safety
+    ///
+    /// The array must stay alive — not destroyed by the code that created
+    /// it — for as long as the returned value lives; GA reuses handles, so
+    /// a destroyed handle may come to name another array of another type.
+    pub unsafe fn from_raw(ga: &'g Ga, comm: &Comm, handle: c_int) -> Result<Self> {
         check_world(ga, comm)?;
         let read = || -> Result<(Vec<Vec<usize>>, Vec<usize>, GaDistribution)> {
             // SAFETY: GA_Valid_handle only looks the handle up.
@@ -171,6 +191,27 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
                 return Err(Error::InvalidArgument(format!(
                     "{handle} is not a valid Global Array handle"
                 )));
+            }
+            if in_use(handle) {
+                return Err(Error::InvalidArgument(format!(
+                    "Global Array {handle} is already held by a GlobalArray of this program"
+                )));
+            }
+            let mut kind = [0 as std::ffi::c_char; 32];
+            // SAFETY: a valid handle; GA writes at most "tiled_irreg" and a NUL.
+            unsafe { ffi::pnga_get_distribution_type(handle as ffi::Integer, kind.as_mut_ptr()) };
+            // SAFETY: GA wrote a NUL-terminated string into the zeroed buffer.
+            let kind = unsafe { std::ffi::CStr::from_ptr(kind.as_ptr()) }
+                .to_string_lossy()
+                .into_owned();
+            if kind != "regular" && kind != "scalapack" {
+                return Err(Error::LayoutMismatch {
+                    context: "Global Arrays".into(),
+                    detail: format!(
+                        "Global Array {handle} has GA's {kind:?} distribution; the bridge adopts \
+                         \"regular\" (block) and \"scalapack\" (block-cyclic on a process grid) arrays"
+                    ),
+                });
             }
             let mut ty: c_int = 0;
             let mut ndim: c_int = 0;
@@ -292,6 +333,7 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
             )?,
             None => layout_from_bounds(comm, bounds, &width)?,
         };
+        IN_USE.with(|h| h.borrow_mut().push(handle));
         let g = GlobalArray {
             handle,
             layout,
@@ -308,7 +350,7 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// use and destroy); returns its handle.
     pub fn into_raw(mut self) -> c_int {
         self.destroy = false;
-        self.handle
+        self.handle // Drop below forgets the handle without destroying it
     }
 
     /// GA's handle (for calls into GA this bridge does not wrap).
@@ -340,6 +382,19 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
             let me = self.layout.comm().rank();
             let want = self.layout.local_len();
             let len = segment_len(self.handle, me);
+            let mut at = vec![0 as c_int; ndim];
+            // SAFETY: a live block-cyclic handle; GA writes ndim grid coordinates (C order).
+            unsafe { ffi::GA_Get_proc_index(self.handle, me as c_int, at.as_mut_ptr()) };
+            let coords: Vec<usize> = at.iter().map(|&c| c as usize).collect();
+            if coords != self.layout.grid().coords() {
+                return Err(Error::LayoutMismatch {
+                    context: "Global Arrays".into(),
+                    detail: format!(
+                        "GA put rank {me} at grid position {coords:?}, the layout at {:?} (GA reordered the processes)",
+                        self.layout.grid().coords()
+                    ),
+                });
+            }
             return if len == want {
                 Ok(())
             } else {
@@ -528,6 +583,7 @@ pub(crate) fn distribution(handle: c_int, proc_: usize, ndim: usize) -> (Vec<i64
 
 impl<T: GaElement> Drop for GlobalArray<'_, T> {
     fn drop(&mut self) {
+        IN_USE.with(|h| h.borrow_mut().retain(|&x| x != self.handle));
         if self.destroy {
             // SAFETY: created by this value, destroyed once; collective, like
             // every drop of a distributed object in SPMD code.
@@ -543,7 +599,9 @@ enum Lent {
     Segment(c_int),
 }
 
-/// GA's local memory lent as a distributed array; released on drop.
+/// GA's local memory lent as a distributed array; released on drop. Read
+/// through `Deref` (any `DistArray` method taking `&self`), write through
+/// [`view_mut`](Self::view_mut).
 pub struct GaAccess<'a, T: GaElement> {
     handle: c_int,
     how: Lent,
@@ -558,9 +616,11 @@ impl<'a, T: GaElement> std::ops::Deref for GaAccess<'a, T> {
     }
 }
 
-impl<T: GaElement> std::ops::DerefMut for GaAccess<'_, T> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.array.as_mut().expect("present until drop")
+impl<T: GaElement> GaAccess<'_, T> {
+    /// The lent memory as a mutable distributed array, borrowed from the
+    /// guard (so it cannot outlive the release).
+    pub fn view_mut(&mut self) -> DistArrayViewMut<'_, T> {
+        self.array.as_mut().expect("present until drop").view_mut()
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::ffi;
 use distarray_core::{Comm, Error, Result};
+use std::cell::Cell;
 use std::marker::PhantomData;
 
 /// Default size of MA's stack (bytes): `GA_Update_ghosts` stages the faces
@@ -10,26 +11,46 @@ pub const DEFAULT_MA_STACK_BYTES: usize = 256 << 20;
 /// Default size of MA's heap (bytes).
 pub const DEFAULT_MA_HEAP_BYTES: usize = 16 << 20;
 
+thread_local! {
+    /// Live `Ga` handles of this process that share the GA this bridge started.
+    static HANDLES: Cell<usize> = const { Cell::new(0) };
+    /// GA was terminated by this bridge: it cannot be started again.
+    static TERMINATED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Global Arrays, initialized after MPI (every MPI rank a GA process) and
-/// terminated, when dropped, before MPI is.
+/// terminated, when the last handle is dropped, before MPI is.
 ///
 /// ```no_run
 /// let universe = mpi::initialize().unwrap();
 /// let ga = bridge_ga::Ga::init().unwrap();
 /// // ... GlobalArrays borrow `ga` ...
-/// drop(ga);       // GA_Terminate
+/// drop(ga);       // GA_Terminate (the last handle)
 /// drop(universe); // MPI_Finalize
 /// ```
 pub struct Ga {
-    owner: bool,
+    /// counted in HANDLES (GA started by this bridge), or GA was started
+    /// by other code and is left to it
+    counted: bool,
     // GA's state is per process and not thread-safe
     _not_send: PhantomData<*const ()>,
+}
+
+fn native(call: &str, message: String) -> Error {
+    Error::Native {
+        library: "Global Arrays".into(),
+        code: 0,
+        call: call.into(),
+        message,
+    }
 }
 
 impl Ga {
     /// Initializes GA on `MPI_COMM_WORLD` (MPI must already be initialized,
     /// by rsmpi) and MA with the default sizes. Collective over the world.
-    /// If GA is already initialized this is a handle that terminates nothing.
+    /// While a handle lives, further calls return more handles to the same
+    /// GA; GA terminates when the last one drops, and cannot be started
+    /// again afterwards (GA's own limitation): then this is an error.
     pub fn init() -> Result<Ga> {
         Ga::init_with_memory(DEFAULT_MA_STACK_BYTES, DEFAULT_MA_HEAP_BYTES)
     }
@@ -43,38 +64,67 @@ impl Ga {
                     .into(),
             ));
         }
+        if HANDLES.with(Cell::get) > 0 {
+            HANDLES.with(|h| h.set(h.get() + 1));
+            return Ok(Ga {
+                counted: true,
+                _not_send: PhantomData,
+            });
+        }
+        let world = Comm::world();
+        world.agree(if TERMINATED.with(Cell::get) {
+            Err(native(
+                "GA_Initialize",
+                "GA was terminated in this program and cannot be started again: keep one Ga handle for the whole run".into(),
+            ))
+        } else {
+            Ok(())
+        })?;
         // SAFETY: GA_Initialized only reads GA's global flag.
-        let already = unsafe { ffi::GA_Initialized() } != 0;
-        if !already {
+        let started_elsewhere = unsafe { ffi::GA_Initialized() } != 0;
+        if !world.all(started_elsewhere) && !world.all(!started_elsewhere) {
+            return Err(native(
+                "GA_Initialize",
+                "GA is initialized on some ranks only".into(),
+            ));
+        }
+        if !started_elsewhere {
             // SAFETY: MPI is initialized; GA duplicates MPI_COMM_WORLD for itself.
             unsafe { ffi::GA_Initialize() };
         }
+        let words = |bytes: usize| -> Result<ffi::Integer> {
+            ffi::Integer::try_from(bytes.div_ceil(8)).map_err(|_| {
+                Error::InvalidArgument(format!("MA size {bytes} bytes does not fit MA's Integer"))
+            })
+        };
+        let sizes = world.agree(words(ma_stack_bytes).and_then(|s| Ok((s, words(ma_heap_bytes)?))));
         // SAFETY: MA_initialized only reads MA's flag.
-        if unsafe { ffi::MA_initialized() } == 0 {
-            let words = |bytes: usize| -> Result<ffi::Integer> {
-                ffi::Integer::try_from(bytes.div_ceil(8)).map_err(|_| {
-                    Error::InvalidArgument(format!(
-                        "MA size {bytes} bytes does not fit MA's Integer"
-                    ))
-                })
-            };
-            let (stack, heap) = (words(ma_stack_bytes)?, words(ma_heap_bytes)?);
+        let ma_ready = unsafe { ffi::MA_initialized() } != 0;
+        let ma_ok = sizes.and_then(|(stack, heap)| {
             // SAFETY: sizes in units of C doubles, checked to fit MA's 64-bit Integer.
-            let ok = unsafe { ffi::MA_init(ffi::MT_C_DBL as ffi::Integer, stack, heap) };
-            let ok = Comm::world().all(ok != 0);
-            if !ok {
-                return Err(Error::Native {
-                    library: "Global Arrays".into(),
-                    code: 0,
-                    call: "MA_init".into(),
-                    message: format!(
-                        "MA could not reserve a {ma_stack_bytes}-byte stack and a {ma_heap_bytes}-byte heap on some rank"
-                    ),
-                });
+            let ok = ma_ready || unsafe { ffi::MA_init(ffi::MT_C_DBL as ffi::Integer, stack, heap) } != 0;
+            if world.all(ok) {
+                Ok(())
+            } else {
+                Err(native(
+                    "MA_init",
+                    format!("MA could not reserve a {ma_stack_bytes}-byte stack and a {ma_heap_bytes}-byte heap on some rank"),
+                ))
             }
+        });
+        if let Err(e) = ma_ok {
+            if !started_elsewhere {
+                // SAFETY: started just above, no array exists yet; collective.
+                unsafe { ffi::GA_Terminate() };
+                TERMINATED.with(|t| t.set(true));
+            }
+            return Err(e);
+        }
+        if !started_elsewhere {
+            HANDLES.with(|h| h.set(1));
         }
         Ok(Ga {
-            owner: !already,
+            counted: !started_elsewhere,
             _not_send: PhantomData,
         })
     }
@@ -101,10 +151,18 @@ impl Ga {
 
 impl Drop for Ga {
     fn drop(&mut self) {
-        if self.owner && mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-            // SAFETY: GA was initialized by this handle, and every GlobalArray
-            // borrows the handle, so none is alive now. MPI stays initialized.
+        if !self.counted {
+            return;
+        }
+        let left = HANDLES.with(|h| {
+            h.set(h.get() - 1);
+            h.get()
+        });
+        if left == 0 && mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+            // SAFETY: the last handle of the GA this bridge started; every
+            // GlobalArray borrows a handle, so none is alive now. MPI stays up.
             unsafe { ffi::GA_Terminate() };
+            TERMINATED.with(|t| t.set(true));
         }
     }
 }

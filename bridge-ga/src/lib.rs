@@ -13,7 +13,8 @@
 //!   (`NGA_Create_ghosts_irreg`). [`GlobalArray::access_mut`] shows GA's local
 //!   memory as a [`DistArrayViewMut`](distarray_core::DistArrayViewMut) (no
 //!   copy, `NGA_Access`/`NGA_Release_update`), tied by lifetime to the array.
-//!   [`GlobalArray::from_raw`] adopts a Global Array made elsewhere (by a C
+//!   [`GlobalArray::from_raw`] (unsafe: the creator must keep the array
+//!   alive) adopts a Global Array made elsewhere (by a C
 //!   or Fortran library) and reads its distribution back as a layout.
 //! - One-sided patches: [`GlobalArray::get`], [`put`](GlobalArray::put) and
 //!   [`acc`](GlobalArray::acc) read, write and accumulate any global patch
@@ -43,8 +44,8 @@
 //! let layout = Layout::block(&comm, &[1000, 1000]).unwrap();
 //! let mut g = GlobalArray::<f64>::new(&ga, &layout).unwrap();
 //! {
-//!     let mut a = g.access_mut().unwrap(); // GA's memory as a DistArray
-//!     a.fill(1.0);
+//!     let mut a = g.access_mut().unwrap(); // GA's memory as a DistArray, until `a` drops
+//!     a.view_mut().fill(1.0);
 //! }
 //! g.sync();
 //! let corner = g.get(&[0, 0], &[2, 2]).unwrap(); // one-sided, from any rank
