@@ -93,7 +93,7 @@ fn array_over_petsc_vec_shares_memory(comm: &Comm) {
             );
             let layout = view.layout().clone();
             let idx = layout.global_indices(0);
-            for (x, g) in view.local_mut().iter_mut().zip(idx) {
+            for (x, g) in view.view_mut().local_mut().iter_mut().zip(idx) {
                 *x = g as f64;
             }
             let whole = view.gather_all().unwrap();

@@ -123,7 +123,7 @@ impl<'a> DenseMat<'a> {
         };
         {
             let mut view = mat.array_mut()?;
-            view.local_mut().assign(&array.local());
+            view.view_mut().local_mut().assign(&array.local());
         }
         Ok(mat)
     }
@@ -200,9 +200,13 @@ impl<'v> std::ops::Deref for DenseAccess<'v> {
     }
 }
 
-impl std::ops::DerefMut for DenseAccess<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.array.as_mut().expect("present until drop")
+impl DenseAccess<'_> {
+    /// The lent memory as a mutable distributed array, borrowed from the
+    /// guard so it cannot outlive the restore. (No `DerefMut`: a
+    /// `&mut DistArrayViewMut<'v>` could be swapped out with `mem::replace`
+    /// and kept past the restore.)
+    pub fn view_mut(&mut self) -> DistArrayViewMut<'_, f64> {
+        self.array.as_mut().expect("present until drop").view_mut()
     }
 }
 

@@ -319,9 +319,13 @@ impl<'v> std::ops::Deref for VecAccess<'v> {
     }
 }
 
-impl std::ops::DerefMut for VecAccess<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        self.array.as_mut().expect("present until drop")
+impl VecAccess<'_> {
+    /// The lent memory as a mutable distributed array, borrowed from the
+    /// guard so it cannot outlive the restore. (No `DerefMut`: a
+    /// `&mut DistArrayViewMut<'v>` could be swapped out with `mem::replace`
+    /// and kept past the restore.)
+    pub fn view_mut(&mut self) -> DistArrayViewMut<'_, f64> {
+        self.array.as_mut().expect("present until drop").view_mut()
     }
 }
 
