@@ -109,7 +109,10 @@ struct Step {
 /// skipping pairs with nothing to exchange), one message per pair, sent
 /// straight from the source buffer and received straight into the target
 /// buffer whenever the cells are one contiguous block, packed through
-/// plan-owned buffers otherwise. Cells that stay on a rank are copied
+/// plan-owned buffers otherwise (a large packed message either at once or
+/// in 2 MiB chunks, each packed just before the peer copies it out of
+/// cache; the first executions time both ways and keep the faster). Cells
+/// that stay on a rank are copied
 /// directly, without MPI. Why: only ranks that exchange data talk; the
 /// schedule needs no request arrays, so execution allocates nothing; and on
 /// the benchmark (2 ranks, shared memory) it beat `MPI_Alltoallw` with
@@ -393,7 +396,9 @@ impl<T: Element> Exchange<T> {
             // columns of 5e7 f64: 1.35x the copy time against 1.75x for one
             // packed message; sending every chunk as soon as it is packed
             // and taking in whatever has arrived, with probes, was slower
-            // again, 1.9-2.2x, in the same machine state.)
+            // again, 1.9-2.2x, in the same machine state; so was packing one
+            // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
+            // the one small buffer reused here stays in cache.)
             let sends = step
                 .send
                 .as_ref()
