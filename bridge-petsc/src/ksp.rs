@@ -42,10 +42,12 @@ impl<'p> Ksp<'p> {
             raw,
             _petsc: PhantomData,
         };
+        // SAFETY: a live KSP and an assembled matrix that outlives the solver's use here.
         check(
             unsafe { ffi::KSPSetOperators(ksp.raw, a.raw(), a.raw()) },
             "KSPSetOperators",
         )?;
+        // SAFETY: a live KSP; reads PETSc's options database.
         check(
             unsafe { ffi::KSPSetFromOptions(ksp.raw) },
             "KSPSetFromOptions",
