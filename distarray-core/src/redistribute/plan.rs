@@ -19,7 +19,8 @@ const MAX_PIECE: usize = 1 << 30;
 /// chunk by chunk, each packed just before the peer copies it, so the copy
 /// reads cache rather than DRAM (1, 2, 4 and 8 MiB measured; 2 was best).
 const CHUNK_BYTES: usize = 2 << 20;
-/// Most messages a packed send is cut into (per-message costs stay bounded).
+/// About the most messages a packed send is cut into (greedy grouping of
+/// uneven pieces can give up to twice as many): per-message costs stay bounded.
 const MAX_MESSAGES: usize = 64;
 
 /// One direction of one step: the peer and the cells.
@@ -44,8 +45,9 @@ impl Side {
             [one] => one.contiguous(shape),
             _ => None,
         };
-        // a large packed send is cut into chunks of about `chunk` cells
-        let chunk = chunk.max(len.div_ceil(MAX_MESSAGES));
+        // a large packed send is cut into chunks of about `chunk` cells (no
+        // more than about MAX_MESSAGES of them, none over MAX_PIECE / 2)
+        let chunk = chunk.max(len.div_ceil(MAX_MESSAGES)).min(MAX_PIECE / 2);
         let chunked = in_place.is_none() && len > 2 * chunk;
         let segments: Vec<Segment> = if chunked {
             segments.iter().flat_map(|s| s.split(chunk)).collect()
@@ -204,14 +206,30 @@ impl<T: Element> Plan<T> {
         S: Data<Elem = T>,
         D: DataMut<Elem = T>,
     {
-        check_built_with(Some(src.layout()), Some(&self.src), || {
+        let checked = check_built_with(Some(src.layout()), Some(&self.src), || {
             "Plan::execute source".into()
-        })?;
-        check_built_with(Some(dst.layout()), Some(&self.dst), || {
-            "Plan::execute target".into()
-        })?;
+        })
+        .and_then(|()| {
+            check_built_with(Some(dst.layout()), Some(&self.dst), || {
+                "Plan::execute target".into()
+            })
+        });
+        if self.exchange.measuring() {
+            self.dst.comm().agree(checked)?;
+        } else {
+            checked?;
+        }
         let mut dst_local = dst.local_mut();
-        let dst_buf = dst_local.as_slice_mut().ok_or_else(not_contiguous)?;
+        let dst_buf = dst_local.as_slice_mut().ok_or_else(not_contiguous);
+        // While the first executions are timed, `run` reduces over every
+        // rank: a rank failing here alone must not leave the others paired
+        // with its next collective, so the verdict is agreed (the timing
+        // already costs a reduction; later executions skip both).
+        let dst_buf = if self.exchange.measuring() {
+            self.dst.comm().agree(dst_buf)?
+        } else {
+            dst_buf?
+        };
         self.execute_into_slice(src, dst_buf);
         Ok(())
     }
@@ -319,6 +337,11 @@ impl<T: Element> Exchange<T> {
             pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
             transport,
         }
+    }
+
+    /// Whether executions are still being timed (each reduces over the comm).
+    pub(crate) fn measuring(&self) -> bool {
+        matches!(self.transport, Transport::Measuring { .. })
     }
 
     /// Number of ranks this rank sends to and receives from.
