@@ -439,88 +439,28 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// its ghost cells (`NGA_Access_ghosts`). Released (`NGA_Release_update`)
     /// when the guard drops. Not collective. O(1) in the array's size.
     pub fn access_mut(&mut self) -> Result<GaAccess<'_, T>> {
-        let ndim = self.dist.dims.len();
-        let ghosts = self.dist.has_ghosts();
+        let me = self.layout.comm().rank();
         let local_shape = self.layout.local_shape().to_vec();
         let n: usize = local_shape.iter().product();
-        let (lo, hi) = distribution(self.handle, self.layout.comm().rank(), ndim);
-        let mut ptr: *mut c_void = std::ptr::null_mut();
-        let mut ld = vec![0i64; ndim.max(2) - 1];
-        let mut extents = vec![0i64; ndim];
-        let accessed = n > 0;
-        let me = self.layout.comm().rank();
         let how = if self.dist.block_cyclic.is_some() {
             Lent::Segment(me as c_int)
-        } else if ghosts {
+        } else if self.dist.has_ghosts() {
             Lent::Ghosts
         } else {
-            Lent::Block(lo.clone(), hi.clone())
+            let (lo, hi) = distribution(self.handle, me, local_shape.len());
+            Lent::Block(lo, hi)
         };
-        if accessed {
-            // SAFETY: a live handle; this rank holds n > 0 cells, so GA hands
-            // out a pointer to them; GA writes ndim-1 leading dimensions (and
-            // ndim padded extents for ghosts, the length for a segment).
-            unsafe {
-                match &how {
-                    Lent::Segment(p) => {
-                        let mut len = 0i64;
-                        ffi::NGA_Access_block_segment64(
-                            self.handle,
-                            *p,
-                            &mut ptr as *mut *mut c_void as *mut c_void,
-                            &mut len,
-                        );
-                        // a block-cyclic segment is dense by construction
-                        for a in 0..ndim {
-                            extents[a] = local_shape[a] as i64;
-                        }
-                        ld[..ndim - 1].copy_from_slice(&extents[1..ndim]);
-                        if usize_of(len) != n {
-                            extents[0] = -1; // reported as a mismatch below
-                        }
-                    }
-                    Lent::Ghosts => ffi::NGA_Access_ghosts64(
-                        self.handle,
-                        extents.as_mut_ptr(),
-                        &mut ptr as *mut *mut c_void as *mut c_void,
-                        ld.as_mut_ptr(),
-                    ),
-                    Lent::Block(lo, hi) => {
-                        let (mut l, mut h) = (lo.clone(), hi.clone());
-                        ffi::NGA_Access64(
-                            self.handle,
-                            l.as_mut_ptr(),
-                            h.as_mut_ptr(),
-                            &mut ptr as *mut *mut c_void as *mut c_void,
-                            ld.as_mut_ptr(),
-                        );
-                        for a in 0..ndim {
-                            extents[a] = hi[a] - lo[a] + 1;
-                        }
-                    }
-                }
-            }
-        }
         let mut access = GaAccess::<T> {
             handle: self.handle,
             how,
-            accessed,
+            accessed: n > 0,
             array: None,
         };
-        // GA's local block must be dense C order of the layout's local shape
-        let dense = (1..ndim).all(|a| ld[a - 1] == extents[a]);
-        let shaped = extents.iter().map(|&e| usize_of(e)).collect::<Vec<_>>() == local_shape;
-        if accessed && !(dense && shaped) {
-            return Err(Error::LayoutMismatch {
-                context: "GlobalArray::access_mut".into(),
-                detail: format!(
-                    "GA's local block has extents {extents:?} and leading dimensions {ld:?}; the layout expects dense {local_shape:?}"
-                ),
-            });
-        }
-        let view = if accessed {
+        let view = if n > 0 {
+            // (on error the guard still releases what GA lent)
+            let ptr = access.lend(&local_shape)?;
             // SAFETY: GA lends this rank's block of `n` elements of T (its type
-            // was checked at creation), dense in C order (checked above),
+            // was checked at creation), dense in C order (checked by `lend`),
             // until the guard's release; the guard borrows `self` mutably.
             unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&local_shape), ptr as *mut T) }
         } else {
@@ -617,6 +557,72 @@ impl<'a, T: GaElement> std::ops::Deref for GaAccess<'a, T> {
 }
 
 impl<T: GaElement> GaAccess<'_, T> {
+    /// Asks GA for this rank's block (`how`), which must hold the cells of
+    /// `shape` densely in C order; returns GA's pointer.
+    fn lend(&mut self, shape: &[usize]) -> Result<*mut c_void> {
+        let ndim = shape.len();
+        let n: usize = shape.iter().product();
+        let mut ptr: *mut c_void = std::ptr::null_mut();
+        let out = &mut ptr as *mut *mut c_void as *mut c_void;
+        let mut ld = vec![0i64; ndim.max(2) - 1];
+        let mismatch = |detail: String| Error::LayoutMismatch {
+            context: "GlobalArray::access_mut".into(),
+            detail,
+        };
+        // SAFETY: a live handle and a rank holding cells, so GA lends a
+        // pointer to them; GA writes ndim-1 leading dimensions (and ndim
+        // padded extents for ghosts, the length for a segment).
+        let extents: Vec<i64> = unsafe {
+            match &mut self.how {
+                Lent::Segment(p) => {
+                    let mut len = 0i64;
+                    ffi::NGA_Access_block_segment64(self.handle, *p, out, &mut len);
+                    // a block-cyclic segment is one dense C-order block: only
+                    // its length can disagree with the layout
+                    return if usize_of(len) == n {
+                        Ok(ptr)
+                    } else {
+                        Err(mismatch(format!(
+                            "GA lends {len} cells of the block-cyclic array, the layout expects {shape:?}"
+                        )))
+                    };
+                }
+                Lent::Ghosts => {
+                    let mut padded = vec![0i64; ndim];
+                    ffi::NGA_Access_ghosts64(
+                        self.handle,
+                        padded.as_mut_ptr(),
+                        out,
+                        ld.as_mut_ptr(),
+                    );
+                    padded
+                }
+                Lent::Block(lo, hi) => {
+                    ffi::NGA_Access64(
+                        self.handle,
+                        lo.as_mut_ptr(),
+                        hi.as_mut_ptr(),
+                        out,
+                        ld.as_mut_ptr(),
+                    );
+                    lo.iter().zip(hi.iter()).map(|(l, h)| h - l + 1).collect()
+                }
+            }
+        };
+        let dense = (1..ndim).all(|a| ld[a - 1] == extents[a]);
+        let shaped = extents
+            .iter()
+            .map(|&e| usize_of(e))
+            .eq(shape.iter().copied());
+        if dense && shaped {
+            Ok(ptr)
+        } else {
+            Err(mismatch(format!(
+                "GA's local block has extents {extents:?} and leading dimensions {ld:?}; the layout expects dense {shape:?}"
+            )))
+        }
+    }
+
     /// The lent memory as a mutable distributed array, borrowed from the
     /// guard (so it cannot outlive the release).
     pub fn view_mut(&mut self) -> DistArrayViewMut<'_, T> {
