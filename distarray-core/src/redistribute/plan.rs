@@ -36,7 +36,14 @@ struct Side {
 }
 
 impl Side {
-    fn new(rank: usize, segments: Vec<Segment>, shape: &[usize], chunk: usize) -> Option<Side> {
+    /// A side of `segments`; a send gives `chunk` (cells per chunk), a
+    /// receive `None` (receives are unpacked whole, never cut).
+    fn new(
+        rank: usize,
+        segments: Vec<Segment>,
+        shape: &[usize],
+        chunk: Option<usize>,
+    ) -> Option<Side> {
         if segments.is_empty() {
             return None;
         }
@@ -47,14 +54,13 @@ impl Side {
         };
         // a large packed send is cut into chunks of about `chunk` cells (no
         // more than about MAX_MESSAGES of them, none over MAX_PIECE / 2)
-        let chunk = chunk.max(len.div_ceil(MAX_MESSAGES)).min(MAX_PIECE / 2);
-        let chunked = in_place.is_none() && len > 2 * chunk;
-        let segments: Vec<Segment> = if chunked {
-            segments.iter().flat_map(|s| s.split(chunk)).collect()
-        } else {
-            segments
+        let chunk = chunk.map(|c| c.max(len.div_ceil(MAX_MESSAGES)).min(MAX_PIECE / 2));
+        let chunk = chunk.filter(|&c| in_place.is_none() && len > 2 * c);
+        let segments: Vec<Segment> = match chunk {
+            Some(c) => segments.iter().flat_map(|s| s.split(c)).collect(),
+            None => segments,
         };
-        let limit = if chunked { chunk } else { usize::MAX };
+        let limit = chunk.unwrap_or(usize::MAX);
         let mut chunks = Vec::new();
         let (mut first, mut cells) = (0, 0);
         for (i, seg) in segments.iter().enumerate() {
@@ -276,14 +282,8 @@ impl<T: Element> Exchange<T> {
             let to = (me + k) % n;
             let from = (me + n - k) % n;
             let step = Step {
-                send: Side::new(to, std::mem::take(&mut send[to]), src_shape, chunk),
-                // receives are never packed in chunks: MAX_PIECE bounds them
-                recv: Side::new(
-                    from,
-                    std::mem::take(&mut recv[from]),
-                    dst_shape,
-                    usize::MAX / 4,
-                ),
+                send: Side::new(to, std::mem::take(&mut send[to]), src_shape, Some(chunk)),
+                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape, None),
             };
             if step.send.is_some() || step.recv.is_some() {
                 steps.push(step);
