@@ -27,20 +27,3 @@ fn elemental_bridge_tests() {}
 #[test]
 #[ignore = "the parallel HDF5 tests were NOT run: feature `hdf5` is off (parallel HDF5 not found; scripts/install-deps installs it)"]
 fn hdf5_tests() {}
-
-/// Which bridges this build has (printed with `--nocapture`).
-#[test]
-fn bridges_in_this_build() {
-    let on: Vec<&str> = [
-        ("petsc", cfg!(feature = "petsc")),
-        ("trilinos", cfg!(feature = "trilinos")),
-        ("ga", cfg!(feature = "ga")),
-        ("elemental", cfg!(feature = "elemental")),
-        ("hdf5", cfg!(feature = "hdf5")),
-    ]
-    .into_iter()
-    .filter(|(_, on)| *on)
-    .map(|(name, _)| name)
-    .collect();
-    println!("bridges built and tested: {on:?}");
-}
