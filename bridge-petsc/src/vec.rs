@@ -193,39 +193,32 @@ impl<'p> PetscVec<'p> {
     pub fn new(_petsc: &'p Petsc, layout: &Layout) -> Result<PetscVec<'p>> {
         let comm = layout.comm();
         comm.agree(check_vec_layout(layout))?;
-        let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: sizes are checked PetscInts; the communicator is live.
-        check(
-            unsafe {
-                ffi::VecCreateMPI(
-                    comm.raw().as_raw(),
-                    pint(layout.local_len(), "local size")?,
-                    pint(layout.global_len(), "global size")?,
-                    &mut raw,
-                )
-            },
-            "VecCreateMPI",
-        )?;
-        Ok(PetscVec {
-            raw,
-            comm: comm.clone(),
-            _petsc: PhantomData,
-        })
+        Self::create_mpi(
+            comm,
+            pint(layout.local_len(), "local size")?,
+            pint(layout.global_len(), "global size")?,
+        )
     }
 
     /// A PETSc-owned `Vec` with `n` entries split by PETSc (`PETSC_DECIDE`). Collective.
     pub fn with_size(_petsc: &'p Petsc, comm: &Comm, n: usize) -> Result<PetscVec<'p>> {
+        Self::create_mpi(
+            comm,
+            ffi::PETSC_DECIDE as ffi::PetscInt,
+            pint(n, "global size")?,
+        )
+    }
+
+    /// `VecCreateMPI` with `local` entries here (or `PETSC_DECIDE`) of `global`.
+    fn create_mpi(
+        comm: &Comm,
+        local: ffi::PetscInt,
+        global: ffi::PetscInt,
+    ) -> Result<PetscVec<'p>> {
         let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: as in `new`.
+        // SAFETY: sizes are checked PetscInts; the communicator is live.
         check(
-            unsafe {
-                ffi::VecCreateMPI(
-                    comm.raw().as_raw(),
-                    ffi::PETSC_DECIDE as ffi::PetscInt,
-                    pint(n, "global size")?,
-                    &mut raw,
-                )
-            },
+            unsafe { ffi::VecCreateMPI(comm.raw().as_raw(), local, global, &mut raw) },
             "VecCreateMPI",
         )?;
         Ok(PetscVec {
