@@ -180,9 +180,12 @@ fn layouts_2d(comm: &Comm, shape: [usize; 2]) -> Vec<Layout> {
 /// Packed sends cut into many chunks (tiny chunks forced through
 /// DISTARRAY_PLAN_CHUNK_BYTES) deliver every cell, in both transports: the
 /// first executions alternate chunked and all-at-once sends (timing them),
-/// later ones use the faster; every execution must be exact.
+/// later ones use the faster; every execution must be exact. Every local
+/// copy and unpack writes with streaming stores (DISTARRAY_PLAN_STREAM_BYTES
+/// = 0 streams runs of any length; large plans stream long runs only).
 fn chunked_sends_in_both_transports(comm: &Comm) {
     std::env::set_var("DISTARRAY_PLAN_CHUNK_BYTES", "48");
+    std::env::set_var("DISTARRAY_PLAN_STREAM_BYTES", "0");
     let p = comm.size();
     let cases: Vec<(Layout, Layout)> = vec![
         (
@@ -254,6 +257,7 @@ fn chunked_sends_in_both_transports(comm: &Comm) {
         plan.execute(&a, &mut b).unwrap();
     }
     std::env::remove_var("DISTARRAY_PLAN_CHUNK_BYTES");
+    std::env::remove_var("DISTARRAY_PLAN_STREAM_BYTES");
 }
 
 fn every_pair_of_kinds_2d(comm: &Comm) {

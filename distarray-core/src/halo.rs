@@ -31,7 +31,7 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use crate::redistribute::segment::{copy_within, pack, unpack, Prepared, Segment};
+use crate::redistribute::segment::{copy_within, pack, unpack, Prepared, Segment, Stores};
 use mpi::request::{LocalScope, Request};
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
@@ -264,7 +264,13 @@ impl<T: Element> Halo<T> {
         for (peer, _) in self.sends.iter().zip(&direct).filter(|(_, &d)| !d) {
             for seg in &peer.segments {
                 let n = seg.len();
-                pack(seg, buf, &mut self.send_buf[at..at + n], &mut self.pos);
+                pack(
+                    seg,
+                    buf,
+                    &mut self.send_buf[at..at + n],
+                    &mut self.pos,
+                    Stores::Cached,
+                );
                 at += n;
             }
         }
@@ -338,7 +344,13 @@ impl<T: Element> Halo<T> {
         {
             for seg in &peer.segments {
                 let n = seg.len();
-                unpack(seg, &self.recv_buf[at..at + n], buf, &mut self.pos);
+                unpack(
+                    seg,
+                    &self.recv_buf[at..at + n],
+                    buf,
+                    &mut self.pos,
+                    Stores::Cached,
+                );
                 at += n;
             }
         }
@@ -362,7 +374,13 @@ impl<T: Element> Halo<T> {
         for peer in &self.sends {
             for seg in &peer.segments {
                 let n = seg.len();
-                pack(seg, buf, &mut self.send_buf[at..at + n], &mut self.pos);
+                pack(
+                    seg,
+                    buf,
+                    &mut self.send_buf[at..at + n],
+                    &mut self.pos,
+                    Stores::Cached,
+                );
                 at += n;
             }
         }
@@ -430,7 +448,7 @@ impl<T: Element> PendingHalo<'_, '_, T> {
             let mut at = 0;
             for seg in segments {
                 let n = seg.len();
-                unpack(seg, &data[at..at + n], buf, self.pos);
+                unpack(seg, &data[at..at + n], buf, self.pos, Stores::Cached);
                 at += n;
             }
         }

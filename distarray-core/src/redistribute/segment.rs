@@ -6,6 +6,7 @@
 //! per axis). Packing, unpacking and direct copies walk segments a run at a
 //! time, so contiguous pieces move with `copy_from_slice`.
 
+use crate::dtype::Element;
 use std::ops::Range;
 
 /// Positions along one axis: an arithmetic progression, or a list.
@@ -470,18 +471,47 @@ fn walk2(
     }
 }
 
+/// How a copy writes its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stores {
+    /// Ordinary stores: the target ends up in cache (small copies, or
+    /// targets read right after, such as a send buffer).
+    Cached,
+    /// Streaming stores for contiguous runs of at least `min_run` bytes
+    /// (see the `nontemporal` crate): for large targets not read again soon.
+    Streaming { min_run: usize },
+}
+
+impl Stores {
+    /// Streaming stores for runs long enough to gain from them: shorter
+    /// runs have too short an aligned middle to pay for the fence.
+    pub(crate) const STREAMING: Stores = Stores::Streaming { min_run: 1024 };
+}
+
 #[inline]
-fn copy_run<T: Copy>(
+fn copy_run<T: Element>(
     src: &[T],
-    so: usize,
-    ss: usize,
+    (so, ss): (usize, usize),
     dst: &mut [T],
-    d_o: usize,
-    ds: usize,
+    (d_o, ds): (usize, usize),
     n: usize,
+    stores: Stores,
 ) {
     if ss == 1 && ds == 1 {
-        dst[d_o..d_o + n].copy_from_slice(&src[so..so + n]);
+        let (dst, src) = (&mut dst[d_o..d_o + n], &src[so..so + n]);
+        let stream = match stores {
+            Stores::Streaming { min_run } => std::mem::size_of_val(src) >= min_run,
+            Stores::Cached => false,
+        };
+        if stream {
+            // element types whose bytes are all the value (every one but
+            // bool) copy as bytes; `le_bytes` borrows for all of them
+            if let Some(bytes) = T::le_bytes_mut(dst) {
+                nontemporal::copy(bytes, &T::le_bytes(src));
+                return;
+            }
+        }
+        dst.copy_from_slice(src);
     } else {
         for i in 0..n {
             dst[d_o + i * ds] = src[so + i * ss];
@@ -490,11 +520,17 @@ fn copy_run<T: Copy>(
 }
 
 /// Copies the cells of `seg` from `src` into `out` in message order.
-pub(crate) fn pack<T: Copy>(seg: &Prepared, src: &[T], out: &mut [T], pos: &mut Vec<usize>) {
+pub(crate) fn pack<T: Element>(
+    seg: &Prepared,
+    src: &[T],
+    out: &mut [T],
+    pos: &mut Vec<usize>,
+    stores: Stores,
+) {
     match seg {
         Prepared::Product { buffer, message } => {
             walk2(buffer, message, pos, |so, ss, d_o, ds, n| {
-                copy_run(src, so, ss, out, d_o, ds, n)
+                copy_run(src, (so, ss), out, (d_o, ds), n, stores)
             })
         }
         Prepared::Flat(offsets) => {
@@ -506,11 +542,17 @@ pub(crate) fn pack<T: Copy>(seg: &Prepared, src: &[T], out: &mut [T], pos: &mut 
 }
 
 /// Copies `input` (message order) into the cells of `seg` in `dst`.
-pub(crate) fn unpack<T: Copy>(seg: &Prepared, input: &[T], dst: &mut [T], pos: &mut Vec<usize>) {
+pub(crate) fn unpack<T: Element>(
+    seg: &Prepared,
+    input: &[T],
+    dst: &mut [T],
+    pos: &mut Vec<usize>,
+    stores: Stores,
+) {
     match seg {
         Prepared::Product { buffer, message } => {
             walk2(message, buffer, pos, |so, ss, d_o, ds, n| {
-                copy_run(input, so, ss, dst, d_o, ds, n)
+                copy_run(input, (so, ss), dst, (d_o, ds), n, stores)
             })
         }
         Prepared::Flat(offsets) => {
@@ -523,17 +565,18 @@ pub(crate) fn unpack<T: Copy>(seg: &Prepared, input: &[T], dst: &mut [T], pos: &
 
 /// Copies the cells of `s` in `src` to the cells of `d` in `dst`, matched
 /// in message order.
-pub(crate) fn copy<T: Copy>(
+pub(crate) fn copy<T: Element>(
     s: &Prepared,
     src: &[T],
     d: &Prepared,
     dst: &mut [T],
     pos: &mut Vec<usize>,
+    stores: Stores,
 ) {
     match (s, d) {
         (Prepared::Product { buffer: a, .. }, Prepared::Product { buffer: b, .. }) => {
             walk2(a, b, pos, |so, ss, d_o, ds, n| {
-                copy_run(src, so, ss, dst, d_o, ds, n)
+                copy_run(src, (so, ss), dst, (d_o, ds), n, stores)
             })
         }
         (Prepared::Flat(a), Prepared::Flat(b)) => {
@@ -609,10 +652,10 @@ mod tests {
         let prep = Prepared::new(&seg, &[2, 3]);
         let mut pos = Vec::new();
         let mut out = vec![0; 4];
-        pack(&prep, &src, &mut out, &mut pos);
+        pack(&prep, &src, &mut out, &mut pos, Stores::Cached);
         assert_eq!(out, vec![0, 3, 2, 5]);
         let mut back = vec![-1; 6];
-        unpack(&prep, &out, &mut back, &mut pos);
+        unpack(&prep, &out, &mut back, &mut pos, Stores::Cached);
         assert_eq!(back, vec![0, -1, 2, 3, -1, 5]);
     }
 
@@ -634,14 +677,26 @@ mod tests {
         let src: Vec<i32> = (0..24).collect();
         let mut pos = Vec::new();
         let mut whole = vec![0; seg.len()];
-        pack(&Prepared::new(&seg, &shape), &src, &mut whole, &mut pos);
+        pack(
+            &Prepared::new(&seg, &shape),
+            &src,
+            &mut whole,
+            &mut pos,
+            Stores::Cached,
+        );
         for max in [1, 2, 3, 5, 12, 100] {
             let pieces = seg.split(max);
             assert!(pieces.iter().all(|p| p.len() <= max.max(3)), "max {max}");
             let mut joined = Vec::new();
             for p in &pieces {
                 let mut out = vec![0; p.len()];
-                pack(&Prepared::new(p, &shape), &src, &mut out, &mut pos);
+                pack(
+                    &Prepared::new(p, &shape),
+                    &src,
+                    &mut out,
+                    &mut pos,
+                    Stores::Cached,
+                );
                 joined.extend(out);
             }
             assert_eq!(joined, whole, "pieces of at most {max}");
@@ -734,7 +789,7 @@ mod fixed_axis_tests {
         };
         let (ps, pd) = (Prepared::new(&s, &[7, 5]), Prepared::new(&d, &[5]));
         let mut out = vec![0; 5];
-        copy(&ps, &src, &pd, &mut out, &mut Vec::new());
+        copy(&ps, &src, &pd, &mut out, &mut Vec::new(), Stores::Cached);
         assert_eq!(out, vec![30, 31, 32, 33, 34]);
     }
 }
@@ -761,13 +816,66 @@ mod stretch_tests {
         let (ps, pd) = (Prepared::new(&ss, &[60]), Prepared::new(&dd, &[60]));
         let src: Vec<i32> = (0..60).collect();
         let mut dst = vec![-1; 60];
-        copy(&ps, &src, &pd, &mut dst, &mut Vec::new());
+        copy(&ps, &src, &pd, &mut dst, &mut Vec::new(), Stores::Cached);
         for (k, (&a, &b)) in s.iter().zip(&d).enumerate() {
             assert_eq!(dst[b], a as i32, "pair {k}");
         }
         assert_eq!(dst.iter().filter(|&&x| x >= 0).count(), 18);
         let mut packed = vec![0; 18];
-        pack(&ps, &src, &mut packed, &mut Vec::new());
+        pack(&ps, &src, &mut packed, &mut Vec::new(), Stores::Cached);
         assert_eq!(packed, s.iter().map(|&x| x as i32).collect::<Vec<_>>());
+    }
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+
+    /// Rows `1..4` and columns `3..303` of a 5 x 310 buffer into a 3 x 300
+    /// one: three runs of 300 elements, long enough to stream.
+    fn copy_block<T: Element>(value: impl Fn(usize) -> T, stores: Stores) -> Vec<T> {
+        let s = Segment::Product {
+            runs: vec![
+                Run::from_positions(&[1, 2, 3]),
+                Run::from_positions(&(3..303).collect::<Vec<_>>()),
+            ],
+            order: vec![0, 1],
+        };
+        let d = Segment::Product {
+            runs: vec![
+                Run::from_positions(&[0, 1, 2]),
+                Run::from_positions(&(0..300).collect::<Vec<_>>()),
+            ],
+            order: vec![0, 1],
+        };
+        let (ps, pd) = (Prepared::new(&s, &[5, 310]), Prepared::new(&d, &[3, 300]));
+        let src: Vec<T> = (0..5 * 310).map(&value).collect();
+        let mut dst = vec![T::default(); 900];
+        copy(&ps, &src, &pd, &mut dst, &mut Vec::new(), stores);
+        let mut back = vec![T::default(); 900];
+        unpack(&pd, &dst, &mut back, &mut Vec::new(), stores);
+        assert_eq!(back, dst, "unpack into the same cells");
+        dst
+    }
+
+    #[test]
+    fn streaming_stores_copy_the_same_cells() {
+        let every_run = Stores::Streaming { min_run: 0 };
+        for stores in [Stores::Cached, Stores::STREAMING, every_run] {
+            let got = copy_block(|i| i as f64 + 0.5, stores);
+            for (r, row) in got.chunks(300).enumerate() {
+                for (c, &x) in row.iter().enumerate() {
+                    assert_eq!(
+                        x,
+                        ((r + 1) * 310 + c + 3) as f64 + 0.5,
+                        "{stores:?} ({r}, {c})"
+                    );
+                }
+            }
+            // bool has no plain bytes to stream: the ordinary copy serves
+            let flags = copy_block(|i| i % 3 == 0, stores);
+            assert_eq!(flags, copy_block(|i| i % 3 == 0, Stores::Cached));
+            assert_eq!(flags[0], (310 + 3) % 3 == 0);
+        }
     }
 }
