@@ -262,17 +262,7 @@ impl<T: Element> Halo<T> {
             .collect();
         let mut at = 0;
         for (peer, _) in self.sends.iter().zip(&direct).filter(|(_, &d)| !d) {
-            for seg in &peer.segments {
-                let n = seg.len();
-                pack(
-                    seg,
-                    buf,
-                    &mut self.send_buf[at..at + n],
-                    &mut self.pos,
-                    Stores::Cached,
-                );
-                at += n;
-            }
+            at += pack_all(&peer.segments, buf, &mut self.send_buf[at..], &mut self.pos);
         }
         {
             // cut the buffer at the receive regions: `&mut` pieces for them,
@@ -372,17 +362,7 @@ impl<T: Element> Halo<T> {
         let buf = std.as_slice().expect("standard layout is contiguous");
         let mut at = 0;
         for peer in &self.sends {
-            for seg in &peer.segments {
-                let n = seg.len();
-                pack(
-                    seg,
-                    buf,
-                    &mut self.send_buf[at..at + n],
-                    &mut self.pos,
-                    Stores::Cached,
-                );
-                at += n;
-            }
+            at += pack_all(&peer.segments, buf, &mut self.send_buf[at..], &mut self.pos);
         }
         let comm = self.layout.comm().raw();
         let mut recv_reqs = Vec::with_capacity(self.recvs.len());
@@ -457,4 +437,22 @@ impl<T: Element> PendingHalo<'_, '_, T> {
         }
         Ok(())
     }
+}
+
+/// Packs `segments` one after another at the start of `out` (ghost-cell
+/// messages are small and read right away: ordinary stores); returns the
+/// number of cells packed.
+fn pack_all<T: Element>(
+    segments: &[Prepared],
+    buf: &[T],
+    out: &mut [T],
+    pos: &mut Vec<usize>,
+) -> usize {
+    let mut at = 0;
+    for seg in segments {
+        let n = seg.len();
+        pack(seg, buf, &mut out[at..at + n], pos, Stores::Cached);
+        at += n;
+    }
+    at
 }
