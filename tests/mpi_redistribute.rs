@@ -7,8 +7,9 @@ mod harness;
 
 use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, Dimension, IxDyn};
+use distarray::num_complex::Complex64;
 use distarray::redistribute::{CrossPlan, Plan};
-use distarray::{Comm, Dist, DistArray, Error, Layout};
+use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
 use harness::Check;
 
 static CHECKS: &[Check] = &[
@@ -16,7 +17,7 @@ static CHECKS: &[Check] = &[
     check!(every_pair_of_kinds_2d),
     check!(every_pair_of_kinds_3d),
     check!(plans_are_reusable),
-    check!(chunked_sends_in_both_transports),
+    check!(packed_sends_in_every_transport),
     check!(transposes),
     check!(reshapes),
     check!(plan_misuse_is_an_error),
@@ -178,12 +179,14 @@ fn layouts_2d(comm: &Comm, shape: [usize; 2]) -> Vec<Layout> {
 }
 
 /// Packed sends cut into many chunks (tiny chunks forced through
-/// DISTARRAY_PLAN_CHUNK_BYTES) deliver every cell, in both transports: the
-/// first executions alternate chunked and all-at-once sends (timing them),
-/// later ones use the faster; every execution must be exact. Every local
-/// copy and unpack writes with streaming stores (DISTARRAY_PLAN_STREAM_BYTES
-/// = 0 streams runs of any length; large plans stream long runs only).
-fn chunked_sends_in_both_transports(comm: &Comm) {
+/// DISTARRAY_PLAN_CHUNK_BYTES) deliver every cell in every transport: the
+/// first executions try all at once, chunk by chunk through MPI and chunk
+/// by chunk through shared memory in turn (timing them), later ones use the
+/// fastest; every execution must be exact. Every local copy and unpack
+/// writes with streaming stores (DISTARRAY_PLAN_STREAM_BYTES = 0 streams
+/// runs of any length; large plans stream long runs only). Complex and
+/// 32-bit elements take the same paths; `bool` has no shared-memory way.
+fn packed_sends_in_every_transport(comm: &Comm) {
     std::env::set_var("DISTARRAY_PLAN_CHUNK_BYTES", "48");
     std::env::set_var("DISTARRAY_PLAN_STREAM_BYTES", "0");
     let p = comm.size();
@@ -229,15 +232,12 @@ fn chunked_sends_in_both_transports(comm: &Comm) {
         ),
     ];
     for (src, dst) in &cases {
-        let shape = src.shape().to_vec();
-        let a = DistArray::from_fn(src, |ix: &[usize]| flat(&shape, ix) as f64);
-        let want = DistArray::from_fn(dst, |ix: &[usize]| flat(&shape, ix) as f64);
-        let mut plan = Plan::<f64>::new(src, dst).unwrap();
-        for run in 0..7 {
-            let mut b = DistArray::<f64>::full(dst, -1.0);
-            plan.execute(&a, &mut b).unwrap();
-            assert_eq!(b.local(), want.local(), "run {run}: {src:?} -> {dst:?}");
-        }
+        exact_in_every_run(src, dst, |i| i as f64);
+    }
+    for (src, dst) in [&cases[0], &cases[3]] {
+        exact_in_every_run(src, dst, |i| Complex64::new(i as f64, -(i as f64)));
+        exact_in_every_run(src, dst, |i| i as i32 * 3);
+        exact_in_every_run(src, dst, |i| i % 3 == 1);
     }
     // a wrong array on one rank only is the same error everywhere, not a
     // rank left waiting for messages or behind in a collective: while the
@@ -262,6 +262,20 @@ fn chunked_sends_in_both_transports(comm: &Comm) {
     }
     std::env::remove_var("DISTARRAY_PLAN_CHUNK_BYTES");
     std::env::remove_var("DISTARRAY_PLAN_STREAM_BYTES");
+}
+
+/// Twelve executions of one plan (past its timing phase: a warm-up and two
+/// timed runs of each of up to three transports), each exact.
+fn exact_in_every_run<T: Element>(src: &Layout, dst: &Layout, value: impl Fn(usize) -> T) {
+    let shape = src.shape().to_vec();
+    let a = DistArray::from_fn(src, |ix: &[usize]| value(flat(&shape, ix)));
+    let want = DistArray::from_fn(dst, |ix: &[usize]| value(flat(&shape, ix)));
+    let mut plan = Plan::<T>::new(src, dst).unwrap();
+    for run in 0..12 {
+        let mut b = DistArray::<T>::zeros(dst);
+        plan.execute(&a, &mut b).unwrap();
+        assert_eq!(b.local(), want.local(), "run {run}: {src:?} -> {dst:?}");
+    }
 }
 
 fn every_pair_of_kinds_2d(comm: &Comm) {

@@ -121,6 +121,14 @@ pub trait Element:
     /// The elements' bytes, writable in place, when every byte pattern is a
     /// valid element (all types but `bool`): reads go straight into arrays.
     fn le_bytes_mut(data: &mut [Self]) -> Option<&mut [u8]>;
+    /// Bytes seen as elements, when every byte pattern is a valid element
+    /// and `bytes` is aligned for `Self` and a whole number of elements
+    /// (`None` otherwise, and always for `bool`): plans pack straight into
+    /// memory shared with other processes.
+    fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+        let _ = bytes;
+        None
+    }
 }
 
 macro_rules! pod_bytes {
@@ -134,6 +142,9 @@ macro_rules! pod_bytes {
         }
         fn le_bytes_mut(data: &mut [Self]) -> Option<&mut [u8]> {
             Some(bytemuck::cast_slice_mut(data))
+        }
+        fn from_bytes_mut(bytes: &mut [u8]) -> Option<&mut [Self]> {
+            bytemuck::try_cast_slice_mut(bytes).ok()
         }
     };
 }

@@ -29,6 +29,7 @@ mod build;
 mod cross;
 mod plan;
 pub(crate) mod segment;
+mod shared;
 
 pub use cross::CrossPlan;
 pub use plan::Plan;

@@ -2,6 +2,7 @@
 
 use super::build::Schedule;
 use super::segment::{copy, pack, unpack, Prepared, Segment, Stores};
+use super::shared::{Link, SharedRoute, TAG_DONE, TAG_READY};
 use crate::array::DistArrayBase;
 use crate::comm::Comm;
 use crate::dtype::Element;
@@ -10,6 +11,7 @@ use crate::layout::Layout;
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
 use std::ops::Range;
+use std::sync::atomic::{fence, Ordering};
 
 /// Tag of redistribution messages (halo exchanges use another).
 const TAG: i32 = 0x0d15;
@@ -99,17 +101,48 @@ impl Side {
     }
 }
 
+/// A way packed sends can go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// Everything for a peer packed at once, one message.
+    Whole = 0,
+    /// Chunk by chunk, each packed just before the peer's MPI copies it.
+    Chunked = 1,
+    /// Chunk by chunk through shared memory on the node (see `shared`);
+    /// steps whose peer is elsewhere go chunk by chunk through MPI.
+    Shared = 2,
+}
+
+impl Way {
+    const ALL: [Way; 3] = [Way::Whole, Way::Chunked, Way::Shared];
+
+    /// The way named by DISTARRAY_PLAN_TRANSPORT, if any.
+    fn from_env() -> Option<Way> {
+        match std::env::var("DISTARRAY_PLAN_TRANSPORT").ok()?.as_str() {
+            "whole" => Some(Way::Whole),
+            "chunked" => Some(Way::Chunked),
+            "shared" => Some(Way::Shared),
+            _ => None,
+        }
+    }
+}
+
 /// How packed sends go out: decided by timing the first executions.
 #[derive(Debug, Clone, Copy)]
 enum Transport {
-    /// Executions so far and the slowest rank's best time of each way.
-    Measuring { runs: usize, best: [f64; 2] },
-    /// Chunk by chunk (`true`) or all packed at once (`false`).
-    Chosen(bool),
+    /// Executions so far and the slowest rank's best time of each way
+    /// (ways not offered stay infinite).
+    Measuring {
+        runs: usize,
+        offered: [bool; 3],
+        best: [f64; 3],
+    },
+    Chosen(Way),
 }
 
-/// Executions timed (alternating both ways) before the choice is fixed.
-const TIMED_RUNS: usize = 4;
+/// Executions timed per offered way (after one warm-up execution of each)
+/// before the choice is fixed.
+const TIMED_RUNS_PER_WAY: usize = 2;
 
 /// A step of the pairwise schedule: send to `me + k`, receive from `me - k`.
 #[derive(Debug)]
@@ -122,18 +155,24 @@ struct Step {
 ///
 /// Transport: a pairwise-exchange schedule of point-to-point messages (at
 /// step `k` each rank sends to `rank + k` and receives from `rank - k`,
-/// skipping pairs with nothing to exchange), one message per pair, sent
-/// straight from the source buffer and received straight into the target
-/// buffer whenever the cells are one contiguous block, packed through
-/// plan-owned buffers otherwise (a large packed message either at once or
-/// in 2 MiB chunks, each packed just before the peer copies it out of
-/// cache; the first executions time both ways and keep the faster). Cells
-/// that stay on a rank are copied
-/// directly, without MPI. Why: only ranks that exchange data talk; the
-/// schedule needs no request arrays, so execution allocates nothing; and on
-/// the benchmark (2 ranks, shared memory) it beat `MPI_Alltoallw` with
-/// subarray datatypes (see `scripts/bench`), which packs inside MPI and
-/// involves every rank.
+/// skipping pairs with nothing to exchange), sent straight from the source
+/// buffer and received straight into the target buffer whenever the cells
+/// are one contiguous block. Other cells are packed, and a large packed
+/// message goes one of three ways: packed whole into a plan-owned buffer,
+/// one message; in 2 MiB chunks through MPI, each packed just before the
+/// peer's MPI copies it out of cache; or, between ranks of one node, in
+/// chunks through two slots of shared memory the peer copies out of with
+/// streaming stores (see the `shared` module). Which is fastest depends on
+/// the machine (on the development VMs it changes from minute to minute
+/// with where the two vCPUs sit), so a plan's first executions warm up and
+/// time each way, the same on every rank, and keep the fastest;
+/// `DISTARRAY_PLAN_TRANSPORT=whole|chunked|shared` (set on every rank)
+/// fixes the way instead. Cells that stay on a rank are copied directly,
+/// without MPI; large local copies use streaming stores. Why: only ranks
+/// that exchange data talk; the schedule needs no request arrays, so
+/// execution allocates nothing; and on the benchmark (2 ranks, shared
+/// memory) it beat `MPI_Alltoallw` with subarray datatypes (see
+/// `scripts/bench`), which packs inside MPI and involves every rank.
 #[derive(Debug)]
 pub struct Plan<T> {
     src: Layout,
@@ -154,6 +193,8 @@ pub(crate) struct Exchange<T> {
     /// walking scratch, sized at build time
     pos: Vec<usize>,
     transport: Transport,
+    /// the same-node shared-memory way, when some step can take it
+    route: Option<SharedRoute>,
     /// how the local copies, the packing of whole messages and the
     /// unpacking of received data write
     local_stores: Stores,
@@ -319,13 +360,37 @@ impl<T: Element> Exchange<T> {
             .filter_map(|s| s.send.as_ref())
             .any(|side| side.in_place.is_none() && side.chunks.len() > 1);
         let chunkable = !comm.all(!chunkable); // on any rank: all measure
-        let transport = if chunkable {
-            Transport::Measuring {
+                                               // the shared-memory way, for element types that are plain bytes
+                                               // (asked of 16 bytes aligned as the slots are: on 8 bytes at least)
+        let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
+        let route = (chunkable && plain)
+            .then(|| {
+                let links: Vec<Link> = steps
+                    .iter()
+                    .map(|s| Link {
+                        send: s.send.as_ref().map(|x| (x.rank, x.in_place.is_none())),
+                        recv: s.recv.as_ref().map(|x| x.rank),
+                    })
+                    .collect();
+                let slot_cells = steps
+                    .iter()
+                    .filter_map(|s| s.send.as_ref())
+                    .filter(packed)
+                    .flat_map(|side| side.chunks.iter().map(|(_, cells)| *cells))
+                    .max()
+                    .unwrap_or(0);
+                SharedRoute::new(&comm, &links, slot_cells * std::mem::size_of::<T>())
+            })
+            .flatten();
+        let offered = [true, chunkable, route.is_some()];
+        let transport = match Way::from_env() {
+            Some(way) if offered[way as usize] => Transport::Chosen(way),
+            _ if chunkable => Transport::Measuring {
                 runs: 0,
-                best: [f64::INFINITY; 2],
-            }
-        } else {
-            Transport::Chosen(false)
+                offered,
+                best: [f64::INFINITY; 3],
+            },
+            _ => Transport::Chosen(Way::Whole),
         };
         let recv_len = steps
             .iter()
@@ -369,6 +434,7 @@ impl<T: Element> Exchange<T> {
             recv_buf: vec![T::default(); recv_len],
             pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
             transport,
+            route,
             local_stores,
             pack_stores,
             unpack_stores,
@@ -401,11 +467,21 @@ impl<T: Element> Exchange<T> {
     /// The exchange between two plain C-order buffers of the exchange's shapes.
     pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
         match self.transport {
-            Transport::Chosen(chunked) => self.run_with(src_buf, dst_buf, chunked),
-            Transport::Measuring { runs, mut best } => {
-                let chunked = runs % 2 == 0;
+            Transport::Chosen(way) => self.run_with(src_buf, dst_buf, way),
+            Transport::Measuring {
+                runs,
+                offered,
+                mut best,
+            } => {
+                // the offered ways in turn (the same on every rank)
+                let ways = offered.iter().filter(|&&o| o).count();
+                let way = Way::ALL
+                    .into_iter()
+                    .filter(|w| offered[*w as usize])
+                    .nth(runs % ways)
+                    .expect("whole messages are always offered");
                 let start = std::time::Instant::now();
-                self.run_with(src_buf, dst_buf, chunked);
+                self.run_with(src_buf, dst_buf, way);
                 let mine = start.elapsed().as_secs_f64();
                 let mut slowest = 0.0f64;
                 self.comm.raw().all_reduce_into(
@@ -413,32 +489,61 @@ impl<T: Element> Exchange<T> {
                     &mut slowest,
                     mpi::collective::SystemOperation::max(),
                 );
-                let way = usize::from(chunked);
-                best[way] = best[way].min(slowest);
-                self.transport = if runs + 1 < TIMED_RUNS {
+                // the first round warms each way up (its buffers' first
+                // touch costs page faults: ~300 ms for 100 MB here)
+                if runs >= ways {
+                    best[way as usize] = best[way as usize].min(slowest);
+                }
+                self.transport = if runs + 1 < (1 + TIMED_RUNS_PER_WAY) * ways {
                     Transport::Measuring {
                         runs: runs + 1,
+                        offered,
                         best,
                     }
                 } else {
-                    Transport::Chosen(best[1] <= best[0])
+                    let fastest = Way::ALL
+                        .into_iter()
+                        .min_by(|a, b| best[*a as usize].total_cmp(&best[*b as usize]))
+                        .expect("three ways");
+                    if fastest != Way::Shared {
+                        // unmapped here and by the peers alike (the choice is
+                        // the same everywhere; unmapping involves no peer)
+                        self.route = None;
+                    }
+                    Transport::Chosen(fastest)
                 };
             }
         }
     }
 
-    fn run_with(&mut self, src_buf: &[T], dst_buf: &mut [T], chunked: bool) {
-        let pos = &mut self.pos;
-        for (s, d) in &self.local {
-            copy(s, src_buf, d, dst_buf, pos, self.local_stores);
+    fn run_with(&mut self, src_buf: &[T], dst_buf: &mut [T], way: Way) {
+        let Exchange {
+            comm,
+            local,
+            steps,
+            send_buf,
+            recv_buf,
+            pos,
+            route,
+            local_stores,
+            pack_stores,
+            unpack_stores,
+            ..
+        } = self;
+        for (s, d) in local.iter() {
+            copy(s, src_buf, d, dst_buf, pos, *local_stores);
         }
-        let raw = self.comm.raw();
-        for step in &self.steps {
+        let raw = comm.raw();
+        let chunked = way != Way::Whole;
+        for (index, step) in steps.iter().enumerate() {
+            let route = route.as_mut().filter(|_| way == Way::Shared);
+            let shared_send = route.as_ref().is_some_and(|r| r.sends_shared(index));
+            let shared_recv = route.as_ref().is_some_and(|r| r.receives_shared(index));
             let recv_data: &mut [T] = match &step.recv {
                 None => &mut [],
                 Some(side) => match &side.in_place {
                     Some(r) => &mut dst_buf[r.clone()],
-                    None => &mut self.recv_buf[..side.len],
+                    None => &mut recv_buf[..side.len],
                 },
             };
             // Lockstep: in round i this rank packs and sends its message i
@@ -452,16 +557,42 @@ impl<T: Element> Exchange<T> {
             // and taking in whatever has arrived, with probes, was slower
             // again, 1.9-2.2x, in the same machine state; so was packing one
             // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
-            // the one small buffer reused here stays in cache.)
-            let sends = step
-                .send
-                .as_ref()
-                .map_or(0, |side| side.message_count(chunked));
+            // the one small buffer reused here stays in cache.) Through
+            // shared memory a round announces a packed slot (READY, its cell
+            // count) and frees the peer's slot after copying it (DONE).
+            let sends = step.send.as_ref().map_or(0, |side| match shared_send {
+                true => side.chunks.len(),
+                false => side.message_count(chunked),
+            });
             let mut got = 0;
             let mut round = 0;
+            let mut received = 0; // chunks taken from the peer's slots
+            let mut route = route;
             while round < sends || got < recv_data.len() {
+                let mut ready = 0u64;
                 let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
                     None => &[],
+                    Some(side) if shared_send => {
+                        if round >= 2 {
+                            // the peer has copied chunk round - 2 out of this slot
+                            raw.process_at_rank(side.rank as i32)
+                                .receive_into_with_tag(&mut 0u8, TAG_DONE);
+                            fence(Ordering::Acquire);
+                        }
+                        let (segs, cells) = &side.chunks[round];
+                        let route = route.as_mut().expect("shared sends have a route");
+                        let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
+                        let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
+                        let mut at = 0;
+                        for seg in &side.segments[segs.clone()] {
+                            let n = seg.len();
+                            pack(seg, src_buf, &mut slot[at..at + n], pos, Stores::Cached);
+                            at += n;
+                        }
+                        fence(Ordering::Release);
+                        ready = *cells as u64;
+                        &[]
+                    }
                     Some(side) => match &side.in_place {
                         Some(r) => piece(&src_buf[r.clone()], round),
                         None if !chunked => {
@@ -469,12 +600,12 @@ impl<T: Element> Exchange<T> {
                                 let mut at = 0;
                                 for seg in &side.segments {
                                     let n = seg.len();
-                                    let out = &mut self.send_buf[at..at + n];
-                                    pack(seg, src_buf, out, pos, self.pack_stores);
+                                    let out = &mut send_buf[at..at + n];
+                                    pack(seg, src_buf, out, pos, *pack_stores);
                                     at += n;
                                 }
                             }
-                            piece(&self.send_buf[..side.len], round)
+                            piece(&send_buf[..side.len], round)
                         }
                         None => {
                             let (segs, cells) = &side.chunks[round];
@@ -482,48 +613,73 @@ impl<T: Element> Exchange<T> {
                             for seg in &side.segments[segs.clone()] {
                                 let n = seg.len();
                                 // the peer copies the chunk out of cache
-                                let out = &mut self.send_buf[at..at + n];
+                                let out = &mut send_buf[at..at + n];
                                 pack(seg, src_buf, out, pos, Stores::Cached);
                                 at += n;
                             }
-                            &self.send_buf[..*cells]
+                            &send_buf[..*cells]
                         }
                     },
                 };
+                let done = 0u8;
                 mpi::request::scope(|scope| {
-                    let sreq = step
-                        .send
-                        .as_ref()
+                    let to = step.send.as_ref().filter(|_| round < sends);
+                    let to = to.map(|side| raw.process_at_rank(side.rank as i32));
+                    let rreq = to
+                        .filter(|_| shared_send)
+                        .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
+                    let sreq = to
                         .filter(|_| !send_data.is_empty())
-                        .map(|side| {
-                            raw.process_at_rank(side.rank as i32)
-                                .immediate_send_with_tag(scope, send_data, TAG)
-                        });
+                        .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
+                    let mut dreq = None;
                     if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len()) {
-                        let cap = (recv_data.len() - got).min(MAX_PIECE);
-                        let status = raw
-                            .process_at_rank(side.rank as i32)
-                            .receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
-                        got += status.count(T::equivalent_datatype()) as usize;
+                        let peer = raw.process_at_rank(side.rank as i32);
+                        if shared_recv {
+                            let route = route.as_ref().expect("shared receives have a route");
+                            let mut cells = 0u64;
+                            peer.receive_into_with_tag(&mut cells, TAG_READY);
+                            fence(Ordering::Acquire);
+                            let cells = (cells as usize).min(recv_data.len() - got);
+                            let out = &mut recv_data[got..got + cells];
+                            let bytes = T::le_bytes_mut(out).expect("plain element bytes");
+                            route.copy_from_peer(index, received, bytes);
+                            received += 1;
+                            got += cells;
+                            fence(Ordering::Release);
+                            dreq = Some(peer.immediate_send_with_tag(scope, &done, TAG_DONE));
+                        } else {
+                            let cap = (recv_data.len() - got).min(MAX_PIECE);
+                            let status =
+                                peer.receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
+                            got += status.count(T::equivalent_datatype()) as usize;
+                        }
                     }
                     if let Some(r) = sreq {
                         r.wait_without_status();
                     }
+                    if let Some(r) = rreq {
+                        r.wait_without_status();
+                    }
+                    if let Some(r) = dreq {
+                        r.wait_without_status();
+                    }
                 });
                 round += 1;
+            }
+            if let Some(side) = step.send.as_ref().filter(|_| shared_send) {
+                // the peer's DONE for the last (up to) two chunks: nothing
+                // may rewrite the slots before it has copied them
+                for _ in sends.saturating_sub(2)..sends {
+                    raw.process_at_rank(side.rank as i32)
+                        .receive_into_with_tag(&mut 0u8, TAG_DONE);
+                }
             }
             if let Some(side) = &step.recv {
                 if side.in_place.is_none() {
                     let mut at = 0;
                     for seg in &side.segments {
                         let n = seg.len();
-                        unpack(
-                            seg,
-                            &self.recv_buf[at..at + n],
-                            dst_buf,
-                            pos,
-                            self.unpack_stores,
-                        );
+                        unpack(seg, &recv_buf[at..at + n], dst_buf, pos, *unpack_stores);
                         at += n;
                     }
                 }
