@@ -1,0 +1,405 @@
+//! The Linux implementation: memfd, `/proc/<pid>/fd`, mmap.
+
+use crate::Handle;
+use std::io;
+
+/// A read-write shared mapping this process created.
+#[derive(Debug)]
+pub struct SharedBuffer {
+    map: Mapping,
+    fd: Option<i32>,
+}
+
+/// A read-only mapping of a peer's [`SharedBuffer`].
+#[derive(Debug)]
+pub struct PeerBuffer {
+    map: Mapping,
+}
+
+/// One `mmap`ed range, unmapped on drop.
+#[derive(Debug)]
+struct Mapping {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: a Mapping is an address range owned by this value alone (no
+// aliasing Rust references escape except through &self / &mut self
+// borrows), so moving or sharing it between threads is as safe as a Vec.
+unsafe impl Send for Mapping {}
+// SAFETY: see Send; shared access only reads (copy_to, as_slice).
+unsafe impl Sync for Mapping {}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if self.len > 0 {
+            // SAFETY: ptr/len are exactly what mmap returned for this
+            // mapping, unmapped once, here; no borrow of it outlives self.
+            unsafe { libc::munmap(self.ptr.cast(), self.len) };
+        }
+    }
+}
+
+fn last_error(what: &str) -> io::Error {
+    let e = io::Error::last_os_error();
+    io::Error::new(e.kind(), format!("{what}: {e}"))
+}
+
+impl SharedBuffer {
+    /// `len` zero bytes shared through a new memfd (`len` may be 0: then
+    /// nothing is mapped and peers open an empty buffer).
+    pub fn new(len: usize) -> io::Result<SharedBuffer> {
+        // SAFETY: the name is a NUL-terminated literal; flags are valid.
+        let fd = unsafe {
+            libc::memfd_create(
+                c"distarray".as_ptr(),
+                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+            )
+        };
+        if fd < 0 {
+            return Err(last_error("memfd_create"));
+        }
+        let close = |e: io::Error| {
+            // SAFETY: fd is the descriptor memfd_create returned, closed once.
+            unsafe { libc::close(fd) };
+            e
+        };
+        let size = libc::off_t::try_from(len)
+            .map_err(|_| close(io::Error::other("shared buffer too large")))?;
+        // SAFETY: fd is a valid memfd; ftruncate sizes it (zero-filled).
+        if unsafe { libc::ftruncate(fd, size) } != 0 {
+            return Err(close(last_error("ftruncate")));
+        }
+        // sealed at its size: no process can shrink it under a peer's
+        // mapping (reading past the end of a shrunk file is a SIGBUS), and
+        // peers refuse files without this seal
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
+        // SAFETY: fd is a memfd created with MFD_ALLOW_SEALING; F_ADD_SEALS
+        // takes an int of seal flags.
+        if unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) } != 0 {
+            return Err(close(last_error("fcntl(F_ADD_SEALS)")));
+        }
+        let map = map(fd, len, libc::PROT_READ | libc::PROT_WRITE).map_err(close)?;
+        Ok(SharedBuffer { map, fd: Some(fd) })
+    }
+
+    /// The handle peers open this buffer with, until [`Self::close_handle`].
+    pub fn handle(&self) -> Option<Handle> {
+        self.fd.map(|fd| Handle {
+            // SAFETY: getpid has no preconditions.
+            pid: unsafe { libc::getpid() },
+            fd,
+        })
+    }
+
+    /// Closes the descriptor: peers that opened the buffer keep their
+    /// mappings; no new peer can open it.
+    pub fn close_handle(&mut self) {
+        if let Some(fd) = self.fd.take() {
+            // SAFETY: fd is our memfd, closed once (taken out of self.fd).
+            unsafe { libc::close(fd) };
+        }
+    }
+
+    /// The buffer's length in bytes.
+    pub fn len(&self) -> usize {
+        self.map.len
+    }
+
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.len == 0
+    }
+
+    /// The bytes, writable (peers see the writes).
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        self.map.slice_mut()
+    }
+}
+
+impl Drop for SharedBuffer {
+    fn drop(&mut self) {
+        self.close_handle();
+    }
+}
+
+impl PeerBuffer {
+    /// Opens a peer's buffer of at least `len` bytes by its handle. Fails
+    /// when `/proc` does not let this process open the peer's descriptor,
+    /// when it is not a sealed memfd (another process's file: callers
+    /// should open handles of processes on their own node only, and check
+    /// contents they know), or when the buffer is smaller.
+    pub fn open(handle: Handle, len: usize) -> io::Result<PeerBuffer> {
+        let path = format!("/proc/{}/fd/{}\0", handle.pid, handle.fd);
+        // non-blocking and never a controlling terminal: should the handle
+        // name something else than a peer's buffer (a FIFO, a tty), opening
+        // it neither waits nor changes anything
+        let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+        // SAFETY: path is NUL-terminated; open only reads it.
+        let fd = unsafe { libc::open(path.as_ptr().cast(), flags) };
+        if fd < 0 {
+            return Err(last_error(&format!("open {}", path.trim_end_matches('\0'))));
+        }
+        // SAFETY: an all-zero stat is a valid value to be overwritten.
+        let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fd is open; stat is a valid, writable stat.
+        let regular = unsafe { libc::fstat(fd, &mut stat) } == 0
+            && stat.st_mode & libc::S_IFMT == libc::S_IFREG
+            && usize::try_from(stat.st_size).is_ok_and(|size| size >= len);
+        // SAFETY: fd is open; F_GET_SEALS takes no argument.
+        let seals = if regular {
+            unsafe { libc::fcntl(fd, libc::F_GET_SEALS) }
+        } else {
+            0
+        };
+        let mapped = if seals > 0 && seals & libc::F_SEAL_SHRINK != 0 {
+            map(fd, len, libc::PROT_READ)
+        } else {
+            Err(io::Error::other(format!(
+                "{}/{} is not a shared buffer of at least {len} bytes (a sealed memfd)",
+                handle.pid, handle.fd
+            )))
+        };
+        // SAFETY: fd was opened above and is closed once; the mapping, if
+        // any, does not need it.
+        unsafe { libc::close(fd) };
+        Ok(PeerBuffer { map: mapped? })
+    }
+
+    /// The buffer's length in bytes (as opened).
+    pub fn len(&self) -> usize {
+        self.map.len
+    }
+
+    /// Whether the buffer is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.len == 0
+    }
+
+    /// Copies `out.len()` bytes from `offset` into `out`, with streaming
+    /// stores into `out` on x86-64 for copies of 1 KiB or more (`out` is
+    /// meant to be a large target not read again soon; the stores are
+    /// fenced before returning).
+    ///
+    /// # Panics
+    /// When the range is outside the buffer.
+    pub fn copy_to(&self, offset: usize, out: &mut [u8]) {
+        let end = offset.checked_add(out.len());
+        assert!(
+            end.is_some_and(|end| end <= self.map.len),
+            "PeerBuffer::copy_to: bytes {offset}..{} of a {}-byte buffer",
+            offset.saturating_add(out.len()),
+            self.map.len
+        );
+        if out.is_empty() {
+            return;
+        }
+        // SAFETY: offset + out.len() <= len (checked), so the source range
+        // lies inside the mapping, which lives as long as &self.
+        let src = unsafe { self.map.ptr.add(offset) }.cast_const();
+        // SAFETY: src points to out.len() readable bytes (above), distinct
+        // from `out` (a mapping of a file this process never borrows as a
+        // Rust reference through a PeerBuffer).
+        unsafe { volatile_copy(src, out) };
+    }
+}
+
+/// Maps `len` bytes of `fd` shared with `prot`.
+fn map(fd: i32, len: usize, prot: i32) -> io::Result<Mapping> {
+    if len == 0 {
+        return Ok(Mapping {
+            ptr: std::ptr::NonNull::dangling().as_ptr(),
+            len: 0,
+        });
+    }
+    // SAFETY: a fresh shared mapping chosen by the kernel (no fixed
+    // address), of an open descriptor; the result is checked.
+    let ptr = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd, 0) };
+    if ptr == libc::MAP_FAILED {
+        return Err(last_error("mmap"));
+    }
+    Ok(Mapping {
+        ptr: ptr.cast(),
+        len,
+    })
+}
+
+impl Mapping {
+    fn slice_mut(&mut self) -> &mut [u8] {
+        // SAFETY: ptr is valid for len bytes (or dangling with len 0) for
+        // as long as self; &mut self makes this the only Rust reference.
+        // Peer processes may read the bytes meanwhile, which does not
+        // affect this process.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+/// Copies `out.len()` bytes from `src`, memory another process writes
+/// between the caller's messages: each byte is loaded once (byte loads at
+/// the ends, one 16-byte load per address in between, as a C memcpy out
+/// of MPI shared memory does), and on x86-64 stored with streaming stores.
+///
+/// # Safety
+/// `src` must be valid for reading `out.len()` bytes, outside `out`.
+unsafe fn volatile_copy(src: *const u8, out: &mut [u8]) {
+    let n = out.len();
+    let mut done = 0;
+    #[cfg(target_arch = "x86_64")]
+    if n >= 1024 {
+        use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_sfence, _mm_stream_si128};
+        let head = out.as_ptr().align_offset(16).min(n);
+        for (i, o) in out[..head].iter_mut().enumerate() {
+            // SAFETY: i < n, inside the source range.
+            *o = unsafe { src.add(i).read_volatile() };
+        }
+        let body = (n - head) / 16 * 16;
+        let dst = out[head..head + body].as_mut_ptr().cast::<__m128i>();
+        for k in 0..body / 16 {
+            // SAFETY: head + 16k + 16 <= n: source bytes inside the range,
+            // read unaligned (movdqu, one load per address, like memcpy);
+            // the target is 16-byte aligned (head aligned it) and inside
+            // `out`; SSE2 is part of x86-64.
+            unsafe {
+                let v = _mm_loadu_si128(src.add(head + 16 * k).cast::<__m128i>());
+                _mm_stream_si128(dst.add(k), v);
+            }
+        }
+        // SAFETY: sfence has no preconditions; it orders the streaming
+        // stores before later ones.
+        unsafe { _mm_sfence() };
+        done = head + body;
+    }
+    for (i, o) in out.iter_mut().enumerate().skip(done) {
+        // SAFETY: i < n, inside the source range.
+        *o = unsafe { src.add(i).read_volatile() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_sees_what_the_creator_writes_at_every_offset_and_length() {
+        let len = 10_000;
+        let mut mine = SharedBuffer::new(len).unwrap();
+        assert_eq!(mine.len(), len);
+        for (i, b) in mine.as_mut_slice().iter_mut().enumerate() {
+            *b = (i * 31 % 251) as u8;
+        }
+        let peer = PeerBuffer::open(mine.handle().unwrap(), len).unwrap();
+        for (offset, n) in [
+            (0, 0),
+            (0, 1),
+            (3, 1023),
+            (5, 1024),
+            (1, 4000),
+            (17, 9983),
+            (0, len),
+        ] {
+            for pad in 0..3 {
+                let mut out = vec![0xEEu8; n + 2 * pad];
+                peer.copy_to(offset, &mut out[pad..pad + n]);
+                let want: Vec<u8> = (offset..offset + n).map(|i| (i * 31 % 251) as u8).collect();
+                assert_eq!(
+                    &out[pad..pad + n],
+                    &want[..],
+                    "offset {offset} n {n} pad {pad}"
+                );
+                assert!(out[..pad].iter().chain(&out[pad + n..]).all(|&b| b == 0xEE));
+            }
+        }
+        // later writes are seen: the mapping is shared, not a copy
+        mine.as_mut_slice()[100] = 7;
+        let mut one = [0u8];
+        peer.copy_to(100, &mut one);
+        assert_eq!(one, [7]);
+    }
+
+    #[test]
+    fn the_mapping_outlives_the_closed_handle_and_the_creator() {
+        let mut mine = SharedBuffer::new(64).unwrap();
+        mine.as_mut_slice()[63] = 9;
+        let handle = mine.handle().unwrap();
+        let peer = PeerBuffer::open(handle, 64).unwrap();
+        mine.close_handle();
+        assert!(mine.handle().is_none());
+        assert!(
+            PeerBuffer::open(handle, 64).is_err(),
+            "closed: no new peers"
+        );
+        drop(mine);
+        let mut out = [0u8; 1];
+        peer.copy_to(63, &mut out);
+        assert_eq!(out, [9]);
+    }
+
+    #[test]
+    fn bad_handles_and_sizes_are_errors() {
+        let mine = SharedBuffer::new(64).unwrap();
+        let h = mine.handle().unwrap();
+        let err = PeerBuffer::open(h, 65).unwrap_err();
+        assert!(err.to_string().contains("at least 65 bytes"), "{err}");
+        let gone = Handle {
+            pid: h.pid,
+            fd: 1_000_000,
+        };
+        assert!(PeerBuffer::open(gone, 8).is_err());
+        assert_eq!(Handle::from_words(h.to_words()), Some(h));
+        assert_eq!(Handle::from_words([-1, 3]), None);
+        assert_eq!(Handle::from_words([1 << 40, 3]), None);
+        let empty = SharedBuffer::new(0).unwrap();
+        assert!(empty.is_empty());
+        assert!(PeerBuffer::open(empty.handle().unwrap(), 0)
+            .unwrap()
+            .is_empty());
+    }
+
+    /// Handles naming something else than a sealed memfd (what a handle
+    /// from another node could name here) are refused, never waited on.
+    #[test]
+    fn other_files_are_refused_without_waiting() {
+        use std::os::fd::AsRawFd;
+        let pid = std::process::id() as i32;
+        let dir = std::env::temp_dir().join(format!("node-shm-test-{pid}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file_path = dir.join("plain");
+        std::fs::write(&file_path, [1u8; 4096]).unwrap();
+        let file = std::fs::File::open(&file_path).unwrap();
+        let plain = Handle {
+            pid,
+            fd: file.as_raw_fd(),
+        };
+        assert!(
+            PeerBuffer::open(plain, 16).is_err(),
+            "an unsealed regular file"
+        );
+        let fifo_path = dir.join("fifo");
+        let c_path = std::ffi::CString::new(fifo_path.to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path; mkfifo only creates the node.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // a FIFO without writers (we only read, without blocking), named
+        // by a handle: a blocking read-only open of it would wait forever
+        use std::os::unix::fs::OpenOptionsExt;
+        let fifo = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo_path)
+            .unwrap();
+        let named = Handle {
+            pid,
+            fd: fifo.as_raw_fd(),
+        };
+        assert!(PeerBuffer::open(named, 16).is_err(), "a FIFO");
+        drop((file, fifo));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    #[should_panic(expected = "bytes 60..70 of a 64-byte buffer")]
+    fn copies_outside_the_buffer_panic() {
+        let mine = SharedBuffer::new(64).unwrap();
+        let peer = PeerBuffer::open(mine.handle().unwrap(), 64).unwrap();
+        peer.copy_to(60, &mut [0u8; 10]);
+    }
+}
