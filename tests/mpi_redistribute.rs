@@ -260,13 +260,44 @@ fn packed_sends_in_every_transport(comm: &Comm) {
             plan.execute(&a, &mut b).unwrap();
         }
     }
+    // the shared way forced: every step of rows -> columns goes through
+    // node shared memory (all ranks of this test share a node), exactly
+    std::env::set_var("DISTARRAY_PLAN_TRANSPORT", "shared");
+    for (k, (src, dst)) in cases.iter().enumerate() {
+        let plan = exact_in_every_run(src, dst, |i| i as f64 - 0.25);
+        if k == 0 && p > 1 {
+            assert_eq!(plan.transport(), Some("shared"));
+            assert_eq!(plan.shared_memory_steps(), (p - 1, p - 1));
+        }
+    }
+    // set on one rank only: ignored everywhere (the ranks would otherwise
+    // disagree on timing the transports, each timing a reduction)
+    if comm.rank() != 0 {
+        std::env::remove_var("DISTARRAY_PLAN_TRANSPORT");
+    }
+    let (src, dst) = &cases[0];
+    let mut plan = exact_in_every_run(src, dst, |i| i as f64);
+    assert!(plan.transport().is_some(), "chosen after the timing phase");
+    if p > 1 {
+        let mut again = Plan::<f64>::new(src, dst).unwrap();
+        let a = DistArray::<f64>::zeros(src);
+        let mut b = DistArray::<f64>::zeros(dst);
+        again.execute(&a, &mut b).unwrap();
+        assert_eq!(again.transport(), None, "still timing");
+        plan.execute(&a, &mut b).unwrap();
+    }
+    std::env::remove_var("DISTARRAY_PLAN_TRANSPORT");
     std::env::remove_var("DISTARRAY_PLAN_CHUNK_BYTES");
     std::env::remove_var("DISTARRAY_PLAN_STREAM_BYTES");
 }
 
 /// Twelve executions of one plan (past its timing phase: a warm-up and two
-/// timed runs of each of up to three transports), each exact.
-fn exact_in_every_run<T: Element>(src: &Layout, dst: &Layout, value: impl Fn(usize) -> T) {
+/// timed runs of each of up to three transports), each exact; the plan.
+fn exact_in_every_run<T: Element>(
+    src: &Layout,
+    dst: &Layout,
+    value: impl Fn(usize) -> T,
+) -> Plan<T> {
     let shape = src.shape().to_vec();
     let a = DistArray::from_fn(src, |ix: &[usize]| value(flat(&shape, ix)));
     let want = DistArray::from_fn(dst, |ix: &[usize]| value(flat(&shape, ix)));
@@ -276,6 +307,7 @@ fn exact_in_every_run<T: Element>(src: &Layout, dst: &Layout, value: impl Fn(usi
         plan.execute(&a, &mut b).unwrap();
         assert_eq!(b.local(), want.local(), "run {run}: {src:?} -> {dst:?}");
     }
+    plan
 }
 
 fn every_pair_of_kinds_2d(comm: &Comm) {

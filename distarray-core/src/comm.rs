@@ -133,6 +133,16 @@ impl Comm {
         out == 1
     }
 
+    /// The least and the greatest of a `u64` over all ranks (one reduction).
+    pub fn min_max_u64(&self, x: u64) -> (u64, u64) {
+        // max of !x is !(min of x)
+        let mine = [x, !x];
+        let mut out = [0u64; 2];
+        self.0
+            .all_reduce_into(&mine[..], &mut out[..], SystemOperation::max());
+        (!out[1], out[0])
+    }
+
     /// Sum of a `u64` over all ranks.
     pub fn sum_u64(&self, x: u64) -> u64 {
         let mut out = 0u64;

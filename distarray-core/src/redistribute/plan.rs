@@ -8,6 +8,7 @@ use crate::comm::Comm;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
+use mpi::request::Request;
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
 use std::ops::Range;
@@ -116,7 +117,7 @@ enum Way {
 impl Way {
     const ALL: [Way; 3] = [Way::Whole, Way::Chunked, Way::Shared];
 
-    /// The way named by DISTARRAY_PLAN_TRANSPORT, if any.
+    /// The way named by DISTARRAY_PLAN_TRANSPORT on this rank, if any.
     fn from_env() -> Option<Way> {
         match std::env::var("DISTARRAY_PLAN_TRANSPORT").ok()?.as_str() {
             "whole" => Some(Way::Whole),
@@ -125,6 +126,35 @@ impl Way {
             _ => None,
         }
     }
+}
+
+/// The way DISTARRAY_PLAN_TRANSPORT names on every rank of `comm`, if it
+/// names the same one everywhere (MPI launchers do not always pass the
+/// environment to every node); otherwise none, on every rank, and rank 0
+/// says so. Collective.
+fn forced_way(comm: &Comm) -> Option<Way> {
+    let mine = Way::from_env().map_or(0, |w| w as u64 + 1);
+    let (least, most) = comm.min_max_u64(mine);
+    if least != most {
+        if comm.rank() == 0 {
+            eprintln!(
+                "distarray: DISTARRAY_PLAN_TRANSPORT differs between ranks (or is unset on \
+                 some); ignored: plans time their transports"
+            );
+        }
+        return None;
+    }
+    Way::ALL.into_iter().find(|&w| w as u64 + 1 == mine)
+}
+
+/// The shared-memory route of a plan, set up at the first execution that
+/// takes the shared way (the same execution on every rank).
+#[derive(Debug)]
+enum Route {
+    Unbuilt,
+    Built(SharedRoute),
+    /// no step of any rank can use shared memory, or another way was chosen
+    Off,
 }
 
 /// How packed sends go out: decided by timing the first executions.
@@ -165,9 +195,10 @@ struct Step {
 /// streaming stores (see the `shared` module). Which is fastest depends on
 /// the machine (on the development VMs it changes from minute to minute
 /// with where the two vCPUs sit), so a plan's first executions warm up and
-/// time each way, the same on every rank, and keep the fastest;
-/// `DISTARRAY_PLAN_TRANSPORT=whole|chunked|shared` (set on every rank)
-/// fixes the way instead. Cells that stay on a rank are copied directly,
+/// time each way, the same on every rank, and keep the fastest
+/// ([`Plan::transport`] tells which); `DISTARRAY_PLAN_TRANSPORT=whole|
+/// chunked|shared`, the same on every rank, fixes the way instead when the
+/// plan has large packed sends (ignored, with a message, when ranks differ). Cells that stay on a rank are copied directly,
 /// without MPI; large local copies use streaming stores. Why: only ranks
 /// that exchange data talk; the schedule needs no request arrays, so
 /// execution allocates nothing; and on the benchmark (2 ranks, shared
@@ -193,8 +224,8 @@ pub(crate) struct Exchange<T> {
     /// walking scratch, sized at build time
     pos: Vec<usize>,
     transport: Transport,
-    /// the same-node shared-memory way, when some step can take it
-    route: Option<SharedRoute>,
+    /// the same-node shared-memory way's slots
+    route: Route,
     /// how the local copies, the packing of whole messages and the
     /// unpacking of received data write
     local_stores: Stores,
@@ -254,6 +285,42 @@ impl<T: Element> Plan<T> {
         self.exchange.volume()
     }
 
+    /// How large packed sends go out: `Some("whole")`, `Some("chunked")`
+    /// or `Some("shared")` once chosen, `None` while the first executions
+    /// are still being timed. The same on every rank.
+    ///
+    /// ```no_run
+    /// # use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// # use distarray_core::redistribute::Plan;
+    /// # let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[4000, 4000], &[Dist::Block, Dist::NotDistributed])?;
+    /// let cols = Layout::new(&comm, &[4000, 4000], &[Dist::NotDistributed, Dist::Block])?;
+    /// let (a, mut b) = (DistArray::<f64>::zeros(&rows), DistArray::<f64>::zeros(&cols));
+    /// let mut plan = Plan::new(&rows, &cols)?;
+    /// for _ in 0..10 {
+    ///     plan.execute(&a, &mut b)?;
+    /// }
+    /// println!("transport: {:?}", plan.transport());
+    /// # Ok::<(), distarray_core::Error>(())
+    /// ```
+    pub fn transport(&self) -> Option<&'static str> {
+        match self.exchange.transport {
+            Transport::Measuring { .. } => None,
+            Transport::Chosen(Way::Whole) => Some("whole"),
+            Transport::Chosen(Way::Chunked) => Some("chunked"),
+            Transport::Chosen(Way::Shared) => Some("shared"),
+        }
+    }
+
+    /// Steps of this rank's schedule whose send, and whose receive, go
+    /// through node shared memory (zero until the shared way has run).
+    pub fn shared_memory_steps(&self) -> (usize, usize) {
+        match &self.exchange.route {
+            Route::Built(route) => route.steps_shared(),
+            _ => (0, 0),
+        }
+    }
+
     /// Moves `src`'s data into `dst` (every target cell, ghost copies
     /// included). Collective. Allocates nothing when both local buffers are
     /// C-contiguous (arrays created by distarray always are).
@@ -281,7 +348,7 @@ impl<T: Element> Plan<T> {
         });
         // A rank failing here alone would leave the others waiting for its
         // messages (or paired with its next collective): the verdict is
-        // agreed, one small reduction per execution (~2 us on 2 ranks).
+        // agreed, one small reduction per execution (+0.2 us on 2 ranks).
         let mut dst_local = dst.local_mut();
         let contiguous = dst_local.as_slice_mut().is_some();
         self.dst
@@ -360,30 +427,13 @@ impl<T: Element> Exchange<T> {
             .filter_map(|s| s.send.as_ref())
             .any(|side| side.in_place.is_none() && side.chunks.len() > 1);
         let chunkable = !comm.all(!chunkable); // on any rank: all measure
-                                               // the shared-memory way, for element types that are plain bytes
-                                               // (asked of 16 bytes aligned as the slots are: on 8 bytes at least)
+                                               // The shared-memory way, for element types that are plain bytes
+                                               // (asked of 16 bytes aligned as the slots are: on 8 bytes at least);
+                                               // its slots are set up at its first execution, so plans executed
+                                               // once (array.redistribute) never pay for them.
         let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
-        let route = (chunkable && plain)
-            .then(|| {
-                let links: Vec<Link> = steps
-                    .iter()
-                    .map(|s| Link {
-                        send: s.send.as_ref().map(|x| (x.rank, x.in_place.is_none())),
-                        recv: s.recv.as_ref().map(|x| x.rank),
-                    })
-                    .collect();
-                let slot_cells = steps
-                    .iter()
-                    .filter_map(|s| s.send.as_ref())
-                    .filter(packed)
-                    .flat_map(|side| side.chunks.iter().map(|(_, cells)| *cells))
-                    .max()
-                    .unwrap_or(0);
-                SharedRoute::new(&comm, &links, slot_cells * std::mem::size_of::<T>())
-            })
-            .flatten();
-        let offered = [true, chunkable, route.is_some()];
-        let transport = match Way::from_env() {
+        let offered = [true, chunkable, chunkable && plain];
+        let transport = match forced_way(&comm) {
             Some(way) if offered[way as usize] => Transport::Chosen(way),
             _ if chunkable => Transport::Measuring {
                 runs: 0,
@@ -434,7 +484,7 @@ impl<T: Element> Exchange<T> {
             recv_buf: vec![T::default(); recv_len],
             pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
             transport,
-            route,
+            route: Route::Unbuilt,
             local_stores,
             pack_stores,
             unpack_stores,
@@ -508,7 +558,7 @@ impl<T: Element> Exchange<T> {
                     if fastest != Way::Shared {
                         // unmapped here and by the peers alike (the choice is
                         // the same everywhere; unmapping involves no peer)
-                        self.route = None;
+                        self.route = Route::Off;
                     }
                     Transport::Chosen(fastest)
                 };
@@ -516,7 +566,36 @@ impl<T: Element> Exchange<T> {
         }
     }
 
+    /// Sets up the shared-memory route. Collective: every rank calls it
+    /// at the same execution (the first to take the shared way).
+    fn build_route(&mut self) {
+        let links: Vec<Link> = self
+            .steps
+            .iter()
+            .map(|s| Link {
+                send: s.send.as_ref().map(|x| (x.rank, x.in_place.is_none())),
+                recv: s.recv.as_ref().map(|x| x.rank),
+            })
+            .collect();
+        let slot_cells = self
+            .steps
+            .iter()
+            .filter_map(|s| s.send.as_ref())
+            .filter(|side| side.in_place.is_none())
+            .flat_map(|side| side.chunks.iter().map(|(_, cells)| *cells))
+            .max()
+            .unwrap_or(0);
+        let slot_bytes = slot_cells * std::mem::size_of::<T>();
+        self.route = match SharedRoute::new(&self.comm, &links, slot_bytes) {
+            Some(route) => Route::Built(route),
+            None => Route::Off,
+        };
+    }
+
     fn run_with(&mut self, src_buf: &[T], dst_buf: &mut [T], way: Way) {
+        if way == Way::Shared && matches!(self.route, Route::Unbuilt) {
+            self.build_route();
+        }
         let Exchange {
             comm,
             local,
@@ -535,8 +614,11 @@ impl<T: Element> Exchange<T> {
         }
         let raw = comm.raw();
         let chunked = way != Way::Whole;
+        let mut route = match route {
+            Route::Built(r) if way == Way::Shared => Some(r),
+            _ => None,
+        };
         for (index, step) in steps.iter().enumerate() {
-            let route = route.as_mut().filter(|_| way == Way::Shared);
             let shared_send = route.as_ref().is_some_and(|r| r.sends_shared(index));
             let shared_recv = route.as_ref().is_some_and(|r| r.receives_shared(index));
             let recv_data: &mut [T] = match &step.recv {
@@ -559,7 +641,9 @@ impl<T: Element> Exchange<T> {
             // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
             // the one small buffer reused here stays in cache.) Through
             // shared memory a round announces a packed slot (READY, its cell
-            // count) and frees the peer's slot after copying it (DONE).
+            // count) and frees the peer's slot after copying it (DONE, an
+            // empty message whose receive the sender posted with its READY,
+            // so neither side ever waits on an unposted receive).
             let sends = step.send.as_ref().map_or(0, |side| match shared_send {
                 true => side.chunks.len(),
                 false => side.message_count(chunked),
@@ -567,113 +651,113 @@ impl<T: Element> Exchange<T> {
             let mut got = 0;
             let mut round = 0;
             let mut received = 0; // chunks taken from the peer's slots
-            let mut route = route;
-            while round < sends || got < recv_data.len() {
-                let mut ready = 0u64;
-                let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
-                    None => &[],
-                    Some(side) if shared_send => {
-                        if round >= 2 {
-                            // the peer has copied chunk round - 2 out of this slot
-                            raw.process_at_rank(side.rank as i32)
-                                .receive_into_with_tag(&mut 0u8, TAG_DONE);
-                            fence(Ordering::Acquire);
-                        }
-                        let (segs, cells) = &side.chunks[round];
-                        let route = route.as_mut().expect("shared sends have a route");
-                        let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
-                        let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
-                        let mut at = 0;
-                        for seg in &side.segments[segs.clone()] {
-                            let n = seg.len();
-                            pack(seg, src_buf, &mut slot[at..at + n], pos, Stores::Cached);
-                            at += n;
-                        }
-                        fence(Ordering::Release);
-                        ready = *cells as u64;
-                        &[]
-                    }
-                    Some(side) => match &side.in_place {
-                        Some(r) => piece(&src_buf[r.clone()], round),
-                        None if !chunked => {
-                            if round == 0 {
-                                let mut at = 0;
-                                for seg in &side.segments {
-                                    let n = seg.len();
-                                    let out = &mut send_buf[at..at + n];
-                                    pack(seg, src_buf, out, pos, *pack_stores);
-                                    at += n;
-                                }
+            mpi::request::scope(|step_scope| {
+                // the DONE receives of the chunks in the two slots
+                let mut freed = [None, None];
+                while round < sends || got < recv_data.len() {
+                    let mut ready = 0u64;
+                    let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
+                        None => &[],
+                        Some(side) if shared_send => {
+                            if let Some(done) = freed[round % 2].take() {
+                                // the peer has copied chunk round - 2 out of this slot
+                                let done: Request<'_, [u8], _> = done;
+                                done.wait_without_status();
+                                fence(Ordering::Acquire);
                             }
-                            piece(&send_buf[..side.len], round)
-                        }
-                        None => {
                             let (segs, cells) = &side.chunks[round];
+                            let route = route.as_mut().expect("shared sends have a route");
+                            let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
+                            let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
                             let mut at = 0;
                             for seg in &side.segments[segs.clone()] {
                                 let n = seg.len();
-                                // the peer copies the chunk out of cache
-                                let out = &mut send_buf[at..at + n];
-                                pack(seg, src_buf, out, pos, Stores::Cached);
+                                pack(seg, src_buf, &mut slot[at..at + n], pos, Stores::Cached);
                                 at += n;
                             }
-                            &send_buf[..*cells]
-                        }
-                    },
-                };
-                let done = 0u8;
-                mpi::request::scope(|scope| {
-                    let to = step.send.as_ref().filter(|_| round < sends);
-                    let to = to.map(|side| raw.process_at_rank(side.rank as i32));
-                    let rreq = to
-                        .filter(|_| shared_send)
-                        .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
-                    let sreq = to
-                        .filter(|_| !send_data.is_empty())
-                        .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
-                    let mut dreq = None;
-                    if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len()) {
-                        let peer = raw.process_at_rank(side.rank as i32);
-                        if shared_recv {
-                            let route = route.as_ref().expect("shared receives have a route");
-                            let mut cells = 0u64;
-                            peer.receive_into_with_tag(&mut cells, TAG_READY);
-                            fence(Ordering::Acquire);
-                            let cells = (cells as usize).min(recv_data.len() - got);
-                            let out = &mut recv_data[got..got + cells];
-                            let bytes = T::le_bytes_mut(out).expect("plain element bytes");
-                            route.copy_from_peer(index, received, bytes);
-                            received += 1;
-                            got += cells;
                             fence(Ordering::Release);
-                            dreq = Some(peer.immediate_send_with_tag(scope, &done, TAG_DONE));
-                        } else {
-                            let cap = (recv_data.len() - got).min(MAX_PIECE);
-                            let status =
-                                peer.receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
-                            got += status.count(T::equivalent_datatype()) as usize;
+                            let empty: &'static mut [u8] = &mut [];
+                            freed[round % 2] = Some(
+                                raw.process_at_rank(side.rank as i32)
+                                    .immediate_receive_into_with_tag(step_scope, empty, TAG_DONE),
+                            );
+                            ready = *cells as u64;
+                            &[]
                         }
-                    }
-                    if let Some(r) = sreq {
-                        r.wait_without_status();
-                    }
-                    if let Some(r) = rreq {
-                        r.wait_without_status();
-                    }
-                    if let Some(r) = dreq {
-                        r.wait_without_status();
-                    }
-                });
-                round += 1;
-            }
-            if let Some(side) = step.send.as_ref().filter(|_| shared_send) {
-                // the peer's DONE for the last (up to) two chunks: nothing
-                // may rewrite the slots before it has copied them
-                for _ in sends.saturating_sub(2)..sends {
-                    raw.process_at_rank(side.rank as i32)
-                        .receive_into_with_tag(&mut 0u8, TAG_DONE);
+                        Some(side) => match &side.in_place {
+                            Some(r) => piece(&src_buf[r.clone()], round),
+                            None if !chunked => {
+                                if round == 0 {
+                                    let mut at = 0;
+                                    for seg in &side.segments {
+                                        let n = seg.len();
+                                        let out = &mut send_buf[at..at + n];
+                                        pack(seg, src_buf, out, pos, *pack_stores);
+                                        at += n;
+                                    }
+                                }
+                                piece(&send_buf[..side.len], round)
+                            }
+                            None => {
+                                let (segs, cells) = &side.chunks[round];
+                                let mut at = 0;
+                                for seg in &side.segments[segs.clone()] {
+                                    let n = seg.len();
+                                    // the peer copies the chunk out of cache
+                                    let out = &mut send_buf[at..at + n];
+                                    pack(seg, src_buf, out, pos, Stores::Cached);
+                                    at += n;
+                                }
+                                &send_buf[..*cells]
+                            }
+                        },
+                    };
+                    mpi::request::scope(|scope| {
+                        let to = step.send.as_ref().filter(|_| round < sends);
+                        let to = to.map(|side| raw.process_at_rank(side.rank as i32));
+                        let rreq = to
+                            .filter(|_| shared_send)
+                            .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
+                        let sreq = to
+                            .filter(|_| !send_data.is_empty())
+                            .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
+                        if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len()) {
+                            let peer = raw.process_at_rank(side.rank as i32);
+                            if shared_recv {
+                                let route = route.as_ref().expect("shared receives have a route");
+                                let mut cells = 0u64;
+                                peer.receive_into_with_tag(&mut cells, TAG_READY);
+                                fence(Ordering::Acquire);
+                                let cells = (cells as usize).min(recv_data.len() - got);
+                                let out = &mut recv_data[got..got + cells];
+                                let bytes = T::le_bytes_mut(out).expect("plain element bytes");
+                                route.copy_from_peer(index, received, bytes);
+                                received += 1;
+                                got += cells;
+                                fence(Ordering::Release);
+                                // its receive is posted: this completes at once
+                                peer.send_with_tag(&[] as &[u8], TAG_DONE);
+                            } else {
+                                let cap = (recv_data.len() - got).min(MAX_PIECE);
+                                let status =
+                                    peer.receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
+                                got += status.count(T::equivalent_datatype()) as usize;
+                            }
+                        }
+                        if let Some(r) = sreq {
+                            r.wait_without_status();
+                        }
+                        if let Some(r) = rreq {
+                            r.wait_without_status();
+                        }
+                    });
+                    round += 1;
                 }
-            }
+                // nothing may rewrite the slots before the peer has copied them
+                for done in freed.iter_mut().filter_map(Option::take) {
+                    done.wait_without_status();
+                }
+            });
             if let Some(side) = &step.recv {
                 if side.in_place.is_none() {
                     let mut at = 0;

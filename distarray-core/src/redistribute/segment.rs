@@ -475,7 +475,8 @@ fn walk2(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stores {
     /// Ordinary stores: the target ends up in cache (small copies, or
-    /// targets read right after, such as a send buffer).
+    /// targets read right after, such as a chunk the peer copies out of
+    /// cache).
     Cached,
     /// Streaming stores for contiguous runs of at least `min_run` bytes
     /// (see the `nontemporal` crate): for large targets not read again soon.

@@ -18,11 +18,12 @@
 //! share a cache the slots' cache lines bounce between them and this way
 //! loses; the plan times it against the others and keeps the fastest.
 //!
-//! The route is set up when the plan is built: each sender sends its
-//! slots' handle (pid, descriptor, slot size, a random cookie) to each
-//! peer; the peer opens it and checks the cookie (a peer on another node
-//! fails to open it or reads another cookie) and answers whether it can
-//! use it. Steps whose peer could not open the slots use MPI.
+//! The route is set up at the plan's first execution that takes this way
+//! (the same one on every rank): each sender sends its slots' handle (pid,
+//! descriptor, slot size, a random cookie) to each peer on its node
+//! (`MPI_Comm_split_type(SHARED)`); the peer opens it, checks the cookie
+//! and answers whether it can use it. Steps whose peer is on another node
+//! or could not open the slots (no `/proc`, another platform) use MPI.
 
 use crate::comm::Comm;
 use mpi::traits::*;
@@ -74,13 +75,20 @@ impl SharedRoute {
             cookie
         });
         let raw = comm.raw();
-        // handles out (a send that is not packed, or no slots: -1s), then
-        // each receiver opens what it got and answers
+        // the ranks of `comm` on this node: handles go to them only, and
+        // only theirs are opened (a handle from elsewhere would name some
+        // unrelated process's descriptor here)
+        let node = raw.split_shared(raw.rank());
+        let mut members = vec![0i32; node.size() as usize];
+        node.all_gather_into(&raw.rank(), &mut members[..]);
+        let on_node = |rank: usize| members.contains(&(rank as i32));
+        // handles out (a send that is not packed, no slots or another
+        // node: -1s), then each receiver opens what it got and answers
         let offers: Vec<[i64; 5]> = links
             .iter()
             .map(
                 |l| match (l.send, mine.as_ref().and_then(|b| b.handle()), cookie) {
-                    (Some((_, true)), Some(h), Some(c)) => {
+                    (Some((to, true)), Some(h), Some(c)) if on_node(to) => {
                         let [pid, fd] = h.to_words();
                         let (a, b) = c.split_at(8);
                         [
@@ -115,7 +123,7 @@ impl SharedRoute {
                     let mut words = [0i64; 5];
                     raw.process_at_rank(from as i32)
                         .receive_into_with_tag(&mut words[..], TAG_HANDLE);
-                    open_peer(words)
+                    on_node(from).then(|| open_peer(words)).flatten()
                 }));
             }
             for r in sent {
@@ -163,6 +171,14 @@ impl SharedRoute {
         })
     }
 
+    /// How many steps send, and receive, through shared memory.
+    pub(super) fn steps_shared(&self) -> (usize, usize) {
+        (
+            self.sends.iter().filter(|&&s| s).count(),
+            self.peers.iter().filter(|p| p.is_some()).count(),
+        )
+    }
+
     /// Whether step `step`'s send goes through this rank's slots.
     pub(super) fn sends_shared(&self, step: usize) -> bool {
         self.sends[step]
@@ -196,12 +212,14 @@ impl SharedRoute {
     }
 }
 
-/// Opens a sender's slots from its offer, checking the cookie.
+/// Opens a sender's slots from its offer (a same-node rank's), checking
+/// the cookie.
 fn open_peer(words: [i64; 5]) -> Option<(PeerBuffer, usize)> {
     let [pid, fd, slot_bytes, a, b] = words;
     let handle = Handle::from_words([pid, fd])?;
     let slot_bytes = usize::try_from(slot_bytes).ok()?;
-    let peer = PeerBuffer::open(handle, HEADER + 2 * slot_bytes).ok()?;
+    let len = slot_bytes.checked_mul(2)?.checked_add(HEADER)?;
+    let peer = PeerBuffer::open(handle, len).ok()?;
     let mut seen = [0u8; 16];
     peer.copy_to(0, &mut seen);
     let mut want = [0u8; 16];
