@@ -429,6 +429,16 @@ fn reproducible_sum_has_the_same_bits_everywhere(comm: &Comm) {
         [1.0, f64::INFINITY, 2.0, 3.0][i[0]]
     });
     assert_eq!(f.sum_reproducible().unwrap(), f64::INFINITY);
+    // a NaN anywhere, also in a block of zeros (which the one-pass method
+    // skips) or among ordinary values (which it folds): NaN everywhere
+    for others in [0.0, 1.5] {
+        let layout = Layout::block(comm, &[5000]).unwrap();
+        let a = DistArray::from_fn(&layout, |i: &[usize]| match i[0] {
+            4321 => f64::NAN,
+            _ => others,
+        });
+        assert!(a.sum_reproducible().unwrap().is_nan(), "others {others}");
+    }
 }
 
 /// The expected result of `g[index]`, from the normalized selection.
