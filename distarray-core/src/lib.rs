@@ -24,6 +24,10 @@
 //! println!("{}", description.dim_data_json());
 //! ```
 
+// The core has no unsafe code: the intrinsics and system calls it needs
+// live in the `nontemporal` and `node-shm` crates, FFI in the bridges.
+#![forbid(unsafe_code)]
+
 pub mod array;
 pub mod broadcast;
 pub mod comm;
