@@ -27,7 +27,7 @@ struct Mapping {
 // aliasing Rust references escape except through &self / &mut self
 // borrows), so moving or sharing it between threads is as safe as a Vec.
 unsafe impl Send for Mapping {}
-// SAFETY: see Send; shared access only reads (copy_to, as_slice).
+// SAFETY: see Send; shared access (&self) only reads: len, copy_to.
 unsafe impl Sync for Mapping {}
 
 impl Drop for Mapping {
@@ -133,26 +133,27 @@ impl PeerBuffer {
         let path = format!("/proc/{}/fd/{}\0", handle.pid, handle.fd);
         // non-blocking and never a controlling terminal: should the handle
         // name something else than a peer's buffer (a FIFO, a tty), opening
-        // it neither waits nor changes anything
+        // it does not wait for a writer nor take the terminal (callers give
+        // handles of same-node ranks only, so this is a second line)
         let flags = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
         // SAFETY: path is NUL-terminated; open only reads it.
         let fd = unsafe { libc::open(path.as_ptr().cast(), flags) };
         if fd < 0 {
             return Err(last_error(&format!("open {}", path.trim_end_matches('\0'))));
         }
+        // the shrink seal first (-1: not a sealable file), then the size:
+        // once sealed the size can not go down between the check and a read
+        // SAFETY: fd is open; F_GET_SEALS takes no argument.
+        let seals = unsafe { libc::fcntl(fd, libc::F_GET_SEALS) };
+        let sealed = seals > 0 && seals & libc::F_SEAL_SHRINK != 0;
         // SAFETY: an all-zero stat is a valid value to be overwritten.
         let mut stat: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fd is open; stat is a valid, writable stat.
-        let regular = unsafe { libc::fstat(fd, &mut stat) } == 0
+        let fits = sealed
+            && unsafe { libc::fstat(fd, &mut stat) } == 0
             && stat.st_mode & libc::S_IFMT == libc::S_IFREG
             && usize::try_from(stat.st_size).is_ok_and(|size| size >= len);
-        // SAFETY: fd is open; F_GET_SEALS takes no argument.
-        let seals = if regular {
-            unsafe { libc::fcntl(fd, libc::F_GET_SEALS) }
-        } else {
-            0
-        };
-        let mapped = if seals > 0 && seals & libc::F_SEAL_SHRINK != 0 {
+        let mapped = if fits {
             map(fd, len, libc::PROT_READ)
         } else {
             Err(io::Error::other(format!(
