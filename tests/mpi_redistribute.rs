@@ -270,6 +270,33 @@ fn packed_sends_in_every_transport(comm: &Comm) {
             assert_eq!(plan.shared_memory_steps(), (p - 1, p - 1));
         }
     }
+    // shared memory refused by rank 0 only: its steps use MPI, the other
+    // ranks' steps between themselves shared memory (on 3-4 ranks a step
+    // then sends one way and receives the other); refused everywhere: the
+    // shared way is the chunked one and says so
+    let (src, dst) = &cases[0];
+    for refusing in [vec![0], (0..p).collect::<Vec<_>>()] {
+        if refusing.contains(&comm.rank()) {
+            std::env::set_var("DISTARRAY_NODE_SHM", "off");
+        }
+        let plan = exact_in_every_run(src, dst, |i| i as f64 * 0.5);
+        std::env::remove_var("DISTARRAY_NODE_SHM");
+        if p > 1 {
+            let (sends, receives) = plan.shared_memory_steps();
+            let expect = match (refusing.len(), comm.rank()) {
+                (1, 0) => (0, 0),
+                (1, _) => (p - 2, p - 2),
+                _ => (0, 0),
+            };
+            assert_eq!((sends, receives), expect, "refusing {refusing:?}");
+            let way = if refusing.len() == p || p == 2 {
+                "chunked"
+            } else {
+                "shared"
+            };
+            assert_eq!(plan.transport(), Some(way), "refusing {refusing:?}");
+        }
+    }
     // set on one rank only: ignored everywhere (the ranks would otherwise
     // disagree on timing the transports, each timing a reduction)
     if comm.rank() != 0 {

@@ -131,16 +131,19 @@ impl Way {
 /// The way DISTARRAY_PLAN_TRANSPORT names on every rank of `comm`, if it
 /// names the same one everywhere (MPI launchers do not always pass the
 /// environment to every node); otherwise none, on every rank, and rank 0
-/// says so. Collective.
+/// says so (once a process). Collective.
 fn forced_way(comm: &Comm) -> Option<Way> {
     let mine = Way::from_env().map_or(0, |w| w as u64 + 1);
     let (least, most) = comm.min_max_u64(mine);
     if least != most {
+        static SAID: std::sync::Once = std::sync::Once::new();
         if comm.rank() == 0 {
-            eprintln!(
-                "distarray: DISTARRAY_PLAN_TRANSPORT differs between ranks (or is unset on \
-                 some); ignored: plans time their transports"
-            );
+            SAID.call_once(|| {
+                eprintln!(
+                    "distarray: DISTARRAY_PLAN_TRANSPORT differs between ranks (or is unset \
+                     on some); ignored: plans time their transports"
+                )
+            });
         }
         return None;
     }
@@ -198,7 +201,8 @@ struct Step {
 /// time each way, the same on every rank, and keep the fastest
 /// ([`Plan::transport`] tells which); `DISTARRAY_PLAN_TRANSPORT=whole|
 /// chunked|shared`, the same on every rank, fixes the way instead when the
-/// plan has large packed sends (ignored, with a message, when ranks differ). Cells that stay on a rank are copied directly,
+/// plan has large packed sends (ignored, with a message, when ranks differ);
+/// `DISTARRAY_NODE_SHM=off` keeps a rank's messages out of shared memory. Cells that stay on a rank are copied directly,
 /// without MPI; large local copies use streaming stores. Why: only ranks
 /// that exchange data talk; the schedule needs no request arrays, so
 /// execution allocates nothing; and on the benchmark (2 ranks, shared
@@ -517,10 +521,17 @@ impl<T: Element> Exchange<T> {
     /// The exchange between two plain C-order buffers of the exchange's shapes.
     pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
         match self.transport {
-            Transport::Chosen(way) => self.run_with(src_buf, dst_buf, way),
+            Transport::Chosen(way) => {
+                self.run_with(src_buf, dst_buf, way);
+                if way == Way::Shared && matches!(self.route, Route::Off) {
+                    // no step of any rank could share memory (agreed):
+                    // what ran was the chunked way, and is called so
+                    self.transport = Transport::Chosen(Way::Chunked);
+                }
+            }
             Transport::Measuring {
                 runs,
-                offered,
+                mut offered,
                 mut best,
             } => {
                 // the offered ways in turn (the same on every rank)
@@ -543,6 +554,12 @@ impl<T: Element> Exchange<T> {
                 // touch costs page faults: ~300 ms for 100 MB here)
                 if runs >= ways {
                     best[way as usize] = best[way as usize].min(slowest);
+                }
+                if matches!(self.route, Route::Off) {
+                    // the slots could not be set up (agreed on every rank):
+                    // the shared way is the chunked one, not offered again
+                    offered[Way::Shared as usize] = false;
+                    best[Way::Shared as usize] = f64::INFINITY;
                 }
                 self.transport = if runs + 1 < (1 + TIMED_RUNS_PER_WAY) * ways {
                     Transport::Measuring {

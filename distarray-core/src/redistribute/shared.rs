@@ -23,7 +23,8 @@
 //! descriptor, slot size, a random cookie) to each peer on its node
 //! (`MPI_Comm_split_type(SHARED)`); the peer opens it, checks the cookie
 //! and answers whether it can use it. Steps whose peer is on another node
-//! or could not open the slots (no `/proc`, another platform) use MPI.
+//! or could not open the slots (no `/proc`, another platform) use MPI, as
+//! do the steps of a rank with `DISTARRAY_NODE_SHM=off`.
 
 use crate::comm::Comm;
 use mpi::traits::*;
@@ -65,7 +66,10 @@ impl SharedRoute {
     /// chunk. Returns `None` on every rank when no step of any rank can
     /// use shared memory (then the plan never offers this way).
     pub(super) fn new(comm: &Comm, links: &[Link], slot_bytes: usize) -> Option<SharedRoute> {
-        let packs = links.iter().any(|l| matches!(l.send, Some((_, true))));
+        // DISTARRAY_NODE_SHM=off on a rank: it neither offers slots nor
+        // opens any (its steps use MPI; the others are unaffected)
+        let allowed = std::env::var("DISTARRAY_NODE_SHM").map_or(true, |v| v != "off");
+        let packs = allowed && links.iter().any(|l| matches!(l.send, Some((_, true))));
         let mut mine = packs
             .then(|| SharedBuffer::new(HEADER + 2 * slot_bytes).ok())
             .flatten();
@@ -81,7 +85,7 @@ impl SharedRoute {
         let node = raw.split_shared(raw.rank());
         let mut members = vec![0i32; node.size() as usize];
         node.all_gather_into(&raw.rank(), &mut members[..]);
-        let on_node = |rank: usize| members.contains(&(rank as i32));
+        let on_node = |rank: usize| allowed && members.contains(&(rank as i32));
         // handles out (a send that is not packed, no slots or another
         // node: -1s), then each receiver opens what it got and answers
         let offers: Vec<[i64; 5]> = links
