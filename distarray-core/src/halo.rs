@@ -31,7 +31,7 @@ use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use crate::redistribute::segment::{copy_within, pack, unpack, Prepared, Segment, Stores};
+use crate::redistribute::segment::{copy_within, pack_all, unpack_all, Prepared, Segment, Stores};
 use mpi::request::{LocalScope, Request};
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
@@ -262,7 +262,14 @@ impl<T: Element> Halo<T> {
             .collect();
         let mut at = 0;
         for (peer, _) in self.sends.iter().zip(&direct).filter(|(_, &d)| !d) {
-            at += pack_all(&peer.segments, buf, &mut self.send_buf[at..], &mut self.pos);
+            // ghost cells are few and read right away: ordinary stores
+            at += pack_all(
+                &peer.segments,
+                buf,
+                &mut self.send_buf[at..],
+                &mut self.pos,
+                Stores::Cached,
+            );
         }
         {
             // cut the buffer at the receive regions: `&mut` pieces for them,
@@ -332,17 +339,13 @@ impl<T: Element> Halo<T> {
             .iter()
             .filter(|p| p.in_place.is_none() || recv_regions.is_empty())
         {
-            for seg in &peer.segments {
-                let n = seg.len();
-                unpack(
-                    seg,
-                    &self.recv_buf[at..at + n],
-                    buf,
-                    &mut self.pos,
-                    Stores::Cached,
-                );
-                at += n;
-            }
+            at += unpack_all(
+                &peer.segments,
+                &self.recv_buf[at..],
+                buf,
+                &mut self.pos,
+                Stores::Cached,
+            );
         }
         Ok(())
     }
@@ -362,7 +365,14 @@ impl<T: Element> Halo<T> {
         let buf = std.as_slice().expect("standard layout is contiguous");
         let mut at = 0;
         for peer in &self.sends {
-            at += pack_all(&peer.segments, buf, &mut self.send_buf[at..], &mut self.pos);
+            // ghost cells are few and read right away: ordinary stores
+            at += pack_all(
+                &peer.segments,
+                buf,
+                &mut self.send_buf[at..],
+                &mut self.pos,
+                Stores::Cached,
+            );
         }
         let comm = self.layout.comm().raw();
         let mut recv_reqs = Vec::with_capacity(self.recvs.len());
@@ -425,34 +435,11 @@ impl<T: Element> PendingHalo<'_, '_, T> {
         }
         for (req, segments) in self.recvs {
             let data = req.wait_for_data();
-            let mut at = 0;
-            for seg in segments {
-                let n = seg.len();
-                unpack(seg, &data[at..at + n], buf, self.pos, Stores::Cached);
-                at += n;
-            }
+            unpack_all(segments, data, buf, self.pos, Stores::Cached);
         }
         for req in self.sends {
             req.wait_without_status();
         }
         Ok(())
     }
-}
-
-/// Packs `segments` one after another at the start of `out` (ghost-cell
-/// messages are small and read right away: ordinary stores); returns the
-/// number of cells packed.
-fn pack_all<T: Element>(
-    segments: &[Prepared],
-    buf: &[T],
-    out: &mut [T],
-    pos: &mut Vec<usize>,
-) -> usize {
-    let mut at = 0;
-    for seg in segments {
-        let n = seg.len();
-        pack(seg, buf, &mut out[at..at + n], pos, Stores::Cached);
-        at += n;
-    }
-    at
 }

@@ -1,7 +1,7 @@
 //! A redistribution plan: built once, executed many times without allocating.
 
 use super::build::Schedule;
-use super::segment::{copy, pack, unpack, Prepared, Segment, Stores};
+use super::segment::{copy, pack_all, unpack_all, Prepared, Segment, Stores};
 use super::shared::{Link, SharedRoute, TAG_DONE, TAG_READY};
 use crate::array::DistArrayBase;
 use crate::comm::Comm;
@@ -202,12 +202,13 @@ struct Step {
 /// ([`Plan::transport`] tells which); `DISTARRAY_PLAN_TRANSPORT=whole|
 /// chunked|shared`, the same on every rank, fixes the way instead when the
 /// plan has large packed sends (ignored, with a message, when ranks differ);
-/// `DISTARRAY_NODE_SHM=off` keeps a rank's messages out of shared memory. Cells that stay on a rank are copied directly,
-/// without MPI; large local copies use streaming stores. Why: only ranks
-/// that exchange data talk; the schedule needs no request arrays, so
-/// execution allocates nothing; and on the benchmark (2 ranks, shared
-/// memory) it beat `MPI_Alltoallw` with subarray datatypes (see
-/// `scripts/bench`), which packs inside MPI and involves every rank.
+/// `DISTARRAY_NODE_SHM=off` keeps a rank's messages out of shared memory.
+/// Cells that stay on a rank are copied directly, without MPI; large local
+/// copies use streaming stores. Why: only ranks that exchange data talk;
+/// the schedule needs no request arrays, so execution allocates nothing;
+/// and on the benchmark (2 ranks, shared memory) it beat `MPI_Alltoallw`
+/// with subarray datatypes (see `scripts/bench`), which packs inside MPI
+/// and involves every rank.
 #[derive(Debug)]
 pub struct Plan<T> {
     src: Layout,
@@ -396,10 +397,7 @@ impl<T: Element> Exchange<T> {
         let mut steps = Vec::new();
         // DISTARRAY_PLAN_CHUNK_BYTES overrides the chunk size (tests use tiny
         // chunks to exercise the chunked path on small arrays)
-        let chunk_bytes = std::env::var("DISTARRAY_PLAN_CHUNK_BYTES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(CHUNK_BYTES);
+        let chunk_bytes = env_bytes("DISTARRAY_PLAN_CHUNK_BYTES").unwrap_or(CHUNK_BYTES);
         let chunk = (chunk_bytes / std::mem::size_of::<T>().max(1)).max(1);
         for k in 1..n {
             let to = (me + k) % n;
@@ -412,29 +410,35 @@ impl<T: Element> Exchange<T> {
                 steps.push(step);
             }
         }
-        let packed = |side: &&Side| side.in_place.is_none();
-        let send_len = steps
-            .iter()
-            .filter_map(|s| s.send.as_ref())
-            .filter(packed)
-            .map(|side| side.len)
-            .max()
-            .unwrap_or(0);
+        // cells of each packed send, and of each packed receive
+        let packed = |pick: fn(&Step) -> &Option<Side>| {
+            let steps = &steps;
+            steps
+                .iter()
+                .filter_map(move |s| pick(s).as_ref())
+                .filter(|side| side.in_place.is_none())
+                .map(|side| side.len)
+        };
+        let send_len = packed(|s| &s.send).max().unwrap_or(0);
+        let recv_len = packed(|s| &s.recv).max().unwrap_or(0);
         // Packing a large send chunk by chunk lets the peer copy each chunk
         // out of cache (rows -> columns of 5e7 f64 on 2 ranks: 1.35x the copy
         // time instead of 1.75x), but on these VMs the machine is sometimes
         // in a state where every message costs ~0.7 ms and one big message
-        // wins by 2x. Neither is known in advance, so the first executions
-        // time both (the same choice on every rank) and keep the faster.
+        // wins by 2x; through node shared memory it is faster again where
+        // the two cores share a cache, and 2x slower where they do not.
+        // None of this is known in advance, so the first executions time
+        // every way (the same choice on every rank) and keep the fastest.
         let chunkable = steps
             .iter()
             .filter_map(|s| s.send.as_ref())
             .any(|side| side.in_place.is_none() && side.chunks.len() > 1);
-        let chunkable = !comm.all(!chunkable); // on any rank: all measure
-                                               // The shared-memory way, for element types that are plain bytes
-                                               // (asked of 16 bytes aligned as the slots are: on 8 bytes at least);
-                                               // its slots are set up at its first execution, so plans executed
-                                               // once (array.redistribute) never pay for them.
+        // on any rank: all measure
+        let chunkable = !comm.all(!chunkable);
+        // The shared-memory way, for element types that are plain bytes
+        // (asked of 16 bytes aligned as the slots are: on 8 bytes at least);
+        // its slots are set up at its first execution, so plans executed
+        // once (array.redistribute) never pay for them.
         let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
         let offered = [true, chunkable, chunkable && plain];
         let transport = match forced_way(&comm) {
@@ -446,13 +450,6 @@ impl<T: Element> Exchange<T> {
             },
             _ => Transport::Chosen(Way::Whole),
         };
-        let recv_len = steps
-            .iter()
-            .filter_map(|s| s.recv.as_ref())
-            .filter(packed)
-            .map(|side| side.len)
-            .max()
-            .unwrap_or(0);
         let local: Vec<(Prepared, Prepared)> = schedule
             .local
             .iter()
@@ -460,9 +457,7 @@ impl<T: Element> Exchange<T> {
             .collect();
         // DISTARRAY_PLAN_STREAM_BYTES overrides both thresholds (tests use 0
         // to stream every run of small arrays)
-        let stream_override: Option<usize> = std::env::var("DISTARRAY_PLAN_STREAM_BYTES")
-            .ok()
-            .and_then(|v| v.parse().ok());
+        let stream_override = env_bytes("DISTARRAY_PLAN_STREAM_BYTES");
         let stores = |cells: usize| match stream_override {
             Some(bytes) if cells * std::mem::size_of::<T>() >= bytes => {
                 Stores::Streaming { min_run: bytes }
@@ -472,14 +467,7 @@ impl<T: Element> Exchange<T> {
         };
         let local_stores = stores(local.iter().map(|(s, _)| s.len()).sum());
         let pack_stores = stores(send_len);
-        let unpack_stores = stores(
-            steps
-                .iter()
-                .filter_map(|s| s.recv.as_ref())
-                .filter(packed)
-                .map(|side| side.len)
-                .sum(),
-        );
+        let unpack_stores = stores(packed(|s| &s.recv).sum());
         Exchange {
             comm,
             local,
@@ -686,12 +674,8 @@ impl<T: Element> Exchange<T> {
                             let route = route.as_mut().expect("shared sends have a route");
                             let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
                             let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
-                            let mut at = 0;
-                            for seg in &side.segments[segs.clone()] {
-                                let n = seg.len();
-                                pack(seg, src_buf, &mut slot[at..at + n], pos, Stores::Cached);
-                                at += n;
-                            }
+                            let segments = &side.segments[segs.clone()];
+                            pack_all(segments, src_buf, slot, pos, Stores::Cached);
                             fence(Ordering::Release);
                             let empty: &'static mut [u8] = &mut [];
                             freed[round % 2] = Some(
@@ -705,26 +689,15 @@ impl<T: Element> Exchange<T> {
                             Some(r) => piece(&src_buf[r.clone()], round),
                             None if !chunked => {
                                 if round == 0 {
-                                    let mut at = 0;
-                                    for seg in &side.segments {
-                                        let n = seg.len();
-                                        let out = &mut send_buf[at..at + n];
-                                        pack(seg, src_buf, out, pos, *pack_stores);
-                                        at += n;
-                                    }
+                                    pack_all(&side.segments, src_buf, send_buf, pos, *pack_stores);
                                 }
                                 piece(&send_buf[..side.len], round)
                             }
                             None => {
                                 let (segs, cells) = &side.chunks[round];
-                                let mut at = 0;
-                                for seg in &side.segments[segs.clone()] {
-                                    let n = seg.len();
-                                    // the peer copies the chunk out of cache
-                                    let out = &mut send_buf[at..at + n];
-                                    pack(seg, src_buf, out, pos, Stores::Cached);
-                                    at += n;
-                                }
+                                // the peer copies the chunk out of cache
+                                let segments = &side.segments[segs.clone()];
+                                pack_all(segments, src_buf, send_buf, pos, Stores::Cached);
                                 &send_buf[..*cells]
                             }
                         },
@@ -777,16 +750,16 @@ impl<T: Element> Exchange<T> {
             });
             if let Some(side) = &step.recv {
                 if side.in_place.is_none() {
-                    let mut at = 0;
-                    for seg in &side.segments {
-                        let n = seg.len();
-                        unpack(seg, &recv_buf[at..at + n], dst_buf, pos, *unpack_stores);
-                        at += n;
-                    }
+                    unpack_all(&side.segments, recv_buf, dst_buf, pos, *unpack_stores);
                 }
             }
         }
     }
+}
+
+/// A byte count from the environment (a test and tuning knob).
+fn env_bytes(name: &str) -> Option<usize> {
+    std::env::var(name).ok()?.parse().ok()
 }
 
 /// `Ok` when an array's layout (`None`: the rank passed no array) is the

@@ -564,6 +564,42 @@ pub(crate) fn unpack<T: Element>(
     }
 }
 
+/// Packs `segments` one after another at the start of `out` (one
+/// message's worth); returns the number of cells packed.
+pub(crate) fn pack_all<T: Element>(
+    segments: &[Prepared],
+    src: &[T],
+    out: &mut [T],
+    pos: &mut Vec<usize>,
+    stores: Stores,
+) -> usize {
+    let mut at = 0;
+    for seg in segments {
+        let n = seg.len();
+        pack(seg, src, &mut out[at..at + n], pos, stores);
+        at += n;
+    }
+    at
+}
+
+/// Unpacks one message's worth, `segments` one after another from the
+/// start of `input`; returns the number of cells taken.
+pub(crate) fn unpack_all<T: Element>(
+    segments: &[Prepared],
+    input: &[T],
+    dst: &mut [T],
+    pos: &mut Vec<usize>,
+    stores: Stores,
+) -> usize {
+    let mut at = 0;
+    for seg in segments {
+        let n = seg.len();
+        unpack(seg, &input[at..at + n], dst, pos, stores);
+        at += n;
+    }
+    at
+}
+
 /// Copies the cells of `s` in `src` to the cells of `d` in `dst`, matched
 /// in message order.
 pub(crate) fn copy<T: Element>(
