@@ -20,15 +20,17 @@
 //!
 //! Synchronisation is the caller's: a peer must not be reading a range
 //! while its creator writes it (the caller's messages order the two, as
-//! MPI implementations order their own shared-memory copies). The copy
-//! loads each source address once, between the caller's messages.
+//! MPI implementations order their own shared-memory copies); the copy
+//! reads the range as ordinary memory between the caller's messages, with
+//! the `nontemporal` crate's streaming stores for large copies.
 //!
 //! Buffers are sealed memfds of a fixed size, and a peer maps nothing else
 //! (a regular file sealed against shrinking): the mapping can not be cut
 //! short under the reader. Linux only; elsewhere both constructors return
 //! an `Unsupported` error.
 //!
-//! This crate holds the `unsafe` of the system calls and of the copy.
+//! This crate holds the `unsafe` of the system calls and of viewing a
+//! peer's mapping as bytes.
 //!
 //! ```
 //! use node_shm::{PeerBuffer, SharedBuffer};

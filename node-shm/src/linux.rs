@@ -3,6 +3,9 @@
 use crate::Handle;
 use std::io;
 
+/// Copies this long or longer go out with streaming stores.
+const STREAM_MIN_BYTES: usize = 1024;
+
 /// A read-write shared mapping this process created.
 #[derive(Debug)]
 pub struct SharedBuffer {
@@ -195,13 +198,18 @@ impl PeerBuffer {
         if out.is_empty() {
             return;
         }
-        // SAFETY: offset + out.len() <= len (checked), so the source range
-        // lies inside the mapping, which lives as long as &self.
-        let src = unsafe { self.map.ptr.add(offset) }.cast_const();
-        // SAFETY: src points to out.len() readable bytes (above), distinct
-        // from `out` (a mapping of a file this process never borrows as a
-        // Rust reference through a PeerBuffer).
-        unsafe { volatile_copy(src, out) };
+        // SAFETY: offset + out.len() <= len (checked), so the range lies
+        // inside the mapping, which lives as long as &self; its bytes are
+        // initialised (file pages) and distinct from `out`; this process
+        // never writes a peer's mapping, and the creator does not write
+        // the range during the copy (the caller's messages order the two,
+        // see the crate documentation).
+        let src = unsafe { std::slice::from_raw_parts(self.map.ptr.add(offset), out.len()) };
+        if out.len() >= STREAM_MIN_BYTES {
+            nontemporal::copy(out, src);
+        } else {
+            out.copy_from_slice(src);
+        }
     }
 }
 
@@ -232,47 +240,6 @@ impl Mapping {
         // Peer processes may read the bytes meanwhile, which does not
         // affect this process.
         unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
-    }
-}
-
-/// Copies `out.len()` bytes from `src`, memory another process writes
-/// between the caller's messages: each byte is loaded once (byte loads at
-/// the ends, one 16-byte load per address in between, as a C memcpy out
-/// of MPI shared memory does), and on x86-64 stored with streaming stores.
-///
-/// # Safety
-/// `src` must be valid for reading `out.len()` bytes, outside `out`.
-unsafe fn volatile_copy(src: *const u8, out: &mut [u8]) {
-    let n = out.len();
-    let mut done = 0;
-    #[cfg(target_arch = "x86_64")]
-    if n >= 1024 {
-        use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_sfence, _mm_stream_si128};
-        let head = out.as_ptr().align_offset(16).min(n);
-        for (i, o) in out[..head].iter_mut().enumerate() {
-            // SAFETY: i < n, inside the source range.
-            *o = unsafe { src.add(i).read_volatile() };
-        }
-        let body = (n - head) / 16 * 16;
-        let dst = out[head..head + body].as_mut_ptr().cast::<__m128i>();
-        for k in 0..body / 16 {
-            // SAFETY: head + 16k + 16 <= n: source bytes inside the range,
-            // read unaligned (movdqu, one load per address, like memcpy);
-            // the target is 16-byte aligned (head aligned it) and inside
-            // `out`; SSE2 is part of x86-64.
-            unsafe {
-                let v = _mm_loadu_si128(src.add(head + 16 * k).cast::<__m128i>());
-                _mm_stream_si128(dst.add(k), v);
-            }
-        }
-        // SAFETY: sfence has no preconditions; it orders the streaming
-        // stores before later ones.
-        unsafe { _mm_sfence() };
-        done = head + body;
-    }
-    for (i, o) in out.iter_mut().enumerate().skip(done) {
-        // SAFETY: i < n, inside the source range.
-        *o = unsafe { src.add(i).read_volatile() };
     }
 }
 
