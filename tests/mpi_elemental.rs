@@ -238,6 +238,15 @@ fn matrix<'a>(grid: &'a ElGrid<'a>, d: ElDist, m: usize, n: usize, seed: u64) ->
     DistMatrix::from_array_copy(grid, d, &DistArray::<f64>::random(&layout, seed)).unwrap()
 }
 
+/// Adds `x` to every diagonal cell, through Elemental's get/set.
+fn add_to_diagonal(m: &mut DistMatrix<'_>, x: f64) {
+    let (rows, cols) = m.shape();
+    for i in 0..rows.min(cols) {
+        let d = m.get(i, i).unwrap();
+        m.set(i, i, d + x).unwrap();
+    }
+}
+
 fn close(a: &Array2<f64>, b: &Array2<f64>, tol: f64) -> bool {
     a.shape() == b.shape()
         && a.iter()
@@ -295,10 +304,7 @@ fn solves_and_factorizations_agree_with_ndarray(comm: &Comm) {
         let grid = ElGrid::new(el(), comm, h).unwrap();
         // a well-conditioned general matrix: random + n on the diagonal
         let mut a = matrix(&grid, ElDist::McMr, n, n, 5);
-        for i in 0..n {
-            let d = a.get(i, i).unwrap();
-            a.set(i, i, d + n as f64).unwrap();
-        }
+        add_to_diagonal(&mut a, n as f64);
         let ga = gathered(&a);
         let mut b = matrix(&grid, ElDist::VcStar, n, 3, 6);
         let gb = gathered(&b);
@@ -318,10 +324,7 @@ fn solves_and_factorizations_agree_with_ndarray(comm: &Comm) {
             &mut spd,
         )
         .unwrap();
-        for i in 0..n {
-            let d = spd.get(i, i).unwrap();
-            spd.set(i, i, d + n as f64).unwrap();
-        }
+        add_to_diagonal(&mut spd, n as f64);
         let gs = gathered(&spd);
         let mut b = matrix(&grid, ElDist::McMr, n, 2, 8);
         let gb = gathered(&b);
