@@ -15,6 +15,7 @@ static CHECKS: &[Check] = &[
     check!(every_kind_gathers_to_the_global_array),
     check!(get_and_set_by_global_index),
     check!(scatter_from_root_and_gather_back),
+    check!(gathers_and_scatters_at_every_root_and_edge),
     check!(random_arrays_do_not_depend_on_layout),
     check!(constructors_fill_every_cell),
     check!(unstructured_directory_finds_owners),
@@ -202,6 +203,57 @@ fn scatter_from_root_and_gather_back(comm: &Comm) {
             "scatter fills padding too: {layout:?}"
         );
         assert_eq!(a.gather_all().unwrap(), global);
+    }
+}
+
+/// Gathers and scatters go through plans: every root, 0-d and empty
+/// arrays, a root array in Fortran order, padded targets, complex values.
+fn gathers_and_scatters_at_every_root_and_edge(comm: &Comm) {
+    let layout = Layout::new(comm, &[7, 3], &[Dist::Cyclic, Dist::Block]).unwrap();
+    let global = arange(&[7, 3]);
+    for root in 0..comm.size() {
+        let a = DistArray::from_global(&layout, root, (comm.rank() == root).then(|| global.view()))
+            .unwrap();
+        let back = a.gather(root).unwrap();
+        assert_eq!(back.is_some(), comm.rank() == root);
+        if let Some(g) = back {
+            assert_eq!(g, global, "root {root}");
+        }
+    }
+    // the root's array in Fortran order: the values, not the memory order, count
+    let fortran = arange(&[3, 7]).reversed_axes();
+    let want = fortran.as_standard_layout().into_owned();
+    let a = DistArray::from_global(&layout, 0, (comm.rank() == 0).then(|| fortran.view())).unwrap();
+    assert_eq!(a.gather_all().unwrap(), want);
+    // a 0-d array (a layout only a one-rank communicator can have)
+    if let Some(one) = comm.subset(comm.rank() == 0) {
+        let scalar = Layout::new(&one, &[], &[]).unwrap();
+        let g0 = ArrayD::from_elem(IxDyn(&[]), 2.5f64);
+        let s = DistArray::from_global(&scalar, 0, Some(g0.view())).unwrap();
+        assert_eq!(s.local()[IxDyn(&[])], 2.5);
+        assert_eq!(s.gather(0).unwrap(), Some(g0));
+    }
+    // an empty axis
+    let empty = Layout::new(comm, &[0, 4], &[Dist::Block, Dist::Block]).unwrap();
+    let e = DistArray::<f64>::zeros(&empty);
+    if let Some(g) = e.gather(0).unwrap() {
+        assert_eq!(g.shape(), &[0, 4]);
+    }
+    // padded targets get their ghost cells too; complex values travel whole
+    let ghosts = Dist::BlockPadded {
+        comm: 1,
+        boundary: (0, 0),
+        periodic: false,
+    };
+    let padded = Layout::new(comm, &[9], &[ghosts]).unwrap();
+    let gc = ArrayD::from_shape_fn(IxDyn(&[9]), |ix| Complex64::new(ix[0] as f64, -1.0));
+    let c = DistArray::from_global(&padded, 0, (comm.rank() == 0).then(|| gc.view())).unwrap();
+    let idx = padded.global_indices(0);
+    for (k, &g) in idx.iter().enumerate() {
+        assert_eq!(c.local()[IxDyn(&[k])], gc[IxDyn(&[g])]);
+    }
+    if let Some(g) = c.gather(0).unwrap() {
+        assert_eq!(g, gc);
     }
 }
 

@@ -43,6 +43,43 @@ impl Drop for Mapping {
     }
 }
 
+/// Asks the kernel to back `buf`'s whole 2 MiB pages with transparent
+/// huge pages when they are first touched (`madvise(MADV_HUGEPAGE)`);
+/// returns whether the advice was taken. Only advice: the contents do not
+/// change, and where huge pages are off or the range holds no whole huge
+/// page nothing happens.
+///
+/// Why: a large buffer's first touch costs one page fault per 4 KiB page;
+/// a 1.6 GB gather target spent 0.5 s of its 0.9 s in faults on the
+/// development VMs. Call it on memory not yet touched (a fresh `calloc`ed
+/// `Vec`) to make that first write about as fast as a write to warm memory.
+///
+/// ```
+/// let v = vec![0u8; 8 << 20];
+/// let _ = node_shm::advise_huge_pages(&v);
+/// assert!(v.iter().all(|&b| b == 0));
+/// ```
+pub fn advise_huge_pages<T>(buf: &[T]) -> bool {
+    const HUGE: usize = 2 << 20;
+    let start = buf.as_ptr() as usize;
+    let end = start + std::mem::size_of_val(buf);
+    let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+    if last <= first {
+        return false;
+    }
+    // SAFETY: [first, last) lies inside `buf`'s allocation, which the
+    // borrow keeps mapped; MADV_HUGEPAGE is advice that changes neither the
+    // contents nor the mapping (unlike MADV_DONTNEED and the like).
+    let rc = unsafe {
+        libc::madvise(
+            first as *mut libc::c_void,
+            last - first,
+            libc::MADV_HUGEPAGE,
+        )
+    };
+    rc == 0
+}
+
 fn last_error(what: &str) -> io::Error {
     let e = io::Error::last_os_error();
     io::Error::new(e.kind(), format!("{what}: {e}"))

@@ -12,6 +12,11 @@ fn unsupported() -> io::Error {
     )
 }
 
+/// No advice on this platform: returns false.
+pub fn advise_huge_pages<T>(_buf: &[T]) -> bool {
+    false
+}
+
 /// A shared buffer: none can exist on this platform.
 #[derive(Debug)]
 pub struct SharedBuffer(Infallible);

@@ -2,12 +2,48 @@
 //!
 //! Only owned cells travel: communication padding (copies of a neighbour's
 //! cells) is skipped, so stale ghost cells never overwrite real data.
+//!
+//! [`DistArrayBase::gather`] (and the scatter [`DistArray::from_global`])
+//! are redistributions: to (or from) a layout in which the root holds the
+//! whole array and every other rank nothing. They run through a plan, at the
+//! speed of a plan: straight from the source buffer into the root's global
+//! buffer, messages cut below MPI's 2^31-element limit, large copies with
+//! streaming stores.
 
 use super::create::{pack_index_lists, unpack_index_lists};
-use super::{for_each_in_box, DistArrayBase};
+use super::{for_each_in_box, DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::layout::{Dist, Layout};
+use crate::redistribute::Plan;
 use ndarray::{ArrayD, Data, IxDyn};
+
+/// A layout of `like`'s shape on `like`'s communicator in which rank `root`
+/// holds every cell (its local buffer is the global array in C order) and
+/// the other ranks none. `None` for 0-d arrays, which have no axis to give
+/// to one rank. Collective (checked like any layout).
+pub(crate) fn on_root(like: &Layout, root: usize) -> Result<Option<Layout>> {
+    let Some((&rows, rest)) = like.shape().split_first() else {
+        return Ok(None);
+    };
+    let p = like.comm().size();
+    // positions 0..=root start at 0, root's block holds every row
+    let bounds: Vec<usize> = (0..=p).map(|i| if i <= root { 0 } else { rows }).collect();
+    let mut dists = vec![Dist::BlockBounds(bounds)];
+    dists.extend(rest.iter().map(|_| Dist::NotDistributed));
+    let mut grid = vec![p];
+    grid.extend(rest.iter().map(|_| 1));
+    Layout::with_grid(like.comm(), like.shape(), &dists, &grid).map(Some)
+}
+
+fn check_root(layout: &Layout, root: usize) -> Result<()> {
+    let size = layout.comm().size();
+    if root < size {
+        Ok(())
+    } else {
+        Err(Error::InvalidRank { rank: root, size })
+    }
+}
 
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// This rank's owned cells in C order and their per-axis global indices.
@@ -46,26 +82,29 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     }
 
     /// The whole array on rank `root` (`Some` there, `None` elsewhere).
-    /// Collective.
+    /// Collective. Moves the data with a redistribution plan, so it runs at
+    /// memory speed and handles arrays of more than 2^31 elements.
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[5, 3], &[Dist::Cyclic, Dist::Block]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 3 + ix[1]) as i64);
+    /// if let Some(whole) = a.gather(0).unwrap() {
+    ///     assert_eq!(whole[[4, 2]], 14); // only rank 0 gets `Some`
+    /// }
+    /// ```
     pub fn gather(&self, root: usize) -> Result<Option<ArrayD<T>>> {
         let comm = self.layout.comm();
-        comm.agree(if root < comm.size() {
-            Ok(())
-        } else {
-            Err(Error::InvalidRank {
-                rank: root,
-                size: comm.size(),
-            })
-        })?;
-        let (data, lists) = self.owned_part();
-        let d = comm.gather_varcount(root, &data);
-        let l = comm.gather_varcount(root, &lists);
-        Ok(match (d, l) {
-            (Some((data, counts)), Some((lists, list_counts))) => {
-                Some(self.assemble(&data, &counts, &lists, &list_counts))
-            }
-            _ => None,
-        })
+        comm.agree(check_root(&self.layout, root))?;
+        let Some(whole) = on_root(&self.layout, root)? else {
+            // a 0-d array: one cell, on every rank
+            return Ok((comm.rank() == root).then(|| self.local.to_owned()));
+        };
+        let mut out = DistArray::zeros(&whole);
+        Plan::new(&self.layout, &whole)?.execute(self, &mut out)?;
+        Ok((comm.rank() == root).then(|| out.into_local()))
     }
 
     /// The whole array on every rank. Collective.
