@@ -47,6 +47,12 @@ fn define(text: &str, name: &str) -> Option<String> {
 }
 
 fn main() {
+    if bridge_build::documentation_only() {
+        // docs.rs: no Elemental there, nothing to find or link
+        println!("cargo:rustc-env=ELEMENTAL_VERSION=(none: a documentation build)");
+        println!("cargo:rustc-env=ELEMENTAL_DIR_FOUND=(no prefix)");
+        return;
+    }
     let prefix = find().unwrap_or_else(|why| {
         panic!(
             "\n\nElemental was not found (feature `elemental`): {why}.\n\

@@ -112,6 +112,9 @@ fn find() -> Result<Found, String> {
 }
 
 fn main() {
+    if bridge_build::documentation_only() {
+        return; // docs.rs: no library there, nothing to find or link
+    }
     let found = find().unwrap_or_else(|why| {
         panic!(
             "\n\nGlobal Arrays was not found (feature `ga`). Tried:\n  {why}\n\

@@ -75,6 +75,9 @@ fn find() -> Result<Found, String> {
 }
 
 fn main() {
+    if bridge_build::documentation_only() {
+        return; // docs.rs: no library there, nothing to find or link
+    }
     let found = find().unwrap_or_else(|why| {
         panic!(
             "\n\nPETSc was not found (feature `petsc`). Tried:\n  {why}\n\

@@ -13,6 +13,30 @@
 
 use std::path::{Path, PathBuf};
 
+/// The cfg a bridge is compiled with when [`documentation_only`] says so.
+pub const DOCS_CFG: &str = "docs_without_native";
+
+/// Whether this build only documents the bridge, on a machine that may not
+/// have the native library (docs.rs sets `DOCS_RS`): the build script then
+/// skips discovery, compiling and linking, and generates no bindings.
+///
+/// Call it first in the build script and return when it is true. It
+/// declares the cfg [`DOCS_CFG`] (`docs_without_native`) in every build and
+/// sets it in a documentation build; the bridge's `ffi` module then declares
+/// only what rustdoc resolves (the types the safe API names), and the crate
+/// is empty when rustc compiles it (a crate documented with this one as a
+/// dependency, such as `distarray` with the bridge's feature, needs no more
+/// than the crate's name).
+pub fn documentation_only() -> bool {
+    println!("cargo:rerun-if-env-changed=DOCS_RS");
+    println!("cargo:rustc-check-cfg=cfg({DOCS_CFG})");
+    let docs = std::env::var_os("DOCS_RS").is_some();
+    if docs {
+        println!("cargo:rustc-cfg={DOCS_CFG}");
+    }
+    docs
+}
+
 /// Open MPI's include directories (pkg-config `ompi-c`), empty if unknown.
 pub fn mpi_include_paths() -> Vec<PathBuf> {
     pkg_config::Config::new()

@@ -4,14 +4,14 @@
 //! distarray numbers a 2-D grid of `r x c` positions in C order: the
 //! process at row `i`, column `j` is rank `i * c + j`. Elemental's grid can
 //! be column-major (rank `i + j * r`, its default) or row-major (rank
-//! `j + i * c`); the bridge builds it **row-major**, so that [MC,MR] — row
+//! `j + i * c`); the bridge builds it **row-major**, so that `[MC,MR]` — row
 //! `g` on grid row `g % r`, column `g` on grid column `g % c` — is
 //! distarray's cyclic x cyclic layout on the same communicator and grid.
 //!
 //! Elemental's VR rank (`j + i * c`) is then the communicator rank, so
-//! [VR,STAR], [STAR,VR], [STAR,STAR] and [CIRC,CIRC] live on the same
+//! `[VR,STAR]`, `[STAR,VR]`, `[STAR,STAR]` and `[CIRC,CIRC]` live on the same
 //! communicator as well. The VC rank (`i + j * r`) is a different order:
-//! [VC,STAR], [STAR,VC] and [MR,MC] are laid out on a second communicator
+//! `[VC,STAR]`, `[STAR,VC]` and `[MR,MC]` are laid out on a second communicator
 //! over the same processes, numbered by VC rank ([`ElGrid::vc_comm`]).
 //! Moving data between the two orders takes a [`Redistribution`] (a
 //! `CrossPlan` under the hood); within one order, an ordinary `Plan`.
@@ -148,7 +148,7 @@ impl<'e> ElGrid<'e> {
     }
 
     /// The grid of a 2-D layout's process grid (`r x c`, same communicator):
-    /// [MC,MR] on it is that layout's cyclic x cyclic form. Collective.
+    /// `[MC,MR]` on it is that layout's cyclic x cyclic form. Collective.
     pub fn for_layout(el: &'e Elemental, layout: &Layout) -> Result<ElGrid<'e>> {
         if layout.ndim() != 2 {
             return Err(Error::InvalidArgument(format!(
@@ -204,7 +204,7 @@ impl<'e> ElGrid<'e> {
     }
 
     /// The same processes numbered by Elemental's VC rank (`row + col * r`):
-    /// the communicator of the [MR,MC], [VC,STAR] and [STAR,VC] layouts.
+    /// the communicator of the `[MR,MC]`, `[VC,STAR]` and `[STAR,VC]` layouts.
     pub fn vc_comm(&self) -> &Comm {
         &self.vc
     }

@@ -6,14 +6,14 @@
 //!
 //! Elemental distributes a matrix element-cyclically over a 2-D process
 //! grid; each distribution `[U,V]` is a distarray layout on that grid
-//! ([`ElGrid::layout`]): [MC,MR] and [MR,MC] are cyclic x cyclic,
-//! [VC,STAR]/[VR,STAR] cyclic x not distributed, [STAR,VC]/[STAR,VR] the
-//! transpose, [STAR,STAR] every row on every process (an unstructured,
-//! replicated axis) and [CIRC,CIRC] everything on the root.
+//! ([`ElGrid::layout`]): `[MC,MR]` and `[MR,MC]` are cyclic x cyclic,
+//! `[VC,STAR]`/`[VR,STAR]` cyclic x not distributed, `[STAR,VC]`/`[STAR,VR]` the
+//! transpose, `[STAR,STAR]` every row on every process (an unstructured,
+//! replicated axis) and `[CIRC,CIRC]` everything on the root.
 //!
 //! - [`Elemental`]: Elemental initialized after MPI, finalized before it.
 //! - [`ElGrid`]: Elemental's grid over a communicator, built row-major so
-//!   that [MC,MR] is distarray's C-order grid (see the [`grid`] module on
+//!   that `[MC,MR]` is distarray's C-order grid (see the [`grid`] module on
 //!   the VC-ordered twin communicator).
 //! - [`DistMatrix::attach`]: an array with a DistMatrix layout and a
 //!   column-major local buffer ([`column_major_zeros`]) becomes that
@@ -40,8 +40,19 @@
 //! let result = c.array().unwrap(); // C as a distributed array, no copy
 //! ```
 
+// A documentation build without Elemental (docs.rs sets `DOCS_RS`; see
+// `bridge_build::documentation_only`): rustdoc documents the crate whole,
+// `ffi` declaring only what the safe API names outside function bodies
+// (src/ffi_docs.rs); rustc, compiling it as a dependency of a crate being
+// documented (`distarray` with the feature), makes it empty.
+#![cfg(any(doc, not(docs_without_native)))]
+
 pub mod ffi {
     //! bindgen's bindings to Elemental's C API (MPI types are rsmpi's).
+    //!
+    //! In a documentation build without Elemental (docs.rs) this module holds
+    //! only the few items the safe API names; the full bindings are generated
+    //! when Elemental is there.
     #![allow(
         non_upper_case_globals,
         non_camel_case_types,
@@ -51,7 +62,10 @@ pub mod ffi {
         improper_ctypes
     )]
     #![allow(clippy::all)]
+    #[cfg(not(docs_without_native))]
     include!(concat!(env!("OUT_DIR"), "/elemental.rs"));
+    #[cfg(docs_without_native)]
+    include!("ffi_docs.rs");
 }
 
 mod error;

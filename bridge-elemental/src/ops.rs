@@ -1,7 +1,7 @@
 //! Dense linear algebra through Elemental on distributed arrays.
 //!
 //! Elemental accepts any distribution and redistributes internally to
-//! [MC,MR] where its algorithms need it. The release builds of Elemental
+//! `[MC,MR]` where its algorithms need it. The release builds of Elemental
 //! skip their argument checks, so every size and grid is checked here first
 //! (the same error on every rank); a singular system is reported, not
 //! returned as infinities.

@@ -55,8 +55,19 @@
 //! drop(universe); // MPI_Finalize
 //! ```
 
+// A documentation build without Global Arrays (docs.rs sets `DOCS_RS`; see
+// `bridge_build::documentation_only`): rustdoc documents the crate whole,
+// `ffi` declaring only what the safe API names outside function bodies
+// (src/ffi_docs.rs); rustc, compiling it as a dependency of a crate being
+// documented (`distarray` with the feature), makes it empty.
+#![cfg(any(doc, not(docs_without_native)))]
+
 pub mod ffi {
     //! bindgen's bindings to GA and MA (MPI types are rsmpi's).
+    //!
+    //! In a documentation build without Global Arrays (docs.rs) this module holds
+    //! only the few items the safe API names; the full bindings are generated
+    //! when Global Arrays is there.
     #![allow(
         non_upper_case_globals,
         non_camel_case_types,
@@ -65,7 +76,10 @@ pub mod ffi {
         missing_docs
     )]
     #![allow(clippy::all)]
+    #[cfg(not(docs_without_native))]
     include!(concat!(env!("OUT_DIR"), "/ga.rs"));
+    #[cfg(docs_without_native)]
+    include!("ffi_docs.rs");
 }
 
 mod describe;

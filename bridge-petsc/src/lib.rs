@@ -25,8 +25,19 @@
 //!
 //! Every PETSc return code is checked; errors carry PETSc's own message.
 
+// A documentation build without PETSc (docs.rs sets `DOCS_RS`; see
+// `bridge_build::documentation_only`): rustdoc documents the crate whole,
+// `ffi` declaring only what the safe API names outside function bodies
+// (src/ffi_docs.rs); rustc, compiling it as a dependency of a crate being
+// documented (`distarray` with the feature), makes it empty.
+#![cfg(any(doc, not(docs_without_native)))]
+
 pub mod ffi {
     //! bindgen's bindings to PETSc (MPI types are rsmpi's).
+    //!
+    //! In a documentation build without PETSc (docs.rs) this module holds
+    //! only the few items the safe API names; the full bindings are generated
+    //! when PETSc is there.
     #![allow(
         non_upper_case_globals,
         non_camel_case_types,
@@ -35,7 +46,10 @@ pub mod ffi {
         missing_docs
     )]
     #![allow(clippy::all)]
+    #[cfg(not(docs_without_native))]
     include!(concat!(env!("OUT_DIR"), "/petsc.rs"));
+    #[cfg(docs_without_native)]
+    include!("ffi_docs.rs");
 }
 
 mod dense;
