@@ -8,7 +8,7 @@ mod harness;
 use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, Dimension, IxDyn};
 use distarray::num_complex::Complex64;
-use distarray::redistribute::{CrossPlan, Plan};
+use distarray::redistribute::{Plan, PlanOptions, Transport};
 use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
 use harness::Check;
 
@@ -23,6 +23,7 @@ static CHECKS: &[Check] = &[
     check!(plan_misuse_is_an_error),
     check!(cross_communicator_plans),
     check!(cross_communicator_misuse_is_an_error),
+    check!(explicit_plan_options),
     check!(halo_star_and_box),
     check!(halo_overlapping_form),
 ];
@@ -266,7 +267,7 @@ fn packed_sends_in_every_transport(comm: &Comm) {
     for (k, (src, dst)) in cases.iter().enumerate() {
         let plan = exact_in_every_run(src, dst, |i| i as f64 - 0.25);
         if k == 0 && p > 1 {
-            assert_eq!(plan.transport(), Some("shared"));
+            assert_eq!(plan.transport(), Transport::SharedMemory);
             assert_eq!(plan.shared_memory_steps(), (p - 1, p - 1));
         }
     }
@@ -290,11 +291,11 @@ fn packed_sends_in_every_transport(comm: &Comm) {
             };
             assert_eq!((sends, receives), expect, "refusing {refusing:?}");
             let way = if refusing.len() == p || p == 2 {
-                "chunked"
+                Transport::Chunked
             } else {
-                "shared"
+                Transport::SharedMemory
             };
-            assert_eq!(plan.transport(), Some(way), "refusing {refusing:?}");
+            assert_eq!(plan.transport(), way, "refusing {refusing:?}");
         }
     }
     // set on one rank only: ignored everywhere (the ranks would otherwise
@@ -304,13 +305,17 @@ fn packed_sends_in_every_transport(comm: &Comm) {
     }
     let (src, dst) = &cases[0];
     let mut plan = exact_in_every_run(src, dst, |i| i as f64);
-    assert!(plan.transport().is_some(), "chosen after the timing phase");
+    assert_ne!(
+        plan.transport(),
+        Transport::Auto,
+        "chosen after the timing phase"
+    );
     if p > 1 {
         let mut again = Plan::<f64>::new(src, dst).unwrap();
         let a = DistArray::<f64>::zeros(src);
         let mut b = DistArray::<f64>::zeros(dst);
         again.execute(&a, &mut b).unwrap();
-        assert_eq!(again.transport(), None, "still timing");
+        assert_eq!(again.transport(), Transport::Auto, "still timing");
         plan.execute(&a, &mut b).unwrap();
     }
     std::env::remove_var("DISTARRAY_PLAN_TRANSPORT");
@@ -641,11 +646,11 @@ fn cross_communicator_plans(comm: &Comm) {
         let dst = dst_comm
             .as_ref()
             .map(|c| Layout::new(c, &[7, 5], &[Dist::Cyclic, Dist::BlockCyclic(2)]).unwrap());
-        let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), dst.as_ref()).unwrap();
+        let mut plan = Plan::<f64>::across(comm, src.as_ref(), dst.as_ref()).unwrap();
         let mut out = dst.as_ref().map(DistArray::<f64>::zeros);
         for seed in [1.0, 2.0] {
             let a = src.as_ref().map(|l| DistArray::from_fn(l, value(seed)));
-            plan.execute(a.as_ref(), out.as_mut()).unwrap();
+            plan.execute_parts(a.as_ref(), out.as_mut()).unwrap();
             assert_filled(out.as_ref(), value(seed));
         }
         let (s, r, l) = plan.volume();
@@ -668,9 +673,9 @@ fn cross_communicator_plans(comm: &Comm) {
     let a = src
         .as_ref()
         .map(|l| DistArray::from_fn(l, |ix: &[usize]| ix[0] as f64 * 0.5));
-    let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), Some(&dst)).unwrap();
+    let mut plan = Plan::<f64>::across(comm, src.as_ref(), Some(&dst)).unwrap();
     let mut out = DistArray::<f64>::zeros(&dst);
-    plan.execute(a.as_ref(), Some(&mut out)).unwrap();
+    plan.execute_parts(a.as_ref(), Some(&mut out)).unwrap();
     assert_filled(Some(&out), |ix: &[usize]| ix[0] as f64 * 0.5);
     // ghost cells of the target are filled too
     let src = Layout::new(comm, &[7, 5], &[Dist::Cyclic, Dist::Block]).unwrap();
@@ -679,10 +684,72 @@ fn cross_communicator_plans(comm: &Comm) {
         .as_ref()
         .map(|c| Layout::new(c, &[7, 5], &[Dist::Block, Dist::NotDistributed]).unwrap());
     let a = DistArray::from_fn(&src, value(3.0));
-    let mut plan = CrossPlan::<f64>::new(comm, Some(&src), dst.as_ref()).unwrap();
+    let mut plan = Plan::<f64>::across(comm, Some(&src), dst.as_ref()).unwrap();
     let mut out = dst.as_ref().map(DistArray::<f64>::zeros);
-    plan.execute(Some(&a), out.as_mut()).unwrap();
+    plan.execute_parts(Some(&a), out.as_mut()).unwrap();
     assert_filled(out.as_ref(), value(3.0));
+}
+
+/// Options given explicitly (no environment): every transport, tiny
+/// chunks and streaming stores for every run deliver every cell, and the
+/// plan reports the transport it was given; ranks that ask for different
+/// transports get the timed choice, the same on every rank.
+fn explicit_plan_options(comm: &Comm) {
+    let p = comm.size();
+    let src = Layout::with_grid(
+        comm,
+        &[19, 13],
+        &[Dist::Block, Dist::NotDistributed],
+        &[p, 1],
+    )
+    .unwrap();
+    let dst = Layout::with_grid(
+        comm,
+        &[19, 13],
+        &[Dist::NotDistributed, Dist::Block],
+        &[1, p],
+    )
+    .unwrap();
+    let a = DistArray::from_fn(&src, |ix: &[usize]| (ix[0] * 13 + ix[1]) as f64);
+    let want = a.gather_all().unwrap();
+    for transport in [
+        Transport::Auto,
+        Transport::Whole,
+        Transport::Chunked,
+        Transport::SharedMemory,
+    ] {
+        let options = PlanOptions::default()
+            .with_transport(transport)
+            .with_chunk_bytes(40)
+            .with_stream_min_bytes(0);
+        let mut plan = Plan::<f64>::with_options(&src, &dst, &options).unwrap();
+        let mut b = DistArray::zeros(&dst);
+        for _ in 0..10 {
+            b.fill(-1.0);
+            plan.execute(&a, &mut b).unwrap();
+            assert_eq!(b.gather_all().unwrap(), want, "{transport:?}");
+        }
+        if p > 1 && transport != Transport::Auto {
+            assert_eq!(plan.transport(), transport);
+        }
+        assert_ne!(plan.transport(), Transport::Auto, "chosen after ten runs");
+    }
+    // different transports on different ranks: timed, never a hang
+    let mine = if comm.rank() == 0 {
+        Transport::Whole
+    } else {
+        Transport::Chunked
+    };
+    let options = PlanOptions::default()
+        .with_transport(mine)
+        .with_chunk_bytes(40);
+    let mut plan = Plan::<f64>::with_options(&src, &dst, &options).unwrap();
+    let mut b = DistArray::zeros(&dst);
+    plan.execute(&a, &mut b).unwrap();
+    if p > 1 {
+        assert_eq!(plan.transport(), Transport::Auto, "ranks disagreed: timed");
+    }
+    assert_eq!(b.gather_all().unwrap(), want);
 }
 
 fn cross_communicator_misuse_is_an_error(comm: &Comm) {
@@ -691,12 +758,12 @@ fn cross_communicator_misuse_is_an_error(comm: &Comm) {
     let wrong = Layout::block(comm, &[7]).unwrap();
     // shapes differ: the same error on every rank, no hang
     assert!(matches!(
-        CrossPlan::<f64>::new(comm, src.as_ref(), Some(&wrong)),
+        Plan::<f64>::across(comm, src.as_ref(), Some(&wrong)),
         Err(Error::ShapeMismatch { .. })
     ));
     // nobody holds a target
     assert!(matches!(
-        CrossPlan::<f64>::new(comm, src.as_ref(), None),
+        Plan::<f64>::across(comm, src.as_ref(), None),
         Err(Error::InvalidArgument(_))
     ));
     // a layout passed on ranks outside its communicator
@@ -707,10 +774,10 @@ fn cross_communicator_misuse_is_an_error(comm: &Comm) {
         } else {
             Some(everyone.clone())
         };
-        assert!(CrossPlan::<f64>::new(comm, claimed.as_ref(), Some(&everyone)).is_err());
+        assert!(Plan::<f64>::across(comm, claimed.as_ref(), Some(&everyone)).is_err());
     }
     // executing with an array the plan was not built for fails on every rank
-    let mut plan = CrossPlan::<f64>::new(comm, src.as_ref(), Some(&everyone)).unwrap();
+    let mut plan = Plan::<f64>::across(comm, src.as_ref(), Some(&everyone)).unwrap();
     let mut out = DistArray::<f64>::zeros(&everyone);
     let stray = DistArray::<f64>::zeros(&wrong);
     let given = if comm.rank() + 1 == comm.size() {
@@ -724,7 +791,7 @@ fn cross_communicator_misuse_is_an_error(comm: &Comm) {
         given
     };
     assert!(matches!(
-        plan.execute(given, Some(&mut out)),
+        plan.execute_parts(given, Some(&mut out)),
         Err(Error::LayoutMismatch { .. })
     ));
 }

@@ -14,14 +14,14 @@
 //! `[VC,STAR]`, `[STAR,VC]` and `[MR,MC]` are laid out on a second communicator
 //! over the same processes, numbered by VC rank ([`ElGrid::vc_comm`]).
 //! Moving data between the two orders takes a [`Redistribution`] (a
-//! `CrossPlan` under the hood); within one order, an ordinary `Plan`.
+//! `Plan::across` under the hood); within one order, an ordinary `Plan`.
 
 use crate::error::check;
 use crate::ffi;
 use crate::Elemental;
 use distarray_core::mpi::raw::AsRaw;
 use distarray_core::mpi::topology::Communicator;
-use distarray_core::redistribute::{CrossPlan, Plan};
+use distarray_core::redistribute::Plan;
 use distarray_core::{Comm, Dist, DistArrayBase, Error, Layout, Result};
 use ndarray::{Data, DataMut};
 use std::marker::PhantomData;
@@ -271,8 +271,9 @@ impl<'e> ElGrid<'e> {
     }
 
     /// An explicit, reusable redistribution between two layouts of the
-    /// grid's processes, in either rank order ([`Plan`] within one order,
-    /// [`CrossPlan`] between them). Collective over the grid's processes.
+    /// grid's processes, in either rank order (a [`Plan`] within one order,
+    /// [`Plan::across`] the grid's communicator between them). Collective
+    /// over the grid's processes.
     pub fn redistribution(&self, src: &Layout, dst: &Layout) -> Result<Redistribution> {
         let on = |l: &Layout| l.comm().congruent(&self.comm) || l.comm().congruent(&self.vc);
         if !on(src) || !on(dst) {
@@ -282,15 +283,11 @@ impl<'e> ElGrid<'e> {
                     .into(),
             });
         }
-        if src.comm().congruent(dst.comm()) {
-            Ok(Redistribution::Same(Plan::new(src, dst)?))
+        Ok(Redistribution(if src.comm().congruent(dst.comm()) {
+            Plan::new(src, dst)?
         } else {
-            Ok(Redistribution::Cross(CrossPlan::new(
-                &self.comm,
-                Some(src),
-                Some(dst),
-            )?))
-        }
+            Plan::across(&self.comm, Some(src), Some(dst))?
+        }))
     }
 }
 
@@ -305,13 +302,11 @@ impl Drop for ElGrid<'_> {
     }
 }
 
-/// A redistribution between layouts of an Elemental grid's processes.
-pub enum Redistribution {
-    /// Both layouts on one communicator.
-    Same(Plan<f64>),
-    /// Layouts on the grid's two rank orders.
-    Cross(CrossPlan<f64>),
-}
+/// A redistribution between layouts of an Elemental grid's processes (on
+/// one communicator or on the grid's two rank orders), which also fills
+/// targets whose local buffers are column-major.
+#[derive(Debug)]
+pub struct Redistribution(Plan<f64>);
 
 impl Redistribution {
     /// Moves the cells of `src` into `dst`. Collective. A target whose
@@ -325,16 +320,10 @@ impl Redistribution {
     ) -> Result<()> {
         let comm = dst.layout().comm().clone();
         if comm.all(dst.local().is_standard_layout()) {
-            return match self {
-                Redistribution::Same(p) => p.execute(src, dst),
-                Redistribution::Cross(p) => p.execute(Some(src), Some(dst)),
-            };
+            return self.0.execute(src, dst);
         }
         let mut tmp = distarray_core::DistArray::<f64>::zeros(dst.layout());
-        match self {
-            Redistribution::Same(p) => p.execute(src, &mut tmp)?,
-            Redistribution::Cross(p) => p.execute(Some(src), Some(&mut tmp))?,
-        }
+        self.0.execute(src, &mut tmp)?;
         dst.local_mut().assign(&tmp.local());
         Ok(())
     }

@@ -26,7 +26,7 @@
 use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::redistribute::{entries_for_lists, mapped_requests_for, schedule_for, Plan};
+use crate::exchange::{Builder, Cells};
 use ndarray::{ArrayD, ArrayViewD, Data, IxDyn, Zip};
 
 /// Checks NumPy's broadcasting rule for `other` against `shape` (other's
@@ -107,14 +107,12 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .map(|l| l.iter().copied().enumerate().collect())
             .collect();
         let perm: Vec<Option<usize>> = (0..other.ndim()).map(Some).collect();
-        let entries = entries_for_lists(comm, other.layout(), &perm, &positions);
-        let requests = mapped_requests_for(other.layout(), &perm, &[], &entries);
-        let mut plan = Plan::<U>::from_schedule_shape(
-            other.layout(),
-            self.layout(),
-            &shape,
-            schedule_for(comm, requests),
-        );
+        let mut plan = Builder::new(other.layout(), self.layout())
+            .into_buffer(&shape)
+            .plan::<U>(Cells::Listed {
+                perm: &perm,
+                lists: &positions,
+            });
         let mut data = vec![U::default(); shape.iter().product()];
         plan.execute_into_slice(other, &mut data);
         let piece = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one value per cell");

@@ -26,8 +26,8 @@
 use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::exchange::{Builder, Cells};
 use crate::layout::{Dist, Layout};
-use crate::redistribute::{mapped_entries_for, mapped_requests_for, schedule_for, Plan};
 use crate::ufunc::same_layout;
 use ndarray::{ArrayD, Data, DataMut, IxDyn};
 
@@ -108,9 +108,11 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let lookup: std::collections::HashMap<usize, usize> =
             starts.iter().copied().zip(wanted).collect();
         let map = |_: usize, g: usize| lookup.get(&g).copied();
-        let entries = mapped_entries_for(comm, flat.layout(), target, &[Some(0)], &map);
-        let requests = mapped_requests_for(flat.layout(), &[Some(0)], &[], &entries);
-        let mut plan = Plan::from_schedule(flat.layout(), target, schedule_for(comm, requests));
+        let mut plan = Builder::new(flat.layout(), target).plan(Cells::Selected {
+            perm: &[Some(0)],
+            fixed: &[],
+            map: &map,
+        });
         let mut out = DistArray::zeros(target);
         plan.execute(&flat, &mut out)?;
         Ok(out)

@@ -29,9 +29,11 @@
 use crate::array::DistArrayBase;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::exchange::pack::{copy_within, pack_all, unpack_all, Stores};
+use crate::exchange::segment::{Prepared, Segment};
+use crate::exchange::{Builder, Cells, Entry, Side};
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use crate::redistribute::segment::{copy_within, pack_all, unpack_all, Prepared, Segment, Stores};
 use mpi::request::{LocalScope, Request};
 use mpi::traits::*;
 use ndarray::{Data, DataMut};
@@ -50,21 +52,12 @@ pub enum Stencil {
     Box,
 }
 
-#[derive(Debug)]
-struct Peer {
-    rank: usize,
-    segments: Vec<Prepared>,
-    len: usize,
-    /// the cells are one contiguous block of the local buffer
-    in_place: Option<Range<usize>>,
-}
-
 /// A reusable halo-exchange plan for one layout.
 #[derive(Debug)]
 pub struct Halo<T> {
     layout: Layout,
-    sends: Vec<Peer>,
-    recvs: Vec<Peer>,
+    sends: Vec<Side>,
+    recvs: Vec<Side>,
     local: Vec<(Prepared, Prepared)>,
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
@@ -72,7 +65,7 @@ pub struct Halo<T> {
 }
 
 /// Per axis, where each local position's value comes from.
-fn halo_entries(layout: &Layout) -> Result<Vec<Vec<crate::redistribute::HaloEntry>>> {
+fn halo_entries(layout: &Layout) -> Result<Vec<Vec<Entry>>> {
     let coords = layout.grid().coords();
     layout
         .maps()
@@ -81,7 +74,7 @@ fn halo_entries(layout: &Layout) -> Result<Vec<Vec<crate::redistribute::HaloEntr
         .map(|(axis, m)| {
             let p = coords[axis];
             let n = m.local_len(p);
-            let interior = |k: usize| crate::redistribute::HaloEntry {
+            let interior = |k: usize| Entry {
                 k,
                 src_pos: p,
                 j: k,
@@ -119,7 +112,7 @@ fn halo_entries(layout: &Layout) -> Result<Vec<Vec<crate::redistribute::HaloEntr
                         None => interior(k),
                         Some(gs) => {
                             let (src_pos, j) = b.owner(gs);
-                            crate::redistribute::HaloEntry {
+                            Entry {
                                 k,
                                 src_pos,
                                 j,
@@ -138,38 +131,29 @@ impl<T: Element> Halo<T> {
     pub fn new(layout: &Layout, stencil: Stencil) -> Result<Halo<T>> {
         let comm = layout.comm();
         let entries = comm.agree(halo_entries(layout))?;
-        let perm: Vec<usize> = (0..layout.ndim()).collect();
-        let requests =
-            crate::redistribute::requests_for(layout, &perm, &entries, |halo: &[bool]| {
-                let count = halo.iter().filter(|&&h| h).count();
-                match stencil {
-                    Stencil::Star => count == 1,
-                    Stencil::Box => count >= 1,
-                }
-            });
-        let schedule = crate::redistribute::schedule_for(comm, requests);
-        let peers = |lists: Vec<Vec<Segment>>| -> Vec<Peer> {
+        let keep = |halo: &[bool]| {
+            let count = halo.iter().filter(|&&h| h).count();
+            match stencil {
+                Stencil::Star => count == 1,
+                Stencil::Box => count >= 1,
+            }
+        };
+        let schedule = Builder::new(layout, layout).schedule(Cells::Resolved {
+            entries: &entries,
+            keep: &keep,
+        });
+        let peers = |lists: Vec<Vec<Segment>>| -> Vec<Side> {
             lists
                 .into_iter()
                 .enumerate()
-                .filter(|(_, s)| !s.is_empty())
-                .map(|(rank, segments)| Peer {
-                    rank,
-                    len: segments.iter().map(Segment::len).sum(),
-                    in_place: match segments.as_slice() {
-                        [one] => one.contiguous(layout.local_shape()),
-                        _ => None,
-                    },
-                    segments: segments
-                        .iter()
-                        .map(|s| Prepared::new(s, layout.local_shape()))
-                        .collect(),
+                .filter_map(|(rank, segments)| {
+                    Side::new(rank, segments, layout.local_shape(), None)
                 })
                 .collect()
         };
         let sends = peers(schedule.send);
         let recvs = peers(schedule.recv);
-        let total = |ps: &[Peer]| ps.iter().map(|p| p.len).sum::<usize>();
+        let total = |ps: &[Side]| ps.iter().map(|p| p.len).sum::<usize>();
         Ok(Halo {
             layout: layout.clone(),
             send_buf: vec![T::default(); total(&sends)],

@@ -29,10 +29,10 @@
 use crate::array::{DistArray, DistArrayBase, DistArrayView};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::exchange::{Builder, Cells};
 use crate::grid::ProcGrid;
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use crate::redistribute::{schedule_for, Plan};
 use ndarray::{ArrayViewD, Data, DataMut, IxDyn};
 
 /// One entry of a NumPy-style index.
@@ -250,9 +250,11 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let (kept, fixed) = plan_axes(src, &sel);
         let perm: Vec<Option<usize>> = kept.iter().map(|&a| Some(a)).collect();
         let map = |a: usize, i: usize| Some(sel[kept[a]].source(i));
-        let entries = crate::redistribute::mapped_entries_for(comm, src, target, &perm, &map);
-        let requests = crate::redistribute::mapped_requests_for(src, &perm, &fixed, &entries);
-        let mut plan = Plan::from_schedule(src, target, schedule_for(comm, requests));
+        let mut plan = Builder::new(src, target).plan(Cells::Selected {
+            perm: &perm,
+            fixed: &fixed,
+            map: &map,
+        });
         let mut out = DistArray::zeros(target);
         plan.execute(self, &mut out)?;
         Ok(out)
@@ -418,11 +420,11 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
             })
             .collect();
         let map = |a: usize, g: usize| sel[a].position(g);
-        let entries =
-            crate::redistribute::mapped_entries_for(comm, value.layout(), &dst, &perm, &map);
-        let requests =
-            crate::redistribute::mapped_requests_for(value.layout(), &perm, &[], &entries);
-        let mut plan = Plan::from_schedule(value.layout(), &dst, schedule_for(comm, requests));
+        let mut plan = Builder::new(value.layout(), &dst).plan(Cells::Selected {
+            perm: &perm,
+            fixed: &[],
+            map: &map,
+        });
         plan.execute(value, self)
     }
 }

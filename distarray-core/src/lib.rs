@@ -33,6 +33,7 @@ pub mod broadcast;
 pub mod comm;
 pub mod dtype;
 pub mod error;
+pub mod exchange;
 pub mod fancy;
 pub mod grid;
 pub mod halo;

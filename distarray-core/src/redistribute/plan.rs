@@ -1,285 +1,186 @@
-//! A redistribution plan: built once, executed many times without allocating.
+//! The plans users see: built once from two layouts, executed many times
+//! without allocating. The engine underneath is [`crate::exchange`].
 
-use super::build::Schedule;
-use super::segment::{copy, pack_all, unpack_all, Prepared, Segment, Stores};
-use super::shared::{Link, SharedRoute, TAG_DONE, TAG_READY};
 use crate::array::DistArrayBase;
 use crate::comm::Comm;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::exchange::{self, Builder, Cells, Exchange, PlanOptions, Transport};
 use crate::layout::Layout;
-use mpi::request::Request;
-use mpi::traits::*;
 use ndarray::{Data, DataMut};
-use std::ops::Range;
-use std::sync::atomic::{fence, Ordering};
 
-/// Tag of redistribution messages (halo exchanges use another).
-const TAG: i32 = 0x0d15;
-/// Largest message piece, in elements (MPI counts are 32-bit).
-const MAX_PIECE: usize = 1 << 30;
-/// Bytes per packed chunk: a packed send larger than two chunks goes out
-/// chunk by chunk, each packed just before the peer copies it, so the copy
-/// reads cache rather than DRAM (1, 2, 4 and 8 MiB measured; 2 was best).
-const CHUNK_BYTES: usize = 2 << 20;
-/// A plan writing at least this many bytes of its target by local copies
-/// (or into a send buffer packed whole, or by unpacking received data)
-/// writes them with streaming stores,
-/// which skip reading the target's cache lines first: the target is far
-/// larger than a core's share of the cache and is not read again by the
-/// plan. Rows -> columns of 5e7 f64 on 2 ranks: the local copy (100 MB per
-/// rank) took 9 ms instead of 12.5.
-const STREAM_MIN_BYTES: usize = 8 << 20;
-/// About the most messages a packed send is cut into (greedy grouping of
-/// uneven pieces can give up to twice as many): per-message costs stay bounded.
-const MAX_MESSAGES: usize = 64;
-
-/// One direction of one step: the peer and the cells.
-#[derive(Debug)]
-struct Side {
-    rank: usize,
-    segments: Vec<Prepared>,
-    len: usize,
-    /// the cells are one contiguous block of the buffer: no packing needed
-    in_place: Option<Range<usize>>,
-    /// for a packed send: consecutive groups of `segments`, one message each
-    chunks: Vec<(Range<usize>, usize)>,
-}
-
-impl Side {
-    /// A side of `segments`; a send gives `chunk` (cells per chunk), a
-    /// receive `None` (receives are unpacked whole, never cut).
-    fn new(
-        rank: usize,
-        segments: Vec<Segment>,
-        shape: &[usize],
-        chunk: Option<usize>,
-    ) -> Option<Side> {
-        if segments.is_empty() {
-            return None;
-        }
-        let len: usize = segments.iter().map(Segment::len).sum();
-        let in_place = match segments.as_slice() {
-            [one] => one.contiguous(shape),
-            _ => None,
-        };
-        // a large packed send is cut into chunks of about `chunk` cells (no
-        // more than about MAX_MESSAGES of them, none over MAX_PIECE / 2)
-        let chunk = chunk.map(|c| c.max(len.div_ceil(MAX_MESSAGES)).min(MAX_PIECE / 2));
-        let chunk = chunk.filter(|&c| in_place.is_none() && len > 2 * c);
-        let segments: Vec<Segment> = match chunk {
-            Some(c) => segments.iter().flat_map(|s| s.split(c)).collect(),
-            None => segments,
-        };
-        let limit = chunk.unwrap_or(usize::MAX);
-        let mut chunks = Vec::new();
-        let (mut first, mut cells) = (0, 0);
-        for (i, seg) in segments.iter().enumerate() {
-            if cells > 0 && cells + seg.len() > limit {
-                chunks.push((first..i, cells));
-                (first, cells) = (i, 0);
-            }
-            cells += seg.len();
-        }
-        chunks.push((first..segments.len(), cells));
-        Some(Side {
-            rank,
-            segments: segments.iter().map(|s| Prepared::new(s, shape)).collect(),
-            len,
-            in_place,
-            chunks,
-        })
-    }
-
-    /// How many messages the send goes out as: chunks packed one at a
-    /// time (`chunked`), or pieces of at most `MAX_PIECE` of an in-place
-    /// block or of everything packed at once.
-    fn message_count(&self, chunked: bool) -> usize {
-        match &self.in_place {
-            None if chunked => self.chunks.len(),
-            _ => self.len.div_ceil(MAX_PIECE).max(1),
-        }
-    }
-}
-
-/// A way packed sends can go out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Way {
-    /// Everything for a peer packed at once, one message.
-    Whole = 0,
-    /// Chunk by chunk, each packed just before the peer's MPI copies it.
-    Chunked = 1,
-    /// Chunk by chunk through shared memory on the node (see `shared`);
-    /// steps whose peer is elsewhere go chunk by chunk through MPI.
-    Shared = 2,
-}
-
-impl Way {
-    const ALL: [Way; 3] = [Way::Whole, Way::Chunked, Way::Shared];
-
-    /// The way named by DISTARRAY_PLAN_TRANSPORT on this rank, if any.
-    fn from_env() -> Option<Way> {
-        match std::env::var("DISTARRAY_PLAN_TRANSPORT").ok()?.as_str() {
-            "whole" => Some(Way::Whole),
-            "chunked" => Some(Way::Chunked),
-            "shared" => Some(Way::Shared),
-            _ => None,
-        }
-    }
-}
-
-/// The way DISTARRAY_PLAN_TRANSPORT names on every rank of `comm`, if it
-/// names the same one everywhere (MPI launchers do not always pass the
-/// environment to every node); otherwise none, on every rank, and rank 0
-/// says so (once a process). Collective.
-fn forced_way(comm: &Comm) -> Option<Way> {
-    let mine = Way::from_env().map_or(0, |w| w as u64 + 1);
-    let (least, most) = comm.min_max_u64(mine);
-    if least != most {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        if comm.rank() == 0 {
-            SAID.call_once(|| {
-                eprintln!(
-                    "distarray: DISTARRAY_PLAN_TRANSPORT differs between ranks (or is unset \
-                     on some); ignored: plans time their transports"
-                )
-            });
-        }
-        return None;
-    }
-    Way::ALL.into_iter().find(|&w| w as u64 + 1 == mine)
-}
-
-/// The shared-memory route of a plan, set up at the first execution that
-/// takes the shared way (the same execution on every rank).
-#[derive(Debug)]
-enum Route {
-    Unbuilt,
-    Built(SharedRoute),
-    /// no step of any rank can use shared memory, or another way was chosen
-    Off,
-}
-
-/// How packed sends go out: decided by timing the first executions.
-#[derive(Debug, Clone, Copy)]
-enum Transport {
-    /// Executions so far and the slowest rank's best time of each way
-    /// (ways not offered stay infinite).
-    Measuring {
-        runs: usize,
-        offered: [bool; 3],
-        best: [f64; 3],
-    },
-    Chosen(Way),
-}
-
-/// Executions timed per offered way (after one warm-up execution of each)
-/// before the choice is fixed.
-const TIMED_RUNS_PER_WAY: usize = 2;
-
-/// A step of the pairwise schedule: send to `me + k`, receive from `me - k`.
-#[derive(Debug)]
-struct Step {
-    send: Option<Side>,
-    recv: Option<Side>,
-}
-
-/// A reusable plan moving data from one layout to another.
+/// A reusable plan moving data from one layout to another (the model of
+/// Tpetra's Import/Export and PETSc's VecScatter).
 ///
-/// Transport: a pairwise-exchange schedule of point-to-point messages (at
-/// step `k` each rank sends to `rank + k` and receives from `rank - k`,
-/// skipping pairs with nothing to exchange), sent straight from the source
-/// buffer and received straight into the target buffer whenever the cells
-/// are one contiguous block. Other cells are packed, and a large packed
-/// message goes one of three ways: packed whole into a plan-owned buffer,
-/// one message; in 2 MiB chunks through MPI, each packed just before the
-/// peer's MPI copies it out of cache; or, between ranks of one node, in
-/// chunks through two slots of shared memory the peer copies out of with
-/// streaming stores (see the `shared` module). Which is fastest depends on
-/// the machine (on the development VMs it changes from minute to minute
-/// with where the two vCPUs sit), so a plan's first executions warm up and
-/// time each way, the same on every rank, and keep the fastest
-/// ([`Plan::transport`] tells which); `DISTARRAY_PLAN_TRANSPORT=whole|
-/// chunked|shared`, the same on every rank, fixes the way instead when the
-/// plan has large packed sends (ignored, with a message, when ranks differ);
-/// `DISTARRAY_NODE_SHM=off` keeps a rank's messages out of shared memory.
-/// Cells that stay on a rank are copied directly, without MPI; large local
-/// copies use streaming stores. Why: only ranks that exchange data talk;
-/// the schedule needs no request arrays, so execution allocates nothing;
-/// and on the benchmark (2 ranks, shared memory) it beat `MPI_Alltoallw`
-/// with subarray datatypes (see `scripts/bench`), which packs inside MPI
-/// and involves every rank.
+/// Only ranks that exchange data talk; cells that stay on a rank are
+/// copied directly; execution allocates nothing. How large messages
+/// travel is a [`PlanOptions`] choice, by default timed over the first
+/// executions ([`Plan::transport`] tells which won; see
+/// [`crate::exchange`]).
+///
+/// One type serves layouts on one communicator ([`Plan::new`],
+/// [`Plan::transpose`], [`Plan::reshape`]) and layouts on two different
+/// sub-communicators of a parent ([`Plan::across`]); both execute with
+/// [`Plan::execute`].
 #[derive(Debug)]
 pub struct Plan<T> {
-    src: Layout,
-    dst: Layout,
+    /// the communicator the messages travel on (the parent, across)
+    comm: Comm,
+    /// the layouts, on the ranks that hold them
+    src: Option<Layout>,
+    dst: Option<Layout>,
     exchange: Exchange<T>,
 }
 
-/// The transport of a plan, free of layouts: what this rank copies, sends
-/// and receives, between two plain C-order buffers. Shared by [`Plan`] and
-/// [`super::CrossPlan`] (whose non-member ranks have no layout).
-#[derive(Debug)]
-pub(crate) struct Exchange<T> {
-    comm: Comm,
-    local: Vec<(Prepared, Prepared)>,
-    steps: Vec<Step>,
-    send_buf: Vec<T>,
-    recv_buf: Vec<T>,
-    /// walking scratch, sized at build time
-    pos: Vec<usize>,
-    transport: Transport,
-    /// the same-node shared-memory way's slots
-    route: Route,
-    /// how the local copies, the packing of whole messages and the
-    /// unpacking of received data write
-    local_stores: Stores,
-    pack_stores: Stores,
-    unpack_stores: Stores,
+fn same_comm(src: &Layout, dst: &Layout, what: &str) -> Result<()> {
+    if !src.comm().congruent(dst.comm()) {
+        return Err(Error::LayoutMismatch {
+            context: what.into(),
+            detail: "the layouts live on different communicators; use Plan::across with their \
+                     parent communicator (or build both layouts on one communicator)"
+                .into(),
+        });
+    }
+    Ok(())
 }
 
 impl<T: Element> Plan<T> {
-    pub(crate) fn from_schedule(src: &Layout, dst: &Layout, schedule: Schedule) -> Plan<T> {
-        Self::from_schedule_shape(src, dst, dst.local_shape(), schedule)
+    /// A plan from `src` to `dst` (same global shape, same communicator),
+    /// with options from the environment ([`PlanOptions::from_env`]).
+    /// Collective.
+    pub fn new(src: &Layout, dst: &Layout) -> Result<Plan<T>> {
+        Self::with_options(src, dst, &PlanOptions::from_env())
     }
 
-    /// A plan whose target cells live in a plain local buffer of
-    /// `dst_shape` (C order) rather than in `dst`'s local part; `dst` only
-    /// supplies the communicator. Used by broadcasting imports.
-    pub(crate) fn from_schedule_shape(
-        src: &Layout,
-        dst: &Layout,
-        dst_shape: &[usize],
-        schedule: Schedule,
-    ) -> Plan<T> {
-        Self::from_schedule_general(src, dst, dst.comm(), src.local_shape(), dst_shape, schedule)
+    /// [`Plan::new`] with explicit options (the environment is not read).
+    /// Collective; every rank should pass the same transport.
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// use distarray_core::redistribute::{Plan, PlanOptions, Transport};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[6, 4], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let cols = Layout::new(&comm, &[6, 4], &[Dist::NotDistributed, Dist::Block]).unwrap();
+    /// let options = PlanOptions::default().with_transport(Transport::Whole);
+    /// let mut plan = Plan::<f64>::with_options(&rows, &cols, &options).unwrap();
+    /// let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] * 4 + ix[1]) as f64);
+    /// let mut b = DistArray::zeros(&cols);
+    /// plan.execute(&a, &mut b).unwrap();
+    /// assert_eq!(b.get(&[5, 3]).unwrap(), 23.0);
+    /// ```
+    pub fn with_options(src: &Layout, dst: &Layout, options: &PlanOptions) -> Result<Plan<T>> {
+        let perm: Vec<usize> = (0..src.ndim()).collect();
+        Self::permuted(src, dst, &perm, "Plan::new", options)
     }
 
-    /// The general form: the exchange runs on `comm` (a parent of the
-    /// layouts' communicators for cross-communicator plans) and the local
-    /// buffers have the given shapes.
-    pub(crate) fn from_schedule_general(
+    /// A plan that also permutes axes: target axis `a` is source axis
+    /// `perm[a]` (so `dst.shape()[a] == src.shape()[perm[a]]`). Collective.
+    pub fn transpose(src: &Layout, dst: &Layout, perm: &[usize]) -> Result<Plan<T>> {
+        Self::permuted(src, dst, perm, "Plan::transpose", &PlanOptions::from_env())
+    }
+
+    fn permuted(
         src: &Layout,
         dst: &Layout,
-        comm: &Comm,
-        src_shape: &[usize],
-        dst_shape: &[usize],
-        schedule: Schedule,
-    ) -> Plan<T> {
-        Plan {
-            src: src.clone(),
-            dst: dst.clone(),
-            exchange: Exchange::new(comm, src_shape, dst_shape, schedule),
+        perm: &[usize],
+        what: &str,
+        options: &PlanOptions,
+    ) -> Result<Plan<T>> {
+        same_comm(src, dst, what)?;
+        let mut sorted = perm.to_vec();
+        sorted.sort_unstable();
+        if sorted != (0..src.ndim()).collect::<Vec<_>>() || dst.ndim() != src.ndim() {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: {perm:?} is not a permutation of the {} axes",
+                src.ndim()
+            )));
         }
+        let want: Vec<usize> = perm.iter().map(|&p| src.shape()[p]).collect();
+        if dst.shape() != want.as_slice() {
+            return Err(Error::ShapeMismatch {
+                context: format!("{what}: target shape"),
+                expected: want,
+                found: dst.shape().to_vec(),
+            });
+        }
+        Ok(Builder::new(src, dst)
+            .options(options)
+            .plan(Cells::Permuted(perm)))
     }
 
-    /// The source layout.
-    pub fn source(&self) -> &Layout {
-        &self.src
+    /// A plan to a new global shape with the same number of cells, matched
+    /// in C order (NumPy's `reshape`). Costs O(local elements) to build.
+    /// Collective.
+    pub fn reshape(src: &Layout, dst: &Layout) -> Result<Plan<T>> {
+        same_comm(src, dst, "Plan::reshape")?;
+        if src.global_len() != dst.global_len() {
+            return Err(Error::ShapeMismatch {
+                context: format!(
+                    "reshape to {:?} needs {} cells",
+                    dst.shape(),
+                    src.global_len()
+                ),
+                expected: src.shape().to_vec(),
+                found: dst.shape().to_vec(),
+            });
+        }
+        Ok(Builder::new(src, dst).plan(Cells::Reshaped))
     }
-    /// The target layout.
-    pub fn target(&self) -> &Layout {
-        &self.dst
+
+    /// A plan from a layout on one sub-communicator of `parent` to a layout
+    /// on another (a solver on a subset of the ranks reading its input from
+    /// a layout on another subset, or on all of them: the original
+    /// DistArray's "redistribute between contexts"). Ranks outside a side
+    /// pass `None` for it; every rank of `parent` calls this and executes
+    /// the plan ([`Plan::execute_parts`]; [`Plan::execute`] on ranks that
+    /// hold both sides). Building costs O(local cells) plus one all-to-all
+    /// on the parent, whatever the distributions (unstructured included).
+    /// Collective over `parent`; every rank gets the same error when the
+    /// input is wrong.
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// use distarray_core::redistribute::Plan;
+    /// let _u = mpi::initialize().unwrap();
+    /// let world = Comm::world();
+    /// // the first rank alone holds the input; every rank works on the result
+    /// let first = world.subset(world.rank() == 0);
+    /// let src = first.as_ref().map(|c| Layout::block(c, &[8]).unwrap());
+    /// let dst = Layout::new(&world, &[8], &[Dist::Cyclic]).unwrap();
+    /// let a = src.as_ref().map(|l| DistArray::from_fn(l, |ix: &[usize]| ix[0] as f64));
+    /// let mut plan = Plan::<f64>::across(&world, src.as_ref(), Some(&dst)).unwrap();
+    /// let mut b = DistArray::zeros(&dst);
+    /// plan.execute_parts(a.as_ref(), Some(&mut b)).unwrap();
+    /// assert_eq!(b.get(&[5]).unwrap(), 5.0);
+    /// ```
+    pub fn across(parent: &Comm, src: Option<&Layout>, dst: Option<&Layout>) -> Result<Plan<T>> {
+        Self::across_with_options(parent, src, dst, &PlanOptions::from_env())
+    }
+
+    /// [`Plan::across`] with explicit options.
+    pub fn across_with_options(
+        parent: &Comm,
+        src: Option<&Layout>,
+        dst: Option<&Layout>,
+        options: &PlanOptions,
+    ) -> Result<Plan<T>> {
+        Ok(Plan {
+            comm: parent.clone(),
+            src: src.cloned(),
+            dst: dst.cloned(),
+            exchange: exchange::across(parent, src, dst, options)?,
+        })
+    }
+
+    /// The source layout (`None` on ranks outside it, for plans across
+    /// communicators).
+    pub fn source(&self) -> Option<&Layout> {
+        self.src.as_ref()
+    }
+    /// The target layout (`None` on ranks outside it).
+    pub fn target(&self) -> Option<&Layout> {
+        self.dst.as_ref()
     }
     /// Number of ranks this rank sends to and receives from.
     pub fn peers(&self) -> (usize, usize) {
@@ -290,9 +191,9 @@ impl<T: Element> Plan<T> {
         self.exchange.volume()
     }
 
-    /// How large packed sends go out: `Some("whole")`, `Some("chunked")`
-    /// or `Some("shared")` once chosen, `None` while the first executions
-    /// are still being timed. The same on every rank.
+    /// How large packed sends go out: the way chosen, or
+    /// [`Transport::Auto`] while the first executions are still being
+    /// timed. The same on every rank.
     ///
     /// ```no_run
     /// # use distarray_core::{Comm, Dist, DistArray, Layout};
@@ -308,22 +209,14 @@ impl<T: Element> Plan<T> {
     /// println!("transport: {:?}", plan.transport());
     /// # Ok::<(), distarray_core::Error>(())
     /// ```
-    pub fn transport(&self) -> Option<&'static str> {
-        match self.exchange.transport {
-            Transport::Measuring { .. } => None,
-            Transport::Chosen(Way::Whole) => Some("whole"),
-            Transport::Chosen(Way::Chunked) => Some("chunked"),
-            Transport::Chosen(Way::Shared) => Some("shared"),
-        }
+    pub fn transport(&self) -> Transport {
+        self.exchange.transport()
     }
 
     /// Steps of this rank's schedule whose send, and whose receive, go
     /// through node shared memory (zero until the shared way has run).
     pub fn shared_memory_steps(&self) -> (usize, usize) {
-        match &self.exchange.route {
-            Route::Built(route) => route.steps_shared(),
-            _ => (0, 0),
-        }
+        self.exchange.shared_memory_steps()
     }
 
     /// Moves `src`'s data into `dst` (every target cell, ghost copies
@@ -343,28 +236,59 @@ impl<T: Element> Plan<T> {
         S: Data<Elem = T>,
         D: DataMut<Elem = T>,
     {
-        let checked = check_built_with(Some(src.layout()), Some(&self.src), || {
-            "Plan::execute source".into()
+        self.execute_parts(Some(src), Some(dst))
+    }
+
+    /// [`Plan::execute`] for plans across communicators: each rank passes
+    /// the arrays of the sides it belongs to, `None` for the others.
+    /// Collective over the plan's (parent) communicator; a wrong argument
+    /// on any rank is an error on every rank, before any data moves.
+    pub fn execute_parts<S, D>(
+        &mut self,
+        src: Option<&DistArrayBase<S>>,
+        dst: Option<&mut DistArrayBase<D>>,
+    ) -> Result<()>
+    where
+        S: Data<Elem = T>,
+        D: DataMut<Elem = T>,
+    {
+        let rank = self.comm.rank();
+        let checked = check_built_with(src.map(|a| a.layout()), self.src.as_ref(), || {
+            format!("Plan::execute source on rank {rank}")
         })
         .and_then(|()| {
-            check_built_with(Some(dst.layout()), Some(&self.dst), || {
-                "Plan::execute target".into()
+            check_built_with(dst.as_ref().map(|a| a.layout()), self.dst.as_ref(), || {
+                format!("Plan::execute target on rank {rank}")
             })
+        })
+        .and_then(|()| match &dst {
+            Some(d) if !d.local().is_standard_layout() => Err(not_contiguous()),
+            _ => Ok(()),
         });
         // A rank failing here alone would leave the others waiting for its
         // messages (or paired with its next collective): the verdict is
         // agreed, one small reduction per execution (+0.2 us on 2 ranks).
-        let mut dst_local = dst.local_mut();
-        let contiguous = dst_local.as_slice_mut().is_some();
-        self.dst
-            .comm()
-            .agree(checked.and_then(|()| contiguous.then_some(()).ok_or_else(not_contiguous)))?;
-        let dst_buf = dst_local.as_slice_mut().expect("checked contiguous above");
-        self.execute_into_slice(src, dst_buf);
+        self.comm.agree(checked)?;
+        // borrowed, not copied, when the source is C-contiguous (always, for
+        // arrays distarray creates)
+        let src_view = src.map(|a| a.local());
+        let src_std = src_view.as_ref().map(|v| v.as_standard_layout());
+        let src_buf: &[T] = src_std.as_ref().map_or(&[], |l| {
+            l.as_slice().expect("standard layout is contiguous")
+        });
+        match dst {
+            Some(d) => {
+                let mut view = d.local_mut();
+                let buf = view.as_slice_mut().expect("checked contiguous above");
+                self.exchange.run(src_buf, buf);
+            }
+            None => self.exchange.run(src_buf, &mut []),
+        }
         Ok(())
     }
 
-    /// The exchange itself, into a plain C-order buffer of the plan's target shape.
+    /// The exchange itself, into a plain C-order buffer of the plan's
+    /// target shape (no checks: for plans built inside the crate).
     pub(crate) fn execute_into_slice<S: Data<Elem = T>>(
         &mut self,
         src: &DistArrayBase<S>,
@@ -373,398 +297,26 @@ impl<T: Element> Plan<T> {
         let src_local = src.local();
         let src_std = src_local.as_standard_layout();
         let src_buf = src_std.as_slice().expect("standard layout is contiguous");
-        self.execute_slices(src_buf, dst_buf);
-    }
-
-    /// The exchange between two plain C-order buffers of the plan's shapes.
-    pub(crate) fn execute_slices(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
         self.exchange.run(src_buf, dst_buf);
     }
 }
 
-impl<T: Element> Exchange<T> {
-    /// The transport on `comm` between local buffers of the given shapes.
-    pub(crate) fn new(
-        comm: &Comm,
-        src_shape: &[usize],
-        dst_shape: &[usize],
-        schedule: Schedule,
-    ) -> Exchange<T> {
-        let comm = comm.clone();
-        let (n, me) = (comm.size(), comm.rank());
-        let mut send = schedule.send;
-        let mut recv = schedule.recv;
-        let mut steps = Vec::new();
-        // DISTARRAY_PLAN_CHUNK_BYTES overrides the chunk size (tests use tiny
-        // chunks to exercise the chunked path on small arrays)
-        let chunk_bytes = env_bytes("DISTARRAY_PLAN_CHUNK_BYTES").unwrap_or(CHUNK_BYTES);
-        let chunk = (chunk_bytes / std::mem::size_of::<T>().max(1)).max(1);
-        for k in 1..n {
-            let to = (me + k) % n;
-            let from = (me + n - k) % n;
-            let step = Step {
-                send: Side::new(to, std::mem::take(&mut send[to]), src_shape, Some(chunk)),
-                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape, None),
-            };
-            if step.send.is_some() || step.recv.is_some() {
-                steps.push(step);
-            }
-        }
-        // cells of each packed send, and of each packed receive
-        let packed = |pick: fn(&Step) -> &Option<Side>| {
-            let steps = &steps;
-            steps
-                .iter()
-                .filter_map(move |s| pick(s).as_ref())
-                .filter(|side| side.in_place.is_none())
-                .map(|side| side.len)
-        };
-        let send_len = packed(|s| &s.send).max().unwrap_or(0);
-        let recv_len = packed(|s| &s.recv).max().unwrap_or(0);
-        // Packing a large send chunk by chunk lets the peer copy each chunk
-        // out of cache (rows -> columns of 5e7 f64 on 2 ranks: 1.35x the copy
-        // time instead of 1.75x), but on these VMs the machine is sometimes
-        // in a state where every message costs ~0.7 ms and one big message
-        // wins by 2x; through node shared memory it is faster again where
-        // the two cores share a cache, and 2x slower where they do not.
-        // None of this is known in advance, so the first executions time
-        // every way (the same choice on every rank) and keep the fastest.
-        let chunkable = steps
-            .iter()
-            .filter_map(|s| s.send.as_ref())
-            .any(|side| side.in_place.is_none() && side.chunks.len() > 1);
-        // on any rank: all measure
-        let chunkable = !comm.all(!chunkable);
-        // The shared-memory way, for element types that are plain bytes
-        // (asked of 16 bytes aligned as the slots are: on 8 bytes at least);
-        // its slots are set up at its first execution, so plans executed
-        // once (array.redistribute) never pay for them.
-        let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
-        let offered = [true, chunkable, chunkable && plain];
-        let transport = match forced_way(&comm) {
-            Some(way) if offered[way as usize] => Transport::Chosen(way),
-            _ if chunkable => Transport::Measuring {
-                runs: 0,
-                offered,
-                best: [f64::INFINITY; 3],
-            },
-            _ => Transport::Chosen(Way::Whole),
-        };
-        let local: Vec<(Prepared, Prepared)> = schedule
-            .local
-            .iter()
-            .map(|(s, d)| (Prepared::new(s, src_shape), Prepared::new(d, dst_shape)))
-            .collect();
-        // DISTARRAY_PLAN_STREAM_BYTES overrides both thresholds (tests use 0
-        // to stream every run of small arrays)
-        let stream_override = env_bytes("DISTARRAY_PLAN_STREAM_BYTES");
-        let stores = |cells: usize| match stream_override {
-            Some(bytes) if cells * std::mem::size_of::<T>() >= bytes => {
-                Stores::Streaming { min_run: bytes }
-            }
-            None if cells * std::mem::size_of::<T>() >= STREAM_MIN_BYTES => Stores::STREAMING,
-            _ => Stores::Cached,
-        };
-        let local_stores = stores(local.iter().map(|(s, _)| s.len()).sum());
-        let pack_stores = stores(send_len);
-        let unpack_stores = stores(packed(|s| &s.recv).sum());
-        Exchange {
-            comm,
-            local,
-            steps,
-            send_buf: vec![T::default(); send_len],
-            recv_buf: vec![T::default(); recv_len],
-            pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
-            transport,
-            route: Route::Unbuilt,
-            local_stores,
-            pack_stores,
-            unpack_stores,
+impl Builder<'_> {
+    /// The plan that moves `cells` (see [`Builder::build`]). Collective.
+    pub(crate) fn plan<T: Element>(self, cells: Cells<'_>) -> Plan<T> {
+        let (src, dst) = (self.src.clone(), self.dst.clone());
+        Plan {
+            comm: dst.comm().clone(),
+            src: Some(src),
+            dst: Some(dst),
+            exchange: self.build(cells),
         }
     }
-
-    /// Number of ranks this rank sends to and receives from.
-    pub(crate) fn peers(&self) -> (usize, usize) {
-        (
-            self.steps.iter().filter(|s| s.send.is_some()).count(),
-            self.steps.iter().filter(|s| s.recv.is_some()).count(),
-        )
-    }
-    /// Elements this rank sends to other ranks, receives from them, and copies locally.
-    pub(crate) fn volume(&self) -> (usize, usize, usize) {
-        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
-            self.steps
-                .iter()
-                .filter_map(|s| pick(s).as_ref())
-                .map(|s| s.len)
-                .sum()
-        };
-        (
-            sum(|s| &s.send),
-            sum(|s| &s.recv),
-            self.local.iter().map(|(s, _)| s.len()).sum(),
-        )
-    }
-
-    /// The exchange between two plain C-order buffers of the exchange's shapes.
-    pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
-        match self.transport {
-            Transport::Chosen(way) => {
-                self.run_with(src_buf, dst_buf, way);
-                if way == Way::Shared && matches!(self.route, Route::Off) {
-                    // no step of any rank could share memory (agreed):
-                    // what ran was the chunked way, and is called so
-                    self.transport = Transport::Chosen(Way::Chunked);
-                }
-            }
-            Transport::Measuring {
-                runs,
-                mut offered,
-                mut best,
-            } => {
-                // the offered ways in turn (the same on every rank)
-                let ways = offered.iter().filter(|&&o| o).count();
-                let way = Way::ALL
-                    .into_iter()
-                    .filter(|w| offered[*w as usize])
-                    .nth(runs % ways)
-                    .expect("whole messages are always offered");
-                let start = std::time::Instant::now();
-                self.run_with(src_buf, dst_buf, way);
-                let mine = start.elapsed().as_secs_f64();
-                let mut slowest = 0.0f64;
-                self.comm.raw().all_reduce_into(
-                    &mine,
-                    &mut slowest,
-                    mpi::collective::SystemOperation::max(),
-                );
-                // the first round warms each way up (its buffers' first
-                // touch costs page faults: ~300 ms for 100 MB here)
-                if runs >= ways {
-                    best[way as usize] = best[way as usize].min(slowest);
-                }
-                if matches!(self.route, Route::Off) {
-                    // the slots could not be set up (agreed on every rank):
-                    // the shared way is the chunked one, not offered again
-                    offered[Way::Shared as usize] = false;
-                    best[Way::Shared as usize] = f64::INFINITY;
-                }
-                self.transport = if runs + 1 < (1 + TIMED_RUNS_PER_WAY) * ways {
-                    Transport::Measuring {
-                        runs: runs + 1,
-                        offered,
-                        best,
-                    }
-                } else {
-                    let fastest = Way::ALL
-                        .into_iter()
-                        .min_by(|a, b| best[*a as usize].total_cmp(&best[*b as usize]))
-                        .expect("three ways");
-                    if fastest != Way::Shared {
-                        // unmapped here and by the peers alike (the choice is
-                        // the same everywhere; unmapping involves no peer)
-                        self.route = Route::Off;
-                    }
-                    Transport::Chosen(fastest)
-                };
-            }
-        }
-    }
-
-    /// Sets up the shared-memory route. Collective: every rank calls it
-    /// at the same execution (the first to take the shared way).
-    fn build_route(&mut self) {
-        let links: Vec<Link> = self
-            .steps
-            .iter()
-            .map(|s| Link {
-                send: s.send.as_ref().map(|x| (x.rank, x.in_place.is_none())),
-                recv: s.recv.as_ref().map(|x| x.rank),
-            })
-            .collect();
-        let slot_cells = self
-            .steps
-            .iter()
-            .filter_map(|s| s.send.as_ref())
-            .filter(|side| side.in_place.is_none())
-            .flat_map(|side| side.chunks.iter().map(|(_, cells)| *cells))
-            .max()
-            .unwrap_or(0);
-        let slot_bytes = slot_cells * std::mem::size_of::<T>();
-        self.route = match SharedRoute::new(&self.comm, &links, slot_bytes) {
-            Some(route) => Route::Built(route),
-            None => Route::Off,
-        };
-    }
-
-    fn run_with(&mut self, src_buf: &[T], dst_buf: &mut [T], way: Way) {
-        if way == Way::Shared && matches!(self.route, Route::Unbuilt) {
-            self.build_route();
-        }
-        let Exchange {
-            comm,
-            local,
-            steps,
-            send_buf,
-            recv_buf,
-            pos,
-            route,
-            local_stores,
-            pack_stores,
-            unpack_stores,
-            ..
-        } = self;
-        for (s, d) in local.iter() {
-            copy(s, src_buf, d, dst_buf, pos, *local_stores);
-        }
-        let raw = comm.raw();
-        let chunked = way != Way::Whole;
-        let mut route = match route {
-            Route::Built(r) if way == Way::Shared => Some(r),
-            _ => None,
-        };
-        for (index, step) in steps.iter().enumerate() {
-            let shared_send = route.as_ref().is_some_and(|r| r.sends_shared(index));
-            let shared_recv = route.as_ref().is_some_and(|r| r.receives_shared(index));
-            let recv_data: &mut [T] = match &step.recv {
-                None => &mut [],
-                Some(side) => match &side.in_place {
-                    Some(r) => &mut dst_buf[r.clone()],
-                    None => &mut recv_buf[..side.len],
-                },
-            };
-            // Lockstep: in round i this rank packs and sends its message i
-            // and receives the peer's next message (whose size it reads from
-            // the status: the peer cuts its messages its own way). Both
-            // sides post their send before receiving, so no round waits on
-            // a send that is not posted; a chunk is packed just before the
-            // peer copies it, out of cache. (Measured on 2 ranks, rows ->
-            // columns of 5e7 f64: 1.35x the copy time against 1.75x for one
-            // packed message; sending every chunk as soon as it is packed
-            // and taking in whatever has arrived, with probes, was slower
-            // again, 1.9-2.2x, in the same machine state; so was packing one
-            // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
-            // the one small buffer reused here stays in cache.) Through
-            // shared memory a round announces a packed slot (READY, its cell
-            // count) and frees the peer's slot after copying it (DONE, an
-            // empty message whose receive the sender posted with its READY,
-            // so neither side ever waits on an unposted receive).
-            let sends = step.send.as_ref().map_or(0, |side| match shared_send {
-                true => side.chunks.len(),
-                false => side.message_count(chunked),
-            });
-            let mut got = 0;
-            let mut round = 0;
-            let mut received = 0; // chunks taken from the peer's slots
-            mpi::request::scope(|step_scope| {
-                // the DONE receives of the chunks in the two slots
-                let mut freed = [None, None];
-                while round < sends || got < recv_data.len() {
-                    let mut ready = 0u64;
-                    let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
-                        None => &[],
-                        Some(side) if shared_send => {
-                            if let Some(done) = freed[round % 2].take() {
-                                // the peer has copied chunk round - 2 out of this slot
-                                let done: Request<'_, [u8], _> = done;
-                                done.wait_without_status();
-                                fence(Ordering::Acquire);
-                            }
-                            let (segs, cells) = &side.chunks[round];
-                            let route = route.as_mut().expect("shared sends have a route");
-                            let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
-                            let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
-                            let segments = &side.segments[segs.clone()];
-                            pack_all(segments, src_buf, slot, pos, Stores::Cached);
-                            fence(Ordering::Release);
-                            let empty: &'static mut [u8] = &mut [];
-                            freed[round % 2] = Some(
-                                raw.process_at_rank(side.rank as i32)
-                                    .immediate_receive_into_with_tag(step_scope, empty, TAG_DONE),
-                            );
-                            ready = *cells as u64;
-                            &[]
-                        }
-                        Some(side) => match &side.in_place {
-                            Some(r) => piece(&src_buf[r.clone()], round),
-                            None if !chunked => {
-                                if round == 0 {
-                                    pack_all(&side.segments, src_buf, send_buf, pos, *pack_stores);
-                                }
-                                piece(&send_buf[..side.len], round)
-                            }
-                            None => {
-                                let (segs, cells) = &side.chunks[round];
-                                // the peer copies the chunk out of cache
-                                let segments = &side.segments[segs.clone()];
-                                pack_all(segments, src_buf, send_buf, pos, Stores::Cached);
-                                &send_buf[..*cells]
-                            }
-                        },
-                    };
-                    mpi::request::scope(|scope| {
-                        let to = step.send.as_ref().filter(|_| round < sends);
-                        let to = to.map(|side| raw.process_at_rank(side.rank as i32));
-                        let rreq = to
-                            .filter(|_| shared_send)
-                            .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
-                        let sreq = to
-                            .filter(|_| !send_data.is_empty())
-                            .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
-                        if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len()) {
-                            let peer = raw.process_at_rank(side.rank as i32);
-                            if shared_recv {
-                                let route = route.as_ref().expect("shared receives have a route");
-                                let mut cells = 0u64;
-                                peer.receive_into_with_tag(&mut cells, TAG_READY);
-                                fence(Ordering::Acquire);
-                                let cells = (cells as usize).min(recv_data.len() - got);
-                                let out = &mut recv_data[got..got + cells];
-                                let bytes = T::le_bytes_mut(out).expect("plain element bytes");
-                                route.copy_from_peer(index, received, bytes);
-                                received += 1;
-                                got += cells;
-                                fence(Ordering::Release);
-                                // its receive is posted: this completes at once
-                                peer.send_with_tag(&[] as &[u8], TAG_DONE);
-                            } else {
-                                let cap = (recv_data.len() - got).min(MAX_PIECE);
-                                let status =
-                                    peer.receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
-                                got += status.count(T::equivalent_datatype()) as usize;
-                            }
-                        }
-                        if let Some(r) = sreq {
-                            r.wait_without_status();
-                        }
-                        if let Some(r) = rreq {
-                            r.wait_without_status();
-                        }
-                    });
-                    round += 1;
-                }
-                // nothing may rewrite the slots before the peer has copied them
-                for done in freed.iter_mut().filter_map(Option::take) {
-                    done.wait_without_status();
-                }
-            });
-            if let Some(side) = &step.recv {
-                if side.in_place.is_none() {
-                    unpack_all(&side.segments, recv_buf, dst_buf, pos, *unpack_stores);
-                }
-            }
-        }
-    }
-}
-
-/// A byte count from the environment (a test and tuning knob).
-fn env_bytes(name: &str) -> Option<usize> {
-    std::env::var(name).ok()?.parse().ok()
 }
 
 /// `Ok` when an array's layout (`None`: the rank passed no array) is the
 /// one the plan was built with (`None`: the rank holds no such layout).
-pub(super) fn check_built_with(
+fn check_built_with(
     given: Option<&Layout>,
     built: Option<&Layout>,
     context: impl FnOnce() -> String,
@@ -787,14 +339,8 @@ pub(super) fn check_built_with(
 }
 
 /// The error for a target whose local buffer a plan cannot write in place.
-pub(super) fn not_contiguous() -> Error {
+fn not_contiguous() -> Error {
     Error::InvalidArgument(
         "the target's local buffer is not C-contiguous; redistribute into an owned array".into(),
     )
-}
-
-/// The `p`-th piece (of at most `MAX_PIECE` elements) of a message.
-fn piece<T>(data: &[T], p: usize) -> &[T] {
-    let start = (p * MAX_PIECE).min(data.len());
-    &data[start..(start + MAX_PIECE).min(data.len())]
 }

@@ -9,7 +9,7 @@
 //! every source rank what to send. Reshape, whose cells do not factor per
 //! axis, uses flat offset lists instead (O(local elements)).
 
-use super::segment::{Run, Segment};
+use super::segment::{c_strides, Run, Segment};
 use crate::comm::Comm;
 use crate::layout::Layout;
 use crate::map::AxisMap;
@@ -49,20 +49,7 @@ pub(crate) struct Schedule {
     pub recv: Vec<Vec<Segment>>,
 }
 
-/// Entries of every target position of every axis, for a plan from `src` to
-/// `dst` where target axis `a` is source axis `perm[a]`. Collective (one
-/// directory lookup per unstructured source axis).
-pub(crate) fn redistribution_entries(
-    comm: &Comm,
-    src: &Layout,
-    dst: &Layout,
-    perm: &[usize],
-) -> Vec<Vec<Entry>> {
-    let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
-    mapped_entries(comm, src, dst, &perm, &|_, g| Some(g))
-}
-
-/// Like [`redistribution_entries`] with an index map: target axis `a`'s
+/// Entries of every target position of every axis, with an index map: target axis `a`'s
 /// global index `g` takes source index `map(a, g)` on source axis
 /// `perm[a]` (`None`: the cell is not written). Target axes without a
 /// source axis (`perm[a] == None`) get entries for the cells `map` accepts.
@@ -137,17 +124,7 @@ pub(crate) fn entries_for_lists(
 
 /// Combines per-axis entries into requests: one product segment per
 /// combination of (source position, halo flag) groups that `keep` accepts.
-pub(crate) fn product_requests(
-    src: &Layout,
-    perm: &[usize],
-    entries: &[Vec<Entry>],
-    keep: impl Fn(&[bool]) -> bool,
-) -> Requests {
-    let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
-    mapped_requests(src, &perm, &[], entries, keep)
-}
-
-/// [`product_requests`] for mapped plans: `perm[a]` may be `None` (a target
+/// `perm[a]` may be `None` (a target
 /// axis no source axis feeds), and `fixed` lists source axes held at one
 /// index, as (source axis, grid position, local index).
 pub(crate) fn mapped_requests(
@@ -238,6 +215,59 @@ pub(crate) fn mapped_requests(
             pick[a] = 0;
         }
     }
+}
+
+/// Requests of a reshape: every local target cell (C order) reads the
+/// source cell with the same C-order position under the source's shape.
+/// O(local elements). Collective (directory lookups for unstructured
+/// source axes).
+pub(crate) fn reshape_requests(comm: &Comm, src: &Layout, dst: &Layout) -> Requests {
+    let mut src_index: Vec<Vec<usize>> = vec![Vec::with_capacity(dst.local_len()); src.ndim()];
+    let src_strides = c_strides(src.shape());
+    let dst_strides = c_strides(dst.shape());
+    crate::array::for_each_global(dst, |g, _| {
+        let mut flat: usize = g.iter().zip(&dst_strides).map(|(i, s)| i * s).sum();
+        for (a, &s) in src_strides.iter().enumerate() {
+            src_index[a].push(flat / s);
+            flat %= s;
+        }
+    });
+    // per axis: owner position and local index (directory for unstructured)
+    let owners: Vec<Vec<(usize, usize)>> = (0..src.ndim())
+        .map(|a| match src.map(a) {
+            AxisMap::Unstructured(u) => u
+                .owners(comm, &src_index[a])
+                .into_iter()
+                .map(|o| o.expect("validated unstructured axes cover every index"))
+                .collect(),
+            m => src_index[a]
+                .iter()
+                .map(|&g| m.owner(g).expect("structured"))
+                .collect(),
+        })
+        .collect();
+    let mut per_rank: Vec<(Vec<usize>, Vec<usize>)> = vec![(Vec::new(), Vec::new()); comm.size()];
+    let shapes: Vec<Vec<usize>> = (0..comm.size()).map(|r| src.local_shape_of(r)).collect();
+    let mut coords = vec![0; src.ndim()];
+    #[allow(clippy::needless_range_loop)] // `cell` indexes one list per axis
+    for cell in 0..dst.local_len() {
+        let mut offset = 0;
+        for a in 0..src.ndim() {
+            coords[a] = owners[a][cell].0;
+        }
+        let rank = src.grid().rank_at(&coords);
+        for a in 0..src.ndim() {
+            offset = offset * shapes[rank][a] + owners[a][cell].1;
+        }
+        per_rank[rank].0.push(offset);
+        per_rank[rank].1.push(cell);
+    }
+    per_rank
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (s, _))| !s.is_empty())
+        .map(|(r, (s, d))| (r, Segment::Flat(s), Segment::Flat(d)))
+        .collect()
 }
 
 /// Tells every source rank what to send. Collective.

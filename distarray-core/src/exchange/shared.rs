@@ -64,11 +64,15 @@ impl SharedRoute {
     /// Sets the route up for `links` (one per step, in step order).
     /// Collective over `comm`. `slot_bytes` is this rank's largest packed
     /// chunk. Returns `None` on every rank when no step of any rank can
-    /// use shared memory (then the plan never offers this way).
-    pub(super) fn new(comm: &Comm, links: &[Link], slot_bytes: usize) -> Option<SharedRoute> {
-        // DISTARRAY_NODE_SHM=off on a rank: it neither offers slots nor
-        // opens any (its steps use MPI; the others are unaffected)
-        let allowed = std::env::var("DISTARRAY_NODE_SHM").map_or(true, |v| v != "off");
+    /// use shared memory (then the plan never offers this way). A rank
+    /// that is not `allowed` (`DISTARRAY_NODE_SHM=off`) neither offers
+    /// slots nor opens any (its steps use MPI; the others are unaffected).
+    pub(super) fn new(
+        comm: &Comm,
+        links: &[Link],
+        slot_bytes: usize,
+        allowed: bool,
+    ) -> Option<SharedRoute> {
         let packs = allowed && links.iter().any(|l| matches!(l.send, Some((_, true))));
         let mut mine = packs
             .then(|| SharedBuffer::new(HEADER + 2 * slot_bytes).ok())
