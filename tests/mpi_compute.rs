@@ -27,6 +27,7 @@ static CHECKS: &[Check] = &[
     check!(fancy_indexing),
     check!(broadcasting),
     check!(more_axis_reductions),
+    check!(axis_reductions_reuse_their_line_communicator),
     check!(slice_views),
 ];
 
@@ -845,4 +846,40 @@ fn slice_views(comm: &Comm) {
             other => panic!("{other:?}"),
         }
     }
+}
+
+/// Reductions and scans along an axis make the grid line's communicator
+/// once per layout and axis (clones share it), not once per call; equal
+/// layouts built separately on some ranks only make theirs together, with
+/// no hang.
+fn axis_reductions_reuse_their_line_communicator(comm: &Comm) {
+    use distarray::mpi::raw::AsRaw;
+    let layout = Layout::block(comm, &[12, 10]).unwrap();
+    let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] + ix[1]) as f64);
+    let first = a.sum_axis(0).unwrap().gather_all().unwrap();
+    let line = layout.line_along(0);
+    for _ in 0..20 {
+        assert_eq!(a.sum_axis(0).unwrap().gather_all().unwrap(), first);
+        let _ = a.cumsum(0).unwrap();
+    }
+    let again = layout.clone().line_along(0);
+    assert_eq!(
+        line.raw().as_raw(),
+        again.raw().as_raw(),
+        "one communicator per layout and axis"
+    );
+    // rank 0 reduces over an equal layout built anew; the others over the
+    // cached one: every rank still gets the right answer
+    let fresh = Layout::block(comm, &[12, 10]).unwrap();
+    let other = if comm.rank() == 0 {
+        fresh
+    } else {
+        layout.clone()
+    };
+    let b = DistArray::from_fn(&other, |ix: &[usize]| (ix[0] + ix[1]) as f64);
+    assert_eq!(b.sum_axis(0).unwrap().gather_all().unwrap(), first);
+    assert_eq!(a.sum_axis(1).unwrap().gather_all().unwrap(), {
+        let whole = a.gather_all().unwrap();
+        whole.sum_axis(Axis(1))
+    });
 }

@@ -36,6 +36,12 @@ impl Comm {
         Comm(Rc::new(c.duplicate()))
     }
 
+    /// Takes ownership of a communicator the library just made (no
+    /// duplicate: nothing else holds it).
+    pub(crate) fn from_raw(c: SimpleCommunicator) -> Comm {
+        Comm(Rc::new(c))
+    }
+
     /// A new communicator of the ranks that pass `member == true`, in
     /// rank order; `None` on the others. Collective.
     ///

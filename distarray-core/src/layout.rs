@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::grid::{default_grid_shape, ProcGrid};
 use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use crate::random::mix64;
+use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -94,6 +95,9 @@ struct LayoutInner {
     grid: ProcGrid,
     maps: Vec<AxisMap>,
     local_shape: Vec<usize>,
+    /// per axis: the communicator of this rank's grid line along it, made
+    /// at the first reduction or scan along the axis, freed with the layout
+    lines: Vec<RefCell<Option<Comm>>>,
 }
 
 /// Global shape, grid, maps and communicator of a distributed array.
@@ -252,12 +256,14 @@ impl Layout {
             .zip(grid.coords())
             .map(|(m, &c)| m.local_len(c))
             .collect();
+        let lines = maps.iter().map(|_| RefCell::new(None)).collect();
         Layout(Rc::new(LayoutInner {
             comm,
             shape,
             grid,
             maps,
             local_shape,
+            lines,
         }))
     }
 
@@ -330,18 +336,33 @@ impl Layout {
     /// The ranks on this rank's line of the process grid along `axis` (all
     /// other grid coordinates equal), ranked by their coordinate on `axis`:
     /// the communicator of reductions and scans along one axis. Collective.
-    pub(crate) fn line_along(&self, axis: usize) -> mpi::topology::SimpleCommunicator {
+    ///
+    /// Made once per layout and axis and kept with the layout (clones share
+    /// it), so a reduction in a loop creates no communicator. Whether every
+    /// rank already has it is agreed first (one small reduction): ranks
+    /// holding equal layouts built separately make it together.
+    pub fn line_along(&self, axis: usize) -> Comm {
         use mpi::topology::{Color, Communicator};
+        let cell = &self.0.lines[axis];
+        let cached = cell.borrow().clone();
+        if self.comm().all(cached.is_some()) {
+            return cached.expect("agreed: cached on every rank");
+        }
         let coords = self.grid().coords();
         let line = coords
             .iter()
             .enumerate()
             .filter(|&(a, _)| a != axis)
             .fold(0usize, |acc, (a, &c)| acc * self.grid().shape()[a] + c);
-        self.comm()
+        let made = self
+            .comm()
             .raw()
             .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
-            .expect("every rank has a color")
+            .expect("every rank has a color");
+        // a rank that had one replaces it with the one made together now
+        let made = Comm::from_raw(made);
+        *cell.borrow_mut() = Some(made.clone());
+        made
     }
     /// True when no axis is unstructured (owners can be computed locally).
     pub fn is_structured(&self) -> bool {

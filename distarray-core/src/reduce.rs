@@ -599,7 +599,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         // combine along the grid axis onto position 0
         let coords = layout.grid().coords();
         let sub = layout.line_along(axis);
-        let root = sub.process_at_rank(0);
+        let root = sub.raw().process_at_rank(0);
         let data = partial.as_slice_mut().expect("fresh arrays are contiguous");
         let spare = [T::default()];
         if coords[axis] == 0 {
@@ -799,7 +799,6 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
         // gather every rank's candidates on grid position 0 of the axis
         let coords = layout.grid().coords();
         let sub = layout.line_along(axis);
-        let sub = Comm::duplicate_of(&sub);
         let vals = sub.gather_varcount(0, &best_v);
         let idxs = sub.gather_varcount(0, &best_i);
         let lane_count = best_v.len();

@@ -90,7 +90,8 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
             .to_vec();
         let mut before = vec![identity; mine.len()];
         if !mine.is_empty() {
-            sub.exclusive_scan_into(&mine[..], &mut before[..], mpi_op);
+            sub.raw()
+                .exclusive_scan_into(&mine[..], &mut before[..], mpi_op);
         }
         if coords[axis] == 0 {
             before.iter_mut().for_each(|b| *b = identity); // MPI leaves rank 0's result undefined

@@ -216,9 +216,9 @@ mod stretch_tests {
 
 #[cfg(test)]
 mod streaming_tests {
+    use crate::dtype::Element;
     use crate::exchange::pack::*;
     use crate::exchange::segment::*;
-    use crate::dtype::Element;
 
     /// Rows `1..4` and columns `3..303` of a 5 x 310 buffer into a 3 x 300
     /// one: three runs of 300 elements, long enough to stream.
