@@ -77,3 +77,82 @@ fn invalid_cases_are_rejected_with_their_rule() {
         );
     }
 }
+
+/// The rules across ranks of an unstructured axis, judged from every
+/// rank's description with its indices (as `distarray info` judges a
+/// `.dnpy` set): a repeated index where `one_to_one` is true, an index no
+/// rank holds, and ranks at one position listing different indices are
+/// refused with their rule; the same descriptions without `one_to_one`
+/// (repeats allowed) pass.
+#[test]
+fn unstructured_rules_across_ranks() {
+    let rank = |indices: &[usize], one_to_one: Option<bool>, pos: usize, grid: usize| {
+        let mut d = json!({"dist_type": "u", "size": 6, "proc_grid_size": grid,
+                           "proc_grid_rank": pos, "indices": indices});
+        if let Some(o) = one_to_one {
+            d["one_to_one"] = json!(o);
+        }
+        json!({"__version__": "0.10.0", "buffer": vec![0.0; indices.len()],
+               "buffer_shape": [indices.len()], "dim_data": [d]})
+    };
+    let judge = |ranks: Vec<Value>| parse_all(&ranks).and_then(|d| check_array(&d));
+    let rule = |r: Result<(), distarray::Error>| r.expect_err("refused").rule().map(|r| r.id());
+    // every index once: valid either way
+    for o in [None, Some(true), Some(false)] {
+        judge(vec![rank(&[0, 2, 4], o, 0, 2), rank(&[5, 3, 1], o, 1, 2)]).unwrap();
+    }
+    // index 2 at both positions
+    assert_eq!(
+        rule(judge(vec![
+            rank(&[0, 2, 4], Some(true), 0, 2),
+            rank(&[5, 3, 1, 2], Some(true), 1, 2)
+        ]))
+        .as_deref(),
+        Some("indices_not_one_to_one")
+    );
+    judge(vec![
+        rank(&[0, 2, 4], Some(false), 0, 2),
+        rank(&[5, 3, 1, 2], Some(false), 1, 2),
+    ])
+    .unwrap();
+    // index 3 held by no position
+    assert_eq!(
+        rule(judge(vec![
+            rank(&[0, 2, 4], None, 0, 2),
+            rank(&[5, 1], None, 1, 2)
+        ]))
+        .as_deref(),
+        Some("indices_do_not_cover")
+    );
+    // a size no file backs allocates nothing and is refused
+    let mut huge = rank(&[0], None, 0, 1);
+    huge["dim_data"][0]["size"] = json!(1_000_000_000_000_000u64);
+    assert_eq!(
+        rule(judge(vec![huge])).as_deref(),
+        Some("indices_do_not_cover")
+    );
+    // two ranks at one position (a 2 x 2 grid, axis 0) listing different indices
+    let two_d = |ix: &[usize], pos: usize, col: usize| {
+        json!({"__version__": "0.10.0", "buffer": vec![vec![0.0; 1]; ix.len()],
+               "buffer_shape": [ix.len(), 1], "dim_data": [
+            {"dist_type": "u", "size": 4, "proc_grid_size": 2, "proc_grid_rank": pos, "indices": ix},
+            {"dist_type": "b", "size": 2, "proc_grid_size": 2, "proc_grid_rank": col, "start": col, "stop": col + 1}]})
+    };
+    assert_eq!(
+        rule(judge(vec![
+            two_d(&[0, 1], 0, 0),
+            two_d(&[0, 2], 0, 1),
+            two_d(&[2, 3], 1, 0),
+            two_d(&[2, 3], 1, 1)
+        ]))
+        .as_deref(),
+        Some("same_position_disagree")
+    );
+    judge(vec![
+        two_d(&[0, 1], 0, 0),
+        two_d(&[0, 1], 0, 1),
+        two_d(&[2, 3], 1, 0),
+        two_d(&[2, 3], 1, 1),
+    ])
+    .unwrap();
+}

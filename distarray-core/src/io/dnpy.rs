@@ -287,10 +287,8 @@ pub fn check_dnpy_set(prefix: impl AsRef<Path>) -> Result<Vec<(Vec<DimDict>, Npy
         crate::protocol::check_rank(&dims, &npy.shape, r)?;
         out.push((dims, npy));
     }
-    let all: Vec<Vec<DimDict>> = out
-        .iter()
-        .map(|(d, _)| d.iter().map(DimDict::without_indices).collect())
-        .collect();
+    // with the indices: the rules across positions of unstructured axes
+    let all: Vec<Vec<DimDict>> = out.iter().map(|(d, _)| d.clone()).collect();
     crate::protocol::check_array(&all)?;
     Ok(out)
 }

@@ -147,7 +147,12 @@ pub fn check_rank(dims: &[DimDict], buffer_shape: &[usize], rank: usize) -> Resu
 }
 
 /// Checks the rules that involve every rank: `ranks[r]` is rank `r`'s
-/// `dim_data` (each already passed [`check_rank`]); `indices` may be absent.
+/// `dim_data` (each already passed [`check_rank`]). Where unstructured
+/// axes carry their `indices` (the offline check of a file set), the rules
+/// across positions are checked too: ranks at one position list the same
+/// indices, every index `0 .. size` is held somewhere, and none is held
+/// twice when `one_to_one` says so. Without indices (a summary, as imports
+/// exchange) those rules are left to the axis' directory.
 pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
     let nprocs = ranks.len();
     let Some(first) = ranks.first() else {
@@ -197,6 +202,7 @@ pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
     // per axis, the description of each grid position (first rank seen there)
     for a in 0..ndim {
         let mut at_pos: Vec<Option<DimDict>> = vec![None; grid[a]];
+        let mut indices_at: Vec<Option<&Vec<usize>>> = vec![None; grid[a]];
         for (r, dims) in ranks.iter().enumerate() {
             let coords = coords_of(&grid, r);
             let d = &dims[a];
@@ -227,6 +233,21 @@ pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
                 }
                 Some(_) => {}
             }
+            if let Some(ix) = &d.indices {
+                match indices_at[coords[a]] {
+                    None => indices_at[coords[a]] = Some(ix),
+                    Some(seen) if seen != ix => return err(
+                        Rule::SamePositionDisagree,
+                        Some(r),
+                        Some(a),
+                        format!(
+                            "rank {r} lists other indices than another rank at grid position {}",
+                            coords[a]
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
         }
         let at_pos: Vec<DimDict> = at_pos
             .into_iter()
@@ -235,6 +256,47 @@ pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
         if at_pos[0].dist_type == DistType::Block {
             check_block_axis(&at_pos, a)?;
         }
+        if at_pos[0].dist_type == DistType::Unstructured {
+            let lists: Option<Vec<&Vec<usize>>> = indices_at.into_iter().collect();
+            if let Some(lists) = lists {
+                check_unstructured_axis(&lists, &at_pos[0], a)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The positions' index lists cover `0 .. size`, each index once when
+/// `one_to_one`. Costs O(indices listed), never O(declared size): a size
+/// no file backs allocates nothing.
+fn check_unstructured_axis(lists: &[&Vec<usize>], d: &DimDict, a: usize) -> Result<()> {
+    let err = |rule, detail: String| Err(Error::protocol(rule, None, Some(a), detail));
+    let mut all: Vec<usize> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+    all.sort_unstable();
+    if d.one_to_one.unwrap_or(false) {
+        if let Some(w) = all.windows(2).find(|w| w[0] == w[1]) {
+            return err(
+                Rule::IndicesNotOneToOne,
+                format!(
+                    "one_to_one is true but global index {} is held by several grid positions",
+                    w[0]
+                ),
+            );
+        }
+    }
+    all.dedup();
+    // indices are below the size (checked per rank): as many distinct ones
+    // as the size means every index is there
+    if all.len() != d.size {
+        let missing = all
+            .iter()
+            .enumerate()
+            .find(|&(k, &g)| k != g)
+            .map_or(all.len(), |(k, _)| k);
+        return err(
+            Rule::IndicesDoNotCover,
+            format!("global index {missing} is held by no grid position"),
+        );
     }
     Ok(())
 }
