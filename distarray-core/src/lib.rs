@@ -3,13 +3,19 @@
 //! Distributed N-dimensional arrays over MPI, following the Distributed
 //! Array Protocol 0.10.0 (DAP) of the Python DistArray project.
 //!
-//! The concepts, one module each:
-//! - [`grid`]: the communicator's ranks as an N-d grid (C order);
-//! - [`map`]: how one axis is split: block (regular, irregular, padded,
-//!   periodic), cyclic / block-cyclic, unstructured, not distributed;
-//! - [`layout`]: global shape + grid + maps + communicator;
+//! The folders are the layers; data flows one way, layout -> array ->
+//! exchange -> everything that moves data:
+//! - [`layout`]: the process grid ([`grid`]), how one axis is split
+//!   ([`map`]: block — regular, irregular, padded, periodic —, cyclic /
+//!   block-cyclic, unstructured, not distributed) and the layout itself
+//!   (global shape + grid + maps + communicator);
 //! - [`array`]: [`DistArray`] and its views, creation, gather, element access;
-//! - [`protocol`]: export to and import from DAP descriptions (and JSON);
+//! - [`exchange`]: the engine that moves cells between ranks (planned once,
+//!   executed many times); [`redistribute`]: the plans users see;
+//! - [`compute`]: ufuncs, reductions, scans, broadcasting;
+//! - [`index`]: slicing, fancy and boolean indexing; [`halo`]: ghost cells;
+//! - [`io`]: files; [`protocol`]: the Distributed Array Protocol (export,
+//!   import, checks, JSON);
 //! - [`comm`]: the communicator wrapper and the agreement collective that
 //!   makes every rank return the same error.
 //!
@@ -29,25 +35,24 @@
 #![forbid(unsafe_code)]
 
 pub mod array;
-pub mod broadcast;
 pub mod comm;
+pub mod compute;
 pub mod dtype;
 pub mod error;
 pub mod exchange;
-pub mod fancy;
-pub mod grid;
 pub mod halo;
 pub mod index;
 pub mod io;
 pub mod layout;
-pub mod map;
 pub mod protocol;
 pub mod random;
 pub mod redistribute;
-pub mod reduce;
-pub mod scan;
 pub mod sparse;
-pub mod ufunc;
+
+// the modules' historical paths (`distarray_core::map`, `::reduce`, ...)
+pub use compute::{broadcast, reduce, scan, ufunc};
+pub use index::fancy;
+pub use layout::{grid, map};
 
 pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use comm::{abort_on_panic, Comm};

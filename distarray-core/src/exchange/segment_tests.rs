@@ -1,7 +1,7 @@
 //! Tests of segments and of packing them.
 
 #[cfg(test)]
-mod tests {
+mod runs_and_packing {
     use crate::exchange::pack::*;
     use crate::exchange::segment::*;
 

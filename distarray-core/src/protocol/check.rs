@@ -236,15 +236,17 @@ pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
             if let Some(ix) = &d.indices {
                 match indices_at[coords[a]] {
                     None => indices_at[coords[a]] = Some(ix),
-                    Some(seen) if seen != ix => return err(
-                        Rule::SamePositionDisagree,
-                        Some(r),
-                        Some(a),
-                        format!(
+                    Some(seen) if seen != ix => {
+                        return err(
+                            Rule::SamePositionDisagree,
+                            Some(r),
+                            Some(a),
+                            format!(
                             "rank {r} lists other indices than another rank at grid position {}",
                             coords[a]
                         ),
-                    ),
+                        )
+                    }
                     Some(_) => {}
                 }
             }

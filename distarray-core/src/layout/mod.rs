@@ -11,6 +11,9 @@
 //! println!("rank {} holds {:?}", comm.rank(), layout.local_shape());
 //! ```
 
+pub mod grid;
+pub mod map;
+
 use crate::comm::Comm;
 use crate::error::{Error, Result};
 use crate::grid::{default_grid_shape, ProcGrid};

@@ -26,6 +26,8 @@
 //! assert_eq!(a.get(&[2, 5]).unwrap(), 0.0);
 //! ```
 
+pub mod fancy;
+
 use crate::array::{DistArray, DistArrayBase, DistArrayView};
 use crate::dtype::Element;
 use crate::error::{Error, Result};

@@ -1,0 +1,14 @@
+//! Computing on distributed arrays: elementwise ufuncs and operators
+//! ([`ufunc`]), reductions over all cells or along axes with the
+//! reproducible sum in its own file ([`reduce`]), cumulative sums and
+//! products ([`scan`]), and distributed broadcasting ([`broadcast`]).
+//!
+//! Elementwise work on arrays of one layout needs no communication;
+//! reductions agree over the communicator (along an axis, over the grid
+//! line's communicator the layout keeps); broadcasting moves the cells
+//! an operand needs through the exchange engine ([`crate::exchange`]).
+
+pub mod broadcast;
+pub mod reduce;
+pub mod scan;
+pub mod ufunc;

@@ -1,0 +1,320 @@
+//! The reproducible sum: the same bits for any number of ranks and any
+//! distribution (the pre-rounding method of Demmel and Nguyen).
+
+use super::check_reducible;
+use crate::array::DistArrayBase;
+use crate::comm::Comm;
+use crate::compute::ufunc::FloatElement;
+use crate::dtype::Element;
+use crate::error::Result;
+use mpi::collective::SystemOperation;
+use mpi::traits::*;
+use ndarray::Data;
+
+impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
+    /// The sum with the same bits for any number of ranks and any
+    /// distribution (accurate to about 2^-100 of the largest cell's
+    /// magnitude times the cell count). Two passes: the global largest
+    /// magnitude fixes two grids; every cell is split onto them, and sums of
+    /// grid multiples are exact, so their order does not matter (the
+    /// pre-rounding method of Demmel and Nguyen). Collective.
+    pub fn sum_reproducible(&self) -> Result<f64> {
+        check_reducible(self.layout())?;
+        let comm = self.layout().comm();
+        let owned = self.owned();
+        let values: Vec<f64>;
+        let slice: &[f64] = match (owned.as_slice(), T::DTYPE) {
+            (Some(s), crate::DType::F64) => f64_slice(s),
+            _ => {
+                values = owned.iter().map(|x| x.to_f64().unwrap()).collect();
+                &values
+            }
+        };
+        reproducible_sum(comm, slice, self.layout().global_len())
+    }
+}
+
+fn f64_slice<T: Element>(s: &[T]) -> &[f64] {
+    let bytes = T::le_bytes(s);
+    match bytes {
+        std::borrow::Cow::Borrowed(b) => bytemuck::cast_slice(b),
+        std::borrow::Cow::Owned(_) => unreachable!("f64 is plain data"),
+    }
+}
+
+/// Largest finite magnitude (lane-wise), and whether any cell is not finite
+/// (`x * 0` is NaN exactly for those). Compiled for the best SIMD level the
+/// processor has, chosen at run time.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
+fn max_abs_and_poison(x: &[f64]) -> (f64, bool) {
+    let mut lanes = [0.0f64; 8];
+    let mut poison = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            lanes[i] = lanes[i].max(c[i].abs());
+            poison[i] += c[i] * 0.0;
+        }
+    }
+    let mut max_abs = lanes.iter().fold(0.0f64, |a, &b| a.max(b));
+    let mut bad = poison.iter().any(|p| p.is_nan());
+    for &v in tail {
+        max_abs = max_abs.max(v.abs());
+        bad |= !v.is_finite();
+    }
+    (max_abs, bad)
+}
+
+/// The two-fold pre-rounding split of every cell onto the grids of `s1`
+/// and `s2` (after scaling by `scale`): lane sums of both folds and the
+/// tail's sums. Exact in any order. Multiversioned like `max_abs_and_poison`.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
+fn fold2(x: &[f64], scale: f64, s1: f64, s2: f64) -> ([f64; 8], [f64; 8], f64, f64) {
+    let mut a1 = [0.0f64; 8];
+    let mut a2 = [0.0f64; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    if scale == 1.0 {
+        for c in chunks {
+            for i in 0..8 {
+                let q = (s1 + c[i]) - s1;
+                a1[i] += q;
+                a2[i] += (s2 + (c[i] - q)) - s2;
+            }
+        }
+    } else {
+        for c in chunks {
+            for i in 0..8 {
+                let v = c[i] * scale;
+                let q = (s1 + v) - s1;
+                a1[i] += q;
+                a2[i] += (s2 + (v - q)) - s2;
+            }
+        }
+    }
+    let (mut t1, mut t2) = (0.0f64, 0.0f64);
+    for &v in rest {
+        let v = v * scale;
+        let q = (s1 + v) - s1;
+        t1 += q;
+        t2 += (s2 + (v - q)) - s2;
+    }
+    (a1, a2, t1, t2)
+}
+
+/// Bits per bin of the one-pass method.
+const BIN_BITS: i32 = 32;
+/// Cells per block: the block's largest magnitude is found, then the block
+/// (still in L1) is split onto the bins.
+const BLOCK: usize = 2048;
+/// Carries are propagated at least this often (bins stay exact below 2^21 additions).
+const NORMALIZE_EVERY: usize = 1 << 19;
+
+/// Splits every cell of `x` onto the bins with extraction constants `s1`,
+/// `s2` (quanta 2^(32(top-1)) and 2^(32(top-2))), into eight lanes each.
+#[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
+fn fold_block(x: &[f64], s1: f64, s2: f64, a1: &mut [f64; 8], a2: &mut [f64; 8]) {
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            let q1 = (s1 + c[i]) - s1;
+            a1[i] += q1;
+            let r = c[i] - q1;
+            a2[i] += (s2 + r) - s2;
+        }
+    }
+    for (i, &v) in rest.iter().enumerate() {
+        let q1 = (s1 + v) - s1;
+        a1[i] += q1;
+        a2[i] += (s2 + (v - q1)) - s2;
+    }
+}
+
+/// `1.5 * 2^(32 b + 52)`: adding and subtracting it rounds to a multiple of 2^(32 b).
+fn sigma(b: i32) -> f64 {
+    1.5 * 2f64.powi(BIN_BITS * b + 52)
+}
+
+/// Three bins (quanta 2^(32 top), 2^(32(top-1)), 2^(32(top-2))) holding an
+/// exact value; `top` is chosen so every cell is below half the top quantum.
+struct Bins {
+    top: i32,
+    s: [f64; 3],
+}
+
+impl Bins {
+    /// Moves each bin's excess into the bin above (exact; a unique form).
+    fn normalize(&mut self) {
+        for i in (1..3).rev() {
+            let b = self.top - i as i32 + 1;
+            let sg = sigma(b);
+            let c = (sg + self.s[i]) - sg;
+            self.s[i] -= c;
+            self.s[i - 1] += c;
+        }
+    }
+    /// Raises `top` to `new_top`, dropping the bins that fall below the window.
+    fn raise(&mut self, new_top: i32) {
+        let shift = (new_top - self.top).clamp(0, 3) as usize;
+        if shift > 0 {
+            for i in (0..3).rev() {
+                self.s[i] = if i >= shift { self.s[i - shift] } else { 0.0 };
+            }
+            self.top = new_top;
+        }
+    }
+}
+
+/// The one-pass sum: per block, the largest magnitude sets the window of
+/// bins (fixed 32-bit boundaries, so a cell's pieces do not depend on which
+/// block it sits in); bins that later fall below the window are dropped, as
+/// they would be for the final window. `None` when the values fall outside
+/// the range the bins cover (huge, tiny, or not finite).
+fn one_pass_bins(x: &[f64]) -> Option<Bins> {
+    let mut bins: Option<Bins> = None;
+    let (mut a1, mut a2) = ([0.0f64; 8], [0.0f64; 8]);
+    let mut since = 0usize;
+    for block in x.chunks(BLOCK) {
+        let (m, bad) = max_abs_and_poison(block);
+        if bad || m >= 2f64.powi(900) || (m > 0.0 && m < 2f64.powi(-900)) {
+            return None;
+        }
+        if m == 0.0 {
+            continue;
+        }
+        let e = ((m.to_bits() >> 52) & 0x7ff) as i32 - 1022; // m < 2^e
+        let need = (e + 1 + BIN_BITS - 1).div_euclid(BIN_BITS); // m < 2^(32 need - 1)
+        let b = bins.get_or_insert(Bins {
+            top: need,
+            s: [0.0; 3],
+        });
+        if need > b.top {
+            // flush the lanes into the old window first
+            b.s[1] += a1.iter().sum::<f64>();
+            b.s[2] += a2.iter().sum::<f64>();
+            a1 = [0.0; 8];
+            a2 = [0.0; 8];
+            b.normalize();
+            b.raise(need);
+            since = 0;
+        }
+        fold_block(block, sigma(b.top - 1), sigma(b.top - 2), &mut a1, &mut a2);
+        since += block.len();
+        if since >= NORMALIZE_EVERY {
+            b.s[1] += a1.iter().sum::<f64>();
+            b.s[2] += a2.iter().sum::<f64>();
+            a1 = [0.0; 8];
+            a2 = [0.0; 8];
+            b.normalize();
+            since = 0;
+        }
+    }
+    let mut b = bins.unwrap_or(Bins {
+        top: i32::MIN / 2,
+        s: [0.0; 3],
+    });
+    b.s[1] += a1.iter().sum::<f64>();
+    b.s[2] += a2.iter().sum::<f64>();
+    if b.top > i32::MIN / 2 {
+        b.normalize();
+    }
+    Some(b)
+}
+
+/// See [`DistArrayBase::sum_reproducible`]: one memory pass (blocked) in
+/// the common range, the two-pass method otherwise.
+pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
+    let local = one_pass_bins(x);
+    let raw = comm.raw();
+    let mut any_fallback = 0u8;
+    raw.all_reduce_into(
+        &u8::from(local.is_none()),
+        &mut any_fallback,
+        SystemOperation::max(),
+    );
+    if any_fallback == 1 {
+        return reproducible_sum_two_pass(comm, x, n);
+    }
+    let mut b = local.expect("no rank fell back");
+    let mut top = 0i32;
+    raw.all_reduce_into(&b.top, &mut top, SystemOperation::max());
+    if top == i32::MIN / 2 {
+        return Ok(0.0); // every cell is zero
+    }
+    if b.top == i32::MIN / 2 {
+        b.top = top;
+    } else {
+        b.raise(top);
+        b.normalize();
+    }
+    let mut g = [0.0f64; 3];
+    raw.all_reduce_into(&b.s[..], &mut g[..], SystemOperation::sum());
+    let mut total = Bins { top, s: g };
+    total.normalize();
+    Ok(total.s[0] + (total.s[1] + total.s[2]))
+}
+
+/// The two-pass method: the global largest magnitude fixes two grids.
+pub fn reproducible_sum_two_pass(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
+    // non-finite cells: the answer is NaN or an infinity whatever the order.
+    // One vectorized pass finds the largest finite magnitude; `x * 0` is NaN
+    // exactly for the non-finite cells, so their sum flags them cheaply.
+    let (mut max_abs, bad) = max_abs_and_poison(x);
+    let (mut pos_inf, mut neg_inf, mut nan) = (0u8, 0u8, 0u8);
+    if bad {
+        max_abs = 0.0;
+        for &v in x {
+            if v.is_nan() {
+                nan = 1;
+            } else if v == f64::INFINITY {
+                pos_inf = 1;
+            } else if v == f64::NEG_INFINITY {
+                neg_inf = 1;
+            } else {
+                max_abs = max_abs.max(v.abs());
+            }
+        }
+    }
+    let raw = comm.raw();
+    let mut flags = [0u8; 3];
+    raw.all_reduce_into(
+        &[nan, pos_inf, neg_inf][..],
+        &mut flags[..],
+        SystemOperation::max(),
+    );
+    if flags[0] == 1 || (flags[1] == 1 && flags[2] == 1) {
+        return Ok(f64::NAN);
+    }
+    if flags[1] == 1 {
+        return Ok(f64::INFINITY);
+    }
+    if flags[2] == 1 {
+        return Ok(f64::NEG_INFINITY);
+    }
+    let mut m = 0.0f64;
+    raw.all_reduce_into(&max_abs, &mut m, SystemOperation::max());
+    if m == 0.0 || n == 0 {
+        return Ok(0.0);
+    }
+    // 2^em > m; the first grid's top binade 2^e1 holds n * m with room to spare
+    let em = m.log2().floor() as i32 + 1;
+    let en = (n as f64).log2().ceil() as i32;
+    let e1 = em + en + 1;
+    // keep 1.5 * 2^e1 finite: scale everything by an exact power of two
+    let shift = (e1 - 1000).max(0);
+    let scale = 2f64.powi(-shift);
+    let e1 = e1 - shift;
+    let e2 = e1 - 53 + en + 1;
+    let (s1, s2) = (1.5 * 2f64.powi(e1), 1.5 * 2f64.powi(e2));
+    let (a1, a2, mut t1, mut t2) = fold2(x, scale, s1, s2);
+    // every partial sum is an exact grid multiple: any order gives the same bits
+    for i in 0..8 {
+        t1 += a1[i];
+        t2 += a2[i];
+    }
+    let mut g = [0.0f64; 2];
+    raw.all_reduce_into(&[t1, t2][..], &mut g[..], SystemOperation::sum());
+    Ok((g[0] + g[1]) / scale)
+}
