@@ -24,6 +24,7 @@ static CHECKS: &[Check] = &[
     check!(cross_communicator_plans),
     check!(cross_communicator_misuse_is_an_error),
     check!(explicit_plan_options),
+    check!(simulated_plans_match_real_ones),
     check!(halo_star_and_box),
     check!(halo_overlapping_form),
 ];
@@ -794,4 +795,24 @@ fn cross_communicator_misuse_is_an_error(comm: &Comm) {
         plan.execute_parts(given, Some(&mut out)),
         Err(Error::LayoutMismatch { .. })
     ));
+}
+
+/// The scale simulation builds one rank's plan as that rank would: on 1-4
+/// real ranks, each case's simulated plan has the real one's peers and
+/// volumes, and about its memory (send segments are counted from the
+/// reverse movement, so their runs may be cut differently).
+fn simulated_plans_match_real_ones(comm: &Comm) {
+    use distarray::exchange::scale::{footprint, measured, Case};
+    for case in Case::ALL {
+        let real = measured(case, comm);
+        let sim = footprint(case, comm.size(), comm.rank());
+        assert_eq!(real.peers, sim.peers, "{}", case.name());
+        assert_eq!(real.volume, sim.volume, "{}", case.name());
+        let ratio = sim.plan_bytes as f64 / real.plan_bytes.max(1) as f64;
+        assert!(
+            (0.5..=2.0).contains(&ratio),
+            "{}: {sim:?} vs {real:?}",
+            case.name()
+        );
+    }
 }

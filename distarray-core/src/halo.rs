@@ -64,12 +64,11 @@ pub struct Halo<T> {
     pos: Vec<usize>,
 }
 
-/// Per axis, where each local position's value comes from.
-fn halo_entries(layout: &Layout) -> Result<Vec<Vec<Entry>>> {
-    let coords = layout.grid().coords();
-    layout
-        .maps()
-        .iter()
+/// Per axis, where each local position's value comes from, for the rank
+/// at grid `coords` (a pure function of the maps: the scale simulation
+/// asks it for virtual ranks too).
+pub(crate) fn halo_entries(coords: &[usize], maps: &[AxisMap]) -> Result<Vec<Vec<Entry>>> {
+    maps.iter()
         .enumerate()
         .map(|(axis, m)| {
             let p = coords[axis];
@@ -130,7 +129,7 @@ impl<T: Element> Halo<T> {
     /// Plans the exchange for `layout`. Collective.
     pub fn new(layout: &Layout, stencil: Stencil) -> Result<Halo<T>> {
         let comm = layout.comm();
-        let entries = comm.agree(halo_entries(layout))?;
+        let entries = comm.agree(halo_entries(layout.grid().coords(), layout.maps()))?;
         let keep = |halo: &[bool]| {
             let count = halo.iter().filter(|&&h| h).count();
             match stencil {

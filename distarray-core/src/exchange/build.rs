@@ -11,8 +11,57 @@
 
 use super::segment::{c_strides, Run, Segment};
 use crate::comm::Comm;
+use crate::grid::ProcGrid;
 use crate::layout::Layout;
 use crate::map::AxisMap;
+use std::collections::HashMap;
+
+/// What building a schedule asks of a layout: its shape and grid, this
+/// rank's global indices per axis, and who owns given global indices. Real
+/// layouts answer owner questions for unstructured axes through their
+/// distributed directory (collectively); the virtual layouts of the scale
+/// simulation ([`super::scale`]) answer every question as a pure function,
+/// so one rank's plan can be built for a world of any size without MPI.
+pub(crate) trait Geometry {
+    /// Global shape.
+    fn shape(&self) -> &[usize];
+    /// The process grid, as seen from this (possibly virtual) rank.
+    fn grid(&self) -> &ProcGrid;
+    /// This rank's global indices along `axis`, in buffer order.
+    fn global_indices(&self, axis: usize) -> Vec<usize>;
+    /// (grid position, local index) of the owner of each global index
+    /// along `axis`. Collective where a real layout's axis is unstructured.
+    fn owners(&self, axis: usize, globals: &[usize]) -> Vec<(usize, usize)>;
+    /// Number of axes.
+    fn ndim(&self) -> usize {
+        self.shape().len()
+    }
+}
+
+impl Geometry for Layout {
+    fn shape(&self) -> &[usize] {
+        Layout::shape(self)
+    }
+    fn grid(&self) -> &ProcGrid {
+        Layout::grid(self)
+    }
+    fn global_indices(&self, axis: usize) -> Vec<usize> {
+        Layout::global_indices(self, axis)
+    }
+    fn owners(&self, axis: usize, globals: &[usize]) -> Vec<(usize, usize)> {
+        match self.map(axis) {
+            AxisMap::Unstructured(u) => u
+                .owners(self.comm(), globals)
+                .into_iter()
+                .map(|o| o.expect("a validated unstructured axis covers every index"))
+                .collect(),
+            m => globals
+                .iter()
+                .map(|&g| m.owner(g).expect("structured maps know owners"))
+                .collect(),
+        }
+    }
+}
 
 /// One target position along one axis: where its value comes from.
 #[derive(Debug, Clone, Copy)]
@@ -54,9 +103,8 @@ pub(crate) struct Schedule {
 /// `perm[a]` (`None`: the cell is not written). Target axes without a
 /// source axis (`perm[a] == None`) get entries for the cells `map` accepts.
 pub(crate) fn mapped_entries(
-    comm: &Comm,
-    src: &Layout,
-    dst: &Layout,
+    src: &impl Geometry,
+    dst: &impl Geometry,
     perm: &[Option<usize>],
     map: &dyn Fn(usize, usize) -> Option<usize>,
 ) -> Vec<Vec<Entry>> {
@@ -69,15 +117,14 @@ pub(crate) fn mapped_entries(
                 .collect()
         })
         .collect();
-    entries_for_lists(comm, src, perm, &lists)
+    entries_for_lists(src, perm, &lists)
 }
 
 /// Entries from explicit per-axis lists of (target position, source
 /// global index). Collective (one directory lookup per unstructured
 /// source axis).
 pub(crate) fn entries_for_lists(
-    comm: &Comm,
-    src: &Layout,
+    src: &impl Geometry,
     perm: &[Option<usize>],
     lists: &[Vec<(usize, usize)>],
 ) -> Vec<Vec<Entry>> {
@@ -97,18 +144,7 @@ pub(crate) fn entries_for_lists(
                     .collect();
             };
             let globals: Vec<usize> = picked.iter().map(|&(_, s)| s).collect();
-            let owners: Vec<(usize, usize)> = match src.map(src_axis) {
-                AxisMap::Unstructured(u) => u
-                    .owners(comm, &globals)
-                    .into_iter()
-                    .map(|o| o.expect("a validated unstructured axis covers every index"))
-                    .collect(),
-                m => globals
-                    .iter()
-                    .map(|&g| m.owner(g).expect("structured maps know owners"))
-                    .collect(),
-            };
-            owners
+            src.owners(src_axis, &globals)
                 .into_iter()
                 .zip(picked)
                 .map(|((src_pos, j), &(k, _))| Entry {
@@ -128,7 +164,7 @@ pub(crate) fn entries_for_lists(
 /// axis no source axis feeds), and `fixed` lists source axes held at one
 /// index, as (source axis, grid position, local index).
 pub(crate) fn mapped_requests(
-    src: &Layout,
+    src: &impl Geometry,
     perm: &[Option<usize>],
     fixed: &[(usize, usize, usize)],
     entries: &[Vec<Entry>],
@@ -141,27 +177,25 @@ pub(crate) fn mapped_requests(
         .map(|f| f.0)
         .chain(perm.iter().flatten().copied())
         .collect();
-    // per axis: groups keyed by (src_pos, halo), in order of first appearance
+    // per axis: groups keyed by (src_pos, halo), in order of first
+    // appearance (a hash of the keys: O(entries), however many groups)
     let groups: Vec<Vec<Group>> = entries
         .iter()
         .map(|axis| {
             let mut g: Vec<Group> = Vec::new();
+            let mut at: HashMap<(usize, bool), usize> = HashMap::new();
             for e in axis {
-                match g
-                    .iter_mut()
-                    .find(|x| x.src_pos == e.src_pos && x.halo == e.halo)
-                {
-                    Some(x) => {
-                        x.ks.push(e.k);
-                        x.js.push(e.j);
-                    }
-                    None => g.push(Group {
+                let i = *at.entry((e.src_pos, e.halo)).or_insert_with(|| {
+                    g.push(Group {
                         src_pos: e.src_pos,
                         halo: e.halo,
-                        ks: vec![e.k],
-                        js: vec![e.j],
-                    }),
-                }
+                        ks: Vec::new(),
+                        js: Vec::new(),
+                    });
+                    g.len() - 1
+                });
+                g[i].ks.push(e.k);
+                g[i].js.push(e.j);
             }
             g
         })

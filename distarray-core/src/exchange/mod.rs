@@ -20,7 +20,9 @@
 //!   point-to-point messages, whole, chunked, or through node shared
 //!   memory ([`shared`]), chosen by [`PlanOptions`];
 //! - [`across`]: exchanges between layouts on different sub-communicators
-//!   of one parent (owners found through a distributed directory).
+//!   of one parent (owners found through a distributed directory);
+//! - [`scale`]: one rank's plan for a virtual world of any size, built
+//!   without MPI, to show how plans scale.
 //!
 //! Building is receive-driven: each rank works out its own target cells'
 //! sources, so the cost is O(local extents + peers), never O(global size).
@@ -29,6 +31,7 @@ mod across;
 pub(crate) mod build;
 mod options;
 pub(crate) mod pack;
+pub mod scale;
 pub(crate) mod segment;
 mod shared;
 pub(crate) mod transport;
@@ -118,15 +121,15 @@ impl<'a> Builder<'a> {
         let requests: Requests = match cells {
             Cells::Permuted(perm) => {
                 let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
-                let entries = mapped_entries(comm, src, dst, &perm, &|_, g| Some(g));
+                let entries = mapped_entries(src, dst, &perm, &|_, g| Some(g));
                 mapped_requests(src, &perm, &[], &entries, |_| true)
             }
             Cells::Selected { perm, fixed, map } => {
-                let entries = mapped_entries(comm, src, dst, perm, map);
+                let entries = mapped_entries(src, dst, perm, map);
                 mapped_requests(src, perm, fixed, &entries, |_| true)
             }
             Cells::Listed { perm, lists } => {
-                let entries = build::entries_for_lists(comm, src, perm, lists);
+                let entries = build::entries_for_lists(src, perm, lists);
                 mapped_requests(src, perm, &[], &entries, |_| true)
             }
             Cells::Resolved { entries, keep } => {

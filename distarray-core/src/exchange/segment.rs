@@ -22,6 +22,14 @@ pub(crate) enum Run {
 }
 
 impl Run {
+    /// Heap bytes this run holds.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Run::List(v) => v.capacity() * std::mem::size_of::<usize>(),
+            Run::Strided { .. } => 0,
+        }
+    }
+
     /// The most compact run for `positions`.
     pub(crate) fn from_positions(positions: &[usize]) -> Run {
         match positions {
@@ -248,6 +256,17 @@ pub(crate) struct Nest {
     pieces: Option<Vec<(usize, usize, usize)>>,
 }
 
+impl Nest {
+    /// Heap bytes this nest holds.
+    fn heap_bytes(&self) -> usize {
+        let w = std::mem::size_of::<usize>();
+        self.runs.iter().map(Run::heap_bytes).sum::<usize>()
+            + self.runs.capacity() * std::mem::size_of::<Run>()
+            + (self.strides.capacity() + self.lens.capacity()) * w
+            + self.pieces.as_ref().map_or(0, |p| p.capacity() * 3 * w)
+    }
+}
+
 /// The consecutive stretches of a list, when they are long enough to copy
 /// as slices (at least four positions on average).
 fn stretches(run: &Run) -> Option<Vec<(usize, usize, usize)>> {
@@ -334,6 +353,15 @@ pub(crate) enum Prepared {
 }
 
 impl Prepared {
+    /// Heap bytes this prepared segment holds.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let w = std::mem::size_of::<usize>();
+        match self {
+            Prepared::Flat(v) => v.capacity() * w,
+            Prepared::Product { buffer, message } => buffer.heap_bytes() + message.heap_bytes(),
+        }
+    }
+
     /// Prepares `seg` for a C-order buffer of `shape`.
     pub(crate) fn new(seg: &Segment, shape: &[usize]) -> Prepared {
         match seg {

@@ -202,6 +202,124 @@ struct Step {
     recv: Option<Side>,
 }
 
+/// What one rank's exchange holds, free of MPI: its local copies and its
+/// steps with their prepared segments, and the lengths its packing buffers
+/// need. The scale simulation ([`super::scale`]) arranges a virtual
+/// rank's schedule the same way.
+pub(crate) struct Arranged {
+    pub(crate) local: Vec<(Prepared, Prepared)>,
+    steps: Vec<Step>,
+    pub(crate) send_len: usize,
+    pub(crate) recv_len: usize,
+}
+
+impl Arranged {
+    /// Rank `me` of `n`'s schedule as pairwise steps (at step `k`: send to
+    /// `me + k`, receive from `me - k`; steps with nothing to do are left
+    /// out); packed sends are cut into chunks of about `chunk_cells`.
+    pub(crate) fn new(
+        me: usize,
+        n: usize,
+        src_shape: &[usize],
+        dst_shape: &[usize],
+        schedule: Schedule,
+        chunk_cells: usize,
+    ) -> Arranged {
+        let mut send = schedule.send;
+        let mut recv = schedule.recv;
+        let mut steps = Vec::new();
+        for k in 1..n {
+            let to = (me + k) % n;
+            let from = (me + n - k) % n;
+            let step = Step {
+                send: Side::new(
+                    to,
+                    std::mem::take(&mut send[to]),
+                    src_shape,
+                    Some(chunk_cells),
+                ),
+                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape, None),
+            };
+            if step.send.is_some() || step.recv.is_some() {
+                steps.push(step);
+            }
+        }
+        let local = schedule
+            .local
+            .iter()
+            .map(|(s, d)| (Prepared::new(s, src_shape), Prepared::new(d, dst_shape)))
+            .collect();
+        let send_len = packed_lens(&steps, |s| &s.send).max().unwrap_or(0);
+        let recv_len = packed_lens(&steps, |s| &s.recv).max().unwrap_or(0);
+        Arranged {
+            local,
+            steps,
+            send_len,
+            recv_len,
+        }
+    }
+
+    /// Number of ranks sent to and received from.
+    pub(crate) fn peers(&self) -> (usize, usize) {
+        (
+            self.steps.iter().filter(|s| s.send.is_some()).count(),
+            self.steps.iter().filter(|s| s.recv.is_some()).count(),
+        )
+    }
+
+    /// Cells sent, received and copied locally.
+    pub(crate) fn volume(&self) -> (usize, usize, usize) {
+        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
+            self.steps
+                .iter()
+                .filter_map(|s| pick(s).as_ref())
+                .map(|s| s.len)
+                .sum()
+        };
+        (
+            sum(|s| &s.send),
+            sum(|s| &s.recv),
+            self.local.iter().map(|(s, _)| s.len()).sum(),
+        )
+    }
+
+    /// Heap bytes of the segments and steps, with `elem` bytes per cell of
+    /// the packing buffers.
+    pub(crate) fn heap_bytes(&self, elem: usize) -> usize {
+        let side = |s: &Option<Side>| {
+            s.as_ref().map_or(0, |s| {
+                s.segments.iter().map(Prepared::heap_bytes).sum::<usize>()
+                    + s.segments.capacity() * std::mem::size_of::<Prepared>()
+                    + s.chunks.capacity() * std::mem::size_of::<(Range<usize>, usize)>()
+            })
+        };
+        self.local
+            .iter()
+            .map(|(a, b)| a.heap_bytes() + b.heap_bytes())
+            .sum::<usize>()
+            + self.local.capacity() * std::mem::size_of::<(Prepared, Prepared)>()
+            + self
+                .steps
+                .iter()
+                .map(|s| side(&s.send) + side(&s.recv))
+                .sum::<usize>()
+            + self.steps.capacity() * std::mem::size_of::<Step>()
+            + (self.send_len + self.recv_len) * elem
+    }
+}
+
+/// Cells of each packed (not in-place) side that `pick` chooses.
+fn packed_lens(
+    steps: &[Step],
+    pick: fn(&Step) -> &Option<Side>,
+) -> impl Iterator<Item = usize> + '_ {
+    steps
+        .iter()
+        .filter_map(move |s| pick(s).as_ref())
+        .filter(|side| side.in_place.is_none())
+        .map(|side| side.len)
+}
+
 /// The transport of a plan, free of layouts: what this rank copies, sends
 /// and receives, between two plain C-order buffers (ranks of a plan
 /// across communicators may hold no layout at all).
@@ -236,34 +354,21 @@ impl<T: Element> Exchange<T> {
         options: &PlanOptions,
     ) -> Exchange<T> {
         let comm = comm.clone();
-        let (n, me) = (comm.size(), comm.rank());
-        let mut send = schedule.send;
-        let mut recv = schedule.recv;
-        let mut steps = Vec::new();
-        // (tests use tiny chunks to exercise the chunked path on small arrays)
-        let chunk = (options.chunk_bytes / std::mem::size_of::<T>().max(1)).max(1);
-        for k in 1..n {
-            let to = (me + k) % n;
-            let from = (me + n - k) % n;
-            let step = Step {
-                send: Side::new(to, std::mem::take(&mut send[to]), src_shape, Some(chunk)),
-                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape, None),
-            };
-            if step.send.is_some() || step.recv.is_some() {
-                steps.push(step);
-            }
-        }
-        // cells of each packed send, and of each packed receive
-        let packed = |pick: fn(&Step) -> &Option<Side>| {
-            let steps = &steps;
-            steps
-                .iter()
-                .filter_map(move |s| pick(s).as_ref())
-                .filter(|side| side.in_place.is_none())
-                .map(|side| side.len)
-        };
-        let send_len = packed(|s| &s.send).max().unwrap_or(0);
-        let recv_len = packed(|s| &s.recv).max().unwrap_or(0);
+        let chunk_cells = (options.chunk_bytes / std::mem::size_of::<T>().max(1)).max(1);
+        let Arranged {
+            local,
+            steps,
+            send_len,
+            recv_len,
+        } = Arranged::new(
+            comm.rank(),
+            comm.size(),
+            src_shape,
+            dst_shape,
+            schedule,
+            chunk_cells,
+        );
+        let packed = |pick: fn(&Step) -> &Option<Side>| packed_lens(&steps, pick);
         // Packing a large send chunk by chunk lets the peer copy each chunk
         // out of cache (rows -> columns of 5e7 f64 on 2 ranks: 1.35x the copy
         // time instead of 1.75x), but on these VMs the machine is sometimes
@@ -293,11 +398,6 @@ impl<T: Element> Exchange<T> {
             },
             _ => Choice::Chosen(Way::Whole),
         };
-        let local: Vec<(Prepared, Prepared)> = schedule
-            .local
-            .iter()
-            .map(|(s, d)| (Prepared::new(s, src_shape), Prepared::new(d, dst_shape)))
-            .collect();
         // a threshold other than the default also sets the shortest run that
         // streams (tests use 0 to stream every run of small arrays)
         let threshold = options.stream_min_bytes;
