@@ -25,6 +25,7 @@ static CHECKS: &[Check] = &[
     check!(cross_communicator_misuse_is_an_error),
     check!(explicit_plan_options),
     check!(simulated_plans_match_real_ones),
+    check!(large_contiguous_messages_are_written_directly),
     check!(halo_star_and_box),
     check!(halo_overlapping_form),
 ];
@@ -814,5 +815,78 @@ fn simulated_plans_match_real_ones(comm: &Comm) {
             "{}: {sim:?} vs {real:?}",
             case.name()
         );
+    }
+}
+
+/// A gather's large contiguous messages are written by their senders into
+/// the root's buffer (same node; the root has more to copy than they do),
+/// exactly, at every execution; a rank that keeps out of node shared
+/// memory keeps its steps on MPI; `bool` has no byte form to write.
+fn large_contiguous_messages_are_written_directly(comm: &Comm) {
+    let p = comm.size();
+    let (rows, cols) = (2048, 1024); // 16 MiB of f64: >= 4 MiB from every rank
+    let src = Layout::with_grid(
+        comm,
+        &[rows, cols],
+        &[Dist::Block, Dist::NotDistributed],
+        &[p, 1],
+    )
+    .unwrap();
+    let bounds: Vec<usize> = (0..=p).map(|i| if i == 0 { 0 } else { rows }).collect();
+    let root = Layout::with_grid(
+        comm,
+        &[rows, cols],
+        &[Dist::BlockBounds(bounds), Dist::NotDistributed],
+        &[p, 1],
+    )
+    .unwrap();
+    let a = DistArray::from_fn(&src, |ix: &[usize]| (ix[0] * cols + ix[1]) as f64);
+    for refusing in [None, Some(0)] {
+        let options = PlanOptions::default().with_node_shared_memory(refusing != Some(comm.rank()));
+        let mut plan = Plan::<f64>::with_options(&src, &root, &options).unwrap();
+        for run in 0..3 {
+            let mut b = DistArray::<f64>::zeros(&root);
+            b.fill(-1.0);
+            plan.execute(&a, &mut b).unwrap();
+            if comm.rank() == 0 {
+                let local = b.local();
+                let cells = local.as_slice().unwrap();
+                assert!(
+                    cells.iter().enumerate().all(|(k, &v)| v == k as f64),
+                    "run {run}, refusing {refusing:?}"
+                );
+            }
+            let want = match (refusing, comm.rank()) {
+                _ if p == 1 => (0, 0),
+                (Some(_), _) => (0, 0),
+                (None, 0) => (0, p - 1),
+                (None, _) => (1, 0),
+            };
+            assert_eq!(plan.direct_write_steps(), want, "refusing {refusing:?}");
+        }
+    }
+    // the reverse (a scatter): the root copies as much as each receiver,
+    // so the receivers copy for themselves, through MPI
+    let mut back = Plan::<f64>::new(&root, &src).unwrap();
+    let mut whole = DistArray::<f64>::zeros(&root);
+    Plan::<f64>::new(&src, &root)
+        .unwrap()
+        .execute(&a, &mut whole)
+        .unwrap();
+    let mut c = DistArray::<f64>::zeros(&src);
+    back.execute(&whole, &mut c).unwrap();
+    assert_eq!(c.local(), a.local());
+    assert_eq!(back.direct_write_steps(), (0, 0));
+    // bool cells have no byte form: through MPI, exactly
+    let flags = DistArray::from_fn(&src, |ix: &[usize]| (ix[0] + ix[1]) % 3 == 0);
+    let mut plan = Plan::<bool>::new(&src, &root).unwrap();
+    let mut out = DistArray::<bool>::zeros(&root);
+    plan.execute(&flags, &mut out).unwrap();
+    assert_eq!(plan.direct_write_steps(), (0, 0));
+    if comm.rank() == 0 {
+        let local = out.local();
+        for (k, &v) in local.as_slice().unwrap().iter().enumerate() {
+            assert_eq!(v, (k / cols + k % cols) % 3 == 0);
+        }
     }
 }

@@ -69,9 +69,9 @@ impl Handle {
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub use linux::{advise_huge_pages, PeerBuffer, SharedBuffer};
+pub use linux::{advise_huge_pages, write_to_process, PeerBuffer, SharedBuffer};
 
 #[cfg(not(target_os = "linux"))]
 mod unsupported;
 #[cfg(not(target_os = "linux"))]
-pub use unsupported::{advise_huge_pages, PeerBuffer, SharedBuffer};
+pub use unsupported::{advise_huge_pages, write_to_process, PeerBuffer, SharedBuffer};

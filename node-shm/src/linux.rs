@@ -80,6 +80,88 @@ pub fn advise_huge_pages<T>(buf: &[T]) -> bool {
     rc == 0
 }
 
+/// Writes `data` into the memory of process `pid` at `address`, once the
+/// 16 bytes that process holds at `cookie_address` are `cookie`: the
+/// process published both addresses (over MPI, say) and put a random
+/// cookie there, so a `pid` that names another process (one on another
+/// node, a recycled pid) reads differently, or not at all, and nothing is
+/// written. Linux's `process_vm_readv` / `process_vm_writev`, which need
+/// the permission to trace the target (the same user, as MPI's
+/// single-copy transports need); an error says why it was refused.
+///
+/// Why: a large message between two processes of one node is copied by
+/// the receiver (MPI's single copy reads the sender's memory), so a rank
+/// that gathers from a peer copies its own part and the peer's part one
+/// after the other. Written by the sender instead, the two copies run on
+/// two cores at once.
+///
+/// The target must not read or write the range until it is told that the
+/// write is over (the caller's messages order the two).
+///
+/// ```
+/// let cookie = [7u8; 16];
+/// let mut target = vec![0u8; 64];
+/// let pid = std::process::id() as i32;
+/// node_shm::write_to_process(pid, cookie.as_ptr() as usize, &cookie, target.as_mut_ptr() as usize, b"hello")?;
+/// assert_eq!(&target[..5], b"hello");
+/// let wrong = [8u8; 16];
+/// assert!(node_shm::write_to_process(pid, cookie.as_ptr() as usize, &wrong, target.as_mut_ptr() as usize, b"x").is_err());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_to_process(
+    pid: i32,
+    cookie_address: usize,
+    cookie: &[u8; 16],
+    address: usize,
+    data: &[u8],
+) -> io::Result<()> {
+    let mut seen = [0u8; 16];
+    let local = libc::iovec {
+        iov_base: seen.as_mut_ptr().cast(),
+        iov_len: seen.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: cookie_address as *mut libc::c_void,
+        iov_len: seen.len(),
+    };
+    // SAFETY: `local` describes `seen`, writable and alive for the call;
+    // `remote` is only read, in the other process, by the kernel, which
+    // checks that it is mapped there.
+    let got = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    if got != 16 {
+        return Err(last_error("reading the peer's cookie"));
+    }
+    if &seen != cookie {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("process {pid} does not hold the cookie it was said to: not the peer"),
+        ));
+    }
+    // the kernel caps one transfer near 2 GiB: go by 1 GiB
+    let mut done = 0;
+    while done < data.len() {
+        let piece = (data.len() - done).min(1 << 30);
+        let local = libc::iovec {
+            iov_base: data[done..].as_ptr() as *mut libc::c_void,
+            iov_len: piece,
+        };
+        let remote = libc::iovec {
+            iov_base: (address + done) as *mut libc::c_void,
+            iov_len: piece,
+        };
+        // SAFETY: `local` describes part of `data`, which the kernel only
+        // reads; `remote` lies in the other process, which published it as
+        // writable and leaves it alone until told (see above); the kernel
+        // checks it is mapped there.
+        let wrote = unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
+        if wrote <= 0 {
+            return Err(last_error("writing into the peer"));
+        }
+        done += wrote as usize;
+    }
+    Ok(())
+}
+
 fn last_error(what: &str) -> io::Error {
     let e = io::Error::last_os_error();
     io::Error::new(e.kind(), format!("{what}: {e}"))

@@ -17,6 +17,17 @@ pub fn advise_huge_pages<T>(_buf: &[T]) -> bool {
     false
 }
 
+/// Always an `Unsupported` error here.
+pub fn write_to_process(
+    _pid: i32,
+    _cookie_address: usize,
+    _cookie: &[u8; 16],
+    _address: usize,
+    _data: &[u8],
+) -> io::Result<()> {
+    Err(unsupported())
+}
+
 /// A shared buffer: none can exist on this platform.
 #[derive(Debug)]
 pub struct SharedBuffer(Infallible);

@@ -29,6 +29,7 @@
 
 mod across;
 pub(crate) mod build;
+mod direct;
 mod options;
 pub(crate) mod pack;
 pub mod scale;

@@ -238,7 +238,7 @@ fn open_peer(words: [i64; 5]) -> Option<(PeerBuffer, usize)> {
 
 /// 16 bytes no other buffer on the node is likely to hold: std's random
 /// hash keys mixed with the time, the process id and an address.
-fn random_cookie(address: u64) -> [u8; 16] {
+pub(super) fn random_cookie(address: u64) -> [u8; 16] {
     use std::hash::BuildHasher;
     let mut cookie = [0u8; 16];
     for (i, half) in cookie.chunks_mut(8).enumerate() {

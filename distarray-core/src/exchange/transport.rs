@@ -22,6 +22,7 @@
 //! `scripts/bench`), which packs inside MPI and involves every rank.
 
 use super::build::Schedule;
+use super::direct::{Direct, Eligible, DIRECT_MIN_BYTES, TAG_OFFER, TAG_WRITTEN};
 use super::options::{PlanOptions, Transport, DEFAULT_STREAM_MIN_BYTES};
 use super::pack::{copy, pack_all, unpack_all, Stores};
 use super::segment::{Prepared, Segment};
@@ -337,6 +338,8 @@ pub(crate) struct Exchange<T> {
     node_shared_memory: bool,
     /// the same-node shared-memory way's slots
     route: Route,
+    /// which steps go by direct write (agreed at the first execution)
+    direct: Option<Direct>,
     /// how the local copies, the packing of whole messages and the
     /// unpacking of received data write
     local_stores: Stores,
@@ -419,6 +422,7 @@ impl<T: Element> Exchange<T> {
             transport,
             node_shared_memory: options.node_shared_memory,
             route: Route::Unbuilt,
+            direct: None,
             local_stores,
             pack_stores,
             unpack_stores,
@@ -468,6 +472,11 @@ impl<T: Element> Exchange<T> {
 
     /// The exchange between two plain C-order buffers of the exchange's shapes.
     pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
+        if self.direct.is_none() {
+            let (_, received, local) = self.volume();
+            let load = received + local;
+            self.direct = Some(Direct::agree(&self.comm, &self.eligible(), load));
+        }
         match self.transport {
             Choice::Chosen(way) => {
                 self.run_with(src_buf, dst_buf, way);
@@ -558,6 +567,31 @@ impl<T: Element> Exchange<T> {
         };
     }
 
+    /// Per step, whether each side could go by direct write: one block of
+    /// plain elements, large, on a rank that allows node shared memory.
+    fn eligible(&self) -> Vec<Eligible> {
+        let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
+        let ok = |side: &Side| {
+            self.node_shared_memory
+                && plain
+                && side.in_place.is_some()
+                && side.len * std::mem::size_of::<T>() >= DIRECT_MIN_BYTES
+        };
+        self.steps
+            .iter()
+            .map(|s| Eligible {
+                send: s.send.as_ref().map(|x| (x.rank, ok(x))),
+                recv: s.recv.as_ref().map(|x| (x.rank, ok(x))),
+            })
+            .collect()
+    }
+
+    /// Steps of this rank's schedule whose send, and whose receive, are
+    /// written directly into the receiver (zero before the first execution).
+    pub(crate) fn direct_write_steps(&self) -> (usize, usize) {
+        self.direct.as_ref().map_or((0, 0), Direct::counts)
+    }
+
     fn run_with(&mut self, src_buf: &[T], dst_buf: &mut [T], way: Way) {
         if way == Way::Shared && matches!(self.route, Route::Unbuilt) {
             self.build_route();
@@ -573,149 +607,245 @@ impl<T: Element> Exchange<T> {
             local_stores,
             pack_stores,
             unpack_stores,
+            direct,
             ..
         } = self;
-        for (s, d) in local.iter() {
-            copy(s, src_buf, d, dst_buf, pos, *local_stores);
-        }
         let raw = comm.raw();
-        let chunked = way != Way::Whole;
-        let mut route = match route {
-            Route::Built(r) if way == Way::Shared => Some(r),
-            _ => None,
+        // direct writes: the offers go out before the local copies, so the
+        // peers write while this rank copies
+        let offers: Vec<(usize, [u64; 6])> = match direct.as_ref() {
+            None => Vec::new(),
+            Some(d) => steps
+                .iter()
+                .zip(&d.recv)
+                .filter(|&(_, &on)| on)
+                .map(|(step, _)| {
+                    let side = step.recv.as_ref().expect("a direct receive has a side");
+                    let range = side.in_place.clone().expect("direct receives are in place");
+                    let target = T::le_bytes_mut(&mut dst_buf[range]).expect("plain elements");
+                    (side.rank, d.offer(target))
+                })
+                .collect(),
         };
-        for (index, step) in steps.iter().enumerate() {
-            let shared_send = route.as_ref().is_some_and(|r| r.sends_shared(index));
-            let shared_recv = route.as_ref().is_some_and(|r| r.receives_shared(index));
-            let recv_data: &mut [T] = match &step.recv {
-                None => &mut [],
-                Some(side) => match &side.in_place {
-                    Some(r) => &mut dst_buf[r.clone()],
-                    None => &mut recv_buf[..side.len],
-                },
+        mpi::request::scope(|offer_scope| {
+            let offered: Vec<_> = offers
+                .iter()
+                .map(|(peer, offer)| {
+                    raw.process_at_rank(*peer as i32).immediate_send_with_tag(
+                        offer_scope,
+                        &offer[..],
+                        TAG_OFFER,
+                    )
+                })
+                .collect();
+            for (s, d) in local.iter() {
+                copy(s, src_buf, d, dst_buf, pos, *local_stores);
+            }
+            let chunked = way != Way::Whole;
+            let mut route = match route {
+                Route::Built(r) if way == Way::Shared => Some(r),
+                _ => None,
             };
-            // Lockstep: in round i this rank packs and sends its message i
-            // and receives the peer's next message (whose size it reads from
-            // the status: the peer cuts its messages its own way). Both
-            // sides post their send before receiving, so no round waits on
-            // a send that is not posted; a chunk is packed just before the
-            // peer copies it, out of cache. (Measured on 2 ranks, rows ->
-            // columns of 5e7 f64: 1.35x the copy time against 1.75x for one
-            // packed message; sending every chunk as soon as it is packed
-            // and taking in whatever has arrived, with probes, was slower
-            // again, 1.9-2.2x, in the same machine state; so was packing one
-            // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
-            // the one small buffer reused here stays in cache.) Through
-            // shared memory a round announces a packed slot (READY, its cell
-            // count) and frees the peer's slot after copying it (DONE, an
-            // empty message whose receive the sender posted with its READY,
-            // so neither side ever waits on an unposted receive).
-            let sends = step.send.as_ref().map_or(0, |side| match shared_send {
-                true => side.chunks.len(),
-                false => side.message_count(chunked),
-            });
-            let mut got = 0;
-            let mut round = 0;
-            let mut received = 0; // chunks taken from the peer's slots
-            mpi::request::scope(|step_scope| {
-                // the DONE receives of the chunks in the two slots
-                let mut freed = [None, None];
-                while round < sends || got < recv_data.len() {
-                    let mut ready = 0u64;
-                    let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
-                        None => &[],
-                        Some(side) if shared_send => {
-                            if let Some(done) = freed[round % 2].take() {
-                                // the peer has copied chunk round - 2 out of this slot
-                                let done: Request<'_, [u8], _> = done;
-                                done.wait_without_status();
-                                fence(Ordering::Acquire);
-                            }
-                            let (segs, cells) = &side.chunks[round];
-                            let route = route.as_mut().expect("shared sends have a route");
-                            let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
-                            let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
-                            let segments = &side.segments[segs.clone()];
-                            pack_all(segments, src_buf, slot, pos, Stores::Cached);
-                            fence(Ordering::Release);
-                            let empty: &'static mut [u8] = &mut [];
-                            freed[round % 2] = Some(
-                                raw.process_at_rank(side.rank as i32)
-                                    .immediate_receive_into_with_tag(step_scope, empty, TAG_DONE),
-                            );
-                            ready = *cells as u64;
-                            &[]
-                        }
-                        Some(side) => match &side.in_place {
-                            Some(r) => piece(&src_buf[r.clone()], round),
-                            None if !chunked => {
-                                if round == 0 {
-                                    pack_all(&side.segments, src_buf, send_buf, pos, *pack_stores);
-                                }
-                                piece(&send_buf[..side.len], round)
-                            }
-                            None => {
-                                let (segs, cells) = &side.chunks[round];
-                                // the peer copies the chunk out of cache
-                                let segments = &side.segments[segs.clone()];
-                                pack_all(segments, src_buf, send_buf, pos, Stores::Cached);
-                                &send_buf[..*cells]
-                            }
-                        },
-                    };
-                    mpi::request::scope(|scope| {
-                        let to = step.send.as_ref().filter(|_| round < sends);
-                        let to = to.map(|side| raw.process_at_rank(side.rank as i32));
-                        let rreq = to
-                            .filter(|_| shared_send)
-                            .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
-                        let sreq = to
-                            .filter(|_| !send_data.is_empty())
-                            .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
-                        if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len()) {
-                            let peer = raw.process_at_rank(side.rank as i32);
-                            if shared_recv {
-                                let route = route.as_ref().expect("shared receives have a route");
-                                let mut cells = 0u64;
-                                peer.receive_into_with_tag(&mut cells, TAG_READY);
-                                fence(Ordering::Acquire);
-                                let cells = (cells as usize).min(recv_data.len() - got);
-                                let out = &mut recv_data[got..got + cells];
-                                let bytes = T::le_bytes_mut(out).expect("plain element bytes");
-                                route.copy_from_peer(index, received, bytes);
-                                received += 1;
-                                got += cells;
-                                fence(Ordering::Release);
-                                // its receive is posted: this completes at once
-                                peer.send_with_tag(&[] as &[u8], TAG_DONE);
-                            } else {
-                                let cap = (recv_data.len() - got).min(MAX_PIECE);
-                                let status =
-                                    peer.receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
-                                got += status.count(T::equivalent_datatype()) as usize;
-                            }
-                        }
-                        if let Some(r) = sreq {
-                            r.wait_without_status();
-                        }
-                        if let Some(r) = rreq {
-                            r.wait_without_status();
-                        }
+            for (index, step) in steps.iter().enumerate() {
+                let shared_send = route.as_ref().is_some_and(|r| r.sends_shared(index));
+                let shared_recv = route.as_ref().is_some_and(|r| r.receives_shared(index));
+                let (sent_directly, got_directly) =
+                    direct_step(raw, direct.as_mut(), index, step, src_buf);
+                let recv_data: &mut [T] = match &step.recv {
+                    None => &mut [],
+                    Some(_) if got_directly => &mut [],
+                    Some(side) => match &side.in_place {
+                        Some(r) => &mut dst_buf[r.clone()],
+                        None => &mut recv_buf[..side.len],
+                    },
+                };
+                // Lockstep: in round i this rank packs and sends its message i
+                // and receives the peer's next message (whose size it reads from
+                // the status: the peer cuts its messages its own way). Both
+                // sides post their send before receiving, so no round waits on
+                // a send that is not posted; a chunk is packed just before the
+                // peer copies it, out of cache. (Measured on 2 ranks, rows ->
+                // columns of 5e7 f64: 1.35x the copy time against 1.75x for one
+                // packed message; sending every chunk as soon as it is packed
+                // and taking in whatever has arrived, with probes, was slower
+                // again, 1.9-2.2x, in the same machine state; so was packing one
+                // chunk ahead into fresh parts of a full-size buffer, 1.6-1.8x:
+                // the one small buffer reused here stays in cache.) Through
+                // shared memory a round announces a packed slot (READY, its cell
+                // count) and frees the peer's slot after copying it (DONE, an
+                // empty message whose receive the sender posted with its READY,
+                // so neither side ever waits on an unposted receive).
+                let sends = step
+                    .send
+                    .as_ref()
+                    .filter(|_| !sent_directly)
+                    .map_or(0, |side| match shared_send {
+                        true => side.chunks.len(),
+                        false => side.message_count(chunked),
                     });
-                    round += 1;
-                }
-                // nothing may rewrite the slots before the peer has copied them
-                for done in freed.iter_mut().filter_map(Option::take) {
-                    done.wait_without_status();
-                }
-            });
-            if let Some(side) = &step.recv {
-                if side.in_place.is_none() {
-                    unpack_all(&side.segments, recv_buf, dst_buf, pos, *unpack_stores);
+                let mut got = 0;
+                let mut round = 0;
+                let mut received = 0; // chunks taken from the peer's slots
+                mpi::request::scope(|step_scope| {
+                    // the DONE receives of the chunks in the two slots
+                    let mut freed = [None, None];
+                    while round < sends || got < recv_data.len() {
+                        let mut ready = 0u64;
+                        let send_data: &[T] = match step.send.as_ref().filter(|_| round < sends) {
+                            None => &[],
+                            Some(side) if shared_send => {
+                                if let Some(done) = freed[round % 2].take() {
+                                    // the peer has copied chunk round - 2 out of this slot
+                                    let done: Request<'_, [u8], _> = done;
+                                    done.wait_without_status();
+                                    fence(Ordering::Acquire);
+                                }
+                                let (segs, cells) = &side.chunks[round];
+                                let route = route.as_mut().expect("shared sends have a route");
+                                let bytes = route.slot_mut(round, cells * std::mem::size_of::<T>());
+                                let slot = T::from_bytes_mut(bytes).expect("plain, aligned slots");
+                                let segments = &side.segments[segs.clone()];
+                                pack_all(segments, src_buf, slot, pos, Stores::Cached);
+                                fence(Ordering::Release);
+                                let empty: &'static mut [u8] = &mut [];
+                                freed[round % 2] = Some(
+                                    raw.process_at_rank(side.rank as i32)
+                                        .immediate_receive_into_with_tag(
+                                            step_scope, empty, TAG_DONE,
+                                        ),
+                                );
+                                ready = *cells as u64;
+                                &[]
+                            }
+                            Some(side) => match &side.in_place {
+                                Some(r) => piece(&src_buf[r.clone()], round),
+                                None if !chunked => {
+                                    if round == 0 {
+                                        pack_all(
+                                            &side.segments,
+                                            src_buf,
+                                            send_buf,
+                                            pos,
+                                            *pack_stores,
+                                        );
+                                    }
+                                    piece(&send_buf[..side.len], round)
+                                }
+                                None => {
+                                    let (segs, cells) = &side.chunks[round];
+                                    // the peer copies the chunk out of cache
+                                    let segments = &side.segments[segs.clone()];
+                                    pack_all(segments, src_buf, send_buf, pos, Stores::Cached);
+                                    &send_buf[..*cells]
+                                }
+                            },
+                        };
+                        mpi::request::scope(|scope| {
+                            let to = step.send.as_ref().filter(|_| round < sends);
+                            let to = to.map(|side| raw.process_at_rank(side.rank as i32));
+                            let rreq = to
+                                .filter(|_| shared_send)
+                                .map(|peer| peer.immediate_send_with_tag(scope, &ready, TAG_READY));
+                            let sreq = to
+                                .filter(|_| !send_data.is_empty())
+                                .map(|peer| peer.immediate_send_with_tag(scope, send_data, TAG));
+                            if let Some(side) = step.recv.as_ref().filter(|_| got < recv_data.len())
+                            {
+                                let peer = raw.process_at_rank(side.rank as i32);
+                                if shared_recv {
+                                    let route =
+                                        route.as_ref().expect("shared receives have a route");
+                                    let mut cells = 0u64;
+                                    peer.receive_into_with_tag(&mut cells, TAG_READY);
+                                    fence(Ordering::Acquire);
+                                    let cells = (cells as usize).min(recv_data.len() - got);
+                                    let out = &mut recv_data[got..got + cells];
+                                    let bytes = T::le_bytes_mut(out).expect("plain element bytes");
+                                    route.copy_from_peer(index, received, bytes);
+                                    received += 1;
+                                    got += cells;
+                                    fence(Ordering::Release);
+                                    // its receive is posted: this completes at once
+                                    peer.send_with_tag(&[] as &[u8], TAG_DONE);
+                                } else {
+                                    let cap = (recv_data.len() - got).min(MAX_PIECE);
+                                    let status = peer
+                                        .receive_into_with_tag(&mut recv_data[got..got + cap], TAG);
+                                    got += status.count(T::equivalent_datatype()) as usize;
+                                }
+                            }
+                            if let Some(r) = sreq {
+                                r.wait_without_status();
+                            }
+                            if let Some(r) = rreq {
+                                r.wait_without_status();
+                            }
+                        });
+                        round += 1;
+                    }
+                    // nothing may rewrite the slots before the peer has copied them
+                    for done in freed.iter_mut().filter_map(Option::take) {
+                        done.wait_without_status();
+                    }
+                });
+                if let Some(side) = &step.recv {
+                    if side.in_place.is_none() {
+                        unpack_all(&side.segments, recv_buf, dst_buf, pos, *unpack_stores);
+                    }
                 }
             }
-        }
+            for r in offered {
+                r.wait_without_status();
+            }
+        });
     }
+}
+
+/// The direct-write part of a step: as sender, takes the receiver's offer
+/// and writes; as receiver, learns whether it was written. Returns whether
+/// this rank's send, and its receive, are done. A side whose write failed
+/// goes through MPI, now and from then on (both ranks know it).
+fn direct_step<T: Element>(
+    raw: &mpi::topology::SimpleCommunicator,
+    direct: Option<&mut Direct>,
+    index: usize,
+    step: &Step,
+    src_buf: &[T],
+) -> (bool, bool) {
+    let Some(direct) = direct else {
+        return (false, false);
+    };
+    let (send, recv) = (direct.send[index], direct.recv[index]);
+    if !send && !recv {
+        return (false, false);
+    }
+    let wrote: Option<(usize, u64)> = step.send.as_ref().filter(|_| send).map(|side| {
+        let mut offer = [0u64; 6];
+        raw.process_at_rank(side.rank as i32)
+            .receive_into_with_tag(&mut offer[..], TAG_OFFER);
+        let range = side.in_place.clone().expect("direct sends are in place");
+        let data = T::le_bytes(&src_buf[range]);
+        (side.rank, Direct::write(&offer, &data) as u64)
+    });
+    let mut written = 0u64;
+    mpi::request::scope(|scope| {
+        let answer = wrote.as_ref().map(|(to, flag)| {
+            raw.process_at_rank(*to as i32)
+                .immediate_send_with_tag(scope, flag, TAG_WRITTEN)
+        });
+        if let Some(side) = step.recv.as_ref().filter(|_| recv) {
+            raw.process_at_rank(side.rank as i32)
+                .receive_into_with_tag(&mut written, TAG_WRITTEN);
+        }
+        if let Some(r) = answer {
+            r.wait_without_status();
+        }
+    });
+    let sent = wrote.is_some_and(|(_, flag)| flag == 1);
+    let got = recv && written == 1;
+    direct.send[index] = sent;
+    direct.recv[index] = got;
+    (sent, got)
 }
 
 /// The `p`-th piece (of at most `MAX_PIECE` elements) of a message.

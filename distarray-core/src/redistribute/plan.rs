@@ -219,6 +219,14 @@ impl<T: Element> Plan<T> {
         self.exchange.shared_memory_steps()
     }
 
+    /// Steps of this rank's schedule whose send, and whose receive, are
+    /// written by the sender straight into the receiver's buffer (large
+    /// contiguous messages between ranks of one node; zero before the first
+    /// execution). See [`crate::exchange`].
+    pub fn direct_write_steps(&self) -> (usize, usize) {
+        self.exchange.direct_write_steps()
+    }
+
     /// Moves `src`'s data into `dst` (every target cell, ghost copies
     /// included). Collective. Allocates nothing when both local buffers are
     /// C-contiguous (arrays created by distarray always are).
