@@ -6,6 +6,7 @@
 mod harness;
 
 use distarray::halo::{Halo, Stencil};
+use distarray::index::Ix;
 use distarray::ndarray::{ArrayD, Dimension, IxDyn};
 use distarray::num_complex::Complex64;
 use distarray::redistribute::{Plan, PlanOptions, Transport};
@@ -26,6 +27,7 @@ static CHECKS: &[Check] = &[
     check!(explicit_plan_options),
     check!(simulated_plans_match_real_ones),
     check!(large_contiguous_messages_are_written_directly),
+    check!(one_rank_with_other_arguments_is_an_error_everywhere),
     check!(halo_star_and_box),
     check!(halo_overlapping_form),
 ];
@@ -889,4 +891,89 @@ fn large_contiguous_messages_are_written_directly(comm: &Comm) {
             assert_eq!(v, (k / cols + k % cols) % 3 == 0);
         }
     }
+}
+
+/// Every data movement agrees its arguments before moving anything: one
+/// rank passing another target shape, a non-permutation, another reshape
+/// length, another layout, another slice, another root or another stencil
+/// gets every rank the same error (naming the rank that differed), never
+/// a hang. The last rank is the odd one out.
+fn one_rank_with_other_arguments_is_an_error_everywhere(comm: &Comm) {
+    let odd = comm.rank() + 1 == comm.size();
+    let rows = Layout::new(comm, &[6, 4], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    let cols = Layout::new(comm, &[6, 4], &[Dist::NotDistributed, Dist::Block]).unwrap();
+    let other = Layout::new(comm, &[4, 6], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    let cyclic = Layout::new(comm, &[6, 4], &[Dist::Cyclic, Dist::NotDistributed]).unwrap();
+    let flat = Layout::block(comm, &[24]).unwrap();
+    let wrong_flat = Layout::block(comm, &[25]).unwrap();
+    let expect_error = |r: Result<(), Error>, what: &str| {
+        let err = r.expect_err(what);
+        harness::assert_same_everywhere(comm, &err);
+        err
+    };
+    // another target shape on one rank
+    let target = if odd { &other } else { &cols };
+    expect_error(Plan::<f64>::new(&rows, target).map(|_| ()), "Plan::new");
+    // a non-permutation on one rank
+    let perm: &[usize] = if odd { &[0, 0] } else { &[1, 0] };
+    expect_error(
+        Plan::<f64>::transpose(&rows, &other, perm).map(|_| ()),
+        "transpose",
+    );
+    // another (valid) layout on one rank: the arguments differ
+    let target = if odd { &cyclic } else { &cols };
+    if comm.size() > 1 {
+        let err = expect_error(
+            Plan::<f64>::new(&rows, target).map(|_| ()),
+            "layouts differ",
+        );
+        assert_eq!(
+            err,
+            Error::ArgumentsDiffer {
+                context: "Plan::new".into(),
+                rank: comm.size() - 1
+            }
+        );
+    }
+    // a reshape to a wrong length on one rank
+    let target = if odd { &wrong_flat } else { &flat };
+    expect_error(Plan::<f64>::reshape(&rows, target).map(|_| ()), "reshape");
+    // another slice on one rank
+    let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] * 4 + ix[1]) as f64);
+    let pick = if odd {
+        Ix::range(1, 3)
+    } else {
+        Ix::range(0, 2)
+    };
+    let two = Layout::block(comm, &[2, 4]).unwrap();
+    if comm.size() > 1 {
+        expect_error(a.slice_into(&[pick, Ix::All], &two).map(|_| ()), "slice");
+    }
+    // another root on one rank, for a gather and a scatter
+    if comm.size() > 1 {
+        let root = if odd { 1 } else { 0 };
+        expect_error(a.gather(root).map(|_| ()), "gather root");
+        let whole = a.gather_all().unwrap();
+        expect_error(
+            DistArray::from_global(&rows, root, (comm.rank() == root).then(|| whole.view()))
+                .map(|_| ()),
+            "scatter root",
+        );
+    }
+    // another stencil on one rank
+    if comm.size() > 1 {
+        let ghosts = Dist::BlockPadded {
+            comm: 1,
+            boundary: (1, 1),
+            periodic: true,
+        };
+        let padded = Layout::new(comm, &[8, 8], &[ghosts.clone(), ghosts]).unwrap();
+        let stencil = if odd { Stencil::Box } else { Stencil::Star };
+        expect_error(Halo::<f64>::new(&padded, stencil).map(|_| ()), "stencil");
+    }
+    // and afterwards everything still works
+    let mut plan = Plan::<f64>::new(&rows, &cols).unwrap();
+    let mut b = DistArray::zeros(&cols);
+    plan.execute(&a, &mut b).unwrap();
+    assert_eq!(b.gather_all().unwrap(), a.gather_all().unwrap());
 }

@@ -92,6 +92,63 @@ impl Comm {
         out[0] == x && !out[1] == x
     }
 
+    /// Makes every rank return the same verdict on a collective call:
+    /// each rank's local checks (`local`) and a fingerprint of the
+    /// arguments that must be the same on every rank ([`fingerprint`] of
+    /// the shapes, axes, root, index, layouts, ...), in ONE small allreduce
+    /// (three words) when all is well — the cost of [`Comm::agree`]. If a
+    /// rank failed, every rank gets the lowest failing rank's error; if the
+    /// fingerprints differ, every rank gets [`Error::ArgumentsDiffer`]
+    /// naming the lowest rank whose arguments differ from rank 0's (two
+    /// more small collectives, on that path only). Call it before any
+    /// communication that depends on the arguments.
+    ///
+    /// ```
+    /// use distarray_core::comm::{fingerprint, Comm};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let root = 0usize;
+    /// let ok = comm.agree_on("gather", fingerprint([root as u64]), Ok(()));
+    /// assert!(ok.is_ok());
+    /// ```
+    pub fn agree_on<T>(&self, context: &str, fingerprint: u64, local: Result<T>) -> Result<T> {
+        let size = self.size() as u64;
+        let failed = if local.is_err() {
+            self.rank() as u64
+        } else {
+            size
+        };
+        let mine = [failed, fingerprint, !fingerprint];
+        let mut least = [0u64; 3];
+        self.0
+            .all_reduce_into(&mine[..], &mut least[..], SystemOperation::min());
+        if least[0] < size {
+            return self.agree(local);
+        }
+        if least[1] == fingerprint && !least[2] == fingerprint {
+            return local;
+        }
+        // the fingerprints differ somewhere: name the lowest rank that
+        // differs from rank 0
+        let first = u64::from_le_bytes(
+            self.broadcast_bytes(0, fingerprint.to_le_bytes().to_vec())[..8]
+                .try_into()
+                .expect("8 bytes"),
+        );
+        let differs = if fingerprint != first {
+            self.rank() as u64
+        } else {
+            size
+        };
+        let mut rank = size;
+        self.0
+            .all_reduce_into(&differs, &mut rank, SystemOperation::min());
+        Err(Error::ArgumentsDiffer {
+            context: context.into(),
+            rank: rank as usize,
+        })
+    }
+
     /// Makes every rank return the same verdict.
     ///
     /// Each rank passes its local result. If every rank succeeded, each gets
@@ -294,6 +351,14 @@ impl Comm {
     pub fn barrier(&self) {
         self.0.barrier();
     }
+}
+
+/// A fingerprint of a call's arguments (for [`Comm::agree_on`]): a hash of
+/// the words, in order.
+pub fn fingerprint(words: impl IntoIterator<Item = u64>) -> u64 {
+    words
+        .into_iter()
+        .fold(0x243f_6a88_85a3_08d3, |h, w| crate::random::mix64(h ^ w))
 }
 
 /// MPI counts and displacements (as `Count`) for per-rank element counts.

@@ -136,6 +136,15 @@ pub enum Error {
         /// What exactly was found.
         detail: String,
     },
+    /// A collective call whose arguments must be the same on every rank
+    /// (shapes, axes, root, index, layouts, ...) got other ones on `rank`.
+    #[error("{context}: rank {rank} passed other arguments than rank 0 (they must be the same on every rank)")]
+    ArgumentsDiffer {
+        /// Which call.
+        context: String,
+        /// The lowest rank whose arguments differ from rank 0's.
+        rank: usize,
+    },
     /// Two shapes that must agree do not.
     #[error("shape mismatch in {context}: expected {expected:?}, found {found:?}")]
     ShapeMismatch {

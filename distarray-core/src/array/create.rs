@@ -91,14 +91,10 @@ impl<T: Element> DistArray<T> {
         global: Option<ArrayViewD<'_, T>>,
     ) -> Result<DistArray<T>> {
         let comm = layout.comm();
-        let check = if root >= comm.size() {
-            Err(Error::InvalidRank {
-                rank: root,
-                size: comm.size(),
-            })
-        } else if comm.rank() != root {
-            Ok(())
-        } else {
+        let check = super::gather::check_root(layout, root).and_then(|()| {
+            if comm.rank() != root {
+                return Ok(());
+            }
             match &global {
                 None => Err(Error::InvalidArgument(format!(
                     "rank {root} is the scatter root but passed no global array"
@@ -110,8 +106,9 @@ impl<T: Element> DistArray<T> {
                 }),
                 Some(_) => Ok(()),
             }
-        };
-        comm.agree(check)?;
+        });
+        let args = crate::comm::fingerprint([root as u64, layout.fingerprint()]);
+        comm.agree_on("from_global", args, check)?;
         let Some(whole) = super::gather::on_root(layout, root)? else {
             // a 0-d array: its one cell goes from the root to every rank
             let mut bytes = Vec::new();

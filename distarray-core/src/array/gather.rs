@@ -12,6 +12,7 @@
 
 use super::create::{pack_index_lists, unpack_index_lists};
 use super::{for_each_in_box, DistArray, DistArrayBase};
+use crate::comm::fingerprint;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
@@ -36,7 +37,7 @@ pub(crate) fn on_root(like: &Layout, root: usize) -> Result<Option<Layout>> {
     Layout::with_grid(like.comm(), like.shape(), &dists, &grid).map(Some)
 }
 
-fn check_root(layout: &Layout, root: usize) -> Result<()> {
+pub(crate) fn check_root(layout: &Layout, root: usize) -> Result<()> {
     let size = layout.comm().size();
     if root < size {
         Ok(())
@@ -97,7 +98,8 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// ```
     pub fn gather(&self, root: usize) -> Result<Option<ArrayD<T>>> {
         let comm = self.layout.comm();
-        comm.agree(check_root(&self.layout, root))?;
+        let args = fingerprint([root as u64, self.layout.fingerprint()]);
+        comm.agree_on("gather", args, check_root(&self.layout, root))?;
         let Some(whole) = on_root(&self.layout, root)? else {
             // a 0-d array: one cell, on every rank
             return Ok((comm.rank() == root).then(|| self.local.to_owned()));

@@ -107,7 +107,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .map(|l| l.iter().copied().enumerate().collect())
             .collect();
         let perm: Vec<Option<usize>> = (0..other.ndim()).map(Some).collect();
-        let mut plan = Builder::new(other.layout(), self.layout())
+        let mut plan = Builder::new("zip_broadcast", other.layout(), self.layout(), &[], Ok(()))?
             .into_buffer(&shape)
             .plan::<U>(Cells::Listed {
                 perm: &perm,

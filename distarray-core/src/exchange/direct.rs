@@ -24,7 +24,9 @@
 //! [`PlanOptions::node_shared_memory`](super::PlanOptions)) keeps a rank
 //! out.
 
+use super::steps::Step;
 use crate::comm::Comm;
+use crate::dtype::Element;
 use mpi::traits::*;
 
 /// Messages at least this large may be written directly: below, the two
@@ -151,4 +153,51 @@ impl Direct {
             self.recv.iter().filter(|&&d| d).count(),
         )
     }
+}
+
+/// The direct-write part of a step: as sender, takes the receiver's offer
+/// and writes; as receiver, learns whether it was written. Returns whether
+/// this rank's send, and its receive, are done. A side whose write failed
+/// goes through MPI, now and from then on (both ranks know it).
+pub(super) fn direct_step<T: Element>(
+    raw: &mpi::topology::SimpleCommunicator,
+    direct: Option<&mut Direct>,
+    index: usize,
+    step: &Step,
+    src_buf: &[T],
+) -> (bool, bool) {
+    let Some(direct) = direct else {
+        return (false, false);
+    };
+    let (send, recv) = (direct.send[index], direct.recv[index]);
+    if !send && !recv {
+        return (false, false);
+    }
+    let wrote: Option<(usize, u64)> = step.send.as_ref().filter(|_| send).map(|side| {
+        let mut offer = [0u64; 6];
+        raw.process_at_rank(side.rank as i32)
+            .receive_into_with_tag(&mut offer[..], TAG_OFFER);
+        let range = side.in_place.clone().expect("direct sends are in place");
+        let data = T::le_bytes(&src_buf[range]);
+        (side.rank, Direct::write(&offer, &data) as u64)
+    });
+    let mut written = 0u64;
+    mpi::request::scope(|scope| {
+        let answer = wrote.as_ref().map(|(to, flag)| {
+            raw.process_at_rank(*to as i32)
+                .immediate_send_with_tag(scope, flag, TAG_WRITTEN)
+        });
+        if let Some(side) = step.recv.as_ref().filter(|_| recv) {
+            raw.process_at_rank(side.rank as i32)
+                .receive_into_with_tag(&mut written, TAG_WRITTEN);
+        }
+        if let Some(r) = answer {
+            r.wait_without_status();
+        }
+    });
+    let sent = wrote.is_some_and(|(_, flag)| flag == 1);
+    let got = recv && written == 1;
+    direct.send[index] = sent;
+    direct.recv[index] = got;
+    (sent, got)
 }

@@ -35,14 +35,17 @@ pub(crate) mod pack;
 pub mod scale;
 pub(crate) mod segment;
 mod shared;
+mod steps;
 pub(crate) mod transport;
 
 pub(crate) use across::across;
 pub(crate) use build::Entry;
 pub use options::{PlanOptions, Transport, DEFAULT_CHUNK_BYTES, DEFAULT_STREAM_MIN_BYTES};
-pub(crate) use transport::{Exchange, Side};
+pub(crate) use steps::Side;
+pub(crate) use transport::Exchange;
 
 use crate::dtype::Element;
+use crate::error::{Error, Result};
 use crate::layout::Layout;
 use build::{exchange_requests, mapped_entries, mapped_requests, Requests, Schedule};
 
@@ -81,7 +84,8 @@ pub(crate) enum Cells<'a> {
 /// The one way to ask for data movement between two layouts on one
 /// communicator: what moves ([`Cells`]), into what (the target layout's
 /// local part, or a plain buffer of another shape), and how
-/// ([`PlanOptions`]).
+/// ([`PlanOptions`]). Made only through [`Builder::new`], which agrees the
+/// call's arguments on every rank first.
 pub(crate) struct Builder<'a> {
     pub(crate) src: &'a Layout,
     pub(crate) dst: &'a Layout,
@@ -90,15 +94,42 @@ pub(crate) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    /// Data movement from `src` to `dst`, with options from the
-    /// environment ([`PlanOptions::from_env`]).
-    pub(crate) fn new(src: &'a Layout, dst: &'a Layout) -> Builder<'a> {
-        Builder {
+    /// Data movement from `src` to `dst` for the call `what`, with options
+    /// from the environment ([`PlanOptions::from_env`]). Collective: this
+    /// is where the call's verdict is agreed, before anything depends on
+    /// it — every rank's local checks (`local`), that the two layouts share
+    /// a communicator, and that every rank passed the same layouts and the
+    /// same `args` (the call's other arguments that must match: axes,
+    /// selections, ...), in one small allreduce ([`crate::comm::Comm::agree_on`]). No
+    /// rank gets a builder unless every rank does, so no data movement can
+    /// start on some ranks only.
+    pub(crate) fn new(
+        what: &str,
+        src: &'a Layout,
+        dst: &'a Layout,
+        args: &[u64],
+        local: Result<()>,
+    ) -> Result<Builder<'a>> {
+        let same_comm = if src.comm().congruent(dst.comm()) {
+            Ok(())
+        } else {
+            Err(Error::LayoutMismatch {
+                context: what.into(),
+                detail: "the layouts live on different communicators; use Plan::across with \
+                         their parent communicator (or build both layouts on one communicator)"
+                    .into(),
+            })
+        };
+        let words = [src.fingerprint(), dst.fingerprint()];
+        let fingerprint = crate::comm::fingerprint(words.into_iter().chain(args.iter().copied()));
+        dst.comm()
+            .agree_on(what, fingerprint, same_comm.and(local))?;
+        Ok(Builder {
             src,
             dst,
             dst_shape: None,
             options: PlanOptions::from_env(),
-        }
+        })
     }
 
     /// With these options instead.

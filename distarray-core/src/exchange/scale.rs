@@ -29,7 +29,7 @@
 //! ```
 
 use super::build::{mapped_entries, mapped_requests, Geometry, Requests, Schedule};
-use super::transport::Arranged;
+use super::steps::Arranged;
 use super::{Builder, Cells};
 use crate::comm::Comm;
 use crate::grid::ProcGrid;
@@ -157,16 +157,20 @@ pub fn measured(case: Case, comm: &Comm) -> Footprint {
             let layout = real(&virt);
             let entries = halo_entries(layout.grid().coords(), layout.maps()).expect("valid halo");
             let keep = |h: &[bool]| h.iter().any(|&x| x);
-            let schedule = Builder::new(&layout, &layout).schedule(Cells::Resolved {
-                entries: &entries,
-                keep: &keep,
-            });
+            let schedule = Builder::new("scale", &layout, &layout, &[], Ok(()))
+                .expect("a valid case")
+                .schedule(Cells::Resolved {
+                    entries: &entries,
+                    keep: &keep,
+                });
             (layout.clone(), layout, schedule)
         }
         _ => {
             let (src, dst, perm) = movement(case, ranks, rank);
             let (src, dst) = (real(&src), real(&dst));
-            let schedule = Builder::new(&src, &dst).schedule(Cells::Permuted(&perm));
+            let schedule = Builder::new("scale", &src, &dst, &[], Ok(()))
+                .expect("a valid case")
+                .schedule(Cells::Permuted(&perm));
             (src, dst, schedule)
         }
     };

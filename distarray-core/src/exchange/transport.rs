@@ -22,95 +22,19 @@
 //! `scripts/bench`), which packs inside MPI and involves every rank.
 
 use super::build::Schedule;
-use super::direct::{Direct, Eligible, DIRECT_MIN_BYTES, TAG_OFFER, TAG_WRITTEN};
+use super::direct::{direct_step, Direct, Eligible, DIRECT_MIN_BYTES, TAG_OFFER};
 use super::options::{PlanOptions, Transport, DEFAULT_STREAM_MIN_BYTES};
 use super::pack::{copy, pack_all, unpack_all, Stores};
-use super::segment::{Prepared, Segment};
 use super::shared::{Link, SharedRoute, TAG_DONE, TAG_READY};
+use super::steps::{packed_lens, Arranged, Side, Step, MAX_PIECE};
 use crate::comm::Comm;
 use crate::dtype::Element;
 use mpi::request::Request;
 use mpi::traits::*;
-use std::ops::Range;
 use std::sync::atomic::{fence, Ordering};
 
 /// Tag of redistribution messages (halo exchanges use another).
 const TAG: i32 = 0x0d15;
-/// Largest message piece, in elements (MPI counts are 32-bit).
-const MAX_PIECE: usize = 1 << 30;
-/// About the most messages a packed send is cut into (greedy grouping of
-/// uneven pieces can give up to twice as many): per-message costs stay bounded.
-const MAX_MESSAGES: usize = 64;
-
-/// One direction of one step: the peer and the cells (also a halo
-/// exchange's view of a neighbour).
-#[derive(Debug)]
-pub(crate) struct Side {
-    pub(crate) rank: usize,
-    pub(crate) segments: Vec<Prepared>,
-    pub(crate) len: usize,
-    /// the cells are one contiguous block of the buffer: no packing needed
-    pub(crate) in_place: Option<Range<usize>>,
-    /// for a packed send: consecutive groups of `segments`, one message each
-    chunks: Vec<(Range<usize>, usize)>,
-}
-
-impl Side {
-    /// A side of `segments`; a send gives `chunk` (cells per chunk), a
-    /// receive `None` (receives are unpacked whole, never cut).
-    pub(crate) fn new(
-        rank: usize,
-        segments: Vec<Segment>,
-        shape: &[usize],
-        chunk: Option<usize>,
-    ) -> Option<Side> {
-        if segments.is_empty() {
-            return None;
-        }
-        let len: usize = segments.iter().map(Segment::len).sum();
-        let in_place = match segments.as_slice() {
-            [one] => one.contiguous(shape),
-            _ => None,
-        };
-        // a large packed send is cut into chunks of about `chunk` cells (no
-        // more than about MAX_MESSAGES of them, none over MAX_PIECE / 2)
-        let chunk = chunk.map(|c| c.max(len.div_ceil(MAX_MESSAGES)).min(MAX_PIECE / 2));
-        let chunk = chunk.filter(|&c| in_place.is_none() && len > 2 * c);
-        let segments: Vec<Segment> = match chunk {
-            Some(c) => segments.iter().flat_map(|s| s.split(c)).collect(),
-            None => segments,
-        };
-        let limit = chunk.unwrap_or(usize::MAX);
-        let mut chunks = Vec::new();
-        let (mut first, mut cells) = (0, 0);
-        for (i, seg) in segments.iter().enumerate() {
-            if cells > 0 && cells + seg.len() > limit {
-                chunks.push((first..i, cells));
-                (first, cells) = (i, 0);
-            }
-            cells += seg.len();
-        }
-        chunks.push((first..segments.len(), cells));
-        Some(Side {
-            rank,
-            segments: segments.iter().map(|s| Prepared::new(s, shape)).collect(),
-            len,
-            in_place,
-            chunks,
-        })
-    }
-
-    /// How many messages the send goes out as: chunks packed one at a
-    /// time (`chunked`), or pieces of at most `MAX_PIECE` of an in-place
-    /// block or of everything packed at once.
-    fn message_count(&self, chunked: bool) -> usize {
-        match &self.in_place {
-            None if chunked => self.chunks.len(),
-            _ => self.len.div_ceil(MAX_PIECE).max(1),
-        }
-    }
-}
-
 /// A way packed sends can go out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Way {
@@ -196,139 +120,14 @@ enum Choice {
 /// before the choice is fixed.
 const TIMED_RUNS_PER_WAY: usize = 2;
 
-/// A step of the pairwise schedule: send to `me + k`, receive from `me - k`.
-#[derive(Debug)]
-struct Step {
-    send: Option<Side>,
-    recv: Option<Side>,
-}
-
-/// What one rank's exchange holds, free of MPI: its local copies and its
-/// steps with their prepared segments, and the lengths its packing buffers
-/// need. The scale simulation ([`super::scale`]) arranges a virtual
-/// rank's schedule the same way.
-pub(crate) struct Arranged {
-    pub(crate) local: Vec<(Prepared, Prepared)>,
-    steps: Vec<Step>,
-    pub(crate) send_len: usize,
-    pub(crate) recv_len: usize,
-}
-
-impl Arranged {
-    /// Rank `me` of `n`'s schedule as pairwise steps (at step `k`: send to
-    /// `me + k`, receive from `me - k`; steps with nothing to do are left
-    /// out); packed sends are cut into chunks of about `chunk_cells`.
-    pub(crate) fn new(
-        me: usize,
-        n: usize,
-        src_shape: &[usize],
-        dst_shape: &[usize],
-        schedule: Schedule,
-        chunk_cells: usize,
-    ) -> Arranged {
-        let mut send = schedule.send;
-        let mut recv = schedule.recv;
-        let mut steps = Vec::new();
-        for k in 1..n {
-            let to = (me + k) % n;
-            let from = (me + n - k) % n;
-            let step = Step {
-                send: Side::new(
-                    to,
-                    std::mem::take(&mut send[to]),
-                    src_shape,
-                    Some(chunk_cells),
-                ),
-                recv: Side::new(from, std::mem::take(&mut recv[from]), dst_shape, None),
-            };
-            if step.send.is_some() || step.recv.is_some() {
-                steps.push(step);
-            }
-        }
-        let local = schedule
-            .local
-            .iter()
-            .map(|(s, d)| (Prepared::new(s, src_shape), Prepared::new(d, dst_shape)))
-            .collect();
-        let send_len = packed_lens(&steps, |s| &s.send).max().unwrap_or(0);
-        let recv_len = packed_lens(&steps, |s| &s.recv).max().unwrap_or(0);
-        Arranged {
-            local,
-            steps,
-            send_len,
-            recv_len,
-        }
-    }
-
-    /// Number of ranks sent to and received from.
-    pub(crate) fn peers(&self) -> (usize, usize) {
-        (
-            self.steps.iter().filter(|s| s.send.is_some()).count(),
-            self.steps.iter().filter(|s| s.recv.is_some()).count(),
-        )
-    }
-
-    /// Cells sent, received and copied locally.
-    pub(crate) fn volume(&self) -> (usize, usize, usize) {
-        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
-            self.steps
-                .iter()
-                .filter_map(|s| pick(s).as_ref())
-                .map(|s| s.len)
-                .sum()
-        };
-        (
-            sum(|s| &s.send),
-            sum(|s| &s.recv),
-            self.local.iter().map(|(s, _)| s.len()).sum(),
-        )
-    }
-
-    /// Heap bytes of the segments and steps, with `elem` bytes per cell of
-    /// the packing buffers.
-    pub(crate) fn heap_bytes(&self, elem: usize) -> usize {
-        let side = |s: &Option<Side>| {
-            s.as_ref().map_or(0, |s| {
-                s.segments.iter().map(Prepared::heap_bytes).sum::<usize>()
-                    + s.segments.capacity() * std::mem::size_of::<Prepared>()
-                    + s.chunks.capacity() * std::mem::size_of::<(Range<usize>, usize)>()
-            })
-        };
-        self.local
-            .iter()
-            .map(|(a, b)| a.heap_bytes() + b.heap_bytes())
-            .sum::<usize>()
-            + self.local.capacity() * std::mem::size_of::<(Prepared, Prepared)>()
-            + self
-                .steps
-                .iter()
-                .map(|s| side(&s.send) + side(&s.recv))
-                .sum::<usize>()
-            + self.steps.capacity() * std::mem::size_of::<Step>()
-            + (self.send_len + self.recv_len) * elem
-    }
-}
-
-/// Cells of each packed (not in-place) side that `pick` chooses.
-fn packed_lens(
-    steps: &[Step],
-    pick: fn(&Step) -> &Option<Side>,
-) -> impl Iterator<Item = usize> + '_ {
-    steps
-        .iter()
-        .filter_map(move |s| pick(s).as_ref())
-        .filter(|side| side.in_place.is_none())
-        .map(|side| side.len)
-}
-
 /// The transport of a plan, free of layouts: what this rank copies, sends
 /// and receives, between two plain C-order buffers (ranks of a plan
 /// across communicators may hold no layout at all).
 #[derive(Debug)]
 pub(crate) struct Exchange<T> {
     comm: Comm,
-    local: Vec<(Prepared, Prepared)>,
-    steps: Vec<Step>,
+    /// the local copies and the steps
+    arranged: Arranged,
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
     /// walking scratch, sized at build time
@@ -358,12 +157,7 @@ impl<T: Element> Exchange<T> {
     ) -> Exchange<T> {
         let comm = comm.clone();
         let chunk_cells = (options.chunk_bytes / std::mem::size_of::<T>().max(1)).max(1);
-        let Arranged {
-            local,
-            steps,
-            send_len,
-            recv_len,
-        } = Arranged::new(
+        let arranged = Arranged::new(
             comm.rank(),
             comm.size(),
             src_shape,
@@ -371,7 +165,9 @@ impl<T: Element> Exchange<T> {
             schedule,
             chunk_cells,
         );
-        let packed = |pick: fn(&Step) -> &Option<Side>| packed_lens(&steps, pick);
+        let (steps, local) = (&arranged.steps, &arranged.local);
+        let (send_len, recv_len) = (arranged.send_len, arranged.recv_len);
+        let packed = |pick: fn(&Step) -> &Option<Side>| packed_lens(steps, pick);
         // Packing a large send chunk by chunk lets the peer copy each chunk
         // out of cache (rows -> columns of 5e7 f64 on 2 ranks: 1.35x the copy
         // time instead of 1.75x), but on these VMs the machine is sometimes
@@ -414,8 +210,7 @@ impl<T: Element> Exchange<T> {
         let unpack_stores = stores(packed(|s| &s.recv).sum());
         Exchange {
             comm,
-            local,
-            steps,
+            arranged,
             send_buf: vec![T::default(); send_len],
             recv_buf: vec![T::default(); recv_len],
             pos: Vec::with_capacity(src_shape.len().max(dst_shape.len())),
@@ -431,25 +226,11 @@ impl<T: Element> Exchange<T> {
 
     /// Number of ranks this rank sends to and receives from.
     pub(crate) fn peers(&self) -> (usize, usize) {
-        (
-            self.steps.iter().filter(|s| s.send.is_some()).count(),
-            self.steps.iter().filter(|s| s.recv.is_some()).count(),
-        )
+        self.arranged.peers()
     }
     /// Elements this rank sends to other ranks, receives from them, and copies locally.
     pub(crate) fn volume(&self) -> (usize, usize, usize) {
-        let sum = |pick: fn(&Step) -> &Option<Side>| -> usize {
-            self.steps
-                .iter()
-                .filter_map(|s| pick(s).as_ref())
-                .map(|s| s.len)
-                .sum()
-        };
-        (
-            sum(|s| &s.send),
-            sum(|s| &s.recv),
-            self.local.iter().map(|(s, _)| s.len()).sum(),
-        )
+        self.arranged.volume()
     }
 
     /// How large packed sends go out: the chosen way, or
@@ -544,6 +325,7 @@ impl<T: Element> Exchange<T> {
     /// at the same execution (the first to take the shared way).
     fn build_route(&mut self) {
         let links: Vec<Link> = self
+            .arranged
             .steps
             .iter()
             .map(|s| Link {
@@ -552,6 +334,7 @@ impl<T: Element> Exchange<T> {
             })
             .collect();
         let slot_cells = self
+            .arranged
             .steps
             .iter()
             .filter_map(|s| s.send.as_ref())
@@ -577,7 +360,8 @@ impl<T: Element> Exchange<T> {
                 && side.in_place.is_some()
                 && side.len * std::mem::size_of::<T>() >= DIRECT_MIN_BYTES
         };
-        self.steps
+        self.arranged
+            .steps
             .iter()
             .map(|s| Eligible {
                 send: s.send.as_ref().map(|x| (x.rank, ok(x))),
@@ -598,8 +382,7 @@ impl<T: Element> Exchange<T> {
         }
         let Exchange {
             comm,
-            local,
-            steps,
+            arranged: Arranged { local, steps, .. },
             send_buf,
             recv_buf,
             pos,
@@ -799,53 +582,6 @@ impl<T: Element> Exchange<T> {
             }
         });
     }
-}
-
-/// The direct-write part of a step: as sender, takes the receiver's offer
-/// and writes; as receiver, learns whether it was written. Returns whether
-/// this rank's send, and its receive, are done. A side whose write failed
-/// goes through MPI, now and from then on (both ranks know it).
-fn direct_step<T: Element>(
-    raw: &mpi::topology::SimpleCommunicator,
-    direct: Option<&mut Direct>,
-    index: usize,
-    step: &Step,
-    src_buf: &[T],
-) -> (bool, bool) {
-    let Some(direct) = direct else {
-        return (false, false);
-    };
-    let (send, recv) = (direct.send[index], direct.recv[index]);
-    if !send && !recv {
-        return (false, false);
-    }
-    let wrote: Option<(usize, u64)> = step.send.as_ref().filter(|_| send).map(|side| {
-        let mut offer = [0u64; 6];
-        raw.process_at_rank(side.rank as i32)
-            .receive_into_with_tag(&mut offer[..], TAG_OFFER);
-        let range = side.in_place.clone().expect("direct sends are in place");
-        let data = T::le_bytes(&src_buf[range]);
-        (side.rank, Direct::write(&offer, &data) as u64)
-    });
-    let mut written = 0u64;
-    mpi::request::scope(|scope| {
-        let answer = wrote.as_ref().map(|(to, flag)| {
-            raw.process_at_rank(*to as i32)
-                .immediate_send_with_tag(scope, flag, TAG_WRITTEN)
-        });
-        if let Some(side) = step.recv.as_ref().filter(|_| recv) {
-            raw.process_at_rank(side.rank as i32)
-                .receive_into_with_tag(&mut written, TAG_WRITTEN);
-        }
-        if let Some(r) = answer {
-            r.wait_without_status();
-        }
-    });
-    let sent = wrote.is_some_and(|(_, flag)| flag == 1);
-    let got = recv && written == 1;
-    direct.send[index] = sent;
-    direct.recv[index] = got;
-    (sent, got)
 }
 
 /// The `p`-th piece (of at most `MAX_PIECE` elements) of a message.

@@ -108,11 +108,12 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let lookup: std::collections::HashMap<usize, usize> =
             starts.iter().copied().zip(wanted).collect();
         let map = |_: usize, g: usize| lookup.get(&g).copied();
-        let mut plan = Builder::new(flat.layout(), target).plan(Cells::Selected {
-            perm: &[Some(0)],
-            fixed: &[],
-            map: &map,
-        });
+        let mut plan =
+            Builder::new("take", flat.layout(), target, &[], Ok(()))?.plan(Cells::Selected {
+                perm: &[Some(0)],
+                fixed: &[],
+                map: &map,
+            });
         let mut out = DistArray::zeros(target);
         plan.execute(&flat, &mut out)?;
         Ok(out)

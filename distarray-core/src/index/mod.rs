@@ -106,6 +106,14 @@ impl AxisSelection {
 }
 
 /// Normalizes an index against `shape` (NumPy's rules).
+/// Words of a selection, for the agreement that every rank selected alike.
+fn selection_words(sel: &[AxisSelection]) -> Vec<u64> {
+    sel.iter()
+        .flat_map(|s| [s.start as u64, s.len as u64, s.step as u64, s.keep as u64])
+        .collect()
+}
+
+/// Resolves an index expression against a shape: one selection per axis.
 pub fn normalize(shape: &[usize], index: &[Ix]) -> Result<Vec<AxisSelection>> {
     let ellipses = index.iter().filter(|i| matches!(i, Ix::Ellipsis)).count();
     if ellipses > 1 {
@@ -237,22 +245,26 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// must be the selection's). Collective.
     pub fn slice_into(&self, index: &[Ix], target: &Layout) -> Result<DistArray<T>> {
         let src = self.layout();
-        let comm = src.comm();
-        let sel = comm.agree(normalize(self.shape(), index))?;
-        let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
-        comm.agree(if target.shape() == shape.as_slice() {
-            Ok(())
-        } else {
-            Err(Error::ShapeMismatch {
-                context: "slice target".into(),
-                expected: shape.clone(),
-                found: target.shape().to_vec(),
-            })
-        })?;
+        let sel = normalize(self.shape(), index);
+        let local = sel.clone().and_then(|sel| {
+            let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
+            if target.shape() == shape.as_slice() {
+                Ok(())
+            } else {
+                Err(Error::ShapeMismatch {
+                    context: "slice target".into(),
+                    expected: shape,
+                    found: target.shape().to_vec(),
+                })
+            }
+        });
+        let args = selection_words(sel.as_deref().unwrap_or(&[]));
+        let builder = Builder::new("slice_into", src, target, &args, local)?;
+        let sel = sel.expect("agreed on every rank");
         let (kept, fixed) = plan_axes(src, &sel);
         let perm: Vec<Option<usize>> = kept.iter().map(|&a| Some(a)).collect();
         let map = |a: usize, i: usize| Some(sel[kept[a]].source(i));
-        let mut plan = Builder::new(src, target).plan(Cells::Selected {
+        let mut plan = builder.plan(Cells::Selected {
             perm: &perm,
             fixed: &fixed,
             map: &map,
@@ -398,18 +410,22 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
         value: &DistArrayBase<S2>,
     ) -> Result<()> {
         let dst = self.layout().clone();
-        let comm = dst.comm();
-        let sel = comm.agree(normalize(self.shape(), index))?;
-        let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
-        comm.agree(if value.shape() == shape.as_slice() {
-            Ok(())
-        } else {
-            Err(Error::ShapeMismatch {
-                context: "assign_slice value".into(),
-                expected: shape.clone(),
-                found: value.shape().to_vec(),
-            })
-        })?;
+        let sel = normalize(self.shape(), index);
+        let local = sel.clone().and_then(|sel| {
+            let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
+            if value.shape() == shape.as_slice() {
+                Ok(())
+            } else {
+                Err(Error::ShapeMismatch {
+                    context: "assign_slice value".into(),
+                    expected: shape,
+                    found: value.shape().to_vec(),
+                })
+            }
+        });
+        let args = selection_words(sel.as_deref().unwrap_or(&[]));
+        let builder = Builder::new("assign_slice", value.layout(), &dst, &args, local)?;
+        let sel = sel.expect("agreed on every rank");
         // target axis a reads value axis (its rank among the kept axes)
         let mut next = 0;
         let perm: Vec<Option<usize>> = sel
@@ -422,7 +438,7 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
             })
             .collect();
         let map = |a: usize, g: usize| sel[a].position(g);
-        let mut plan = Builder::new(value.layout(), &dst).plan(Cells::Selected {
+        let mut plan = builder.plan(Cells::Selected {
             perm: &perm,
             fixed: &[],
             map: &map,

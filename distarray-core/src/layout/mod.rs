@@ -98,6 +98,8 @@ struct LayoutInner {
     grid: ProcGrid,
     maps: Vec<AxisMap>,
     local_shape: Vec<usize>,
+    /// a hash of shape, grid and maps, equal for equal layouts
+    fingerprint: u64,
     /// per axis: the communicator of this rank's grid line along it, made
     /// at the first reduction or scan along the axis, freed with the layout
     lines: Vec<RefCell<Option<Comm>>>,
@@ -260,7 +262,13 @@ impl Layout {
             .map(|(m, &c)| m.local_len(c))
             .collect();
         let lines = maps.iter().map(|_| RefCell::new(None)).collect();
+        let fingerprint = crate::comm::fingerprint(
+            std::iter::once(maps.len() as u64)
+                .chain(grid.shape().iter().map(|&g| g as u64))
+                .chain(maps.iter().flat_map(AxisMap::fingerprint_words)),
+        );
         Layout(Rc::new(LayoutInner {
+            fingerprint,
             comm,
             shape,
             grid,
@@ -268,6 +276,13 @@ impl Layout {
             local_shape,
             lines,
         }))
+    }
+
+    /// A hash of the shape, grid and maps: equal layouts have equal
+    /// fingerprints, so collectives check with one word that every rank
+    /// passed the same layout ([`Comm::agree_on`]).
+    pub fn fingerprint(&self) -> u64 {
+        self.0.fingerprint
     }
 
     /// The communicator.

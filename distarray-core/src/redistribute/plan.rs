@@ -32,18 +32,6 @@ pub struct Plan<T> {
     exchange: Exchange<T>,
 }
 
-fn same_comm(src: &Layout, dst: &Layout, what: &str) -> Result<()> {
-    if !src.comm().congruent(dst.comm()) {
-        return Err(Error::LayoutMismatch {
-            context: what.into(),
-            detail: "the layouts live on different communicators; use Plan::across with their \
-                     parent communicator (or build both layouts on one communicator)"
-                .into(),
-        });
-    }
-    Ok(())
-}
-
 impl<T: Element> Plan<T> {
     /// A plan from `src` to `dst` (same global shape, same communicator),
     /// with options from the environment ([`PlanOptions::from_env`]).
@@ -87,24 +75,27 @@ impl<T: Element> Plan<T> {
         what: &str,
         options: &PlanOptions,
     ) -> Result<Plan<T>> {
-        same_comm(src, dst, what)?;
         let mut sorted = perm.to_vec();
         sorted.sort_unstable();
-        if sorted != (0..src.ndim()).collect::<Vec<_>>() || dst.ndim() != src.ndim() {
-            return Err(Error::InvalidArgument(format!(
+        let local = if sorted != (0..src.ndim()).collect::<Vec<_>>() || dst.ndim() != src.ndim() {
+            Err(Error::InvalidArgument(format!(
                 "{what}: {perm:?} is not a permutation of the {} axes",
                 src.ndim()
-            )));
-        }
-        let want: Vec<usize> = perm.iter().map(|&p| src.shape()[p]).collect();
-        if dst.shape() != want.as_slice() {
-            return Err(Error::ShapeMismatch {
-                context: format!("{what}: target shape"),
-                expected: want,
-                found: dst.shape().to_vec(),
-            });
-        }
-        Ok(Builder::new(src, dst)
+            )))
+        } else {
+            let want: Vec<usize> = perm.iter().map(|&p| src.shape()[p]).collect();
+            if dst.shape() == want.as_slice() {
+                Ok(())
+            } else {
+                Err(Error::ShapeMismatch {
+                    context: format!("{what}: target shape"),
+                    expected: want,
+                    found: dst.shape().to_vec(),
+                })
+            }
+        };
+        let args: Vec<u64> = perm.iter().map(|&p| p as u64).collect();
+        Ok(Builder::new(what, src, dst, &args, local)?
             .options(options)
             .plan(Cells::Permuted(perm)))
     }
@@ -113,9 +104,10 @@ impl<T: Element> Plan<T> {
     /// in C order (NumPy's `reshape`). Costs O(local elements) to build.
     /// Collective.
     pub fn reshape(src: &Layout, dst: &Layout) -> Result<Plan<T>> {
-        same_comm(src, dst, "Plan::reshape")?;
-        if src.global_len() != dst.global_len() {
-            return Err(Error::ShapeMismatch {
+        let local = if src.global_len() == dst.global_len() {
+            Ok(())
+        } else {
+            Err(Error::ShapeMismatch {
                 context: format!(
                     "reshape to {:?} needs {} cells",
                     dst.shape(),
@@ -123,9 +115,9 @@ impl<T: Element> Plan<T> {
                 ),
                 expected: src.shape().to_vec(),
                 found: dst.shape().to_vec(),
-            });
-        }
-        Ok(Builder::new(src, dst).plan(Cells::Reshaped))
+            })
+        };
+        Ok(Builder::new("Plan::reshape", src, dst, &[], local)?.plan(Cells::Reshaped))
     }
 
     /// A plan from a layout on one sub-communicator of `parent` to a layout

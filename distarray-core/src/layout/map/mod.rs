@@ -82,6 +82,36 @@ impl AxisMap {
         AxisMap::Block(BlockMap::regular(size, 1))
     }
 
+    /// Words that describe how the axis is split, equal for equal maps (an
+    /// axis held whole gives the same words whatever its kind): part of a
+    /// layout's fingerprint.
+    pub(crate) fn fingerprint_words(&self) -> Vec<u64> {
+        let whole = match self {
+            AxisMap::Block(b) => b.grid_size() == 1 && !b.is_padded(),
+            AxisMap::Cyclic(c) => c.grid_size() == 1,
+            AxisMap::Unstructured(_) => false,
+        };
+        let n = self.size() as u64;
+        match self {
+            _ if whole => vec![0, n],
+            AxisMap::Block(b) => {
+                let (left, right) = b.boundary_padding();
+                let mut w = vec![1, n, left as u64, right as u64, b.is_periodic() as u64];
+                w.extend(b.bounds().iter().map(|&x| x as u64));
+                w.extend(b.interface_padding().iter().map(|&x| x as u64 | 1 << 63));
+                w
+            }
+            AxisMap::Cyclic(c) => vec![2, n, c.grid_size() as u64, c.block_size() as u64],
+            AxisMap::Unstructured(u) => vec![
+                3,
+                n,
+                u.grid_size() as u64,
+                u.is_one_to_one() as u64,
+                u.fingerprint(),
+            ],
+        }
+    }
+
     /// The protocol's `dist_type`.
     pub fn dist_type(&self) -> DistType {
         match self {

@@ -165,6 +165,10 @@ impl UnstructuredMap {
     pub fn size(&self) -> usize {
         self.size
     }
+    /// A hash of every position's indices (the same on every rank).
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
     /// Number of grid positions.
     pub fn grid_size(&self) -> usize {
         self.counts.len()
