@@ -16,6 +16,7 @@ static CHECKS: &[Check] = &[
     check!(get_and_set_by_global_index),
     check!(scatter_from_root_and_gather_back),
     check!(gathers_and_scatters_at_every_root_and_edge),
+    check!(declared_sizes_no_data_backs_allocate_nothing),
     check!(random_arrays_do_not_depend_on_layout),
     check!(constructors_fill_every_cell),
     check!(unstructured_directory_finds_owners),
@@ -473,4 +474,22 @@ fn every_dtype_round_trips(comm: &Comm) {
     one::<f64>(comm);
     one::<distarray::num_complex::Complex32>(comm);
     one::<Complex64>(comm);
+}
+
+/// An unstructured axis that declares 10^15 cells but lists a handful is
+/// refused (its indices cannot cover it) on every rank before anything is
+/// allocated in proportion to the declared size.
+fn declared_sizes_no_data_backs_allocate_nothing(comm: &Comm) {
+    let d = Dist::Unstructured {
+        indices: vec![comm.rank()],
+        one_to_one: true,
+    };
+    let err = Layout::with_grid(comm, &[1_000_000_000_000_000], &[d], &[comm.size()])
+        .expect_err("a size no index backs");
+    assert_eq!(
+        err.rule().map(|r| r.id()).as_deref(),
+        Some("indices_do_not_cover"),
+        "{err}"
+    );
+    assert_same_everywhere(comm, &err);
 }

@@ -13,6 +13,8 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use mpi::Count;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
 
 /// A communicator shared by layouts and arrays.
 #[derive(Clone)]
@@ -33,6 +35,7 @@ impl Comm {
     /// A duplicate of any communicator (e.g. a sub-communicator made with
     /// `split_by_color`). Collective over that communicator.
     pub fn duplicate_of<C: Communicator>(c: &C) -> Comm {
+        install_panic_hook();
         Comm(Rc::new(c.duplicate()))
     }
 
@@ -388,21 +391,66 @@ fn split_by_counts<T: Copy>(flat: &[T], counts: &[usize]) -> Vec<Vec<T>> {
     out
 }
 
-/// Installs a panic hook that prints the rank and the message, then aborts the
-/// whole MPI job, so a panic on one rank never leaves the others waiting in a
-/// collective forever. Call it once, after MPI is initialized.
+/// Whether a panic aborts the MPI job (the default; see [`abort_on_panic`]).
+static ABORT_ON_PANIC: AtomicBool = AtomicBool::new(true);
+static PANIC_HOOK: Once = Once::new();
+
+/// Makes a panic on any rank abort the whole MPI job (after printing the
+/// rank and the message), so a panic never leaves the other ranks waiting
+/// in a collective until the launcher's time limit.
+///
+/// This is the default: the hook is installed when the first [`Comm`] is
+/// made, so a program that forgets this call does not lose its cluster
+/// allocation. Calling it is harmless (it installs the hook once and turns
+/// the behaviour back on after [`keep_panics_local`]).
+///
+/// ```
+/// let _u = mpi::initialize().unwrap();
+/// distarray_core::abort_on_panic(); // not needed: Comm::world() installs it
+/// let _comm = distarray_core::Comm::world();
+/// ```
 pub fn abort_on_panic() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let rank = if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-            SimpleCommunicator::world().rank()
-        } else {
-            -1
-        };
-        eprintln!("distarray: rank {rank} panicked; aborting the MPI job");
-        previous(info);
-        if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-            SimpleCommunicator::world().abort(101);
-        }
-    }));
+    ABORT_ON_PANIC.store(true, Ordering::SeqCst);
+    install_panic_hook();
+}
+
+/// Opts out of [`abort_on_panic`]: a panic then unwinds as in any Rust
+/// program (the program's own hook, if any, still runs), for programs that
+/// catch panics and know their ranks will not wait on the one that panicked.
+///
+/// ```
+/// let _u = mpi::initialize().unwrap();
+/// distarray_core::keep_panics_local();
+/// let comm = distarray_core::Comm::world();
+/// let caught = std::panic::catch_unwind(|| panic!("local"));
+/// assert!(caught.is_err()); // this rank goes on
+/// distarray_core::abort_on_panic(); // and back
+/// # drop(comm);
+/// ```
+pub fn keep_panics_local() {
+    ABORT_ON_PANIC.store(false, Ordering::SeqCst);
+}
+
+/// Installs the aborting panic hook, once per process.
+fn install_panic_hook() {
+    PANIC_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !ABORT_ON_PANIC.load(Ordering::SeqCst) {
+                previous(info);
+                return;
+            }
+            let live = mpi::environment::is_initialized() && !mpi::environment::is_finalized();
+            let rank = if live {
+                SimpleCommunicator::world().rank()
+            } else {
+                -1
+            };
+            eprintln!("distarray: rank {rank} panicked; aborting the MPI job");
+            previous(info);
+            if live {
+                SimpleCommunicator::world().abort(101);
+            }
+        }));
+    });
 }

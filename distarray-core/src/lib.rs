@@ -55,7 +55,7 @@ pub use index::fancy;
 pub use layout::{grid, map};
 
 pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
-pub use comm::{abort_on_panic, Comm};
+pub use comm::{abort_on_panic, keep_panics_local, Comm};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result, Rule};
 pub use grid::ProcGrid;

@@ -109,6 +109,15 @@ impl NpyHeader {
                     .collect::<Option<Vec<_>>>()
             })
             .ok_or_else(|| bad("header has no 'shape' tuple of sizes".into()))?;
+        // the data's size must be a number of bytes this machine can hold
+        let bytes = shape
+            .iter()
+            .try_fold(dtype.itemsize(), |acc, &n| acc.checked_mul(n));
+        if bytes.is_none_or(|b| b > isize::MAX as usize) {
+            return Err(bad(format!(
+                "shape {shape:?} of {descr} holds more bytes than any file or memory can"
+            )));
+        }
         Ok((
             NpyHeader {
                 dtype,
@@ -152,6 +161,36 @@ pub fn from_bytes<T: Element>(bytes: &[u8], out: &mut [T], what: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw_header(dict: &str) -> Vec<u8> {
+        let mut b = NPY_MAGIC.to_vec();
+        b.extend([1u8, 0]);
+        b.extend((dict.len() as u16).to_le_bytes());
+        b.extend(dict.as_bytes());
+        b
+    }
+
+    #[test]
+    fn shapes_larger_than_memory_are_refused_not_multiplied() {
+        for shape in [
+            "(1099511627776, 1099511627776)",
+            "(9223372036854775807, 2)",
+            "(4611686018427387904,)",
+        ] {
+            let h = raw_header(&format!(
+                "{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}\n"
+            ));
+            let err = NpyHeader::parse(&h, "crafted").expect_err(shape);
+            assert!(err.to_string().contains("more bytes than"), "{err}");
+        }
+        let nested = raw_header(&format!(
+            "{{'descr': '<f8', 'shape': {}}}",
+            "(".repeat(5000)
+        ));
+        assert!(NpyHeader::parse(&nested, "nested").is_err());
+        let fine = raw_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 0), }\n");
+        assert_eq!(NpyHeader::parse(&fine, "fine").unwrap().0.data_len(), 0);
+    }
 
     #[test]
     fn header_matches_numpy() {

@@ -135,6 +135,7 @@ pub fn parse(text: &str) -> Result<Py, String> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
+        depth: 0,
     };
     let v = p.value()?;
     p.ws();
@@ -144,9 +145,16 @@ pub fn parse(text: &str) -> Result<Py, String> {
     Ok(v)
 }
 
+/// Deepest nesting of dicts, tuples and lists accepted: headers nest two
+/// or three levels; a crafted header nested deeper would otherwise
+/// overflow the stack of this recursive parser.
+pub const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
+    /// values being parsed, one inside the other
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -196,6 +204,18 @@ impl Parser<'_> {
         }
     }
     fn value(&mut self) -> Result<Py, String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!(
+                "nested more than {MAX_DEPTH} levels deep at byte {}",
+                self.i
+            ));
+        }
+        self.depth += 1;
+        let v = self.one_value();
+        self.depth -= 1;
+        v
+    }
+    fn one_value(&mut self) -> Result<Py, String> {
         self.ws();
         let Some(&c) = self.s.get(self.i) else {
             return Err("unexpected end of header".into());
@@ -306,6 +326,21 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        for open in ["[", "(", "{'a': "] {
+            let text = open.repeat(100_000);
+            let err = parse(&text).expect_err("refused");
+            assert!(err.contains("nested more than 64 levels"), "{err}");
+        }
+        let ok = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&ok).is_ok());
+    }
 
     #[test]
     fn parses_headers() {

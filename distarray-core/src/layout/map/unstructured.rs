@@ -114,6 +114,23 @@ impl UnstructuredMap {
             }
         }
 
+        // the positions together list fewer indices than the axis has cells:
+        // some cell is held nowhere. Said before the directory is built,
+        // which would allocate in proportion to a declared size no data
+        // backs (a crafted description of size 1e15)
+        let listed: usize = counts
+            .iter()
+            .filter(|&&c| c != usize::MAX)
+            .fold(0usize, |acc, &c| acc.saturating_add(c));
+        if listed < size {
+            return Err(Error::protocol(
+                Rule::IndicesDoNotCover,
+                None,
+                Some(axis),
+                format!("the positions list {listed} indices for an axis of {size} cells"),
+            ));
+        }
+
         // one rank per position contributes: the one whose other coordinates are 0
         let contributes = grid
             .coords()
