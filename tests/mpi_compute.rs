@@ -871,6 +871,7 @@ fn axis_reductions_reuse_their_line_communicator(comm: &Comm) {
     // rank 0 reduces over an equal layout built anew; the others over the
     // cached one: every rank still gets the right answer
     let fresh = Layout::block(comm, &[12, 10]).unwrap();
+    let fresh_too = fresh.clone();
     let other = if comm.rank() == 0 {
         fresh
     } else {
@@ -878,6 +879,15 @@ fn axis_reductions_reuse_their_line_communicator(comm: &Comm) {
     };
     let b = DistArray::from_fn(&other, |ix: &[usize]| (ix[0] + ix[1]) as f64);
     assert_eq!(b.sum_axis(0).unwrap().gather_all().unwrap(), first);
+    // now both layouts hold a line communicator on every rank, made at
+    // different times: rank 0 reducing over one while the others reduce
+    // over the other must not pair two different communicators
+    let c = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] + ix[1]) as f64);
+    assert_eq!(c.sum_axis(0).unwrap().gather_all().unwrap(), first);
+    let d = DistArray::from_fn(&fresh_too, |ix: &[usize]| (ix[0] + ix[1]) as f64);
+    assert_eq!(d.sum_axis(0).unwrap().gather_all().unwrap(), first);
+    let mixed = if comm.rank() == 0 { &c } else { &d };
+    assert_eq!(mixed.sum_axis(0).unwrap().gather_all().unwrap(), first);
     assert_eq!(a.sum_axis(1).unwrap().gather_all().unwrap(), {
         let whole = a.gather_all().unwrap();
         whole.sum_axis(Axis(1))

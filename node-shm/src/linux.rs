@@ -96,17 +96,21 @@ pub fn advise_huge_pages<T>(buf: &[T]) -> bool {
 /// two cores at once.
 ///
 /// The target must not read or write the range until it is told that the
-/// write is over (the caller's messages order the two).
+/// write is over (the caller's messages order the two). This process is
+/// never a target: `pid` equal to this process's id is refused, so safe
+/// code can not write into memory this program's own references hold.
+/// (The kernel also needs the right to trace the target: with Yama's
+/// `ptrace_scope` at 1 or more, sibling processes are refused and an
+/// error says so.)
 ///
 /// ```
+/// // this process is never a target
 /// let cookie = [7u8; 16];
-/// let mut target = vec![0u8; 64];
-/// let pid = std::process::id() as i32;
-/// node_shm::write_to_process(pid, cookie.as_ptr() as usize, &cookie, target.as_mut_ptr() as usize, b"hello")?;
-/// assert_eq!(&target[..5], b"hello");
-/// let wrong = [8u8; 16];
-/// assert!(node_shm::write_to_process(pid, cookie.as_ptr() as usize, &wrong, target.as_mut_ptr() as usize, b"x").is_err());
-/// # Ok::<(), std::io::Error>(())
+/// let target = vec![0u8; 64];
+/// let me = std::process::id() as i32;
+/// let err = node_shm::write_to_process(me, cookie.as_ptr() as usize, &cookie, target.as_ptr() as usize, b"x");
+/// assert!(err.is_err());
+/// assert_eq!(target[0], 0);
 /// ```
 pub fn write_to_process(
     pid: i32,
@@ -115,6 +119,12 @@ pub fn write_to_process(
     address: usize,
     data: &[u8],
 ) -> io::Result<()> {
+    if u32::try_from(pid).ok() == Some(std::process::id()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "write_to_process never writes into this process",
+        ));
+    }
     let mut seen = [0u8; 16];
     let local = libc::iovec {
         iov_base: seen.as_mut_ptr().cast(),
@@ -154,8 +164,14 @@ pub fn write_to_process(
         // writable and leaves it alone until told (see above); the kernel
         // checks it is mapped there.
         let wrote = unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) };
-        if wrote <= 0 {
+        if wrote < 0 {
             return Err(last_error("writing into the peer"));
+        }
+        if wrote == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "writing into the peer: nothing was written",
+            ));
         }
         done += wrote as usize;
     }
@@ -365,6 +381,26 @@ impl Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// This process is never written; another process (here `sleep`)
+    /// that does not hold the cookie at the address is not written either.
+    #[test]
+    fn writes_only_where_the_cookie_is() {
+        let cookie = [3u8; 16];
+        let target = vec![0u8; 16];
+        let me = std::process::id() as i32;
+        let at = (cookie.as_ptr() as usize, target.as_ptr() as usize);
+        assert!(write_to_process(me, at.0, &cookie, at.1, b"x").is_err());
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let err = write_to_process(child.id() as i32, at.0, &cookie, at.1, b"x");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(err.is_err());
+        assert_eq!(target, vec![0u8; 16]);
+    }
 
     #[test]
     fn a_peer_sees_what_the_creator_writes_at_every_offset_and_length() {

@@ -18,9 +18,12 @@
 //! and both sides stop offering for that step). Which steps take part is
 //! agreed once, at the plan's first execution, between the two ranks of
 //! each step (after one reduction that tells whether any rank has such a
-//! message at all), and only where the receiver has more to copy than the
-//! sender (so a gather's root is helped and a scatter's root is not
-//! burdened); `DISTARRAY_NODE_SHM=off` (or
+//! message at all), and only where the receiver stays the busier of the
+//! two after handing the copy to the sender (so a gather's root is helped
+//! and a scatter's root is not burdened). A peer on another node (or in
+//! another process namespace) does not hold the cookie where the offer
+//! says, so its write is refused and the step goes through MPI from then
+//! on: such pairs pay one failed attempt, at the first execution; `DISTARRAY_NODE_SHM=off` (or
 //! [`PlanOptions::node_shared_memory`](super::PlanOptions)) keeps a rank
 //! out.
 
@@ -38,12 +41,13 @@ const TAG_RECV_FLAG: i32 = 0x0d1b;
 pub(super) const TAG_OFFER: i32 = 0x0d1c;
 pub(super) const TAG_WRITTEN: i32 = 0x0d1d;
 
-/// One step's two sides, as the agreement needs them: the peer, and
-/// whether this rank's side could go directly (large, contiguous, allowed).
+/// One step's two sides, as the agreement needs them: the peer, whether
+/// this rank's side could go directly (large, contiguous, allowed), and its
+/// cells.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Eligible {
-    pub send: Option<(usize, bool)>,
-    pub recv: Option<(usize, bool)>,
+    pub send: Option<(usize, bool, usize)>,
+    pub recv: Option<(usize, bool, usize)>,
 }
 
 /// Which steps' sends and receives go by direct write.
@@ -60,9 +64,11 @@ impl Direct {
     /// over `comm` (every rank at the same execution, the first). A side's
     /// flag is 0 when it cannot go directly, else 1 + `load`, the cells
     /// this rank copies in an execution (its local copies and what it
-    /// receives): a message is written by its sender only when the
-    /// receiver has more to copy than the sender (a gather's root, not a
-    /// scatter's).
+    /// receives). A message of `m` cells is written by its sender only when
+    /// that leaves the receiver still the busier of the two (receiver's
+    /// load > sender's load + m): a gather's root is relieved, a scatter's
+    /// root (which would take on the copy) is not burdened, even where the
+    /// split is uneven. Both ranks decide from the same three numbers.
     pub(super) fn agree(comm: &Comm, steps: &[Eligible], load: usize) -> Direct {
         let n = steps.len();
         let mut direct = Direct {
@@ -72,36 +78,39 @@ impl Direct {
         };
         let any = steps
             .iter()
-            .any(|s| s.send.is_some_and(|(_, ok)| ok) || s.recv.is_some_and(|(_, ok)| ok));
+            .any(|s| s.send.is_some_and(|(_, ok, _)| ok) || s.recv.is_some_and(|(_, ok, _)| ok));
         if comm.all(!any) {
             return direct;
         }
         let raw = comm.raw();
+        let flag = |ok: bool| if ok { 1 + load as u64 } else { 0 };
         for (i, step) in steps.iter().enumerate() {
-            let flag = |ok: bool| if ok { 1 + load as u64 } else { 0 };
-            let mine_send = step.send.map(|(_, ok)| flag(ok));
-            let mine_recv = step.recv.map(|(_, ok)| flag(ok));
+            let mine_send = step.send.map(|(_, ok, _)| flag(ok));
+            let mine_recv = step.recv.map(|(_, ok, _)| flag(ok));
             let (mut theirs_recv, mut theirs_send) = (0u64, 0u64);
             mpi::request::scope(|scope| {
-                let a = step.send.zip(mine_send.as_ref()).map(|((to, _), flag)| {
+                let a = step.send.zip(mine_send.as_ref()).map(|((to, _, _), flag)| {
                     raw.process_at_rank(to as i32).immediate_send_with_tag(
                         scope,
                         flag,
                         TAG_SEND_FLAG,
                     )
                 });
-                let b = step.recv.zip(mine_recv.as_ref()).map(|((from, _), flag)| {
-                    raw.process_at_rank(from as i32).immediate_send_with_tag(
-                        scope,
-                        flag,
-                        TAG_RECV_FLAG,
-                    )
-                });
-                if let Some((to, _)) = step.send {
+                let b = step
+                    .recv
+                    .zip(mine_recv.as_ref())
+                    .map(|((from, _, _), flag)| {
+                        raw.process_at_rank(from as i32).immediate_send_with_tag(
+                            scope,
+                            flag,
+                            TAG_RECV_FLAG,
+                        )
+                    });
+                if let Some((to, _, _)) = step.send {
                     raw.process_at_rank(to as i32)
                         .receive_into_with_tag(&mut theirs_recv, TAG_RECV_FLAG);
                 }
-                if let Some((from, _)) = step.recv {
+                if let Some((from, _, _)) = step.recv {
                     raw.process_at_rank(from as i32)
                         .receive_into_with_tag(&mut theirs_send, TAG_SEND_FLAG);
                 }
@@ -109,9 +118,19 @@ impl Direct {
                     r.wait_without_status();
                 }
             });
-            // the receiver copies more than the sender: the sender writes
-            direct.send[i] = mine_send.is_some_and(|m| m > 0 && theirs_recv > m);
-            direct.recv[i] = mine_recv.is_some_and(|m| m > 0 && theirs_send > 0 && m > theirs_send);
+            // (sender's flag, receiver's flag, cells): the sender writes when
+            // the receiver stays the busier one
+            let writes = |sender: u64, receiver: u64, cells: usize| {
+                sender > 0 && receiver > 0 && receiver > sender.saturating_add(cells as u64)
+            };
+            direct.send[i] = step
+                .send
+                .zip(mine_send)
+                .is_some_and(|((_, _, m), mine)| writes(mine, theirs_recv, m));
+            direct.recv[i] = step
+                .recv
+                .zip(mine_recv)
+                .is_some_and(|((_, _, m), mine)| writes(theirs_send, mine, m));
         }
         direct
     }

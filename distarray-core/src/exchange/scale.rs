@@ -131,8 +131,11 @@ pub fn footprint(case: Case, ranks: usize, rank: usize) -> Footprint {
 }
 
 /// The plan of `case` built for real on `comm` (every rank of it, P =
-/// its size), counted the same way: what the simulation must match.
-/// Collective.
+/// its size): the real layouts and the real schedule from the exchange
+/// builder, arranged and counted as the simulation arranges and counts
+/// (for the halo, as a plan would arrange it: a `Halo` keeps the same
+/// segments but never cuts sends into chunks). What the simulation must
+/// match. Collective.
 pub fn measured(case: Case, comm: &Comm) -> Footprint {
     let (ranks, rank) = (comm.size(), comm.rank());
     let start = Instant::now();
@@ -271,7 +274,7 @@ fn movement(case: Case, ranks: usize, rank: usize) -> (Virtual, Virtual, Vec<usi
         Case::UnstructuredToBlock => {
             let per = 4096;
             let n = per * p;
-            let shuffled = VirtualAxis::shuffled(n, p, per);
+            let shuffled = VirtualAxis::shuffled(n, per);
             let mut src = Virtual::new(&[p], vec![block(n, p)], rank);
             src.axes[0] = shuffled;
             (src, Virtual::new(&[p], vec![block(n, p)], rank), vec![0])
@@ -381,7 +384,7 @@ enum VirtualAxis {
 }
 
 impl VirtualAxis {
-    fn shuffled(size: usize, _positions: usize, per: usize) -> VirtualAxis {
+    fn shuffled(size: usize, per: usize) -> VirtualAxis {
         // an odd multiplier prime to size (size = 4096 P is even)
         let mut mult = (2_654_435_761 % size) | 1;
         while gcd(mult, size) != 1 {
@@ -546,7 +549,7 @@ mod tests {
 
     #[test]
     fn shuffled_axes_are_permutations() {
-        let v = VirtualAxis::shuffled(4096 * 6, 6, 4096);
+        let v = VirtualAxis::shuffled(4096 * 6, 4096);
         let layout = Virtual {
             shape: vec![4096 * 6],
             grid: ProcGrid::new(&[6], 6, 2).unwrap(),

@@ -237,13 +237,14 @@ fn open_peer(words: [i64; 5]) -> Option<(PeerBuffer, usize)> {
 }
 
 /// 16 bytes no other buffer on the node is likely to hold: std's random
-/// hash keys mixed with the time, the process id and an address.
-pub(super) fn random_cookie(address: u64) -> [u8; 16] {
+/// hash keys mixed with the time, the process id and `salt` (an address,
+/// or a rank).
+pub(super) fn random_cookie(salt: u64) -> [u8; 16] {
     use std::hash::BuildHasher;
     let mut cookie = [0u8; 16];
     for (i, half) in cookie.chunks_mut(8).enumerate() {
         let keys = std::collections::hash_map::RandomState::new();
-        let mixed = (i, address, std::process::id(), std::time::SystemTime::now());
+        let mixed = (i, salt, std::process::id(), std::time::SystemTime::now());
         half.copy_from_slice(&keys.hash_one(mixed).to_le_bytes());
     }
     cookie

@@ -17,7 +17,8 @@
 //! keep the fastest. Cells that stay on a rank are copied directly,
 //! without MPI; large local copies use streaming stores. Why: only ranks
 //! that exchange data talk; the schedule needs no request arrays, so
-//! execution allocates nothing; and on the benchmark (2 ranks, shared
+//! execution allocates nothing (a rank that receives by direct writes
+//! allocates the list of its offers); and on the benchmark (2 ranks, shared
 //! memory) it beat `MPI_Alltoallw` with subarray datatypes (see
 //! `scripts/bench`), which packs inside MPI and involves every rank.
 
@@ -186,8 +187,7 @@ impl<T: Element> Exchange<T> {
         // (asked of 16 bytes aligned as the slots are: on 8 bytes at least);
         // its slots are set up at its first execution, so plans executed
         // once (array.redistribute) never pay for them.
-        let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
-        let offered = [true, chunkable, chunkable && plain];
+        let offered = [true, chunkable, chunkable && plain::<T>()];
         let transport = match forced_way(&comm, options.transport) {
             Some(way) if offered[way as usize] => Choice::Chosen(way),
             _ if chunkable => Choice::Measuring {
@@ -353,10 +353,9 @@ impl<T: Element> Exchange<T> {
     /// Per step, whether each side could go by direct write: one block of
     /// plain elements, large, on a rank that allows node shared memory.
     fn eligible(&self) -> Vec<Eligible> {
-        let plain = T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some();
         let ok = |side: &Side| {
             self.node_shared_memory
-                && plain
+                && plain::<T>()
                 && side.in_place.is_some()
                 && side.len * std::mem::size_of::<T>() >= DIRECT_MIN_BYTES
         };
@@ -364,8 +363,8 @@ impl<T: Element> Exchange<T> {
             .steps
             .iter()
             .map(|s| Eligible {
-                send: s.send.as_ref().map(|x| (x.rank, ok(x))),
-                recv: s.recv.as_ref().map(|x| (x.rank, ok(x))),
+                send: s.send.as_ref().map(|x| (x.rank, ok(x), x.len)),
+                recv: s.recv.as_ref().map(|x| (x.rank, ok(x), x.len)),
             })
             .collect()
     }
@@ -582,6 +581,13 @@ impl<T: Element> Exchange<T> {
             }
         });
     }
+}
+
+/// Whether `T`'s cells are plain bytes that can be viewed as such (asked of
+/// 16 bytes aligned as shared slots are, on 8 bytes at least): the shared
+/// and direct ways need it; `bool` has no such view.
+fn plain<T: Element>() -> bool {
+    T::from_bytes_mut(bytemuck::cast_slice_mut(&mut [0u64; 2])).is_some()
 }
 
 /// The `p`-th piece (of at most `MAX_PIECE` elements) of a message.

@@ -102,7 +102,7 @@ struct LayoutInner {
     fingerprint: u64,
     /// per axis: the communicator of this rank's grid line along it, made
     /// at the first reduction or scan along the axis, freed with the layout
-    lines: Vec<RefCell<Option<Comm>>>,
+    lines: Vec<RefCell<Option<(Comm, u64)>>>,
 }
 
 /// Global shape, grid, maps and communicator of a distributed array.
@@ -356,15 +356,34 @@ impl Layout {
     /// the communicator of reductions and scans along one axis. Collective.
     ///
     /// Made once per layout and axis and kept with the layout (clones share
-    /// it), so a reduction in a loop creates no communicator. Whether every
-    /// rank already has it is agreed first (one small reduction): ranks
-    /// holding equal layouts built separately make it together.
+    /// it), so a reduction in a loop creates no communicator. Each one
+    /// carries an id given when it was made, the same on every rank; one
+    /// small reduction checks that every rank holds the one with the same
+    /// id, else they make a new one together (ranks holding equal layouts
+    /// built separately, or whose caches differ, never wait on different
+    /// communicators).
     pub fn line_along(&self, axis: usize) -> Comm {
+        use mpi::collective::SystemOperation;
         use mpi::topology::{Color, Communicator};
+        use mpi::traits::CommunicatorCollectives;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        /// The next id this process may give a line communicator.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         let cell = &self.0.lines[axis];
         let cached = cell.borrow().clone();
-        if self.comm().all(cached.is_some()) {
-            return cached.expect("agreed: cached on every rank");
+        // one reduction: the least and greatest cached id (none: u64::MAX)
+        // and the greatest next id
+        let id = cached.as_ref().map_or(u64::MAX, |(_, id)| *id);
+        let next = NEXT_ID.load(Ordering::Relaxed);
+        let mine = [id, !id, !next];
+        let mut least = [0u64; 3];
+        self.comm()
+            .raw()
+            .all_reduce_into(&mine[..], &mut least[..], SystemOperation::min());
+        let (lowest, highest, top) = (least[0], !least[1], !least[2]);
+        if lowest == highest && lowest != u64::MAX {
+            // every rank holds the one made together (same id)
+            return cached.expect("agreed: cached on every rank").0;
         }
         let coords = self.grid().coords();
         let line = coords
@@ -377,9 +396,10 @@ impl Layout {
             .raw()
             .split_by_color_with_key(Color::with_value(line as i32), coords[axis] as i32)
             .expect("every rank has a color");
-        // a rank that had one replaces it with the one made together now
+        // the same new id on every rank, above any id any of them gave
+        NEXT_ID.fetch_max(top + 1, Ordering::Relaxed);
         let made = Comm::from_raw(made);
-        *cell.borrow_mut() = Some(made.clone());
+        *cell.borrow_mut() = Some((made.clone(), top));
         made
     }
     /// True when no axis is unstructured (owners can be computed locally).

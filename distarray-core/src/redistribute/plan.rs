@@ -13,7 +13,8 @@ use ndarray::{Data, DataMut};
 /// Tpetra's Import/Export and PETSc's VecScatter).
 ///
 /// Only ranks that exchange data talk; cells that stay on a rank are
-/// copied directly; execution allocates nothing. How large messages
+/// copied directly; execution allocates nothing (except a short list of
+/// offers on a rank that receives by direct writes). How large messages
 /// travel is a [`PlanOptions`] choice, by default timed over the first
 /// executions ([`Plan::transport`] tells which won; see
 /// [`crate::exchange`]).

@@ -59,12 +59,7 @@ impl PartialEq for AxisMap {
     /// Equal when they place every cell alike: an axis on one grid position
     /// (without ghost cells) is the same whether called block or cyclic.
     fn eq(&self, other: &Self) -> bool {
-        let whole = |m: &AxisMap| match m {
-            AxisMap::Block(b) => b.grid_size() == 1 && !b.is_padded(),
-            AxisMap::Cyclic(c) => c.grid_size() == 1,
-            AxisMap::Unstructured(_) => false,
-        };
-        if whole(self) && whole(other) {
+        if self.is_whole() && other.is_whole() {
             return self.size() == other.size();
         }
         match (self, other) {
@@ -82,18 +77,23 @@ impl AxisMap {
         AxisMap::Block(BlockMap::regular(size, 1))
     }
 
+    /// The axis is held whole by one grid position without ghost cells
+    /// (then its kind does not matter: equal to any other such axis).
+    fn is_whole(&self) -> bool {
+        match self {
+            AxisMap::Block(b) => b.grid_size() == 1 && !b.is_padded(),
+            AxisMap::Cyclic(c) => c.grid_size() == 1,
+            AxisMap::Unstructured(_) => false,
+        }
+    }
+
     /// Words that describe how the axis is split, equal for equal maps (an
     /// axis held whole gives the same words whatever its kind): part of a
     /// layout's fingerprint.
     pub(crate) fn fingerprint_words(&self) -> Vec<u64> {
-        let whole = match self {
-            AxisMap::Block(b) => b.grid_size() == 1 && !b.is_padded(),
-            AxisMap::Cyclic(c) => c.grid_size() == 1,
-            AxisMap::Unstructured(_) => false,
-        };
         let n = self.size() as u64;
         match self {
-            _ if whole => vec![0, n],
+            _ if self.is_whole() => vec![0, n],
             AxisMap::Block(b) => {
                 let (left, right) = b.boundary_padding();
                 let mut w = vec![1, n, left as u64, right as u64, b.is_periodic() as u64];
