@@ -134,25 +134,3 @@ impl<T: Element> DistArray<T> {
         Ok(out)
     }
 }
-
-/// Per-axis global index lists, packed as
-/// `[len_0, .., len_{d-1}, indices of axis 0.., indices of axis 1.., ..]`.
-pub(crate) fn pack_index_lists(axes: &[Vec<usize>]) -> Vec<u64> {
-    let mut out: Vec<u64> = axes.iter().map(|a| a.len() as u64).collect();
-    for a in axes {
-        out.extend(a.iter().map(|&g| g as u64));
-    }
-    out
-}
-
-pub(crate) fn unpack_index_lists(packed: &[u64], ndim: usize) -> Vec<Vec<usize>> {
-    let mut at = ndim;
-    (0..ndim)
-        .map(|a| {
-            let n = packed[a] as usize;
-            let v = packed[at..at + n].iter().map(|&g| g as usize).collect();
-            at += n;
-            v
-        })
-        .collect()
-}

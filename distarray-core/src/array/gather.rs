@@ -10,13 +10,13 @@
 //! buffer, messages cut below MPI's 2^31-element limit, large copies with
 //! streaming stores.
 
-use super::create::{pack_index_lists, unpack_index_lists};
-use super::{for_each_in_box, DistArray, DistArrayBase};
+use super::{DistArray, DistArrayBase};
 use crate::comm::fingerprint;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
 use crate::redistribute::Plan;
+use mpi::traits::*;
 use ndarray::{ArrayD, Data, IxDyn};
 
 /// A layout of `like`'s shape on `like`'s communicator in which rank `root`
@@ -47,41 +47,6 @@ pub(crate) fn check_root(layout: &Layout, root: usize) -> Result<()> {
 }
 
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
-    /// This rank's owned cells in C order and their per-axis global indices.
-    fn owned_part(&self) -> (Vec<T>, Vec<u64>) {
-        let owned = self.layout.owned_local_ranges();
-        let axes: Vec<Vec<usize>> = owned
-            .iter()
-            .enumerate()
-            .map(|(a, r)| {
-                let all = self.layout.global_indices(a);
-                all[r.clone()].to_vec()
-            })
-            .collect();
-        let local_axes: Vec<Vec<usize>> = owned.iter().map(|r| r.clone().collect()).collect();
-        let mut data = Vec::with_capacity(local_axes.iter().map(Vec::len).product());
-        for_each_in_box(&local_axes, |j, _| data.push(self.local[IxDyn(j)]));
-        (data, pack_index_lists(&axes))
-    }
-
-    fn assemble(
-        &self,
-        data: &[T],
-        counts: &[usize],
-        lists: &[u64],
-        list_counts: &[usize],
-    ) -> ArrayD<T> {
-        let mut global = ArrayD::from_elem(IxDyn(self.shape()), T::default());
-        let (mut at, mut lat) = (0, 0);
-        for (&c, &lc) in counts.iter().zip(list_counts) {
-            let axes = unpack_index_lists(&lists[lat..lat + lc], self.ndim());
-            for_each_in_box(&axes, |g, k| global[IxDyn(g)] = data[at + k]);
-            at += c;
-            lat += lc;
-        }
-        global
-    }
-
     /// The whole array on rank `root` (`Some` there, `None` elsewhere).
     /// Collective. Moves the data with a redistribution plan, so it runs at
     /// memory speed and handles arrays of more than 2^31 elements.
@@ -109,12 +74,19 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         Ok((comm.rank() == root).then(|| out.into_local()))
     }
 
-    /// The whole array on every rank. Collective.
+    /// The whole array on every rank. Collective: a gather to rank 0 (a
+    /// plan) and a broadcast, in pieces below MPI's 2^31-element limit.
     pub fn gather_all(&self) -> Result<ArrayD<T>> {
         let comm = self.layout.comm();
-        let (data, lists) = self.owned_part();
-        let (data, counts) = comm.all_gather_varcount(&data);
-        let (lists, list_counts) = comm.all_gather_varcount(&lists);
-        Ok(self.assemble(&data, &counts, &lists, &list_counts))
+        let mut whole = match self.gather(0)? {
+            Some(w) => w,
+            None => ArrayD::from_elem(IxDyn(self.shape()), T::default()),
+        };
+        let buf = whole.as_slice_mut().expect("a fresh array is in C order");
+        let root = comm.raw().process_at_rank(0);
+        for piece in buf.chunks_mut(1 << 30) {
+            root.broadcast_into(piece);
+        }
+        Ok(whole)
     }
 }
