@@ -347,13 +347,23 @@ fn dmda_vectors_and_halo_agree(comm: &Comm) {
     })
 }
 
-fn petsc_finalizes_before_mpi(_comm: &Comm) {
+/// Handles are counted: a second handle keeps PETSc alive after the one
+/// that initialized it is dropped (objects made through it stay valid),
+/// and the last one finalizes PETSc, once, before MPI.
+fn petsc_finalizes_before_mpi(comm: &Comm) {
     PETSC.with(|p| {
-        let petsc = p
+        let first = p
             .borrow_mut()
             .take()
             .expect("initialized by the earlier checks");
-        drop(petsc); // PetscFinalize; MPI stays up for the harness
+        let second = Petsc::init().expect("a second handle");
+        drop(first); // PETSc still runs: `second` lives
+        let layout = Layout::block(comm, &[10]).unwrap();
+        let mut v = PetscVec::new(&second, &layout).unwrap();
+        v.set(2.0).unwrap();
+        assert!((v.norm2().unwrap() - 40f64.sqrt()).abs() < 1e-12);
+        drop(v);
+        drop(second); // PetscFinalize; MPI stays up for the harness
     });
     assert!(distarray::mpi::environment::is_initialized());
 }

@@ -331,7 +331,25 @@ fn our_memory_as_tpetra_vectors(comm: &Comm) {
     })
 }
 
-fn tpetra_finalizes(_comm: &Comm) {
-    TRILINOS.with(|t| drop(t.borrow_mut().take()));
+/// Handles are counted: a second handle keeps Tpetra alive after the
+/// first is dropped (objects made through it stay valid), and the last one
+/// finalizes Tpetra, once, before MPI.
+fn tpetra_finalizes(comm: &Comm) {
+    TRILINOS.with(|t| {
+        let first = t
+            .borrow_mut()
+            .take()
+            .expect("initialized by the earlier checks");
+        let second = Trilinos::init(comm).expect("a second handle");
+        drop(first); // Tpetra still runs: `second` lives
+        let layout = Layout::block(comm, &[10]).unwrap();
+        let map = TpetraMap::from_layout(&second, &layout).unwrap();
+        let mut a = DistArray::full(&layout, 2.0);
+        let v = TpetraVector::wrap(&map, &mut a).unwrap();
+        assert!((v.norm2().unwrap() - 40f64.sqrt()).abs() < 1e-12);
+        drop(v);
+        drop(map);
+        drop(second); // Tpetra::finalize; MPI stays up for the harness
+    });
     assert!(distarray::mpi::environment::is_initialized());
 }

@@ -152,8 +152,34 @@ impl<'p> Dmda<'p> {
     }
 
     /// A padded array's buffer as the DMDA local (ghosted) vector, no copy.
+    /// The vector borrows the array and the DMDA (and through it PETSc), so
+    /// it can not outlive PETSc:
+    ///
+    /// ```no_run
+    /// # use bridge_petsc::{Dmda, Petsc};
+    /// # use distarray_core::halo::Stencil;
+    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<f64>) {
+    /// let petsc = Petsc::init().unwrap();
+    /// let dm = Dmda::new(&petsc, layout, Stencil::Star).unwrap();
+    /// let local = dm.local_vec(a).unwrap();
+    /// drop(local);
+    /// drop(dm);
+    /// # }
+    /// ```
+    ///
+    /// ```compile_fail,E0505
+    /// # use bridge_petsc::{Dmda, Petsc};
+    /// # use distarray_core::halo::Stencil;
+    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<f64>) {
+    /// let petsc = Petsc::init().unwrap();
+    /// let dm = Dmda::new(&petsc, layout, Stencil::Star).unwrap();
+    /// let local = dm.local_vec(a).unwrap();
+    /// drop(dm); // error: `dm` is still borrowed by `local`
+    /// drop(local);
+    /// # }
+    /// ```
     pub fn local_vec<'a, S: DataMut<Elem = f64>>(
-        &self,
+        &'a self,
         array: &'a mut DistArrayBase<S>,
     ) -> Result<LocalVec<'a>> {
         if array.layout() != &self.padded {
@@ -272,6 +298,8 @@ fn owned_twin(padded: &Layout) -> Result<Layout> {
 /// A DMDA local vector over a padded array's memory.
 pub struct LocalVec<'a> {
     raw: ffi::Vec,
+    /// the array's buffer, and (through `local_vec`'s `&'a self`) the
+    /// DMDA and so PETSc
     _array: PhantomData<&'a mut [f64]>,
 }
 

@@ -4,45 +4,63 @@ use crate::error::{check, record_error};
 use crate::ffi;
 use distarray_core::Result;
 use std::ffi::{c_char, c_int, CString};
+use std::sync::Mutex;
 
-/// PETSc, initialized after MPI and finalized (when dropped) before it.
+/// Handles alive in this process, and whether one of them initialized
+/// PETSc (then the last to drop finalizes it).
+static HANDLES: Mutex<(usize, bool)> = Mutex::new((0, false));
+
+/// PETSc, initialized after MPI and finalized before it: when the last
+/// handle is dropped.
+///
+/// Handles are counted: a second `Petsc::init()` while one lives is
+/// another handle to the same PETSc, and PETSc is finalized once, when the
+/// last handle goes, so objects made through any handle never outlive the
+/// library. Every PETSc object of the bridge borrows a handle. If PETSc
+/// was initialized by other code, the handles finalize nothing.
 ///
 /// ```no_run
 /// let universe = mpi::initialize().unwrap();
 /// let petsc = bridge_petsc::Petsc::init().unwrap();
-/// // ... work ...
-/// drop(petsc);    // PetscFinalize
+/// let again = bridge_petsc::Petsc::init().unwrap(); // the same PETSc
+/// drop(petsc);    // PETSc still runs: `again` lives
+/// drop(again);    // PetscFinalize
 /// drop(universe); // MPI_Finalize
 /// ```
 pub struct Petsc {
-    // PETSc keeps pointers to argv for its lifetime
-    _args: Vec<CString>,
-    _argv: Vec<*mut c_char>,
-    owner: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
 }
 
 impl Petsc {
     /// Initializes PETSc on `MPI_COMM_WORLD` (MPI must be initialized, by
-    /// rsmpi). The program's command line and `PETSC_OPTIONS` fill PETSc's
-    /// options database. If PETSc is already initialized this is a handle
-    /// that finalizes nothing.
+    /// rsmpi), or hands out another handle to the PETSc already running.
+    /// The program's command line and `PETSC_OPTIONS` fill PETSc's options
+    /// database at the first initialization.
     pub fn init() -> Result<Petsc> {
+        let mut handles = HANDLES.lock().unwrap_or_else(|e| e.into_inner());
         let mut already: ffi::PetscBool = 0;
         // SAFETY: PetscInitialized only writes the flag.
         check(
             unsafe { ffi::PetscInitialized(&mut already) },
             "PetscInitialized",
         )?;
-        let args: Vec<CString> = std::env::args()
-            .map(|a| CString::new(a).unwrap_or_default())
-            .collect();
-        let mut argv: Vec<*mut c_char> = args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
-        argv.push(std::ptr::null_mut());
         if already == 0 {
+            // PETSc keeps pointers to argv for as long as it runs, and may be
+            // finalized by another handle than this one: the strings live
+            // for the rest of the process (once per initialization, a few
+            // bytes)
+            let args: Vec<CString> = std::env::args()
+                .map(|a| CString::new(a).unwrap_or_default())
+                .collect();
+            let args: &'static [CString] = Box::leak(args.into_boxed_slice());
+            let mut argv: Vec<*mut c_char> =
+                args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
+            argv.push(std::ptr::null_mut());
+            let argv: &'static mut [*mut c_char] = Box::leak(argv.into_boxed_slice());
             let mut argc = args.len() as c_int;
             let mut p = argv.as_mut_ptr();
-            // SAFETY: argc/argv describe `args`, which this handle keeps alive
-            // as long as PETSc runs; MPI is initialized, so PETSc adopts it.
+            // SAFETY: argc/argv describe `args`, which live for the rest of
+            // the process; MPI is initialized, so PETSc adopts it.
             check(
                 unsafe {
                     ffi::PetscInitialize(&mut argc, &mut p, std::ptr::null(), std::ptr::null())
@@ -54,11 +72,11 @@ impl Petsc {
                 unsafe { ffi::PetscPushErrorHandler(Some(record_error), std::ptr::null_mut()) },
                 "PetscPushErrorHandler",
             )?;
+            handles.1 = true;
         }
+        handles.0 += 1;
         Ok(Petsc {
-            _args: args,
-            _argv: argv,
-            owner: already == 0,
+            _not_send: std::marker::PhantomData,
         })
     }
 
@@ -76,9 +94,13 @@ impl Petsc {
 
 impl Drop for Petsc {
     fn drop(&mut self) {
-        if self.owner {
-            // SAFETY: PETSc was initialized by this handle, and every PETSc
-            // object of the bridge borrows the handle, so none is alive now.
+        let mut handles = HANDLES.lock().unwrap_or_else(|e| e.into_inner());
+        handles.0 -= 1;
+        if handles.0 == 0 && handles.1 {
+            handles.1 = false;
+            // SAFETY: PETSc was initialized by a handle of this process and
+            // this was the last one; every PETSc object of the bridge
+            // borrows a handle, so none is alive now.
             let code = unsafe { ffi::PetscFinalize() };
             if code != 0 {
                 eprintln!("bridge-petsc: PetscFinalize returned {code}");

@@ -22,16 +22,39 @@ pub struct SolveInfo {
     pub residual_norm: f64,
 }
 
-/// A configured linear solver for one matrix.
-pub struct Ksp<'p> {
+/// A configured linear solver for one matrix. It borrows the matrix (and
+/// through it PETSc): PETSc solves with the matrix's memory, which for
+/// [`PetscMat::from_csr_split`] is our own arrays, so the matrix can not
+/// be dropped while the solver lives:
+///
+/// ```no_run
+/// # use bridge_petsc::{Ksp, Petsc, PetscMat};
+/// # fn f(petsc: &Petsc, rows: &distarray_core::Layout, csr: &distarray_core::sparse::CsrRows) {
+/// let a = PetscMat::from_csr_split(petsc, rows, csr).unwrap();
+/// let ksp = Ksp::new(petsc, &a).unwrap();
+/// drop(ksp);
+/// drop(a);
+/// # }
+/// ```
+///
+/// ```compile_fail,E0505
+/// # use bridge_petsc::{Ksp, Petsc, PetscMat};
+/// # fn f(petsc: &Petsc, rows: &distarray_core::Layout, csr: &distarray_core::sparse::CsrRows) {
+/// let a = PetscMat::from_csr_split(petsc, rows, csr).unwrap();
+/// let ksp = Ksp::new(petsc, &a).unwrap();
+/// drop(a); // error: `a` is still borrowed by `ksp`
+/// drop(ksp);
+/// # }
+/// ```
+pub struct Ksp<'a> {
     raw: ffi::KSP,
-    _petsc: PhantomData<&'p Petsc>,
+    _operator: PhantomData<&'a PetscMat<'a>>,
 }
 
-impl<'p> Ksp<'p> {
+impl<'a> Ksp<'a> {
     /// A solver for `a`; type, preconditioner and tolerances come from the
     /// options database (`-ksp_type`, `-pc_type`, `-ksp_rtol`, ...). Collective.
-    pub fn new(_petsc: &'p Petsc, a: &PetscMat<'p>) -> Result<Ksp<'p>> {
+    pub fn new(_petsc: &'a Petsc, a: &'a PetscMat<'a>) -> Result<Ksp<'a>> {
         let mut raw: ffi::KSP = std::ptr::null_mut();
         // SAFETY: live communicator and matrix.
         check(
@@ -40,7 +63,7 @@ impl<'p> Ksp<'p> {
         )?;
         let ksp = Ksp {
             raw,
-            _petsc: PhantomData,
+            _operator: PhantomData,
         };
         // SAFETY: a live KSP and an assembled matrix that outlives the solver's use here.
         check(
