@@ -28,6 +28,7 @@ static CHECKS: &[Check] = &[
     check!(broadcasting),
     check!(more_axis_reductions),
     check!(axis_reductions_reuse_their_line_communicator),
+    check!(other_axes_or_index_on_one_rank_is_an_error_everywhere),
     check!(slice_views),
 ];
 
@@ -892,4 +893,48 @@ fn axis_reductions_reuse_their_line_communicator(comm: &Comm) {
         let whole = a.gather_all().unwrap();
         whole.sum_axis(Axis(1))
     });
+}
+
+/// Axes and indices are agreed before any communication: the last rank
+/// alone passing another axis (valid or not), repeated axes, another
+/// element index or an out-of-range `expand_dims` gets every rank the same
+/// error, never a hang; then everything still works.
+fn other_axes_or_index_on_one_rank_is_an_error_everywhere(comm: &Comm) {
+    let odd = comm.rank() + 1 == comm.size();
+    let layout = Layout::new(
+        comm,
+        &[6, 5, 4],
+        &[Dist::Block, Dist::Cyclic, Dist::NotDistributed],
+    )
+    .unwrap();
+    let a = DistArray::from_fn(&layout, |ix: &[usize]| {
+        (ix[0] * 20 + ix[1] * 4 + ix[2]) as f64
+    });
+    let same = |r: Result<(), Error>, what: &str| {
+        let err = r.expect_err(what);
+        harness::assert_same_everywhere(comm, &err);
+    };
+    let pick = |usual: usize, other: usize| if odd { other } else { usual };
+    if comm.size() > 1 {
+        same(a.sum_axis(pick(0, 1)).map(|_| ()), "another valid axis");
+        same(a.cumsum(pick(1, 0)).map(|_| ()), "another scan axis");
+        same(a.argmax_axis(pick(2, 0)).map(|_| ()), "another argmax axis");
+        same(a.get(&[pick(1, 2), 0, 0]).map(|_| ()), "another index");
+        same(a.expand_dims(pick(0, 1)).map(|_| ()), "another new axis");
+    }
+    same(a.sum_axis(pick(0, 7)).map(|_| ()), "an axis out of range");
+    let axes: &[usize] = if odd { &[1, 1] } else { &[0, 1] };
+    same(a.sum_axes(axes).map(|_| ()), "repeated axes");
+    same(
+        a.expand_dims(pick(0, 9)).map(|_| ()),
+        "expand_dims out of range",
+    );
+    same(
+        a.get(&[pick(0, 60), 0, 0]).map(|_| ()),
+        "an index out of bounds",
+    );
+    assert_eq!(a.get(&[5, 4, 3]).unwrap(), 119.0);
+    let rows = a.sum_axes(&[1, 2]).unwrap().gather_all().unwrap();
+    let whole = a.gather_all().unwrap();
+    assert_eq!(rows, whole.sum_axis(Axis(2)).sum_axis(Axis(1)));
 }

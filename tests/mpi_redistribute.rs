@@ -998,6 +998,50 @@ fn one_rank_with_other_arguments_is_an_error_everywhere(comm: &Comm) {
         let stencil = if odd { Stencil::Box } else { Stencil::Star };
         expect_error(Halo::<f64>::new(&padded, stencil).map(|_| ()), "stencil");
     }
+    // a halo update of an array of another layout, or of a buffer that is
+    // not C-contiguous, on one rank; begin/finish likewise
+    if comm.size() > 1 {
+        let ghosts = Dist::BlockPadded {
+            comm: 1,
+            boundary: (1, 1),
+            periodic: true,
+        };
+        let padded = Layout::new(comm, &[8, 8], &[ghosts.clone(), ghosts]).unwrap();
+        let plain = Layout::new(comm, &[8, 8], &[Dist::Block, Dist::Block]).unwrap();
+        let mut halo = Halo::<f64>::new(&padded, Stencil::Box).unwrap();
+        let mut good = DistArray::<f64>::zeros(&padded);
+        let mut wrong = DistArray::<f64>::zeros(&plain);
+        let err = if odd {
+            halo.update(&mut wrong)
+        } else {
+            halo.update(&mut good)
+        };
+        expect_error(err, "halo update of another layout");
+        // the same cells, transposed in memory on one rank
+        let shape = padded.local_shape().to_vec();
+        let mut t = ArrayD::<f64>::zeros(IxDyn(&[shape[1], shape[0]]));
+        let mut view =
+            distarray::DistArrayViewMut::from_local(padded.clone(), t.view_mut().reversed_axes())
+                .unwrap();
+        let err = if odd {
+            halo.update(&mut view)
+        } else {
+            halo.update(&mut good)
+        };
+        expect_error(err, "halo update of a transposed buffer");
+        // begin with the right array everywhere, finish with a wrong one on one rank
+        let mut other = DistArray::<f64>::zeros(&padded);
+        let err = distarray::halo::scope(|s| {
+            let pending = halo.begin(s, &good).unwrap();
+            if odd {
+                pending.finish(&mut view)
+            } else {
+                pending.finish(&mut other)
+            }
+        });
+        expect_error(err, "halo finish with a transposed buffer");
+        halo.update(&mut good).unwrap();
+    }
     // and afterwards everything still works
     let mut plan = Plan::<f64>::new(&rows, &cols).unwrap();
     let mut b = DistArray::zeros(&cols);

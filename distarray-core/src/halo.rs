@@ -43,6 +43,11 @@ pub use mpi::request::scope;
 
 const TAG: i32 = 0x0a10;
 
+/// The error for a buffer a halo update can not write in place.
+fn not_contiguous() -> Error {
+    Error::InvalidArgument("halo update needs a C-contiguous local buffer".into())
+}
+
 /// Which padding cells an update fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stencil {
@@ -213,12 +218,20 @@ impl<T: Element> Halo<T> {
     /// Contiguous pieces (whole ghost rows of a row-major buffer, say) are
     /// sent from and received into the array itself; the rest goes through
     /// the plan's buffers.
+    ///
+    /// # Errors
+    /// An array of another layout, or whose local buffer is not
+    /// C-contiguous, on any rank: the same error on every rank (one small
+    /// reduction per update agrees on it), and no data moves.
     pub fn update<S: DataMut<Elem = T>>(&mut self, array: &mut DistArrayBase<S>) -> Result<()> {
-        self.check(array)?;
+        let contiguous = array.local().is_standard_layout();
+        let verdict = self.check(array).and_then(|()| match contiguous {
+            true => Ok(()),
+            false => Err(not_contiguous()),
+        });
+        self.layout.comm().agree(verdict)?;
         let mut local = array.local_mut();
-        let buf = local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument("halo update needs a C-contiguous local buffer".into())
-        })?;
+        let buf = local.as_slice_mut().expect("agreed contiguous above");
         for (s, d) in &self.local {
             copy_within(s, d, buf, &mut self.pos);
         }
@@ -344,7 +357,9 @@ impl<T: Element> Halo<T> {
         scope: &'s LocalScope<'a>,
         array: &DistArrayBase<S>,
     ) -> Result<PendingHalo<'a, 's, T>> {
-        self.check(array)?;
+        // agreed: a rank failing alone would leave its neighbours' receives
+        // waiting
+        self.layout.comm().agree(self.check(array))?;
         let local = array.local();
         let std = local.as_standard_layout();
         let buf = std.as_slice().expect("standard layout is contiguous");
@@ -404,17 +419,34 @@ pub struct PendingHalo<'a, 's, T> {
 
 impl<T: Element> PendingHalo<'_, '_, T> {
     /// Waits for the exchange and writes the ghost cells. Collective.
+    ///
+    /// # Errors
+    /// Another array than `begin`'s layout, or a buffer that is not
+    /// C-contiguous, on any rank: the same error on every rank; the
+    /// messages still complete (no rank is left waiting) and no ghost cell
+    /// is written.
     pub fn finish<S: DataMut<Elem = T>>(self, array: &mut DistArrayBase<S>) -> Result<()> {
-        if !(array.layout().ptr_eq(self.layout) || array.layout() == self.layout) {
-            return Err(Error::LayoutMismatch {
+        let verdict = if !(array.layout().ptr_eq(self.layout) || array.layout() == self.layout) {
+            Err(Error::LayoutMismatch {
                 context: "halo finish".into(),
                 detail: "finish() got another array than begin()".into(),
-            });
+            })
+        } else if !array.local().is_standard_layout() {
+            Err(not_contiguous())
+        } else {
+            Ok(())
+        };
+        if let Err(e) = self.layout.comm().agree(verdict) {
+            for (req, _) in self.recvs {
+                req.wait_without_status();
+            }
+            for req in self.sends {
+                req.wait_without_status();
+            }
+            return Err(e);
         }
         let mut local = array.local_mut();
-        let buf = local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument("halo update needs a C-contiguous local buffer".into())
-        })?;
+        let buf = local.as_slice_mut().expect("agreed contiguous above");
         for (s, d) in self.local {
             copy_within(s, d, buf, self.pos);
         }

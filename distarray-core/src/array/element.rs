@@ -15,7 +15,13 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     pub fn get(&self, index: &[usize]) -> Result<T> {
         let layout = &self.layout;
         let comm = layout.comm();
-        comm.agree(layout.check_index(index))?;
+        let args = crate::comm::fingerprint(
+            index
+                .iter()
+                .map(|&i| i as u64)
+                .chain([layout.fingerprint()]),
+        );
+        comm.agree_on("get", args, layout.check_index(index))?;
         let owner = if layout.is_structured() {
             let coords: Vec<usize> = layout
                 .maps()

@@ -48,14 +48,19 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
     ) -> Result<DistArray<T>> {
         let layout = self.layout();
         let comm = layout.comm();
-        comm.agree(if axis < layout.ndim() {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument(format!(
-                "axis {axis} of a {}-d array",
-                layout.ndim()
-            )))
-        })?;
+        let args = crate::comm::fingerprint([axis as u64, layout.fingerprint()]);
+        comm.agree_on(
+            "cumulative along an axis",
+            args,
+            if axis < layout.ndim() {
+                Ok(())
+            } else {
+                Err(Error::InvalidArgument(format!(
+                    "axis {axis} of a {}-d array",
+                    layout.ndim()
+                )))
+            },
+        )?;
         let plain_block = |l: &Layout| {
             matches!(l.map(axis), AxisMap::Block(b) if !b.is_padded())
                 && l.maps()

@@ -230,7 +230,13 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// The selected cells as a new array over balanced blocks. Collective.
     /// (Always a copy; see the module docs.)
     pub fn slice(&self, index: &[Ix]) -> Result<DistArray<T>> {
-        let sel = self.layout().comm().agree(normalize(self.shape(), index))?;
+        let sel = normalize(self.shape(), index);
+        let args = selection_words(sel.as_deref().unwrap_or(&[]));
+        let sel = self.layout().comm().agree_on(
+            "slice",
+            crate::comm::fingerprint(args.into_iter().chain([self.layout().fingerprint()])),
+            sel,
+        )?;
         let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
         if shape.is_empty() {
             return Err(Error::InvalidArgument(

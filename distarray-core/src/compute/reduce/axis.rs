@@ -3,6 +3,7 @@
 
 use super::{beats, check_reducible};
 use crate::array::{DistArray, DistArrayBase};
+use crate::comm::fingerprint;
 use crate::compute::ufunc::{FloatElement, Numeric, Real};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
@@ -49,16 +50,21 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     ) -> Result<DistArray<T>> {
         let layout = self.layout();
         let comm = layout.comm();
-        comm.agree(check_reducible(layout).and_then(|()| {
-            if axis < layout.ndim() {
-                Ok(())
-            } else {
-                Err(Error::InvalidArgument(format!(
-                    "axis {axis} of a {}-d array",
-                    layout.ndim()
-                )))
-            }
-        }))?;
+        let args = fingerprint([axis as u64, layout.fingerprint()]);
+        comm.agree_on(
+            "reduction along an axis",
+            args,
+            check_reducible(layout).and_then(|()| {
+                if axis < layout.ndim() {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidArgument(format!(
+                        "axis {axis} of a {}-d array",
+                        layout.ndim()
+                    )))
+                }
+            }),
+        )?;
         // partial results over this rank's owned cells along the axis
         let owned = layout.owned_local_ranges()[axis].clone();
         let mut view = self.local();
@@ -205,15 +211,25 @@ fn over_axes<T: Element>(
     let mut sorted = axes.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    if sorted.len() != axes.len()
+    let verdict = if sorted.len() != axes.len()
         || sorted.last().is_some_and(|&x| x >= a.ndim())
         || sorted.len() >= a.ndim()
     {
-        return Err(Error::InvalidArgument(format!(
+        Err(Error::InvalidArgument(format!(
             "axes {axes:?} of a {}-d array must be distinct, in range, and leave an axis (use the all-cells reduction otherwise)",
             a.ndim()
-        )));
-    }
+        )))
+    } else {
+        Ok(())
+    };
+    let args = fingerprint(
+        axes.iter()
+            .map(|&x| x as u64)
+            .chain([a.layout().fingerprint()]),
+    );
+    a.layout()
+        .comm()
+        .agree_on("reduction along axes", args, verdict)?;
     let mut out = a;
     for &axis in sorted.iter().rev() {
         out = one(&out, axis)?;
@@ -235,16 +251,21 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
     fn arg_axis(&self, axis: usize, largest: bool) -> Result<DistArray<i64>> {
         let layout = self.layout();
         let comm = layout.comm();
-        comm.agree(check_reducible(layout).and_then(|()| {
-            if axis < layout.ndim() && layout.shape()[axis] > 0 {
-                Ok(())
-            } else {
-                Err(Error::InvalidArgument(format!(
-                    "argmin/argmax along axis {axis} of shape {:?}",
-                    layout.shape()
-                )))
-            }
-        }))?;
+        let args = fingerprint([axis as u64, largest as u64, layout.fingerprint()]);
+        comm.agree_on(
+            "argmin/argmax along an axis",
+            args,
+            check_reducible(layout).and_then(|()| {
+                if axis < layout.ndim() && layout.shape()[axis] > 0 {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidArgument(format!(
+                        "argmin/argmax along axis {axis} of shape {:?}",
+                        layout.shape()
+                    )))
+                }
+            }),
+        )?;
         let better = |x: T, y: T| beats(x, y, largest);
         // per lane: the best (value, global index along the axis) over owned cells
         let owned = layout.owned_local_ranges()[axis].clone();
@@ -336,12 +357,18 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// axis, e.g. `a.max_axis(1)?.expand_dims(1)`. Collective (a reshape).
     pub fn expand_dims(&self, axis: usize) -> Result<DistArray<T>> {
         let mut shape = self.shape().to_vec();
-        if axis > shape.len() {
-            return Err(Error::InvalidArgument(format!(
+        let verdict = if axis > shape.len() {
+            Err(Error::InvalidArgument(format!(
                 "expand_dims: axis {axis} of a {}-d array",
                 shape.len()
-            )));
-        }
+            )))
+        } else {
+            Ok(())
+        };
+        let args = fingerprint([axis as u64, self.layout().fingerprint()]);
+        self.layout()
+            .comm()
+            .agree_on("expand_dims", args, verdict)?;
         shape.insert(axis, 1);
         let target = Layout::block(self.layout().comm(), &shape)?;
         self.reshape_into(&target)
