@@ -16,6 +16,7 @@ static CHECKS: &[Check] = &[
     check!(layout_comes_back_from_the_attribute),
     check!(python_reads_our_files),
     check!(broken_input_fails_everywhere_alike),
+    check!(names_that_differ_on_one_rank_fail_everywhere_alike),
 ];
 
 fn main() {
@@ -134,4 +135,44 @@ fn broken_input_fails_everywhere_alike(comm: &Comm) {
         .unwrap_err();
     assert_same_everywhere(comm, &e);
     let _ = <f64 as Element>::DTYPE;
+}
+
+/// A file missing on one rank, or a file or dataset name that differs on
+/// one rank, on load or on save: the same error on every rank (agreed
+/// before HDF5's collective open or create), and a failed save leaves no
+/// file behind.
+fn names_that_differ_on_one_rank_fail_everywhere_alike(comm: &Comm) {
+    let out = scratch(comm, "hdf5-names");
+    let odd = comm.rank() + 1 == comm.size();
+    let layout = Layout::new(comm, &[7, 3], &[Dist::Block, Dist::Cyclic]).unwrap();
+    let a = DistArray::<f64>::random(&layout, 1);
+    let path = out.join("a.h5");
+    a.save_hdf5(&path, "data", None).unwrap();
+    if comm.size() > 1 {
+        // another dataset name on one rank
+        let name = if odd { "other" } else { "data" };
+        let err = DistArray::<f64>::load_hdf5(&layout, &path, name).expect_err("names differ");
+        assert_same_everywhere(comm, &err);
+        assert!(matches!(err, Error::ArgumentsDiffer { .. }), "{err}");
+        // a file only the other ranks have
+        let missing = out.join("missing.h5");
+        let which = if odd { &missing } else { &path };
+        let err = DistArray::<f64>::load_hdf5(&layout, which, "data").expect_err("paths differ");
+        assert_same_everywhere(comm, &err);
+        // another dataset name on save: refused everywhere, nothing written
+        let fresh = out.join("b.h5");
+        let err = a
+            .save_hdf5(&fresh, if odd { "x" } else { "y" }, None)
+            .expect_err("names differ on save");
+        assert_same_everywhere(comm, &err);
+        comm.barrier();
+        assert!(!fresh.exists(), "a refused save leaves no file");
+    }
+    // a file missing everywhere is the same error everywhere too
+    let err = DistArray::<f64>::load_hdf5(&layout, out.join("nowhere.h5"), "data")
+        .expect_err("no such file");
+    assert_same_everywhere(comm, &err);
+    // and the good file still loads
+    let b = DistArray::<f64>::load_hdf5(&layout, &path, "data").unwrap();
+    assert_eq!(b.local(), a.local());
 }

@@ -20,7 +20,7 @@
 
 use super::{commit_shared_file, io_err, temp_path};
 use crate::array::{DistArray, DistArrayBase};
-use crate::comm::Comm;
+use crate::comm::{fingerprint, Comm};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
@@ -46,6 +46,17 @@ impl H5Element for num_complex::Complex64 {}
 
 /// The attribute that records the layout a dataset was saved from.
 pub const LAYOUT_ATTRIBUTE: &str = "distarray_layout";
+
+/// Words of a path and a dataset name, for the agreement that every rank
+/// names the same.
+fn path_words<'a>(path: &'a Path, dataset: &'a str) -> impl Iterator<Item = u64> + 'a {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|&b| u64::from(b))
+        .chain([u64::MAX])
+        .chain(dataset.bytes().map(u64::from))
+}
 
 fn h5err(path: &Path, e: hdf5::Error) -> Error {
     io_err(path, format!("HDF5: {e}"))
@@ -168,11 +179,21 @@ impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
         let path = path.as_ref();
         let layout = self.layout();
         let comm = layout.comm();
-        if layout.ndim() == 0 {
-            return Err(Error::InvalidArgument(
+        // the same file, dataset and chunks on every rank, agreed before
+        // the collective create (a name that differed was silently ignored)
+        let verdict = if layout.ndim() == 0 {
+            Err(Error::InvalidArgument(
                 "save_hdf5: 0-d arrays are not supported".into(),
-            ));
-        }
+            ))
+        } else {
+            Ok(())
+        };
+        let args = fingerprint(
+            path_words(path, dataset)
+                .chain(chunk.into_iter().flatten().map(|&c| c as u64 | 1 << 63))
+                .chain([layout.fingerprint()]),
+        );
+        comm.agree_on("save_hdf5 (path, dataset, chunks)", args, verdict)?;
         let slab = slabs(layout)?;
         let moved;
         let local = if *layout == slab {
@@ -271,6 +292,15 @@ fn read<T: H5Element>(
     dataset: &str,
     layout: Option<&Layout>,
 ) -> Result<(DistArray<T>, Layout)> {
+    // the same file and dataset on every rank, and the file there on every
+    // rank, agreed before the collective open (a rank whose file was
+    // missing, or named differently, left the others waiting in it)
+    let present = std::fs::metadata(path).map(|_| ()).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        detail: format!("{e} (on rank {})", comm.rank()),
+    });
+    let args = fingerprint(path_words(path, dataset).chain(layout.map(Layout::fingerprint)));
+    comm.agree_on("load_hdf5 (path, dataset)", args, present)?;
     let opened = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
         let file = hdf5::FileBuilder::new()
             .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
