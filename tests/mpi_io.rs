@@ -3,6 +3,9 @@
 //! DistArray 0.6 wrote; `.npy` files round-trip in C and Fortran order for
 //! every kind and dtype and match `numpy.save` byte for byte; broken files
 //! give every rank the same error; a failed save leaves no file behind.
+//! A `.dnpy` set is checked as a whole (every file there, one dtype, cells
+//! covered) and saved as a unit: an interrupted or failed save leaves the
+//! previous set whole, and a set mixing two saves is refused.
 
 mod harness;
 
@@ -25,6 +28,11 @@ static CHECKS: &[Check] = &[
     check!(broken_files_fail_everywhere_alike),
     check!(failed_saves_leave_nothing),
     check!(dnpy_sets_load_on_any_number_of_ranks),
+    check!(incomplete_and_mixed_type_sets_are_refused),
+    check!(sets_that_leave_cells_empty_are_refused),
+    check!(interrupted_saves_leave_a_whole_set),
+    check!(sets_of_two_saves_are_refused),
+    check!(a_failed_save_keeps_the_previous_set),
 ];
 
 fn main() {
@@ -256,6 +264,320 @@ fn failed_saves_leave_nothing(comm: &Comm) {
             "a partial set was left behind"
         );
     }
+    comm.barrier();
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+    // saves onto a path that is a directory leave no temporary file
+    let dir = out.join("d.npy");
+    if comm.rank() == 0 {
+        std::fs::create_dir_all(dir.join("inside")).unwrap();
+    }
+    comm.barrier();
+    let e = a.save_npy(&dir, Order::C).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    #[cfg(feature = "hdf5")]
+    {
+        let h5 = out.join("d.h5");
+        if comm.rank() == 0 {
+            std::fs::create_dir_all(h5.join("inside")).unwrap();
+        }
+        comm.barrier();
+        let e = a.save_hdf5(&h5, "x", None).unwrap_err();
+        assert_same_everywhere(comm, &e);
+    }
+    comm.barrier();
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+}
+
+/// Names in `dir` a save may leave behind by mistake: temporary files,
+/// links being made, generations of a `.dnpy` set no link points to.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let committed: Vec<String> = names
+        .iter()
+        .filter_map(|n| std::fs::read_link(dir.join(n)).ok())
+        .map(|t| t.to_string_lossy().into_owned())
+        .collect();
+    let mut bad: Vec<String> = names
+        .into_iter()
+        .filter(|n| {
+            n.contains("distarray-tmp")
+                || n.contains("distarray-link")
+                || (n.contains(".dnpy-set.") && !committed.contains(n))
+        })
+        .collect();
+    bad.sort();
+    bad
+}
+
+/// Every cell of `a`, on every rank.
+fn whole(a: &DistArray<f64>) -> ArrayD<f64> {
+    a.gather_all().unwrap()
+}
+
+/// The set at `prefix` read through both loaders, and checked offline.
+fn read_set(comm: &Comm, prefix: &Path, shape: &[usize]) -> ArrayD<f64> {
+    let layout = Layout::new(comm, shape, &vec![Dist::Cyclic; shape.len()]).unwrap();
+    let a = DistArray::<f64>::load_dnpy_into(&layout, prefix).unwrap();
+    if comm.rank() == 0 {
+        distarray::io::check_dnpy_set(prefix).unwrap();
+    }
+    whole(&a)
+}
+
+/// The error of every way to read the set at `prefix`, the same on every
+/// rank; returns the offline check's message.
+fn refused(comm: &Comm, prefix: &Path, shape: &[usize]) -> String {
+    let layout = Layout::block(comm, shape).unwrap();
+    let e = DistArray::<f64>::load_dnpy_into(&layout, prefix).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    let offline = distarray::io::check_dnpy_set(prefix).unwrap_err();
+    assert_eq!(e, offline, "load_dnpy_into and the offline check disagree");
+    offline.to_string()
+}
+
+fn incomplete_and_mixed_type_sets_are_refused(comm: &Comm) {
+    use distarray::io::dnpy_path;
+    let p = comm.size();
+    if p < 2 {
+        return;
+    }
+    let out = scratch(comm, "incomplete");
+    let layout = Layout::block(comm, &[5, 3 * p]).unwrap();
+    let a = DistArray::<f64>::random(&layout, 5);
+    // the last file missing, then a middle one (when there is a middle)
+    for gone in [p - 1, p / 2] {
+        let prefix = out.join(format!("gone{gone}"));
+        a.save_dnpy(&prefix).unwrap();
+        if comm.rank() == gone {
+            std::fs::remove_file(dnpy_path(&prefix, gone)).unwrap();
+        }
+        comm.barrier();
+        let msg = refused(comm, &prefix, &[5, 3 * p]);
+        let name = format!("gone{gone}_{gone}.dnpy");
+        assert!(msg.contains(&name) && msg.contains("missing"), "{msg}");
+        let e = DistArray::<f64>::load_dnpy(comm, &prefix).unwrap_err();
+        assert_same_everywhere(comm, &e);
+    }
+    // one rank's file holds int64 where the others hold float64 (plain
+    // files, as DistArray 0.6 writes them)
+    let f = out.join("f");
+    a.save_dnpy(&f).unwrap();
+    DistArray::<i64>::zeros(&layout)
+        .save_dnpy(out.join("i"))
+        .unwrap();
+    let m = out.join("m");
+    let me = comm.rank();
+    let from = if me == p - 1 { "i" } else { "f" };
+    std::fs::copy(dnpy_path(out.join(from), me), dnpy_path(&m, me)).unwrap();
+    comm.barrier();
+    let msg = refused(comm, &m, &[5, 3 * p]);
+    assert!(
+        msg.contains("m_0.dnpy") && msg.contains(&format!("m_{}.dnpy", p - 1)),
+        "{msg}"
+    );
+    assert!(msg.contains("int64") && msg.contains("float64"), "{msg}");
+    let e = DistArray::<f64>::load_dnpy(comm, &m).unwrap_err();
+    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+}
+
+/// Writes rank `r`'s file of a 1-D unstructured set of `2 p` cells in
+/// which the last rank holds one cell only: cell `2 p - 1` has no value.
+pub fn write_uncovering_file(prefix: &Path, r: usize, p: usize) {
+    use distarray::io::{dnpy_header, dnpy_path};
+    let ix: Vec<usize> = if r + 1 == p {
+        vec![2 * r]
+    } else {
+        vec![2 * r + 1, 2 * r]
+    };
+    let json = serde_json::json!({"dist_type": "u", "size": 2 * p, "proc_grid_rank": r,
+        "proc_grid_size": p, "indices": ix});
+    let dims = distarray::protocol::parse_dim_data(&[json], &[ix.len()], r).unwrap();
+    let mut bytes = dnpy_header(&dims);
+    bytes.extend(
+        NpyHeader {
+            dtype: distarray::DType::F64,
+            fortran_order: false,
+            shape: vec![ix.len()],
+        }
+        .to_bytes(),
+    );
+    for &g in &ix {
+        bytes.extend((g as f64).to_le_bytes());
+    }
+    std::fs::write(dnpy_path(prefix, r), bytes).unwrap();
+}
+
+fn sets_that_leave_cells_empty_are_refused(comm: &Comm) {
+    let p = comm.size();
+    let out = scratch(comm, "uncovering");
+    let prefix = out.join("u");
+    write_uncovering_file(&prefix, comm.rank(), p);
+    comm.barrier();
+    let msg = refused(comm, &prefix, &[2 * p]);
+    assert!(msg.contains("indices_do_not_cover"), "{msg}");
+    let e = DistArray::<f64>::load_dnpy(comm, &prefix).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    // into other layouts too, and nothing is written by a failed load
+    let cyclic = Layout::new(comm, &[2 * p], &[Dist::Cyclic]).unwrap();
+    let e = DistArray::<f64>::load_dnpy_into(&cyclic, &prefix).unwrap_err();
+    assert_same_everywhere(comm, &e);
+}
+
+fn interrupted_saves_leave_a_whole_set(comm: &Comm) {
+    use distarray::io::{dnpy_path, interrupt_dnpy_saves_at, SaveStage};
+    let out = scratch(comm, "interrupted");
+    let shape = [7, 5];
+    let layout = Layout::new(comm, &shape, &[Dist::Cyclic, Dist::Block]).unwrap();
+    let old = DistArray::<f64>::random(&layout, 1);
+    let new = DistArray::<f64>::random(&layout, 2);
+    let stages = [
+        SaveStage::Written,
+        SaveStage::Adopted,
+        SaveStage::Linked,
+        SaveStage::Committed,
+    ];
+    for (i, stage) in stages.into_iter().enumerate() {
+        let prefix = out.join(format!("s{i}"));
+        if stage == SaveStage::Adopted {
+            // the previous set is DistArray 0.6's: plain files
+            old.save_dnpy(out.join("plain")).unwrap();
+            let me = comm.rank();
+            std::fs::copy(dnpy_path(out.join("plain"), me), dnpy_path(&prefix, me)).unwrap();
+            comm.barrier();
+        } else {
+            old.save_dnpy(&prefix).unwrap();
+        }
+        interrupt_dnpy_saves_at(Some(stage));
+        let e = new.save_dnpy(&prefix).unwrap_err();
+        interrupt_dnpy_saves_at(None);
+        assert_same_everywhere(comm, &e);
+        let expect = if stage == SaveStage::Committed {
+            &new
+        } else {
+            &old
+        };
+        assert_eq!(read_set(comm, &prefix, &shape), whole(expect), "{stage:?}");
+        let back = DistArray::<f64>::load_dnpy(comm, &prefix).unwrap();
+        assert_eq!(back.local(), expect.local(), "{stage:?}");
+        // the next save finishes the job and cleans up
+        let third = DistArray::<f64>::random(&layout, 3);
+        third.save_dnpy(&prefix).unwrap();
+        assert_eq!(read_set(comm, &prefix, &shape), whole(&third), "{stage:?}");
+    }
+    comm.barrier();
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+    // a save on fewer ranks, interrupted before and after its commit
+    if comm.size() > 1 {
+        let fewer = comm.subset(comm.rank() + 1 < comm.size());
+        let prefix = out.join("shrink");
+        old.save_dnpy(&prefix).unwrap();
+        for stage in [SaveStage::Linked, SaveStage::Committed] {
+            let small = fewer.as_ref().map(|c| {
+                let l = Layout::new(c, &shape, &[Dist::Cyclic, Dist::Block]).unwrap();
+                DistArray::<f64>::random(&l, 4)
+            });
+            if let Some(s) = &small {
+                interrupt_dnpy_saves_at(Some(stage));
+                s.save_dnpy(&prefix).unwrap_err();
+                interrupt_dnpy_saves_at(None);
+            }
+            comm.barrier();
+            let expect = if stage == SaveStage::Committed {
+                let l = Layout::block(comm, &shape).unwrap();
+                let s = DistArray::<f64>::random(&l, 4); // random is layout-independent
+                whole(&s)
+            } else {
+                whole(&old)
+            };
+            assert_eq!(read_set(comm, &prefix, &shape), expect, "{stage:?}");
+        }
+        if let Some(c) = &fewer {
+            let l = Layout::block(c, &shape).unwrap();
+            DistArray::<f64>::random(&l, 5).save_dnpy(&prefix).unwrap();
+        }
+        comm.barrier();
+        assert!(
+            std::fs::symlink_metadata(dnpy_path(&prefix, comm.size() - 1)).is_err(),
+            "the file the smaller set has not is left"
+        );
+        assert_eq!(leftovers(&out), Vec::<String>::new());
+    }
+}
+
+fn sets_of_two_saves_are_refused(comm: &Comm) {
+    use distarray::io::dnpy_path;
+    let p = comm.size();
+    if p < 2 {
+        return;
+    }
+    let out = scratch(comm, "two-saves");
+    let layout = Layout::block(comm, &[6, 2 * p]).unwrap();
+    let a = out.join("a");
+    DistArray::<f64>::random(&layout, 1).save_dnpy(&a).unwrap();
+    DistArray::<f64>::random(&layout, 2)
+        .save_dnpy(out.join("b"))
+        .unwrap();
+    // what a job killed while renaming files into place used to leave: one
+    // file from another save of the same layout
+    if comm.rank() == 1 {
+        let f = dnpy_path(&a, 1);
+        std::fs::remove_file(&f).unwrap();
+        std::fs::copy(dnpy_path(out.join("b"), 1), &f).unwrap();
+    }
+    comm.barrier();
+    let msg = refused(comm, &a, &[6, 2 * p]);
+    assert!(
+        msg.contains("a_1.dnpy") && msg.contains("mixes files of two saves"),
+        "{msg}"
+    );
+    let e = DistArray::<f64>::load_dnpy(comm, &a).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    assert_eq!(e.to_string(), msg);
+}
+
+fn a_failed_save_keeps_the_previous_set(comm: &Comm) {
+    use distarray::io::dnpy_path;
+    let p = comm.size();
+    if p < 2 {
+        return;
+    }
+    let out = scratch(comm, "kept");
+    let shape = [4, 9];
+    let prefix = out.join("k");
+    // the previous set: written by all ranks but the last
+    let fewer = comm.subset(comm.rank() + 1 < p);
+    if let Some(c) = &fewer {
+        let a = DistArray::<f64>::random(&Layout::block(c, &shape).unwrap(), 6);
+        a.save_dnpy(&prefix).unwrap();
+    }
+    // random values do not depend on the layout
+    let old_whole = whole(&DistArray::<f64>::random(
+        &Layout::block(comm, &shape).unwrap(),
+        6,
+    ));
+    // on the last rank only, its file's path is a non-empty directory
+    if comm.rank() == p - 1 {
+        std::fs::create_dir_all(dnpy_path(&prefix, p - 1).join("x")).unwrap();
+    }
+    comm.barrier();
+    let new = DistArray::<f64>::random(&Layout::block(comm, &shape).unwrap(), 7);
+    let e = new.save_dnpy(&prefix).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    assert!(e.to_string().contains(&format!("k_{}.dnpy", p - 1)), "{e}");
+    comm.barrier();
+    assert_eq!(read_set(comm, &prefix, &shape), old_whole);
+    assert_eq!(leftovers(&out), Vec::<String>::new());
+    // and with the directory gone, the save goes through
+    if comm.rank() == p - 1 {
+        std::fs::remove_dir_all(dnpy_path(&prefix, p - 1)).unwrap();
+    }
+    comm.barrier();
+    new.save_dnpy(&prefix).unwrap();
+    assert_eq!(read_set(comm, &prefix, &shape), whole(&new));
 }
 
 fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {

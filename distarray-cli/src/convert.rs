@@ -21,7 +21,7 @@ pub fn run(input: &[PathBuf], output: &Path, dataset: &str, order: &str) -> Resu
     distarray::abort_on_panic();
     let result = {
         let comm = Comm::world();
-        let (shape, dtype) = describe(input, dataset)?;
+        let (shape, dtype) = describe_on_all(&comm, input, dataset)?;
         let order = match order {
             "c" | "C" => Order::C,
             "f" | "F" | "fortran" => Order::Fortran,
@@ -53,6 +53,51 @@ pub fn run(input: &[PathBuf], output: &Path, dataset: &str, order: &str) -> Resu
     };
     drop(universe);
     result
+}
+
+/// Shape and element type of the input, as rank 0 finds them (with every
+/// check of the input's headers: a .dnpy set is checked as a whole): every
+/// rank returns rank 0's verdict, so that no rank goes on alone.
+fn describe_on_all(
+    comm: &Comm,
+    input: &[PathBuf],
+    dataset: &str,
+) -> Result<(Vec<usize>, DType), String> {
+    use serde_json::{json, Value};
+    let mine = if comm.rank() == 0 {
+        let verdict = match describe(input, dataset) {
+            Ok((shape, dtype)) => {
+                let code = DType::ALL
+                    .iter()
+                    .position(|&d| d == dtype)
+                    .expect("a dtype");
+                json!({ "shape": shape, "dtype": code })
+            }
+            Err(e) => json!({ "error": e }),
+        };
+        serde_json::to_vec(&verdict).expect("JSON")
+    } else {
+        Vec::new()
+    };
+    let verdict: Value =
+        serde_json::from_slice(&comm.broadcast_bytes(0, mine)).map_err(|e| e.to_string())?;
+    if let Some(e) = verdict["error"].as_str() {
+        return Err(e.to_string());
+    }
+    let shape = verdict["shape"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_u64())
+                .map(|x| x as usize)
+                .collect()
+        })
+        .ok_or("no shape from rank 0")?;
+    let dtype = verdict["dtype"]
+        .as_u64()
+        .and_then(|i| DType::ALL.get(i as usize).copied())
+        .ok_or("no dtype from rank 0")?;
+    Ok((shape, dtype))
 }
 
 /// Shape and element type of the input.

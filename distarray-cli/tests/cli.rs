@@ -1,5 +1,8 @@
 //! The `distarray` command end to end: info (text, JSON, errors), convert
-//! (on 1 and 2 ranks, byte-identical to numpy.save), plot (PNG and SVG).
+//! (on 1 and 2 ranks, byte-identical to numpy.save), plot (PNG and SVG);
+//! invalid sets (a file missing, two dtypes, cells without a value, files of
+//! two saves) refused by info and convert, and no output from a failed
+//! convert.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -126,6 +129,119 @@ fn info_names_the_file_and_the_rule() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("t_0.dnpy"));
     let out = bin().arg("info").arg(d.join("nothing")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// Copies a conformance set's files to `dir/<to>_<r>.dnpy`.
+fn copy_set(case: &str, files: usize, dir: &Path, to: &str) {
+    for r in 0..files {
+        std::fs::copy(
+            conformance().join(case).join(format!("{case}_{r}.dnpy")),
+            dir.join(format!("{to}_{r}.dnpy")),
+        )
+        .unwrap();
+    }
+}
+
+/// `info` fails (status 1) with a message that contains every one of `words`.
+fn info_refuses(prefix: &Path, words: &[&str]) {
+    let out = bin().arg("info").arg(prefix).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for w in words {
+        assert!(err.contains(w), "{w:?} not in {err}");
+    }
+}
+
+/// `convert` of `input` fails on 1 and 2 ranks with a message that
+/// contains `word`, and writes no output (an .npy file or a .dnpy set).
+fn convert_refuses(input: &Path, dir: &Path, word: &str) {
+    for (i, out) in ["out.npy", "out-set"].iter().enumerate() {
+        let out = dir.join(out);
+        let one = bin().arg("convert").arg(input).arg(&out).output().unwrap();
+        let two = mpirun(
+            2,
+            &["convert", input.to_str().unwrap(), out.to_str().unwrap()],
+        );
+        for o in [one, two] {
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(!o.status.success() && err.contains(word), "{i}: {err}");
+        }
+        let left: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("out"))
+            .collect();
+        assert!(left.is_empty(), "a failed convert left {left:?}");
+    }
+}
+
+/// Writes a 1-D unstructured set of `2 p` cells on `p` files in which the
+/// last file holds one cell only: cell `2 p - 1` has no value.
+fn write_uncovering_set(prefix: &Path, p: usize) {
+    use distarray::io::{dnpy_header, dnpy_path, NpyHeader};
+    for r in 0..p {
+        let ix: Vec<usize> = if r + 1 == p {
+            vec![2 * r]
+        } else {
+            vec![2 * r, 2 * r + 1]
+        };
+        let json = serde_json::json!({"dist_type": "u", "size": 2 * p, "proc_grid_rank": r,
+            "proc_grid_size": p, "indices": ix});
+        let dims = distarray::protocol::parse_dim_data(&[json], &[ix.len()], r).unwrap();
+        let mut bytes = dnpy_header(&dims);
+        bytes.extend(
+            NpyHeader {
+                dtype: distarray::DType::F64,
+                fortran_order: false,
+                shape: vec![ix.len()],
+            }
+            .to_bytes(),
+        );
+        for &g in &ix {
+            bytes.extend((g as f64).to_le_bytes());
+        }
+        std::fs::write(dnpy_path(prefix, r), bytes).unwrap();
+    }
+}
+
+#[test]
+fn invalid_sets_are_refused_and_nothing_is_written() {
+    let d = scratch("invalid");
+    // a file missing: the last one, then one in the middle
+    copy_set("i32_bxc_2d_4x7_e4", 4, &d, "l");
+    std::fs::remove_file(d.join("l_3.dnpy")).unwrap();
+    info_refuses(&d.join("l"), &["l_3.dnpy", "missing"]);
+    convert_refuses(&d.join("l"), &d, "l_3.dnpy");
+    copy_set("i32_bxc_2d_4x7_e4", 4, &d, "m");
+    std::fs::remove_file(d.join("m_1.dnpy")).unwrap();
+    info_refuses(&d.join("m"), &["m_1.dnpy", "missing"]);
+    // two element types: both files named
+    copy_set("f64_block_1d_n10_e3", 3, &d, "t");
+    let f = d.join("t_2.dnpy");
+    let mut bytes = std::fs::read(&f).unwrap();
+    let at = bytes.windows(3).position(|w| w == b"<f8").unwrap();
+    bytes[at + 1] = b'i';
+    std::fs::write(&f, &bytes).unwrap();
+    info_refuses(&d.join("t"), &["t_0.dnpy", "t_2.dnpy", "float64", "int64"]);
+    convert_refuses(&d.join("t"), &d, "t_2.dnpy");
+    // an unstructured axis whose indices leave a cell without a value
+    write_uncovering_set(&d.join("u"), 3);
+    info_refuses(&d.join("u"), &["indices_do_not_cover"]);
+    convert_refuses(&d.join("u"), &d, "indices_do_not_cover");
+    // files of two saves
+    let npy = conformance().join("f64_block_1d_n10_e3/global.npy");
+    for set in ["s", "r"] {
+        let p = d.join(set);
+        ok(&mpirun(
+            2,
+            &["convert", npy.to_str().unwrap(), p.to_str().unwrap()],
+        ));
+    }
+    ok(&bin().arg("info").arg(d.join("s")).output().unwrap());
+    std::fs::remove_file(d.join("s_1.dnpy")).unwrap();
+    std::fs::copy(d.join("r_1.dnpy"), d.join("s_1.dnpy")).unwrap();
+    info_refuses(&d.join("s"), &["s_1.dnpy", "mixes files of two saves"]);
+    convert_refuses(&d.join("s"), &d, "mixes files of two saves");
 }
 
 fn numpy_bytes(case: &str) -> Vec<u8> {

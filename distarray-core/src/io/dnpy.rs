@@ -1,10 +1,51 @@
 //! `.dnpy` files: one per rank, a protocol header then an `.npy` stream of
 //! the rank's buffer — byte-compatible with DistArray 0.6's `save_dnpy` /
 //! `load_dnpy` (see `shared/conformance/dnpy/FORMAT.md`).
+//!
+//! # A set is saved as a unit
+//!
+//! [`save_dnpy`](DistArrayBase::save_dnpy) to the prefix `dir/u` leaves
+//!
+//! ```text
+//! dir/u_<r>.dnpy -> u.dnpy-set/u_<r>.dnpy   one link per rank: what readers open
+//! dir/u.dnpy-set -> u.dnpy-set.<id>         the committed save
+//! dir/u.dnpy-set.<id>/u_<r>.dnpy            the files, exactly DistArray 0.6's bytes
+//! ```
+//!
+//! Every rank writes its file into a fresh directory `u.dnpy-set.<id>`
+//! nobody reads; when every rank succeeded, rank 0 makes the links the new
+//! set needs and then commits it with one atomic `rename(2)` of the link
+//! `u.dnpy-set`; the previous save's directory is removed after that.
+//! Therefore, whatever point a save is killed at, or fails at on any rank:
+//!
+//! - readers see either the whole previous set or the whole new one, never
+//!   files of both; the previous set stays readable, byte for byte, until
+//!   the commit;
+//! - a failed save gives every rank the same error and removes what it
+//!   wrote; a killed one leaves only an unreferenced `u.dnpy-set.<id>`
+//!   directory (or links that point nowhere), which the next save to the
+//!   prefix removes;
+//! - a set of plain files (DistArray 0.6 writes these) is first adopted:
+//!   hard-linked into a generation and each file replaced by its link,
+//!   without its content changing at any step.
+//!
+//! Readers (DistArray 0.6 too) just open `u_<r>.dnpy`. Ours resolve the
+//! `u.dnpy-set` link once per load, so a save committing during a load
+//! cannot mix two saves either (the load may then fail, when the save has
+//! already removed the generation it was reading). A set with no
+//! `u.dnpy-set` link (written by DistArray 0.6) reads as before; a set
+//! whose files are partly linked to the committed save and partly other
+//! plain files is refused as a mix of two saves. The files must be on a
+//! file system every rank sees (rank 0 makes the links and the commit);
+//! two jobs must not save to one prefix at the same time.
+//!
+//! A set is also checked as a whole before anything is read: every file
+//! its grid implies exists (the first missing one is named), no file
+//! beyond it, one element type, and the protocol's cross-rank rules
+//! (ranges tile, indices cover, ...).
 
 use super::npy::{from_bytes, to_bytes, NpyHeader};
 use super::pyliteral::{parse, Py};
-use super::write_atomically;
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
 use crate::dtype::Element;
@@ -14,6 +55,10 @@ use crate::map::DistType;
 use crate::protocol::{parse_dim_data, DimDict, VERSION};
 use ndarray::{ArrayD, Data, IxDyn};
 use std::path::{Path, PathBuf};
+
+mod set;
+#[doc(hidden)]
+pub use set::{interrupt_dnpy_saves_at, SaveStage};
 
 /// The `.dnpy` magic: 0x93 then `DARRY`.
 pub const DNPY_MAGIC: &[u8; 6] = b"\x93DARRY";
@@ -200,8 +245,10 @@ pub fn read_dnpy<T: Element>(path: &Path, rank: usize) -> Result<DnpyFile<T>> {
 
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// Writes `<prefix>_<rank>.dnpy` on every rank (DistArray 0.6's format,
-    /// byte for byte). Collective: each file is written under a temporary
-    /// name and renamed only when every rank succeeded.
+    /// byte for byte). Collective, and atomic as a set: readers see the
+    /// previous set until every rank's file is written and the set is
+    /// committed in one rename (see the module docs); a failure on any rank
+    /// gives every rank the same error and leaves the previous set as it was.
     pub fn save_dnpy(&self, prefix: impl AsRef<Path>) -> Result<()> {
         let comm = self.layout().comm();
         let export = self.to_dap();
@@ -216,9 +263,8 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         );
         let local = export.buffer.as_standard_layout();
         bytes.extend_from_slice(&to_bytes(local.as_slice().expect("standard layout")));
-        let path = dnpy_path(prefix, comm.rank());
-        write_atomically(comm, &path, |f| {
-            let progress = super::progress::Progress::new(comm, bytes.len(), "saving .dnpy");
+        let progress = super::progress::Progress::new(comm, bytes.len(), "saving .dnpy");
+        set::save_set(comm, prefix.as_ref(), |f| {
             for piece in bytes.chunks(16 << 20) {
                 std::io::Write::write_all(f, piece)?;
                 progress.advance(piece.len());
@@ -232,12 +278,23 @@ impl<T: Element> DistArray<T> {
     /// Reads `<prefix>_<rank>.dnpy` on every rank and validates the set as a
     /// protocol import (collective; the set must have been written by as
     /// many ranks as `comm` has). Every rank returns the same error for a
-    /// missing, corrupt, truncated or wrong-typed file.
+    /// missing, corrupt, truncated or wrong-typed file, and for a set that
+    /// mixes files of two saves.
     pub fn load_dnpy(comm: &Comm, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
-        let path = dnpy_path(&prefix, comm.rank());
+        let prefix = prefix.as_ref();
+        let committed = set::committed_dir_on_all(comm, prefix);
+        let linked = set::entry(prefix, comm.rank()) == set::Entry::Linked;
+        let any_linked = comm.sum_u64(linked as u64) > 0;
+        comm.agree(
+            match set::foreign_file(prefix, committed.as_deref(), comm.rank()) {
+                Some(e) if any_linked => Err(e),
+                _ => Ok(()),
+            },
+        )?;
+        let path = set::file_to_read(prefix, committed.as_deref(), comm.rank());
         let file = comm.agree(read_dnpy::<T>(&path, comm.rank()))?;
-        let last = dnpy_path(&prefix, comm.size());
-        comm.agree(if comm.rank() == 0 && last.exists() {
+        let last = dnpy_path(prefix, comm.size());
+        comm.agree(if comm.rank() == 0 && last.is_file() {
             Err(Error::Io {
                 path: last.display().to_string(),
                 detail: format!(
@@ -252,28 +309,39 @@ impl<T: Element> DistArray<T> {
     }
 }
 
-/// Number of files in the set `prefix` (`prefix_0.dnpy`, `prefix_1.dnpy`, ...).
+/// Number of consecutive files `prefix_0.dnpy`, `prefix_1.dnpy`, ... there
+/// are (how many the set should have: [`check_dnpy_set`]).
 pub fn dnpy_count(prefix: impl AsRef<Path>) -> usize {
     (0..)
-        .take_while(|&r| dnpy_path(&prefix, r).exists())
+        .take_while(|&r| dnpy_path(&prefix, r).is_file())
         .count()
 }
 
 /// Reads every file's header of a set and checks the set as a whole (no
-/// MPI): per file, its dimension dictionaries and buffer shape.
+/// MPI): per file, its dimension dictionaries and buffer shape. Refuses a
+/// set with a file missing (the grid in the first file's header says how
+/// many there are; the first missing one is named) or one too many, files
+/// of different element types (both named), files of two saves, and any
+/// broken protocol rule across files (block ranges that do not tile,
+/// unstructured indices that do not cover their axis, ...).
 pub fn check_dnpy_set(prefix: impl AsRef<Path>) -> Result<Vec<(Vec<DimDict>, NpyHeader)>> {
-    let n = dnpy_count(&prefix);
+    let prefix = prefix.as_ref();
+    let n = dnpy_count(prefix);
     if n == 0 {
         return Err(Error::Io {
-            path: dnpy_path(&prefix, 0).display().to_string(),
+            path: dnpy_path(prefix, 0).display().to_string(),
             detail: "no such .dnpy set (the first file is missing)".into(),
         });
     }
-    let mut out = Vec::with_capacity(n);
-    for r in 0..n {
-        let path = dnpy_path(&prefix, r);
-        let what = path.display().to_string();
-        let bytes = read_head(&path)?;
+    let committed = set::committed_dir(prefix);
+    set::check_not_mixed(prefix, committed.as_deref(), n)?;
+    let mut out: Vec<(Vec<DimDict>, NpyHeader)> = Vec::with_capacity(n);
+    let mut files = n;
+    let mut r = 0;
+    while r < files {
+        let path = set::file_to_read(prefix, committed.as_deref(), r);
+        let what = dnpy_path(prefix, r).display().to_string();
+        let bytes = read_head(&path, &what)?;
         let (version, dims, npy, _) = read_dnpy_header(&bytes, &what)?;
         if version != VERSION {
             return Err(Error::protocol(
@@ -285,7 +353,20 @@ pub fn check_dnpy_set(prefix: impl AsRef<Path>) -> Result<Vec<(Vec<DimDict>, Npy
         }
         let dims = parse_dim_data(&dims.as_array().cloned().unwrap_or_default(), &npy.shape, r)?;
         crate::protocol::check_rank(&dims, &npy.shape, r)?;
+        if r == 0 {
+            files = set_size(prefix, &dims, n)?;
+        } else if npy.dtype != out[0].1.dtype {
+            return Err(Error::DTypeMismatch {
+                expected: format!(
+                    "{} (as in {})",
+                    out[0].1.dtype,
+                    dnpy_path(prefix, 0).display()
+                ),
+                found: format!("{} in {what}", npy.dtype),
+            });
+        }
         out.push((dims, npy));
+        r += 1;
     }
     // with the indices: the rules across positions of unstructured axes
     let all: Vec<Vec<DimDict>> = out.iter().map(|(d, _)| d.clone()).collect();
@@ -293,10 +374,39 @@ pub fn check_dnpy_set(prefix: impl AsRef<Path>) -> Result<Vec<(Vec<DimDict>, Npy
     Ok(out)
 }
 
+/// The number of files the set has, from the grid in the first file's
+/// dimension dictionaries, checked against the `found` consecutive files.
+fn set_size(prefix: &Path, dims: &[DimDict], found: usize) -> Result<usize> {
+    let grid: Vec<usize> = dims.iter().map(|d| d.proc_grid_size).collect();
+    let files = grid.iter().product::<usize>().max(1);
+    let first = dnpy_path(prefix, 0);
+    if found < files {
+        return Err(Error::Io {
+            path: dnpy_path(prefix, found).display().to_string(),
+            detail: format!(
+                "missing: the set is incomplete ({} says the process grid is {grid:?}, so {files} \
+                 files; {found} found before this one)",
+                first.display()
+            ),
+        });
+    }
+    if found > files {
+        return Err(Error::Io {
+            path: dnpy_path(prefix, files).display().to_string(),
+            detail: format!(
+                "one file too many: {} says the process grid is {grid:?}, so the set has {files} \
+                 files",
+                first.display()
+            ),
+        });
+    }
+    Ok(files)
+}
+
 /// The first bytes of a file: enough for both headers.
-fn read_head(path: &Path) -> Result<Vec<u8>> {
+fn read_head(path: &Path, what: &str) -> Result<Vec<u8>> {
     use std::io::Read;
-    let what = path.display().to_string();
+    let what = what.to_string();
     let mut f = std::fs::File::open(path).map_err(|e| Error::Io {
         path: what.clone(),
         detail: e.to_string(),
@@ -332,13 +442,17 @@ fn read_head(path: &Path) -> Result<Vec<u8>> {
 impl<T: Element> DistArray<T> {
     /// Loads a `.dnpy` set written by any number of ranks into `layout`
     /// (any number of ranks, any distribution). Rank 0 checks the whole set
-    /// first; each rank then reads some of the files and sends every owned
-    /// cell to the rank that holds it in a block layout, from which one plan
-    /// moves it into `layout`. Collective.
+    /// first ([`check_dnpy_set`]); each rank then reads some of the files
+    /// and sends every owned cell to the rank that holds it in a block
+    /// layout, from which one plan moves it into `layout`. A set that leaves
+    /// a cell of the array without a value is refused. Collective: every
+    /// rank gets the same verdict.
     pub fn load_dnpy_into(layout: &Layout, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
         let comm = layout.comm();
+        let prefix = prefix.as_ref();
+        let committed = set::committed_dir_on_all(comm, prefix);
         let set = if comm.rank() == 0 {
-            check_dnpy_set(&prefix).map(|s| s.len())
+            check_dnpy_set(prefix).map(|s| s.len())
         } else {
             Ok(0)
         };
@@ -354,7 +468,8 @@ impl<T: Element> DistArray<T> {
         let strides = crate::array::c_strides(layout.shape());
         let mut read_all = || -> Result<()> {
             for f in (comm.rank()..files).step_by(comm.size()) {
-                let file = read_dnpy::<T>(&dnpy_path(&prefix, f), f)?;
+                let path = set::file_to_read(prefix, committed.as_deref(), f);
+                let file = read_dnpy::<T>(&path, f)?;
                 if file.dim_data.iter().map(|d| d.size).collect::<Vec<_>>() != layout.shape() {
                     return Err(Error::ShapeMismatch {
                         context: format!("loading the .dnpy set into {:?}", layout.shape()),
@@ -397,6 +512,7 @@ impl<T: Element> DistArray<T> {
         let got_flat = comm.all_to_all_varcount(&to_flat);
         let got_value = comm.all_to_all_varcount(&to_value);
         let mut out = DistArray::zeros(&blocks);
+        let mut covered = ArrayD::from_elem(IxDyn(blocks.local_shape()), false);
         {
             let mut local = out.local_mut();
             let mut ix = vec![0usize; layout.ndim()];
@@ -409,9 +525,25 @@ impl<T: Element> DistArray<T> {
                     }
                     let j = blocks.global_to_local(&ix).expect("sent to the owner");
                     local[IxDyn(&j)] = v;
+                    covered[IxDyn(&j)] = true;
                 }
             }
         }
+        comm.agree(match covered.indexed_iter().find(|(_, &c)| !c) {
+            None => Ok(()),
+            Some((j, _)) => {
+                let cell: Vec<usize> = (0..layout.ndim())
+                    .map(|a| blocks.global_indices(a)[j[a]])
+                    .collect();
+                Err(Error::Io {
+                    path: prefix.display().to_string(),
+                    detail: format!(
+                        "the set leaves cell {cell:?} of the {:?} array without a value",
+                        layout.shape()
+                    ),
+                })
+            }
+        })?;
         if *layout == blocks {
             Ok(out)
         } else {

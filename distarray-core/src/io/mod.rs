@@ -9,7 +9,8 @@
 //!   when the layout is not already the file's slab layout).
 //!
 //! Every save writes under a temporary name and renames only when every
-//! rank succeeded, so a file that looks complete is complete. Missing,
+//! rank succeeded, so a file that looks complete is complete; a `.dnpy`
+//! set is committed as a unit (see [`DistArrayBase::save_dnpy`]). Missing,
 //! corrupt, truncated, wrong-type and wrong-shape files give every rank the
 //! same error.
 //!
@@ -42,6 +43,8 @@ pub use dnpy::{
     check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, owned_globals, read_dnpy, read_dnpy_header,
     DnpyFile, DNPY_MAGIC,
 };
+#[doc(hidden)]
+pub use dnpy::{interrupt_dnpy_saves_at, SaveStage};
 #[cfg(feature = "hdf5")]
 pub use hdf5io::{hdf5_dtype, hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
@@ -49,7 +52,6 @@ pub use npy_file::Order;
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// The temporary name a file is written under before its rename.
@@ -86,50 +88,12 @@ pub(crate) fn commit_shared_file(
         return Err(e);
     }
     let renamed = if comm.rank() == 0 {
-        std::fs::rename(tmp, path).map_err(|e| io_err(path, e))
+        std::fs::rename(tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(tmp);
+            io_err(path, e)
+        })
     } else {
         Ok(())
     };
     comm.agree(renamed)
-}
-
-/// Each rank writes its own file at `path` through `write`, under a
-/// temporary name; every rank renames only after every rank succeeded.
-pub(crate) fn write_atomically(
-    comm: &Comm,
-    path: &Path,
-    write: impl FnOnce(&mut File) -> std::io::Result<()>,
-) -> Result<()> {
-    let tmp = temp_path(path);
-    let written = File::create(&tmp)
-        .and_then(|mut f| {
-            write(&mut f)?;
-            f.sync_all()
-        })
-        .map_err(|e| io_err(&tmp, e));
-    // a rename cannot replace a directory: find that out before anyone commits
-    let written = written.and_then(|()| {
-        if path.is_dir() {
-            Err(io_err(path, "a directory is in the way"))
-        } else {
-            Ok(())
-        }
-    });
-    if let Err(e) = comm.agree(written) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    let renamed = std::fs::rename(&tmp, path).map_err(|e| io_err(path, e));
-    let ok = renamed.is_ok();
-    let verdict = comm.agree(renamed);
-    if verdict.is_err() {
-        // some rank could not commit: take the others' new files back, so no
-        // mixed set remains
-        if ok {
-            let _ = std::fs::remove_file(path);
-        } else {
-            let _ = std::fs::remove_file(&tmp);
-        }
-    }
-    verdict
 }
