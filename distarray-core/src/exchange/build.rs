@@ -27,11 +27,20 @@ pub(crate) trait Geometry {
     fn shape(&self) -> &[usize];
     /// The process grid, as seen from this (possibly virtual) rank.
     fn grid(&self) -> &ProcGrid;
-    /// This rank's global indices along `axis`, in buffer order.
-    fn global_indices(&self, axis: usize) -> Vec<usize>;
-    /// (grid position, local index) of the owner of each global index
-    /// along `axis`. Collective where a real layout's axis is unstructured.
-    fn owners(&self, axis: usize, globals: &[usize]) -> Vec<(usize, usize)>;
+    /// This rank's buffer length along `axis`.
+    fn local_len(&self, axis: usize) -> usize;
+    /// The global index of buffer position `k` along `axis`.
+    fn global_index(&self, axis: usize, k: usize) -> usize;
+    /// Calls `f(k, grid position, local index)` with the owner of every
+    /// `(k, global index)` pair, in order: one at a time for structured
+    /// axes (O(1) memory), in one batch for the unstructured axes of a
+    /// real layout (a directory lookup, collective).
+    fn each_owner(
+        &self,
+        axis: usize,
+        picked: &mut dyn Iterator<Item = (usize, usize)>,
+        f: &mut dyn FnMut(usize, usize, usize),
+    );
     /// Number of axes.
     fn ndim(&self) -> usize {
         self.shape().len()
@@ -45,20 +54,34 @@ impl Geometry for Layout {
     fn grid(&self) -> &ProcGrid {
         Layout::grid(self)
     }
-    fn global_indices(&self, axis: usize) -> Vec<usize> {
-        Layout::global_indices(self, axis)
+    fn local_len(&self, axis: usize) -> usize {
+        self.local_shape()[axis]
     }
-    fn owners(&self, axis: usize, globals: &[usize]) -> Vec<(usize, usize)> {
+    fn global_index(&self, axis: usize, k: usize) -> usize {
+        self.map(axis)
+            .local_to_global(self.grid().coords()[axis], k)
+    }
+    fn each_owner(
+        &self,
+        axis: usize,
+        picked: &mut dyn Iterator<Item = (usize, usize)>,
+        f: &mut dyn FnMut(usize, usize, usize),
+    ) {
         match self.map(axis) {
-            AxisMap::Unstructured(u) => u
-                .owners(self.comm(), globals)
-                .into_iter()
-                .map(|o| o.expect("a validated unstructured axis covers every index"))
-                .collect(),
-            m => globals
-                .iter()
-                .map(|&g| m.owner(g).expect("structured maps know owners"))
-                .collect(),
+            AxisMap::Unstructured(u) => {
+                let (ks, globals): (Vec<usize>, Vec<usize>) = picked.unzip();
+                let owners = u.owners(self.comm(), &globals);
+                for (k, o) in ks.into_iter().zip(owners) {
+                    let (pos, j) = o.expect("a validated unstructured axis covers every index");
+                    f(k, pos, j);
+                }
+            }
+            m => {
+                for (k, g) in picked {
+                    let (pos, j) = m.owner(g).expect("structured maps know owners");
+                    f(k, pos, j);
+                }
+            }
         }
     }
 }
@@ -76,12 +99,49 @@ pub(crate) struct Entry {
     pub halo: bool,
 }
 
-/// Target positions along one axis that share a source position and kind.
-struct Group {
+/// Target positions along one axis that share a source position and kind,
+/// and their source positions, as runs collected as they come (an
+/// arithmetic progression costs O(1) memory however long it is).
+pub(crate) struct Group {
     src_pos: usize,
     halo: bool,
-    ks: Vec<usize>,
-    js: Vec<usize>,
+    ks: Run,
+    js: Run,
+}
+
+/// The groups of one axis, keyed by (source position, halo flag) in order
+/// of first appearance.
+#[derive(Default)]
+struct Grouping {
+    groups: Vec<Group>,
+    at: HashMap<(usize, bool), usize>,
+    /// the key of the last entry (runs of entries share one)
+    last: Option<((usize, bool), usize)>,
+}
+
+impl Grouping {
+    fn add(&mut self, src_pos: usize, halo: bool, k: usize, j: usize) {
+        let key = (src_pos, halo);
+        let i = match self.last {
+            Some((last, i)) if last == key => i,
+            _ => {
+                let groups = &mut self.groups;
+                let i = *self.at.entry(key).or_insert_with(|| {
+                    groups.push(Group {
+                        src_pos,
+                        halo,
+                        ks: Run::empty(),
+                        js: Run::empty(),
+                    });
+                    groups.len() - 1
+                });
+                self.last = Some((key, i));
+                i
+            }
+        };
+        self.groups[i].ks.push(k);
+        self.groups[i].js.push(j);
+    }
 }
 
 /// Requests of one rank: (source rank, source segment, target segment).
@@ -98,107 +158,87 @@ pub(crate) struct Schedule {
     pub recv: Vec<Vec<Segment>>,
 }
 
-/// Entries of every target position of every axis, with an index map: target axis `a`'s
-/// global index `g` takes source index `map(a, g)` on source axis
-/// `perm[a]` (`None`: the cell is not written). Target axes without a
-/// source axis (`perm[a] == None`) get entries for the cells `map` accepts.
-pub(crate) fn mapped_entries(
+/// Per target axis, the groups of its positions by source position: target
+/// axis `a`'s global index `g` takes source index `map(a, g)` on source
+/// axis `perm[a]` (`None`: the cell is not written). Target axes without a
+/// source axis (`perm[a] == None`) get groups for the cells `map` accepts.
+/// O(runs) memory per axis for structured layouts (positions are streamed,
+/// never listed). Collective (one directory lookup per unstructured source
+/// axis).
+pub(crate) fn mapped_groups(
     src: &impl Geometry,
     dst: &impl Geometry,
     perm: &[Option<usize>],
     map: &dyn Fn(usize, usize) -> Option<usize>,
-) -> Vec<Vec<Entry>> {
-    let lists: Vec<Vec<(usize, usize)>> = (0..dst.ndim())
+) -> Vec<Vec<Group>> {
+    (0..dst.ndim())
         .map(|a| {
-            dst.global_indices(a)
-                .into_iter()
-                .enumerate()
-                .filter_map(|(k, g)| map(a, g).map(|s| (k, s)))
-                .collect()
-        })
-        .collect();
-    entries_for_lists(src, perm, &lists)
-}
-
-/// Entries from explicit per-axis lists of (target position, source
-/// global index). Collective (one directory lookup per unstructured
-/// source axis).
-pub(crate) fn entries_for_lists(
-    src: &impl Geometry,
-    perm: &[Option<usize>],
-    lists: &[Vec<(usize, usize)>],
-) -> Vec<Vec<Entry>> {
-    lists
-        .iter()
-        .zip(perm)
-        .map(|(picked, &src_axis)| {
-            let Some(src_axis) = src_axis else {
-                return picked
-                    .iter()
-                    .map(|&(k, _)| Entry {
-                        k,
-                        src_pos: 0,
-                        j: 0,
-                        halo: false,
-                    })
-                    .collect();
-            };
-            let globals: Vec<usize> = picked.iter().map(|&(_, s)| s).collect();
-            src.owners(src_axis, &globals)
-                .into_iter()
-                .zip(picked)
-                .map(|((src_pos, j), &(k, _))| Entry {
-                    k,
-                    src_pos,
-                    j,
-                    halo: false,
-                })
-                .collect()
+            let mut picked = (0..dst.local_len(a))
+                .filter_map(|k| map(a, dst.global_index(a, k)).map(|s| (k, s)));
+            axis_groups(src, perm[a], &mut picked)
         })
         .collect()
 }
 
-/// Combines per-axis entries into requests: one product segment per
+/// Groups from explicit per-axis lists of (target position, source global
+/// index). Collective (one directory lookup per unstructured source axis).
+pub(crate) fn listed_groups(
+    src: &impl Geometry,
+    perm: &[Option<usize>],
+    lists: &[Vec<(usize, usize)>],
+) -> Vec<Vec<Group>> {
+    lists
+        .iter()
+        .zip(perm)
+        .map(|(list, &axis)| axis_groups(src, axis, &mut list.iter().copied()))
+        .collect()
+}
+
+/// Groups from entries already resolved to their owners (halos).
+pub(crate) fn entry_groups(entries: &[Vec<Entry>]) -> Vec<Vec<Group>> {
+    entries
+        .iter()
+        .map(|axis| {
+            let mut g = Grouping::default();
+            for e in axis {
+                g.add(e.src_pos, e.halo, e.k, e.j);
+            }
+            g.groups
+        })
+        .collect()
+}
+
+fn axis_groups(
+    src: &impl Geometry,
+    src_axis: Option<usize>,
+    picked: &mut dyn Iterator<Item = (usize, usize)>,
+) -> Vec<Group> {
+    let mut g = Grouping::default();
+    match src_axis {
+        None => picked.for_each(|(k, _)| g.add(0, false, k, 0)),
+        Some(axis) => src.each_owner(axis, picked, &mut |k, pos, j| g.add(pos, false, k, j)),
+    }
+    g.groups
+}
+
+/// Combines per-axis groups into requests: one product segment per
 /// combination of (source position, halo flag) groups that `keep` accepts.
-/// `perm[a]` may be `None` (a target
-/// axis no source axis feeds), and `fixed` lists source axes held at one
-/// index, as (source axis, grid position, local index).
+/// `perm[a]` may be `None` (a target axis no source axis feeds), and
+/// `fixed` lists source axes held at one index, as (source axis, grid
+/// position, local index).
 pub(crate) fn mapped_requests(
     src: &impl Geometry,
     perm: &[Option<usize>],
     fixed: &[(usize, usize, usize)],
-    entries: &[Vec<Entry>],
+    groups: &[Vec<Group>],
     keep: impl Fn(&[bool]) -> bool,
 ) -> Requests {
-    let d = entries.len();
+    let d = groups.len();
     let sd = src.ndim();
     let order: Vec<usize> = fixed
         .iter()
         .map(|f| f.0)
         .chain(perm.iter().flatten().copied())
-        .collect();
-    // per axis: groups keyed by (src_pos, halo), in order of first
-    // appearance (a hash of the keys: O(entries), however many groups)
-    let groups: Vec<Vec<Group>> = entries
-        .iter()
-        .map(|axis| {
-            let mut g: Vec<Group> = Vec::new();
-            let mut at: HashMap<(usize, bool), usize> = HashMap::new();
-            for e in axis {
-                let i = *at.entry((e.src_pos, e.halo)).or_insert_with(|| {
-                    g.push(Group {
-                        src_pos: e.src_pos,
-                        halo: e.halo,
-                        ks: Vec::new(),
-                        js: Vec::new(),
-                    });
-                    g.len() - 1
-                });
-                g[i].ks.push(e.k);
-                g[i].js.push(e.j);
-            }
-            g
-        })
         .collect();
     let mut out = Vec::new();
     if groups.iter().any(Vec::is_empty) && d > 0 {
@@ -219,9 +259,9 @@ pub(crate) fn mapped_requests(
                 let g = &groups[a][pick[a]];
                 if let Some(sa) = perm[a] {
                     src_coords[sa] = g.src_pos;
-                    src_runs[sa] = Run::from_positions(&g.js);
+                    src_runs[sa] = g.js.clone();
                 }
-                dst_runs.push(Run::from_positions(&g.ks));
+                dst_runs.push(g.ks.clone());
             }
             let rank = src.grid().rank_at(&src_coords);
             out.push((

@@ -47,7 +47,7 @@ pub(crate) use transport::Exchange;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
-use build::{exchange_requests, mapped_entries, mapped_requests, Requests, Schedule};
+use build::{exchange_requests, mapped_groups, mapped_requests, Requests, Schedule};
 
 /// How target cells map to source cells.
 pub(crate) enum Cells<'a> {
@@ -153,20 +153,20 @@ impl<'a> Builder<'a> {
         let requests: Requests = match cells {
             Cells::Permuted(perm) => {
                 let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
-                let entries = mapped_entries(src, dst, &perm, &|_, g| Some(g));
-                mapped_requests(src, &perm, &[], &entries, |_| true)
+                let groups = mapped_groups(src, dst, &perm, &|_, g| Some(g));
+                mapped_requests(src, &perm, &[], &groups, |_| true)
             }
             Cells::Selected { perm, fixed, map } => {
-                let entries = mapped_entries(src, dst, perm, map);
-                mapped_requests(src, perm, fixed, &entries, |_| true)
+                let groups = mapped_groups(src, dst, perm, map);
+                mapped_requests(src, perm, fixed, &groups, |_| true)
             }
             Cells::Listed { perm, lists } => {
-                let entries = build::entries_for_lists(src, perm, lists);
-                mapped_requests(src, perm, &[], &entries, |_| true)
+                let groups = build::listed_groups(src, perm, lists);
+                mapped_requests(src, perm, &[], &groups, |_| true)
             }
             Cells::Resolved { entries, keep } => {
                 let perm: Vec<Option<usize>> = (0..src.ndim()).map(Some).collect();
-                mapped_requests(src, &perm, &[], entries, keep)
+                mapped_requests(src, &perm, &[], &build::entry_groups(entries), keep)
             }
             Cells::Reshaped => build::reshape_requests(comm, src, dst),
         };

@@ -28,7 +28,7 @@
 //! assert!(large.plan_bytes < 2 * small.plan_bytes);
 //! ```
 
-use super::build::{mapped_entries, mapped_requests, Geometry, Requests, Schedule};
+use super::build::{entry_groups, mapped_groups, mapped_requests, Geometry, Requests, Schedule};
 use super::steps::Arranged;
 use super::{Builder, Cells};
 use crate::comm::Comm;
@@ -317,8 +317,8 @@ fn permuted_schedule(src: &Virtual, dst: &Virtual, perm: &[usize]) -> Schedule {
 
 fn permuted_requests(src: &Virtual, dst: &Virtual, perm: &[usize]) -> Requests {
     let perm: Vec<Option<usize>> = perm.iter().map(|&p| Some(p)).collect();
-    let entries = mapped_entries(src, dst, &perm, &|_, g| Some(g));
-    mapped_requests(src, &perm, &[], &entries, |_| true)
+    let groups = mapped_groups(src, dst, &perm, &|_, g| Some(g));
+    mapped_requests(src, &perm, &[], &groups, |_| true)
 }
 
 /// The halo schedule of the virtual rank: its own requests for ghost
@@ -329,7 +329,9 @@ fn halo_schedule(layout: &Virtual) -> Schedule {
         let at = layout.at(rank);
         let entries = halo_entries(at.grid.coords(), &at.maps()).expect("valid halo");
         let perm: Vec<Option<usize>> = (0..at.ndim()).map(Some).collect();
-        mapped_requests(&at, &perm, &[], &entries, |h: &[bool]| h.iter().any(|&x| x))
+        mapped_requests(&at, &perm, &[], &entry_groups(&entries), |h: &[bool]| {
+            h.iter().any(|&x| x)
+        })
     };
     let mut schedule = Schedule {
         local: Vec::new(),
@@ -485,6 +487,15 @@ impl Virtual {
     }
 }
 
+impl Virtual {
+    /// This rank's global indices along `axis`, in buffer order.
+    fn global_indices(&self, axis: usize) -> Vec<usize> {
+        (0..self.local_len(axis))
+            .map(|k| self.global_index(axis, k))
+            .collect()
+    }
+}
+
 impl Geometry for Virtual {
     fn shape(&self) -> &[usize] {
         &self.shape
@@ -492,32 +503,35 @@ impl Geometry for Virtual {
     fn grid(&self) -> &ProcGrid {
         &self.grid
     }
-    fn global_indices(&self, axis: usize) -> Vec<usize> {
+    fn local_len(&self, axis: usize) -> usize {
+        Virtual::local_len(self, axis)
+    }
+    fn global_index(&self, axis: usize, k: usize) -> usize {
         let p = self.grid.coords()[axis];
         match &self.axes[axis] {
-            VirtualAxis::Map(m) => m.global_indices(p),
+            VirtualAxis::Map(m) => m.local_to_global(p, k),
             &VirtualAxis::Shuffled {
                 size, per, mult, ..
-            } => (p * per..(p + 1) * per)
-                .map(|q| (mul_mod(mult, q, size) + 1) % size)
-                .collect(),
+            } => (mul_mod(mult, p * per + k, size) + 1) % size,
         }
     }
-    fn owners(&self, axis: usize, globals: &[usize]) -> Vec<(usize, usize)> {
-        match &self.axes[axis] {
-            VirtualAxis::Map(m) => globals
-                .iter()
-                .map(|&g| m.owner(g).expect("structured maps know owners"))
-                .collect(),
-            &VirtualAxis::Shuffled {
-                size, per, inverse, ..
-            } => globals
-                .iter()
-                .map(|&g| {
+    fn each_owner(
+        &self,
+        axis: usize,
+        picked: &mut dyn Iterator<Item = (usize, usize)>,
+        f: &mut dyn FnMut(usize, usize, usize),
+    ) {
+        for (k, g) in picked {
+            let (pos, j) = match &self.axes[axis] {
+                VirtualAxis::Map(m) => m.owner(g).expect("structured maps know owners"),
+                &VirtualAxis::Shuffled {
+                    size, per, inverse, ..
+                } => {
                     let q = mul_mod(inverse, (g + size - 1) % size, size);
                     (q / per, q % per)
-                })
-                .collect(),
+                }
+            };
+            f(k, pos, j);
         }
     }
 }
@@ -555,10 +569,12 @@ mod tests {
             grid: ProcGrid::new(&[6], 6, 2).unwrap(),
             axes: vec![v],
         };
-        let mine = layout.global_indices(0);
-        let owners = layout.owners(0, &mine);
-        for (j, &(p, k)) in owners.iter().enumerate() {
-            assert_eq!((p, k), (2, j));
-        }
+        let mut picked = layout.global_indices(0).into_iter().enumerate();
+        let mut seen = 0;
+        layout.each_owner(0, &mut picked, &mut |k, p, j| {
+            assert_eq!((p, j), (2, k));
+            seen += 1;
+        });
+        assert_eq!(seen, 4096);
     }
 }

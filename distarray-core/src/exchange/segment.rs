@@ -30,6 +30,37 @@ impl Run {
         }
     }
 
+    /// No positions.
+    pub(crate) fn empty() -> Run {
+        Run::Strided {
+            start: 0,
+            len: 0,
+            step: 1,
+        }
+    }
+
+    /// Appends a position, keeping the most compact form (the same run as
+    /// [`Run::from_positions`] of all the positions pushed): an arithmetic
+    /// progression stays three numbers however long it grows.
+    pub(crate) fn push(&mut self, x: usize) {
+        match self {
+            Run::Strided { start, len, step } => {
+                if *len == 0 {
+                    (*start, *len, *step) = (x, 1, 1);
+                } else if *len == 1 && x > *start {
+                    (*len, *step) = (2, x - *start);
+                } else if *len >= 2 && x == *start + *len * *step {
+                    *len += 1;
+                } else {
+                    let mut v: Vec<usize> = (0..*len).map(|i| *start + i * *step).collect();
+                    v.push(x);
+                    *self = Run::List(v);
+                }
+            }
+            Run::List(v) => v.push(x),
+        }
+    }
+
     /// The most compact run for `positions`.
     pub(crate) fn from_positions(positions: &[usize]) -> Run {
         match positions {
