@@ -33,6 +33,7 @@ static CHECKS: &[Check] = &[
     check!(interrupted_saves_leave_a_whole_set),
     check!(sets_of_two_saves_are_refused),
     check!(a_failed_save_keeps_the_previous_set),
+    check!(file_names_that_differ_on_one_rank_fail_everywhere_alike),
 ];
 
 fn main() {
@@ -652,4 +653,46 @@ fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
     )
     .unwrap_err();
     assert_same_everywhere(comm, &e);
+}
+
+/// A file name (or order) that differs on one rank, on save or load, for
+/// `.npy` and `.dnpy`: the same error on every rank before any file is
+/// touched, and nothing written.
+fn file_names_that_differ_on_one_rank_fail_everywhere_alike(comm: &Comm) {
+    if comm.size() < 2 {
+        return;
+    }
+    let out = scratch(comm, "io-names");
+    let odd = comm.rank() + 1 == comm.size();
+    let layout = Layout::new(comm, &[9, 4], &[Dist::Block, Dist::Cyclic]).unwrap();
+    let a = DistArray::<f64>::random(&layout, 3);
+    let (x, y) = (out.join("x.npy"), out.join("y.npy"));
+    let err = a
+        .save_npy(if odd { &y } else { &x }, Order::C)
+        .expect_err("names differ");
+    assert_same_everywhere(comm, &err);
+    assert!(matches!(err, Error::ArgumentsDiffer { .. }), "{err}");
+    let order = if odd { Order::Fortran } else { Order::C };
+    assert_same_everywhere(comm, &a.save_npy(&x, order).expect_err("orders differ"));
+    comm.barrier();
+    assert!(!x.exists() && !y.exists(), "refused saves write nothing");
+    a.save_npy(&x, Order::C).unwrap();
+    a.save_npy(&y, Order::C).unwrap();
+    let err =
+        DistArray::<f64>::load_npy(&layout, if odd { &y } else { &x }).expect_err("names differ");
+    assert_same_everywhere(comm, &err);
+    let (p, q) = (out.join("p"), out.join("q"));
+    let err = a
+        .save_dnpy(if odd { &q } else { &p })
+        .expect_err("prefixes differ");
+    assert_same_everywhere(comm, &err);
+    a.save_dnpy(&p).unwrap();
+    let err =
+        DistArray::<f64>::load_dnpy(comm, if odd { &q } else { &p }).expect_err("prefixes differ");
+    assert_same_everywhere(comm, &err);
+    let err = DistArray::<f64>::load_dnpy_into(&layout, if odd { &q } else { &p })
+        .expect_err("prefixes differ");
+    assert_same_everywhere(comm, &err);
+    let b = DistArray::<f64>::load_npy(&layout, &x).unwrap();
+    assert_eq!(b.local(), a.local());
 }

@@ -182,6 +182,13 @@ pub fn read_dnpy_header(
     Ok((version, dims, npy, 10 + hlen + off))
 }
 
+/// Agrees that every rank named the same set (a rank naming another would
+/// write, or read, another set's files). One small reduction. Collective.
+fn same_prefix(comm: &Comm, prefix: &Path, what: &str) -> Result<()> {
+    let args = crate::comm::fingerprint(super::path_words(prefix, ""));
+    comm.agree_on(&format!("{what} (prefix)"), args, Ok(()))
+}
+
 /// Reads and checks one `.dnpy` file on its own (no MPI).
 pub fn read_dnpy<T: Element>(path: &Path, rank: usize) -> Result<DnpyFile<T>> {
     let what = path.display().to_string();
@@ -251,6 +258,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// gives every rank the same error and leaves the previous set as it was.
     pub fn save_dnpy(&self, prefix: impl AsRef<Path>) -> Result<()> {
         let comm = self.layout().comm();
+        same_prefix(comm, prefix.as_ref(), "save_dnpy")?;
         let export = self.to_dap();
         let mut bytes = dnpy_header(&export.dim_data);
         bytes.extend(
@@ -282,6 +290,7 @@ impl<T: Element> DistArray<T> {
     /// mixes files of two saves.
     pub fn load_dnpy(comm: &Comm, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
         let prefix = prefix.as_ref();
+        same_prefix(comm, prefix, "load_dnpy")?;
         let committed = set::committed_dir_on_all(comm, prefix);
         let linked = set::entry(prefix, comm.rank()) == set::Entry::Linked;
         let any_linked = comm.sum_u64(linked as u64) > 0;
@@ -450,6 +459,7 @@ impl<T: Element> DistArray<T> {
     pub fn load_dnpy_into(layout: &Layout, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
         let comm = layout.comm();
         let prefix = prefix.as_ref();
+        same_prefix(comm, prefix, "load_dnpy_into")?;
         let committed = set::committed_dir_on_all(comm, prefix);
         let set = if comm.rank() == 0 {
             check_dnpy_set(prefix).map(|s| s.len())

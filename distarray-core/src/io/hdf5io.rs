@@ -18,7 +18,7 @@
 //! assert_eq!(b.local(), a.local());
 //! ```
 
-use super::{commit_shared_file, io_err, temp_path};
+use super::{commit_shared_file, io_err, path_words, temp_path};
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::{fingerprint, Comm};
 use crate::dtype::Element;
@@ -46,17 +46,6 @@ impl H5Element for num_complex::Complex64 {}
 
 /// The attribute that records the layout a dataset was saved from.
 pub const LAYOUT_ATTRIBUTE: &str = "distarray_layout";
-
-/// Words of a path and a dataset name, for the agreement that every rank
-/// names the same.
-fn path_words<'a>(path: &'a Path, dataset: &'a str) -> impl Iterator<Item = u64> + 'a {
-    path.as_os_str()
-        .as_encoded_bytes()
-        .iter()
-        .map(|&b| u64::from(b))
-        .chain([u64::MAX])
-        .chain(dataset.bytes().map(u64::from))
-}
 
 fn h5err(path: &Path, e: hdf5::Error) -> Error {
     io_err(path, format!("HDF5: {e}"))

@@ -55,6 +55,17 @@ use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// The temporary name a file is written under before its rename.
+/// Words of a path and a name within the file (a dataset; "" for none),
+/// for the agreement that every rank names the same.
+pub(crate) fn path_words<'a>(path: &'a Path, name: &'a str) -> impl Iterator<Item = u64> + 'a {
+    path.as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .map(|&b| u64::from(b))
+        .chain([u64::MAX])
+        .chain(name.bytes().map(u64::from))
+}
+
 pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let mut name = path
         .file_name()

@@ -2,8 +2,10 @@
 //! contiguous slab (rows of a C-order file, columns of a Fortran-order one).
 
 use super::npy::{from_bytes, to_bytes, NpyHeader};
+use super::path_words;
 use super::{commit_shared_file, io_err, temp_path};
 use crate::array::{DistArray, DistArrayBase};
+use crate::comm::fingerprint;
 use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
@@ -74,6 +76,10 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     pub fn save_npy(&self, path: impl AsRef<Path>, order: Order) -> Result<()> {
         let path = path.as_ref();
         let comm = self.layout().comm();
+        // the same file and order on every rank (a rank naming another file
+        // would write its slab there, and both files would be incomplete)
+        let args = fingerprint(path_words(path, "").chain([order as u64]));
+        comm.agree_on("save_npy (path, order)", args, Ok(()))?;
         let slab = slab_layout(self.layout(), order)?;
         let moved;
         let local = if *self.layout() == slab {
@@ -275,7 +281,9 @@ fn read_agreed_header<T: Element>(layout: &Layout, path: &Path) -> Result<(usize
     } else {
         Ok(Vec::new())
     };
-    let head = comm.agree(head)?;
+    // the same file on every rank: each reads its slab from the path it got
+    let args = fingerprint(path_words(path, "").chain([layout.fingerprint()]));
+    let head = comm.agree_on("load_npy (path)", args, head)?;
     let words = comm.broadcast_bytes(0, head.iter().flat_map(|w| w.to_le_bytes()).collect());
     let word =
         |i: usize| u64::from_le_bytes(words[8 * i..8 * i + 8].try_into().expect("two words"));
