@@ -265,7 +265,47 @@ impl Comm {
         split_by_counts(&flat, &counts)
     }
 
-    /// Sends `send[r]` to rank `r` for every `r` and returns what each rank sent here.
+    /// [`Comm::all_to_all_varcount`] past MPI's 32-bit counts: every
+    /// non-empty part goes point to point, in pieces of at most 2^30
+    /// elements. `recv_counts[r]` is what rank `r` sends here. Public for
+    /// the tests only (the way small exchanges also take there).
+    #[doc(hidden)]
+    pub fn exchange_in_pieces<T: Equivalence + Copy + Default>(
+        &self,
+        send: &[Vec<T>],
+        recv_counts: &[usize],
+    ) -> Vec<Vec<T>> {
+        const PIECE: usize = 1 << 30;
+        const TAG: i32 = 0x0a2a;
+        let mut recv: Vec<Vec<T>> = recv_counts.iter().map(|&n| vec![T::default(); n]).collect();
+        mpi::request::scope(|scope| {
+            let mut pending = Vec::new();
+            for (peer, part) in recv.iter_mut().enumerate() {
+                for piece in part.chunks_mut(PIECE) {
+                    let p = self.0.process_at_rank(peer as i32);
+                    pending.push(p.immediate_receive_into_with_tag(scope, piece, TAG));
+                }
+            }
+            let mut sends = Vec::new();
+            for (peer, part) in send.iter().enumerate() {
+                for piece in part.chunks(PIECE) {
+                    let p = self.0.process_at_rank(peer as i32);
+                    sends.push(p.immediate_send_with_tag(scope, piece, TAG));
+                }
+            }
+            for r in pending {
+                r.wait_without_status();
+            }
+            for r in sends {
+                r.wait_without_status();
+            }
+        });
+        recv
+    }
+
+    /// Sends `send[r]` to rank `r` for every `r` and returns what each rank
+    /// sent here. Any sizes: past MPI's 32-bit counts on any rank, the parts
+    /// go point to point in pieces.
     pub fn all_to_all_varcount<T: Equivalence + Copy + Default>(
         &self,
         send: &[Vec<T>],
@@ -277,6 +317,13 @@ impl Comm {
             .all_to_all_into(&send_counts[..], &mut recv_counts[..]);
         let sc: Vec<usize> = send_counts.iter().map(|&c| c as usize).collect();
         let rc: Vec<usize> = recv_counts.iter().map(|&c| c as usize).collect();
+        // MPI_Alltoallv counts and displacements are 32-bit: past that on
+        // any rank (agreed), every rank exchanges point to point, in pieces
+        let limit = i32::MAX as u64;
+        let mine = (sc.iter().sum::<usize>() as u64).max(rc.iter().sum::<usize>() as u64);
+        if self.min_max_u64(mine).1 > limit {
+            return self.exchange_in_pieces(send, &rc);
+        }
         let flat: Vec<T> = send.iter().flatten().copied().collect();
         let mut recv = vec![T::default(); rc.iter().sum()];
         // empty buffers share one dangling address, which MPI takes for an
