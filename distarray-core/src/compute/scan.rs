@@ -15,7 +15,7 @@
 //! ```
 
 use crate::array::{DistArray, DistArrayBase};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::ufunc::Numeric;
@@ -49,18 +49,7 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
         let layout = self.layout();
         let comm = layout.comm();
         let args = crate::comm::fingerprint([axis as u64, layout.fingerprint()]);
-        comm.agree_on(
-            "cumulative along an axis",
-            args,
-            if axis < layout.ndim() {
-                Ok(())
-            } else {
-                Err(Error::InvalidArgument(format!(
-                    "axis {axis} of a {}-d array",
-                    layout.ndim()
-                )))
-            },
-        )?;
+        comm.agree_on("cumulative along an axis", args, layout.check_axis(axis))?;
         let plain_block = |l: &Layout| {
             matches!(l.map(axis), AxisMap::Block(b) if !b.is_padded())
                 && l.maps()

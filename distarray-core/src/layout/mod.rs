@@ -278,6 +278,18 @@ impl Layout {
         }))
     }
 
+    /// `Ok` when `axis` is one of this layout's axes.
+    pub(crate) fn check_axis(&self, axis: usize) -> Result<()> {
+        if axis < self.ndim() {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "axis {axis} of a {}-d array",
+                self.ndim()
+            )))
+        }
+    }
+
     /// A hash of the shape, grid and maps: equal layouts have equal
     /// fingerprints, so collectives check with one word that every rank
     /// passed the same layout ([`Comm::agree_on`]).

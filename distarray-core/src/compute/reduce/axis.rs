@@ -54,16 +54,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         comm.agree_on(
             "reduction along an axis",
             args,
-            check_reducible(layout).and_then(|()| {
-                if axis < layout.ndim() {
-                    Ok(())
-                } else {
-                    Err(Error::InvalidArgument(format!(
-                        "axis {axis} of a {}-d array",
-                        layout.ndim()
-                    )))
-                }
-            }),
+            check_reducible(layout).and_then(|()| layout.check_axis(axis)),
         )?;
         // partial results over this rank's owned cells along the axis
         let owned = layout.owned_local_ranges()[axis].clone();
