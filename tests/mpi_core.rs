@@ -513,4 +513,24 @@ fn all_to_all_in_pieces_matches_alltoallv(comm: &Comm) {
     for (from, part) in by_pieces.iter().enumerate() {
         assert_eq!(part.len(), (from * 3 + me) % 5);
     }
+    // gathers and scatters of uneven parts (point to point, in pieces)
+    for root in 0..comm.size() {
+        let mine: Vec<u64> = (0..me * 2 + 1).map(|i| (me * 100 + i) as u64).collect();
+        let gathered = comm.gather_varcount(root, &mine);
+        assert_eq!(gathered.is_some(), me == root);
+        let parts: Option<Vec<Vec<u64>>> = gathered.map(|(flat, counts)| {
+            let mut at = 0;
+            counts
+                .iter()
+                .map(|&c| {
+                    at += c;
+                    flat[at - c..at].to_vec()
+                })
+                .collect()
+        });
+        let back = comm.scatter_varcount(root, parts.as_deref());
+        assert_eq!(back, mine, "root {root}");
+        let (all, counts) = comm.all_gather_varcount(&mine);
+        assert_eq!(counts.iter().sum::<usize>(), all.len());
+    }
 }

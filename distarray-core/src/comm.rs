@@ -16,6 +16,9 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
+/// Largest piece of a message, in elements (MPI counts are 32-bit).
+const PIECE: usize = 1 << 30;
+
 /// A communicator shared by layouts and arrays.
 #[derive(Clone)]
 pub struct Comm(Rc<SimpleCommunicator>);
@@ -245,11 +248,28 @@ impl Comm {
             .into_iter()
             .map(|c| c as usize)
             .collect();
-        let (c32, d32) = counts_displs(&counts);
         let mut out = vec![T::default(); counts.iter().sum()];
         if out.is_empty() {
             return (out, counts); // every rank knows the total: all skip alike
         }
+        if out.len() > i32::MAX as usize {
+            // past MPI's 32-bit displacements (every rank knows the counts,
+            // so all take this way): each rank's part is broadcast from it,
+            // in pieces of at most 2^30 elements
+            let mut at = 0;
+            for (r, &c) in counts.iter().enumerate() {
+                let slot = &mut out[at..at + c];
+                if r == self.rank() {
+                    slot.copy_from_slice(mine);
+                }
+                for piece in slot.chunks_mut(PIECE) {
+                    self.0.process_at_rank(r as i32).broadcast_into(piece);
+                }
+                at += c;
+            }
+            return (out, counts);
+        }
+        let (c32, d32) = counts_displs(&counts);
         let spare = [T::default()];
         let mine = if mine.is_empty() { &spare[..0] } else { mine };
         {
@@ -275,7 +295,6 @@ impl Comm {
         send: &[Vec<T>],
         recv_counts: &[usize],
     ) -> Vec<Vec<T>> {
-        const PIECE: usize = 1 << 30;
         const TAG: i32 = 0x0a2a;
         let mut recv: Vec<Vec<T>> = recv_counts.iter().map(|&n| vec![T::default(); n]).collect();
         mpi::request::scope(|scope| {
@@ -340,61 +359,95 @@ impl Comm {
         split_by_counts(&recv, &rc)
     }
 
-    /// Gathers every rank's slice on `root` (others get `None`).
+    /// Gathers every rank's slice on `root` (others get `None`). Any sizes:
+    /// the slices travel point to point in pieces of at most 2^30 elements.
     pub fn gather_varcount<T: Equivalence + Copy + Default>(
         &self,
         root: usize,
         mine: &[T],
     ) -> Option<(Vec<T>, Vec<usize>)> {
+        const TAG: i32 = 0x0a2b;
         let p = self.0.process_at_rank(root as i32);
         let n = mine.len() as u64;
-        let spare = [T::default()];
-        let mine = if mine.is_empty() { &spare[..0] } else { mine };
-        if self.rank() == root {
-            let mut counts = vec![0u64; self.size()];
-            p.gather_into_root(&n, &mut counts[..]);
-            let counts: Vec<usize> = counts.into_iter().map(|c| c as usize).collect();
-            let (c32, d32) = counts_displs(&counts);
-            let mut out = vec![T::default(); counts.iter().sum()];
-            {
-                let mut part = PartitionMut::new(&mut out[..], c32, d32);
-                p.gather_varcount_into_root(mine, &mut part);
-            }
-            Some((out, counts))
-        } else {
+        if self.rank() != root {
             p.gather_into(&n);
-            p.gather_varcount_into(mine);
-            None
+            mpi::request::scope(|scope| {
+                let sends: Vec<_> = mine
+                    .chunks(PIECE)
+                    .map(|piece| p.immediate_send_with_tag(scope, piece, TAG))
+                    .collect();
+                for r in sends {
+                    r.wait_without_status();
+                }
+            });
+            return None;
         }
+        let mut counts = vec![0u64; self.size()];
+        p.gather_into_root(&n, &mut counts[..]);
+        let counts: Vec<usize> = counts.into_iter().map(|c| c as usize).collect();
+        let mut out = vec![T::default(); counts.iter().sum()];
+        let mut rest = &mut out[..];
+        mpi::request::scope(|scope| {
+            let mut recvs = Vec::new();
+            for (r, &c) in counts.iter().enumerate() {
+                let (slot, tail) = std::mem::take(&mut rest).split_at_mut(c);
+                rest = tail;
+                if r == root {
+                    slot.copy_from_slice(mine);
+                    continue;
+                }
+                let from = self.0.process_at_rank(r as i32);
+                for piece in slot.chunks_mut(PIECE) {
+                    recvs.push(from.immediate_receive_into_with_tag(scope, piece, TAG));
+                }
+            }
+            for r in recvs {
+                r.wait_without_status();
+            }
+        });
+        Some((out, counts))
     }
 
-    /// Scatters `parts[r]` (given on `root`) to every rank `r`.
+    /// Scatters `parts[r]` (given on `root`) to every rank `r`. Any sizes:
+    /// the parts travel point to point in pieces of at most 2^30 elements.
     pub fn scatter_varcount<T: Equivalence + Copy + Default>(
         &self,
         root: usize,
         parts: Option<&[Vec<T>]>,
     ) -> Vec<T> {
+        const TAG: i32 = 0x0a2c;
         let p = self.0.process_at_rank(root as i32);
         let mut n = 0u64;
-        if self.rank() == root {
-            let parts = parts.expect("scatter root must supply the parts");
-            let counts: Vec<u64> = parts.iter().map(|v| v.len() as u64).collect();
-            p.scatter_into_root(&counts[..], &mut n);
-            let cs: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
-            let (c32, d32) = counts_displs(&cs);
-            let flat: Vec<T> = parts.iter().flatten().copied().collect();
-            let mut out = vec![T::default(); n as usize];
-            let spare = [T::default()];
-            let flat: &[T] = if flat.is_empty() { &spare[..0] } else { &flat };
-            let part = Partition::new(flat, c32, d32);
-            p.scatter_varcount_into_root(&part, &mut out[..]);
-            out
-        } else {
+        if self.rank() != root {
             p.scatter_into(&mut n);
             let mut out = vec![T::default(); n as usize];
-            p.scatter_varcount_into(&mut out[..]);
-            out
+            mpi::request::scope(|scope| {
+                let recvs: Vec<_> = out
+                    .chunks_mut(PIECE)
+                    .map(|piece| p.immediate_receive_into_with_tag(scope, piece, TAG))
+                    .collect();
+                for r in recvs {
+                    r.wait_without_status();
+                }
+            });
+            return out;
         }
+        let parts = parts.expect("scatter root must supply the parts");
+        let counts: Vec<u64> = parts.iter().map(|v| v.len() as u64).collect();
+        p.scatter_into_root(&counts[..], &mut n);
+        mpi::request::scope(|scope| {
+            let mut sends = Vec::new();
+            for (r, part) in parts.iter().enumerate().filter(|&(r, _)| r != root) {
+                let to = self.0.process_at_rank(r as i32);
+                for piece in part.chunks(PIECE) {
+                    sends.push(to.immediate_send_with_tag(scope, piece, TAG));
+                }
+            }
+            for r in sends {
+                r.wait_without_status();
+            }
+        });
+        parts[root].clone()
     }
 
     /// Barrier.
