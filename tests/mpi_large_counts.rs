@@ -17,6 +17,8 @@ use harness::Check;
 static CHECKS: &[Check] = &[
     check!(more_than_2_31_elements_u8),
     check!(more_than_2_31_bytes_per_message_f64),
+    #[cfg(feature = "hdf5")]
+    check!(hdf5_with_more_than_2_31_bytes_a_rank),
 ];
 
 fn main() {
@@ -132,4 +134,30 @@ fn more_than_2_31_bytes_per_message_f64(comm: &Comm) {
     );
     let fill = f64::from_bits(0x0707_0707_0707_0707);
     round_trips(comm, &layout, fill, 7, |i| i as f64 + 0.5);
+}
+
+/// Parallel HDF5 (MPI-IO underneath) writing and reading more than 2^31
+/// bytes per rank, exactly.
+#[cfg(feature = "hdf5")]
+fn hdf5_with_more_than_2_31_bytes_a_rank(comm: &Comm) {
+    let layout = Layout::new(
+        comm,
+        &[32_768, 17_000],
+        &[Dist::Block, Dist::NotDistributed],
+    )
+    .unwrap();
+    let fill = f64::from_bits(0x0707_0707_0707_0707);
+    let (a, _) = marked(&layout, fill, |i| i as f64 + 0.25);
+    let path = harness::scratch(comm, "large-hdf5").join("a.h5");
+    a.save_hdf5(&path, "data", None).unwrap();
+    let b = DistArray::<f64>::load_hdf5(&layout, &path, "data").unwrap();
+    assert_eq!(
+        f64::le_bytes(b.local().as_slice().unwrap()),
+        f64::le_bytes(a.local().as_slice().unwrap())
+    );
+    drop(b);
+    comm.barrier();
+    if comm.rank() == 0 {
+        let _ = std::fs::remove_file(&path);
+    }
 }

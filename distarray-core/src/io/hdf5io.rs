@@ -29,7 +29,7 @@ use hdf5::types::VarLenUnicode;
 use hdf5::H5Type;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use mpi::raw::AsRaw;
-use ndarray::{ArrayD, Data, IxDyn};
+use ndarray::{ArrayD, Axis, Data, IxDyn, Slice};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -136,22 +136,31 @@ fn slabs(like: &Layout) -> Result<Layout> {
     Layout::with_grid(like.comm(), like.shape(), &dists, &grid)
 }
 
-/// This rank's rows as an HDF5 selection.
-fn selection(slab: &Layout) -> Selection {
-    let start = slab.first_global_index(0).unwrap_or(0);
-    let rows = slab.local_shape()[0];
+/// Rows `first .. first + rows` of the slab's dataset as an HDF5 selection.
+fn selection(slab: &Layout, first: usize, rows: usize) -> Selection {
     let parts: Vec<SliceOrIndex> = (0..slab.ndim())
-        .map(|a| {
-            let count = if a == 0 { rows } else { slab.shape()[a] };
-            SliceOrIndex::SliceCount {
-                start: if a == 0 { start } else { 0 },
-                step: 1,
-                count,
-                block: 1,
-            }
+        .map(|a| SliceOrIndex::SliceCount {
+            start: if a == 0 { first } else { 0 },
+            step: 1,
+            count: if a == 0 { rows } else { slab.shape()[a] },
+            block: 1,
         })
         .collect();
     Selection::from(Hyperslab::from(parts))
+}
+
+/// This rank's rows of `slab`, as (first local row, rows) pieces of at
+/// most 1 GiB each: HDF5 1.10's MPI-IO driver refuses one transfer of more
+/// than 2^31 bytes ("can't convert from size to size_i"), so a rank's
+/// slab goes in several independent writes or reads.
+fn row_pieces<T>(slab: &Layout) -> Vec<(usize, usize)> {
+    let rows = slab.local_shape()[0];
+    let row_bytes = slab.shape()[1..].iter().product::<usize>() * std::mem::size_of::<T>();
+    let per = ((1usize << 30) / row_bytes.max(1)).max(1);
+    (0..rows)
+        .step_by(per)
+        .map(|r| (r, per.min(rows - r)))
+        .collect()
 }
 
 impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
@@ -220,8 +229,15 @@ impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
             ds.new_attr::<VarLenUnicode>()
                 .create(LAYOUT_ATTRIBUTE)?
                 .write_scalar(&value)?;
+            let start = slab.first_global_index(0).unwrap_or(0);
             if !local.is_empty() {
-                ds.write_slice(&local.as_standard_layout(), selection(&slab))?;
+                for (r, rows) in row_pieces::<T>(&slab) {
+                    let piece = local.slice_axis(Axis(0), Slice::from(r..r + rows));
+                    ds.write_slice(
+                        &piece.as_standard_layout(),
+                        selection(&slab, start + r, rows),
+                    )?;
+                }
             }
             Ok(())
         })()
@@ -339,12 +355,20 @@ fn read<T: H5Element>(
         }
     };
     let slab = slabs(&target)?;
-    let data = if slab.local_len() == 0 {
-        Ok(ArrayD::from_shape_vec(IxDyn(slab.local_shape()), Vec::new()).expect("empty"))
-    } else {
-        ds.read_slice::<T, _, IxDyn>(selection(&slab))
-            .map_err(|e| h5err(path, e))
-    };
+    let start = slab.first_global_index(0).unwrap_or(0);
+    let data = (|| -> hdf5::Result<ArrayD<T>> {
+        let mut out = ArrayD::from_elem(IxDyn(slab.local_shape()), T::default());
+        if slab.local_len() == 0 {
+            return Ok(out);
+        }
+        for (r, rows) in row_pieces::<T>(&slab) {
+            let piece = ds.read_slice::<T, _, IxDyn>(selection(&slab, start + r, rows))?;
+            out.slice_axis_mut(Axis(0), Slice::from(r..r + rows))
+                .assign(&piece);
+        }
+        Ok(out)
+    })()
+    .map_err(|e| h5err(path, e));
     let local = comm.agree(data)?;
     let a = DistArrayBase::from_local(slab.clone(), local)?;
     let out = if target == slab {
