@@ -217,6 +217,16 @@ fn run_child(checks: &[Check]) {
         }
         comm.barrier();
         if rank == 0 {
+            // every check passed: their scratch directories go (a failed
+            // job keeps them, to look at)
+            let prefix = format!("distarray-test-{}-", std::process::id());
+            if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+                for e in entries.flatten() {
+                    if e.file_name().to_string_lossy().starts_with(&prefix) {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
             println!(
                 "{DONE_MARK} {} checks on {} ranks",
                 checks.len(),
@@ -267,7 +277,8 @@ pub fn conformance_cases(sub: &str) -> Vec<(String, serde_json::Value)> {
 }
 
 /// A fresh scratch directory named after `name`, the same on every rank
-/// (rank 0's process id), emptied by rank 0. Collective.
+/// (rank 0's process id), emptied by rank 0; removed at the end of a job
+/// whose checks all passed (a failed job keeps it). Collective.
 pub fn scratch(comm: &Comm, name: &str) -> PathBuf {
     let mine = format!("{}-{}", std::process::id(), name);
     let tag = String::from_utf8(comm.broadcast_bytes(0, mine.into_bytes())).unwrap();
