@@ -934,6 +934,32 @@ fn other_axes_or_index_on_one_rank_is_an_error_everywhere(comm: &Comm) {
         "an index out of bounds",
     );
     assert_eq!(a.get(&[5, 4, 3]).unwrap(), 119.0);
+    // all-cells reductions over arrays of another layout on one rank
+    let other = Layout::new(
+        comm,
+        &[6, 5, 4],
+        &[Dist::Cyclic, Dist::Block, Dist::NotDistributed],
+    )
+    .unwrap();
+    let b = DistArray::from_fn(&other, |ix: &[usize]| {
+        (ix[0] * 20 + ix[1] * 4 + ix[2]) as f64
+    });
+    if comm.size() > 1 {
+        let mine = if odd { &b } else { &a };
+        same(mine.sum().map(|_| ()), "sum of another layout");
+        same(
+            mine.sum_reproducible().map(|_| ()),
+            "reproducible sum of another layout",
+        );
+        // the reproducible sum's global count differing on one rank
+        let n = if odd { 7 } else { 120 };
+        same(
+            distarray::reduce::reproducible_sum(comm, &[1.0], n).map(|_| ()),
+            "another global count",
+        );
+        same(a.var(pick(0, 1)).map(|_| ()), "another ddof");
+    }
+    assert_eq!(a.sum().unwrap(), b.sum().unwrap());
     let rows = a.sum_axes(&[1, 2]).unwrap().gather_all().unwrap();
     let whole = a.gather_all().unwrap();
     assert_eq!(rows, whole.sum_axis(Axis(2)).sum_axis(Axis(1)));

@@ -26,6 +26,7 @@ static CHECKS: &[Check] = &[
     check!(divergence_and_petsc_errors_are_errors),
     check!(dense_matrices_share_or_copy_explicitly),
     check!(dmda_vectors_and_halo_agree),
+    check!(settings_or_arrays_that_differ_on_one_rank_fail_everywhere),
     check!(petsc_finalizes_before_mpi),
 ];
 
@@ -345,6 +346,49 @@ fn dmda_vectors_and_halo_agree(comm: &Comm) {
             }
         }
     })
+}
+
+/// Tolerances, a right-hand side of another layout, or a non-contiguous
+/// array on one rank only: the same error on every rank, before PETSc's
+/// collective calls.
+fn settings_or_arrays_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
+    if comm.size() < 2 {
+        return;
+    }
+    with_petsc(|petsc| {
+        let odd = comm.rank() + 1 == comm.size();
+        let rows = Layout::block(comm, &[100]).unwrap();
+        let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, 10, 10).unwrap()).unwrap();
+        let mut ksp = Ksp::new(petsc, &a).unwrap();
+        let rtol = if odd { 1e-6 } else { 1e-8 };
+        let err = ksp
+            .set_tolerances(rtol, 1e-50, 500)
+            .expect_err("tolerances differ");
+        harness::assert_same_everywhere(comm, &err);
+        let cyclic = Layout::new(comm, &[100], &[Dist::Cyclic]).unwrap();
+        let b = DistArray::full(if odd { &cyclic } else { &rows }, 1.0);
+        let err = solve(petsc, &a, &b).expect_err("b's layout differs");
+        harness::assert_same_everywhere(comm, &err);
+        // a 2-D row layout whose local block is transposed in memory on one rank
+        let two = Layout::new(comm, &[10, 10], &[Dist::Block, Dist::NotDistributed]).unwrap();
+        let shape = two.local_shape().to_vec();
+        let mut t = ArrayD::<f64>::zeros(IxDyn(&[shape[1], shape[0]]));
+        let mut plain = DistArray::<f64>::zeros(&two);
+        let mut view =
+            distarray::DistArrayViewMut::from_local(two.clone(), t.view_mut().reversed_axes())
+                .unwrap();
+        let err = if odd {
+            VecOverArray::wrap(petsc, &mut view).map(|_| ())
+        } else {
+            VecOverArray::wrap(petsc, &mut plain).map(|_| ())
+        };
+        if shape[0] > 1 || odd {
+            let err = err.expect_err("not contiguous on one rank");
+            harness::assert_same_everywhere(comm, &err);
+        }
+        let (x, _) = solve(petsc, &a, &DistArray::full(&rows, 1.0)).unwrap();
+        assert!(x.sum().unwrap() > 0.0);
+    });
 }
 
 /// Handles are counted: a second handle keeps PETSc alive after the one

@@ -222,16 +222,19 @@ impl<'p> Dmda<'p> {
         petsc: &'a Petsc,
         array: &'a mut DistArrayBase<S>,
     ) -> Result<VecOverArray<'a>> {
-        if array.layout() != &self.owned {
-            return Err(Error::LayoutMismatch {
+        let verdict = if array.layout() != &self.owned {
+            Err(Error::LayoutMismatch {
                 context: "Dmda::global_vec".into(),
                 detail: format!(
                     "the DMDA's global vector has {:?}, the array {:?}",
                     self.owned,
                     array.layout()
                 ),
-            });
-        }
+            })
+        } else {
+            Ok(())
+        };
+        self.owned.comm().agree(verdict)?;
         VecOverArray::wrap_any(petsc, array)
     }
 

@@ -81,6 +81,18 @@ impl Petsc {
     }
 
     /// Adds options as if given on the command line (e.g. `"-ksp_type cg"`).
+    /// Collective over `comm` (normally the world): every rank must pass
+    /// the same options (agreed first; ranks solving with other settings
+    /// would leave a solve at different iterations).
+    pub fn set_options_on(&self, comm: &distarray_core::Comm, options: &str) -> Result<()> {
+        let args = distarray_core::comm::fingerprint(options.bytes().map(u64::from));
+        comm.agree_on("Petsc::set_options", args, Ok(()))?;
+        self.set_options(options)
+    }
+
+    /// Adds options as if given on the command line (e.g. `"-ksp_type cg"`),
+    /// on this rank (see [`Petsc::set_options_on`] to check that every
+    /// rank passes the same).
     pub fn set_options(&self, options: &str) -> Result<()> {
         let c = CString::new(options)
             .map_err(|e| distarray_core::Error::InvalidArgument(e.to_string()))?;

@@ -4,6 +4,7 @@ use crate::error::check;
 use crate::ffi;
 use crate::vec::{AsPetscVec, VecOverArray};
 use crate::{Petsc, PetscMat};
+use distarray_core::comm::fingerprint;
 use distarray_core::mpi::raw::AsRaw;
 use distarray_core::{DistArray, Error, Result};
 use std::ffi::CStr;
@@ -48,6 +49,8 @@ pub struct SolveInfo {
 /// ```
 pub struct Ksp<'a> {
     raw: ffi::KSP,
+    /// the operator's communicator
+    comm: distarray_core::Comm,
     _operator: PhantomData<&'a PetscMat<'a>>,
 }
 
@@ -63,6 +66,7 @@ impl<'a> Ksp<'a> {
         )?;
         let ksp = Ksp {
             raw,
+            comm: a.rows().comm().clone(),
             _operator: PhantomData,
         };
         // SAFETY: a live KSP and an assembled matrix that outlives the solver's use here.
@@ -79,7 +83,11 @@ impl<'a> Ksp<'a> {
     }
 
     /// Sets relative and absolute tolerances and the iteration limit.
+    /// Collective: every rank must pass the same values (agreed first; a
+    /// rank with other tolerances would stop iterating at another point).
     pub fn set_tolerances(&mut self, rtol: f64, atol: f64, max_iterations: usize) -> Result<()> {
+        let args = fingerprint([rtol.to_bits(), atol.to_bits(), max_iterations as u64]);
+        self.comm.agree_on("Ksp::set_tolerances", args, Ok(()))?;
         // SAFETY: a live KSP; PETSC_DEFAULT for divtol.
         check(
             unsafe {
@@ -172,16 +180,19 @@ pub fn solve<'p>(
     a: &PetscMat<'p>,
     b: &DistArray<f64>,
 ) -> Result<(DistArray<f64>, SolveInfo)> {
-    if b.layout() != a.rows() {
-        return Err(Error::LayoutMismatch {
+    let verdict = if b.layout() != a.rows() {
+        Err(Error::LayoutMismatch {
             context: "solve".into(),
             detail: format!(
                 "b has {:?} but the matrix rows are {:?}; redistribute b first",
                 b.layout(),
                 a.rows()
             ),
-        });
-    }
+        })
+    } else {
+        Ok(())
+    };
+    a.rows().comm().agree(verdict)?;
     let mut x = DistArray::zeros(a.rows());
     let mut ksp = Ksp::new(petsc, a)?;
     let info = {

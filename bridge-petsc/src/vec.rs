@@ -95,8 +95,16 @@ impl<'a> VecOverArray<'a> {
     ) -> Result<VecOverArray<'a>> {
         let n = array.layout().global_len();
         let comm = array.layout().comm().clone();
+        // agreed: a rank failing alone would leave the others in PETSc's
+        // collective create
+        let contiguous = array.local().is_standard_layout();
+        comm.agree(if contiguous {
+            Ok(())
+        } else {
+            Err(not_contiguous())
+        })?;
         let mut local = array.local_mut();
-        let slice = local.as_slice_mut().ok_or_else(not_contiguous)?;
+        let slice = local.as_slice_mut().expect("agreed contiguous above");
         // SAFETY: the pointer comes from a mutable borrow of the array that
         // `'a` keeps alive and exclusive for as long as this Vec exists.
         let raw = unsafe { create_over(&comm, n, slice.as_mut_ptr(), slice.len())? };
@@ -112,9 +120,15 @@ impl<'a> VecOverArray<'a> {
         array: &'a DistArrayBase<S>,
     ) -> Result<VecOverArray<'a>> {
         let comm = array.layout().comm();
-        comm.agree(check_vec_layout(array.layout()))?;
+        let contiguous = array.local().is_standard_layout();
+        comm.agree(
+            check_vec_layout(array.layout()).and_then(|()| match contiguous {
+                true => Ok(()),
+                false => Err(not_contiguous()),
+            }),
+        )?;
         let local = array.local();
-        let slice = local.to_slice().ok_or_else(not_contiguous)?;
+        let slice = local.to_slice().expect("agreed contiguous above");
         // SAFETY: the array stays borrowed for `'a`; the crate only passes
         // this Vec to PETSc calls that read it (KSPSolve's right-hand side),
         // so nothing writes through the pointer.

@@ -349,7 +349,35 @@ pub struct CrsMatrix<'m> {
 impl<'m> CrsMatrix<'m> {
     /// Assembles each rank's CSR rows (global columns) on row map `rows`. Collective.
     pub fn from_csr(rows: &'m TpetraMap<'m>, csr: &CsrRows) -> Result<CrsMatrix<'m>> {
-        rows.comm.agree(csr.validate())?;
+        // the rows must be the map's (a shorter row_ptr would be read past
+        // its end by the shim) and the columns inside it: agreed, since
+        // Tpetra's fillComplete is collective
+        let layout = rows.to_layout()?;
+        let first = layout.first_global_index(0).unwrap_or(0);
+        let local = layout.local_len();
+        let verdict = csr.validate().and_then(|()| {
+            if csr.row_ptr.len() != local + 1 || csr.first_row != first {
+                Err(Error::LayoutMismatch {
+                    context: "CrsMatrix::from_csr".into(),
+                    detail: format!(
+                        "rank {} holds rows {first}..{} of the map but the CSR has {} rows from {}",
+                        rows.comm.rank(),
+                        first + local,
+                        csr.row_ptr.len().saturating_sub(1),
+                        csr.first_row
+                    ),
+                })
+            } else if csr.ncols > layout.global_len() {
+                Err(Error::InvalidArgument(format!(
+                    "CrsMatrix::from_csr: {} columns on a map of {} indices",
+                    csr.ncols,
+                    layout.global_len()
+                )))
+            } else {
+                Ok(())
+            }
+        });
+        rows.comm.agree(verdict)?;
         let row_ptr: Vec<c_int> = csr.row_ptr.iter().map(|&x| x as c_int).collect();
         let cols: Vec<i64> = csr.cols.iter().map(|&c| c as i64).collect();
         let mut raw = std::ptr::null_mut();
@@ -450,10 +478,28 @@ pub fn solve(
     x: &mut TpetraVector<'_>,
     s: &Solver,
 ) -> Result<SolveInfo> {
-    let method =
-        CString::new(s.method.clone()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-    let prec = CString::new(s.preconditioner.clone())
-        .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    // the same settings on every rank (ranks stopping at other tolerances
+    // or with other methods would leave the others in a reduction)
+    let method = CString::new(s.method.clone()).map_err(|e| Error::InvalidArgument(e.to_string()));
+    let prec =
+        CString::new(s.preconditioner.clone()).map_err(|e| Error::InvalidArgument(e.to_string()));
+    let args = distarray_core::comm::fingerprint(
+        s.method
+            .bytes()
+            .map(u64::from)
+            .chain([u64::MAX])
+            .chain(s.preconditioner.bytes().map(u64::from))
+            .chain([s.tolerance.to_bits(), s.max_iterations as u64]),
+    );
+    let verdict = method
+        .as_ref()
+        .map(|_| ())
+        .map_err(Clone::clone)
+        .and(prec.as_ref().map(|_| ()).map_err(Clone::clone));
+    b.layout
+        .comm()
+        .agree_on("Trilinos solve (settings)", args, verdict)?;
+    let (method, prec) = (method?, prec?);
     let (mut its, mut achieved, mut converged) = (0, 0.0, 0);
     // SAFETY: live handles and NUL-terminated strings for the call.
     call("Belos solve", |e, n| unsafe {

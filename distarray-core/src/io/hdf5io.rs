@@ -78,14 +78,13 @@ fn restore(comm: &Comm, shape: &[usize], desc: &Value) -> Result<Layout> {
     }
     let usizes =
         |v: &Value| -> Vec<usize> { serde_json::from_value(v.clone()).unwrap_or_default() };
+    let axes = desc["axes"].as_array().cloned().unwrap_or_default();
+    if axes.len() != shape.len() {
+        // a description of another number of axes: balanced blocks
+        return Layout::block(comm, shape);
+    }
     let mut maps = Vec::new();
-    for (a, ax) in desc["axes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (a, ax) in axes.iter().enumerate() {
         let m = match ax["kind"].as_str() {
             Some("block") => {
                 let b = BlockMap::irregular(usizes(&ax["bounds"]))?;

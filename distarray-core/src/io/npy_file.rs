@@ -210,10 +210,16 @@ impl<T: Element, S: ndarray::DataMut<Elem = T>> DistArrayBase<S> {
         }
         let what = path.display().to_string();
         let offset = off + slab_offset(&slab, order) * T::DTYPE.itemsize();
-        let mut local = self.local_mut();
-        let flat = local.as_slice_mut().ok_or_else(|| {
-            Error::InvalidArgument("load_npy_into needs a C-contiguous local buffer".into())
+        // agreed: a rank failing alone would leave the others waiting
+        let contiguous = self.local().is_standard_layout();
+        layout.comm().agree(match contiguous {
+            true => Ok(()),
+            false => Err(Error::InvalidArgument(
+                "load_npy_into needs a C-contiguous local buffer".into(),
+            )),
         })?;
+        let mut local = self.local_mut();
+        let flat = local.as_slice_mut().expect("agreed contiguous above");
         let read = read_slab(layout.comm(), path, &what, offset, flat);
         layout.comm().agree(read)
     }

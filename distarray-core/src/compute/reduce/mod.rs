@@ -54,6 +54,16 @@ fn beats<T: PartialOrd + Copy>(x: T, y: T, largest: bool) -> bool {
     }
 }
 
+/// [`check_reducible`], agreed on every rank together with the layout (a
+/// rank reducing an array of another layout would mix two arrays, or
+/// leave the others in the reduction). One small reduction.
+fn agreed_reducible(layout: &Layout) -> Result<()> {
+    let args = crate::comm::fingerprint([layout.fingerprint()]);
+    layout
+        .comm()
+        .agree_on("reduction over all cells", args, check_reducible(layout))
+}
+
 fn check_reducible(layout: &Layout) -> Result<()> {
     if layout.maps().iter().all(AxisMap::is_one_to_one) {
         Ok(())
@@ -82,7 +92,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// Number of cells different from zero (`false`, `0`, `0.0`).
     pub fn count_nonzero(&self) -> Result<usize> {
-        check_reducible(self.layout())?;
+        agreed_reducible(self.layout())?;
         let n = self.owned().iter().filter(|&&x| x != T::default()).count() as u64;
         Ok(self.all_reduce(n, SystemOperation::sum()) as usize)
     }
@@ -104,7 +114,7 @@ impl<'a, T> SliceOwned<'a, T> for ArrayViewD<'a, T> {
 impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
     /// Sum of all cells, on every rank. Collective.
     pub fn sum(&self) -> Result<T> {
-        check_reducible(self.layout())?;
+        agreed_reducible(self.layout())?;
         let owned = self.owned();
         let mine = match owned.as_slice() {
             Some(s) => sum_slice(s),
@@ -115,7 +125,7 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// Product of all cells, on every rank. Collective.
     pub fn prod(&self) -> Result<T> {
-        check_reducible(self.layout())?;
+        agreed_reducible(self.layout())?;
         let mine = self
             .owned()
             .iter()
@@ -220,6 +230,8 @@ impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// Variance with `ddof` delta degrees of freedom (two passes: mean,
     /// then squared deviations). Collective.
     pub fn var(&self, ddof: usize) -> Result<T> {
+        let args = crate::comm::fingerprint([ddof as u64]);
+        self.layout().comm().agree_on("var (ddof)", args, Ok(()))?;
         let mean = self.mean()?;
         let mine = self
             .owned()

@@ -1,7 +1,7 @@
 //! The reproducible sum: the same bits for any number of ranks and any
 //! distribution (the pre-rounding method of Demmel and Nguyen).
 
-use super::check_reducible;
+use super::agreed_reducible;
 use crate::array::DistArrayBase;
 use crate::comm::Comm;
 use crate::compute::ufunc::FloatElement;
@@ -19,7 +19,7 @@ impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// grid multiples are exact, so their order does not matter (the
     /// pre-rounding method of Demmel and Nguyen). Collective.
     pub fn sum_reproducible(&self) -> Result<f64> {
-        check_reducible(self.layout())?;
+        agreed_reducible(self.layout())?;
         let comm = self.layout().comm();
         let owned = self.owned();
         let values: Vec<f64>;
@@ -226,6 +226,17 @@ fn one_pass_bins(x: &[f64]) -> Option<Bins> {
 /// See [`DistArrayBase::sum_reproducible`]: one memory pass (blocked) in
 /// the common range, the two-pass method otherwise.
 pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
+    // the global count fixes the grids: it must be the same everywhere
+    comm.agree_on(
+        "reproducible_sum (global count)",
+        crate::comm::fingerprint([n as u64]),
+        Ok(()),
+    )?;
+    sum_agreed(comm, x, n)
+}
+
+/// [`reproducible_sum`] once `n` is agreed.
+fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
     let local = one_pass_bins(x);
     let raw = comm.raw();
     let mut any_fallback = 0u8;
@@ -235,7 +246,7 @@ pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
         SystemOperation::max(),
     );
     if any_fallback == 1 {
-        return reproducible_sum_two_pass(comm, x, n);
+        return two_pass_agreed(comm, x, n);
     }
     let mut b = local.expect("no rank fell back");
     let mut top = 0i32;
@@ -258,6 +269,16 @@ pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
 
 /// The two-pass method: the global largest magnitude fixes two grids.
 pub fn reproducible_sum_two_pass(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
+    comm.agree_on(
+        "reproducible_sum_two_pass (global count)",
+        crate::comm::fingerprint([n as u64]),
+        Ok(()),
+    )?;
+    two_pass_agreed(comm, x, n)
+}
+
+/// [`reproducible_sum_two_pass`] once `n` is agreed.
+fn two_pass_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
     // non-finite cells: the answer is NaN or an infinity whatever the order.
     // One vectorized pass finds the largest finite magnitude; `x * 0` is NaN
     // exactly for the non-finite cells, so their sum flags them cheaply.
