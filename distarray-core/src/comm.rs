@@ -238,10 +238,24 @@ impl Comm {
         out
     }
 
-    /// Every rank's slice, concatenated in rank order, with the per-rank counts.
+    /// Every rank's slice, concatenated in rank order, with the per-rank
+    /// counts. Any sizes: past MPI's 32-bit counts, each rank's part is
+    /// broadcast from it in pieces.
     pub fn all_gather_varcount<T: Equivalence + Copy + Default>(
         &self,
         mine: &[T],
+    ) -> (Vec<T>, Vec<usize>) {
+        self.all_gather_varcount_past(mine, i32::MAX as usize)
+    }
+
+    /// [`Comm::all_gather_varcount`], taking the piecewise way when the
+    /// total exceeds `limit` elements. Public for the tests only (which
+    /// take that way with small data).
+    #[doc(hidden)]
+    pub fn all_gather_varcount_past<T: Equivalence + Copy + Default>(
+        &self,
+        mine: &[T],
+        limit: usize,
     ) -> (Vec<T>, Vec<usize>) {
         let counts: Vec<usize> = self
             .all_gather_u64(mine.len() as u64)
@@ -252,7 +266,7 @@ impl Comm {
         if out.is_empty() {
             return (out, counts); // every rank knows the total: all skip alike
         }
-        if out.len() > i32::MAX as usize {
+        if out.len() > limit {
             // past MPI's 32-bit displacements (every rank knows the counts,
             // so all take this way): each rank's part is broadcast from it,
             // in pieces of at most 2^30 elements
