@@ -987,7 +987,9 @@ fn one_rank_with_other_arguments_is_an_error_everywhere(comm: &Comm) {
             "scatter root",
         );
     }
-    // another stencil on one rank
+    // another stencil on one rank; then a halo update of an array of
+    // another layout, or of a buffer that is not C-contiguous, on one rank;
+    // begin/finish likewise
     if comm.size() > 1 {
         let ghosts = Dist::BlockPadded {
             comm: 1,
@@ -997,16 +999,6 @@ fn one_rank_with_other_arguments_is_an_error_everywhere(comm: &Comm) {
         let padded = Layout::new(comm, &[8, 8], &[ghosts.clone(), ghosts]).unwrap();
         let stencil = if odd { Stencil::Box } else { Stencil::Star };
         expect_error(Halo::<f64>::new(&padded, stencil).map(|_| ()), "stencil");
-    }
-    // a halo update of an array of another layout, or of a buffer that is
-    // not C-contiguous, on one rank; begin/finish likewise
-    if comm.size() > 1 {
-        let ghosts = Dist::BlockPadded {
-            comm: 1,
-            boundary: (1, 1),
-            periodic: true,
-        };
-        let padded = Layout::new(comm, &[8, 8], &[ghosts.clone(), ghosts]).unwrap();
         let plain = Layout::new(comm, &[8, 8], &[Dist::Block, Dist::Block]).unwrap();
         let mut halo = Halo::<f64>::new(&padded, Stencil::Box).unwrap();
         let mut good = DistArray::<f64>::zeros(&padded);

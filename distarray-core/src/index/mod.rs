@@ -106,6 +106,21 @@ impl AxisSelection {
 }
 
 /// Normalizes an index against `shape` (NumPy's rules).
+/// `Ok` when the selection resolved and `found` is the shape it selects.
+fn shaped_like(sel: &Result<Vec<AxisSelection>>, found: &[usize], context: &str) -> Result<()> {
+    let sel = sel.as_ref().map_err(Clone::clone)?;
+    let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
+    if found == shape.as_slice() {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
+            context: context.into(),
+            expected: shape,
+            found: found.to_vec(),
+        })
+    }
+}
+
 /// Words of a selection, for the agreement that every rank selected alike.
 fn selection_words(sel: &[AxisSelection]) -> Vec<u64> {
     sel.iter()
@@ -252,18 +267,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     pub fn slice_into(&self, index: &[Ix], target: &Layout) -> Result<DistArray<T>> {
         let src = self.layout();
         let sel = normalize(self.shape(), index);
-        let local = sel.clone().and_then(|sel| {
-            let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
-            if target.shape() == shape.as_slice() {
-                Ok(())
-            } else {
-                Err(Error::ShapeMismatch {
-                    context: "slice target".into(),
-                    expected: shape,
-                    found: target.shape().to_vec(),
-                })
-            }
-        });
+        let local = shaped_like(&sel, target.shape(), "slice target");
         let args = selection_words(sel.as_deref().unwrap_or(&[]));
         let builder = Builder::new("slice_into", src, target, &args, local)?;
         let sel = sel.expect("agreed on every rank");
@@ -417,18 +421,7 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
     ) -> Result<()> {
         let dst = self.layout().clone();
         let sel = normalize(self.shape(), index);
-        let local = sel.clone().and_then(|sel| {
-            let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
-            if value.shape() == shape.as_slice() {
-                Ok(())
-            } else {
-                Err(Error::ShapeMismatch {
-                    context: "assign_slice value".into(),
-                    expected: shape,
-                    found: value.shape().to_vec(),
-                })
-            }
-        });
+        let local = shaped_like(&sel, value.shape(), "assign_slice value");
         let args = selection_words(sel.as_deref().unwrap_or(&[]));
         let builder = Builder::new("assign_slice", value.layout(), &dst, &args, local)?;
         let sel = sel.expect("agreed on every rank");
