@@ -49,8 +49,8 @@ fn main() -> Result<(), distarray::Error> {
                 &comm,
                 &[12],
                 &[Dist::BlockPadded {
-                    comm: 1,
-                    boundary: (1, 1),
+                    ghost_width: 1,
+                    boundary_width: (1, 1),
                     periodic: true,
                 }],
             )?,

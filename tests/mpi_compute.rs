@@ -9,7 +9,7 @@ use distarray::index::{normalize, Ix};
 use distarray::mpi::topology::SimpleCommunicator;
 use distarray::ndarray::IxDyn;
 use distarray::ndarray::{ArrayD, Axis, Dimension, Zip};
-use distarray::{where_, Comm, Dist, DistArray, Error, Layout};
+use distarray::{s, where_, Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
 
 static CHECKS: &[Check] = &[
@@ -56,8 +56,8 @@ fn layouts(comm: &Comm) -> Vec<Layout> {
             &[9, 4],
             &[
                 Dist::BlockPadded {
-                    comm: 1,
-                    boundary: (1, 1),
+                    ghost_width: 1,
+                    boundary_width: (1, 1),
                     periodic: true,
                 },
                 Dist::NotDistributed,
@@ -446,39 +446,20 @@ fn reproducible_sum_has_the_same_bits_everywhere(comm: &Comm) {
 /// The expected result of `g[index]`, from the normalized selection.
 fn expected_slice(g: &ArrayD<f64>, index: &[Ix]) -> ArrayD<f64> {
     let sel = normalize(g.shape(), index).unwrap();
-    let shape: Vec<usize> = sel.iter().filter(|s| s.keep).map(|s| s.len).collect();
-    ArrayD::from_shape_fn(IxDyn(&shape), |r| {
-        let mut k = 0;
-        let src: Vec<usize> = sel
-            .iter()
-            .map(|s| {
-                if s.keep {
-                    k += 1;
-                    s.source(r[k - 1])
-                } else {
-                    s.start
-                }
-            })
-            .collect();
-        g[IxDyn(&src)]
-    })
+    ArrayD::from_shape_fn(IxDyn(&sel.shape()), |r| g[IxDyn(&sel.source_of(r.slice()))])
 }
 
 fn indexes(ndim: usize) -> Vec<Vec<Ix>> {
     let mut out = vec![
-        vec![Ix::range(1, -1)],
-        vec![Ix::step(-2)],
-        vec![Ix::Range {
-            start: Some(-2),
-            stop: None,
-            step: -3,
-        }],
-        vec![Ix::Ellipsis, Ix::step(2)],
+        s![1..-1].to_vec(),
+        s![..;-2].to_vec(),
+        s![-2..;-3].to_vec(),
+        s![..., ..;2].to_vec(),
     ];
     if ndim > 1 {
-        out.push(vec![Ix::At(-1), Ix::Ellipsis]);
-        out.push(vec![Ix::step(3), Ix::At(1)]);
-        out.push(vec![Ix::range(0, 0)]); // empty
+        out.push(s![-1, ...].to_vec());
+        out.push(s![..;3, 1].to_vec());
+        out.push(s![0..0].to_vec()); // empty
     }
     out
 }
@@ -501,13 +482,13 @@ fn slicing_every_kind(comm: &Comm) {
             assert_eq!(got.gather_all().unwrap(), want, "{layout:?} {index:?}");
             // into a cyclic layout too
             let target = Layout::new(comm, want.shape(), &vec![Dist::Cyclic; want.ndim()]).unwrap();
-            let got = a.slice_into(&index, &target).unwrap();
+            let got = a.slice_in(&index, &target).unwrap();
             assert_eq!(got.gather_all().unwrap(), want);
         }
     }
     let a = DistArray::<f64>::zeros(&Layout::block(comm, &[4]).unwrap());
-    assert!(a.slice(&[Ix::At(7)]).is_err());
-    assert!(a.slice(&[Ix::step(0)]).is_err());
+    assert!(a.slice(s![7]).is_err());
+    assert!(a.slice(s![..;0]).is_err());
 }
 
 fn slice_assignment(comm: &Comm) {
@@ -516,26 +497,19 @@ fn slice_assignment(comm: &Comm) {
             continue;
         }
         let index = if layout.ndim() == 1 {
-            vec![Ix::step(2)]
+            s![..;2].to_vec()
         } else {
-            vec![Ix::range(1, -1), Ix::step(-2)]
+            s![1..-1, ..;-2].to_vec()
         };
         let mut a = data(&layout, 5);
         let mut want = a.gather_all().unwrap();
         let sel = normalize(want.shape(), &index).unwrap();
         // scalar
         a.fill_slice(&index, 7.0).unwrap();
-        let shape: Vec<usize> = sel.iter().map(|s| s.len).collect();
+        let shape = sel.shape();
         distarray::ndarray::indices(IxDyn(&shape))
             .into_iter()
-            .for_each(|r| {
-                let src: Vec<usize> = sel
-                    .iter()
-                    .enumerate()
-                    .map(|(k, s)| s.source(r[k]))
-                    .collect();
-                want[IxDyn(&src)] = 7.0;
-            });
+            .for_each(|r| want[IxDyn(&sel.source_of(r.slice()))] = 7.0);
         assert_eq!(a.gather_all().unwrap(), want, "fill {layout:?}");
         // a local ndarray, then a distributed array in another layout
         let vals = ArrayD::from_shape_fn(IxDyn(&shape), |r| r.slice().iter().sum::<usize>() as f64);
@@ -552,14 +526,7 @@ fn slice_assignment(comm: &Comm) {
         );
         distarray::ndarray::indices(IxDyn(&shape))
             .into_iter()
-            .for_each(|r| {
-                let src: Vec<usize> = sel
-                    .iter()
-                    .enumerate()
-                    .map(|(k, s)| s.source(r[k]))
-                    .collect();
-                want[IxDyn(&src)] = vals[&r];
-            });
+            .for_each(|r| want[IxDyn(&sel.source_of(r.slice()))] = vals[&r]);
         assert_eq!(b.gather_all().unwrap(), want);
         // ghost copies follow the owner: the local buffer equals a fresh fill
         let fresh =
@@ -816,10 +783,10 @@ fn slice_views(comm: &Comm) {
     .unwrap();
     let a = data(&layout, 12);
     for index in [
-        vec![Ix::range(1, -1)],
-        vec![Ix::step(-2)],
-        vec![Ix::At(3)],
-        vec![Ix::Ellipsis],
+        s![1..-1].to_vec(),
+        s![..;-2].to_vec(),
+        s![3].to_vec(),
+        s![...].to_vec(),
     ] {
         let v = a.slice_view(&index).unwrap();
         let c = a.slice(&index).unwrap();
@@ -830,7 +797,7 @@ fn slice_views(comm: &Comm) {
         );
     }
     // a view borrows the array's memory
-    let v = a.slice_view(&[Ix::At(0)]).unwrap();
+    let v = a.slice_view(s![0]).unwrap();
     let al = a.local();
     let row0 = al.index_axis(Axis(0), 0);
     assert!(v
@@ -840,7 +807,7 @@ fn slice_views(comm: &Comm) {
         .all(|(x, y)| std::ptr::eq(x, y)));
     // cutting the distributed axis needs a copy, and says so
     if comm.size() > 1 {
-        match a.slice_view(&[Ix::All, Ix::range(0, 1)]) {
+        match a.slice_view(s![.., 0..1]) {
             Err(Error::LayoutMismatch { detail, .. }) => {
                 assert!(detail.contains("slice()"), "{detail}")
             }

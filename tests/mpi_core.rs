@@ -80,8 +80,8 @@ fn layouts(comm: &Comm) -> Vec<Layout> {
             &[12, 5],
             &[
                 Dist::BlockPadded {
-                    comm: 1,
-                    boundary: (1, 1),
+                    ghost_width: 1,
+                    boundary_width: (1, 1),
                     periodic: true,
                 },
                 Dist::NotDistributed,
@@ -243,8 +243,8 @@ fn gathers_and_scatters_at_every_root_and_edge(comm: &Comm) {
     }
     // padded targets get their ghost cells too; complex values travel whole
     let ghosts = Dist::BlockPadded {
-        comm: 1,
-        boundary: (0, 0),
+        ghost_width: 1,
+        boundary_width: (0, 0),
         periodic: false,
     };
     let padded = Layout::new(comm, &[9], &[ghosts]).unwrap();

@@ -492,8 +492,8 @@ fn what_ga_cannot_hold_is_an_error_everywhere(comm: &Comm) {
         comm,
         &[12],
         &[Dist::BlockPadded {
-            comm: 1,
-            boundary: (1, 1),
+            ghost_width: 1,
+            boundary_width: (1, 1),
             periodic: false,
         }],
     )
@@ -507,8 +507,8 @@ fn what_ga_cannot_hold_is_an_error_everywhere(comm: &Comm) {
         comm,
         &[12],
         &[Dist::BlockPadded {
-            comm: 1,
-            boundary: (1, 2),
+            ghost_width: 1,
+            boundary_width: (1, 2),
             periodic: true,
         }],
     )

@@ -629,8 +629,8 @@ fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
         &[13, 4],
         &[
             Dist::BlockPadded {
-                comm: 1,
-                boundary: (1, 0),
+                ghost_width: 1,
+                boundary_width: (1, 0),
                 periodic: false,
             },
             Dist::Cyclic,

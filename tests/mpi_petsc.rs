@@ -306,8 +306,8 @@ fn dmda_vectors_and_halo_agree(comm: &Comm) {
         ] {
             for stencil in [Stencil::Star, Stencil::Box] {
                 let d = Dist::BlockPadded {
-                    comm: width,
-                    boundary: (0, 0),
+                    ghost_width: width,
+                    boundary_width: (0, 0),
                     periodic: false,
                 };
                 let dists = vec![d; shape.len()];

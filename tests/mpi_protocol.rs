@@ -333,8 +333,8 @@ fn exports_import_back_to_the_same_layout(comm: &Comm) {
             &[14, 3],
             &[
                 Dist::BlockPadded {
-                    comm: 1,
-                    boundary: (2, 1),
+                    ghost_width: 1,
+                    boundary_width: (2, 1),
                     periodic: true,
                 },
                 Dist::NotDistributed,

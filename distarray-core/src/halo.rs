@@ -13,7 +13,7 @@
 //! use distarray_core::halo::{Halo, Stencil};
 //! let _u = mpi::initialize().unwrap();
 //! let comm = Comm::world();
-//! let ghosts = Dist::BlockPadded { comm: 1, boundary: (1, 1), periodic: true };
+//! let ghosts = Dist::BlockPadded { ghost_width: 1, boundary_width: (1, 1), periodic: true };
 //! let layout = Layout::new(&comm, &[10, 10], &[ghosts.clone(), ghosts]).unwrap();
 //! let mut a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 10 + ix[1]) as f64);
 //! let mut halo = Halo::new(&layout, Stencil::Box).unwrap();

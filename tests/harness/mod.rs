@@ -313,8 +313,8 @@ pub fn io_layouts(comm: &Comm) -> Vec<distarray::Layout> {
             comm,
             &[11],
             &[Dist::BlockPadded {
-                comm: 1,
-                boundary: (1, 1),
+                ghost_width: 1,
+                boundary_width: (1, 1),
                 periodic: true,
             }],
         )

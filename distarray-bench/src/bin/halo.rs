@@ -17,8 +17,8 @@ fn main() {
     let comm = Comm::world();
     let n = size_arg(4000);
     let ghost = Dist::BlockPadded {
-        comm: 1,
-        boundary: (0, 0),
+        ghost_width: 1,
+        boundary_width: (0, 0),
         periodic: false,
     };
     let layout = Layout::new(&comm, &[n, n], &[ghost.clone(), ghost]).unwrap();

@@ -34,7 +34,7 @@ use ndarray::{ArrayD, Data, DataMut, IxDyn};
 /// The array as a 1-D balanced block array in C order (a copy unless it is one).
 fn flat_copy<T: Element, S: Data<Elem = T>>(a: &DistArrayBase<S>) -> Result<DistArray<T>> {
     let flat = Layout::block(a.layout().comm(), &[a.layout().global_len()])?;
-    a.reshape_into(&flat)
+    a.reshape_in(&flat)
 }
 
 /// Resolves (possibly negative) flat indices against `n` cells.
@@ -220,7 +220,7 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
                 local[t as usize - start] = v;
             }
         }
-        let back = flat.reshape_into(&layout)?;
+        let back = flat.reshape_in(&layout)?;
         self.local_mut().assign(&back.local());
         Ok(())
     }

@@ -30,14 +30,25 @@ pub enum Dist {
     Block,
     /// Contiguous blocks with explicit bounds (`n + 1` entries for `n` grid positions).
     BlockBounds(Vec<usize>),
-    /// Balanced blocks with ghost cells: `comm` cells of communication padding
-    /// between neighbours, `boundary` (left, right) cells of boundary padding at
-    /// the axis' edges, and whether the halo exchange wraps around.
+    /// Balanced blocks with ghost cells: `ghost_width` cells of
+    /// communication padding on each side shared with a neighbour,
+    /// `boundary_width` (left, right) cells of boundary padding at the axis'
+    /// edges, and whether the halo exchange wraps around (the DAP's
+    /// `padding` and `periodic`).
+    ///
+    /// ```
+    /// use distarray_core::{AxisMap, Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ghosts = Dist::BlockPadded { ghost_width: 1, boundary_width: (1, 1), periodic: false };
+    /// let layout = Layout::new(&Comm::world(), &[8], &[ghosts]).unwrap();
+    /// assert!(matches!(layout.map(0), AxisMap::Block(b) if b.is_padded()));
+    /// ```
     BlockPadded {
-        /// Communication padding width between neighbours.
-        comm: usize,
-        /// Boundary padding at the two edges.
-        boundary: (usize, usize),
+        /// Ghost cells (communication padding) on each side shared with a
+        /// neighbour.
+        ghost_width: usize,
+        /// Boundary padding (left, right) at the axis' two edges.
+        boundary_width: (usize, usize),
         /// Periodic wrap-around.
         periodic: bool,
     },
@@ -73,14 +84,14 @@ impl Dist {
                 .chain(b.iter().map(|&x| x as u64))
                 .collect(),
             Dist::BlockPadded {
-                comm,
-                boundary,
+                ghost_width,
+                boundary_width,
                 periodic,
             } => vec![
                 3,
-                *comm as u64,
-                boundary.0 as u64,
-                boundary.1 as u64,
+                *ghost_width as u64,
+                boundary_width.0 as u64,
+                boundary_width.1 as u64,
                 *periodic as u64,
             ],
             Dist::Cyclic => vec![4],
@@ -208,12 +219,12 @@ impl Layout {
                         Some(AxisMap::Block(m))
                     }
                     Dist::BlockPadded {
-                        comm: w,
-                        boundary,
+                        ghost_width,
+                        boundary_width,
                         periodic,
                     } => Some(AxisMap::Block(
                         BlockMap::regular(n, p)
-                            .with_padding(*w, *boundary)
+                            .with_padding(*ghost_width, *boundary_width)
                             .map_err(at)?
                             .with_periodic(*periodic),
                     )),

@@ -47,17 +47,41 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     }
 
     /// The array with its axes permuted (target axis `a` is axis `perm[a]`
-    /// of this one), in `target`'s layout. Collective.
-    pub fn transpose_into(&self, perm: &[usize], target: &Layout) -> Result<DistArray<T>> {
+    /// of this one), as a new array in `target`'s layout. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[3, 5], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] * 5 + ix[1]) as f64);
+    /// let t_layout = Layout::new(&comm, &[5, 3], &[Dist::Cyclic, Dist::NotDistributed]).unwrap();
+    /// let t = a.transpose_in(&[1, 0], &t_layout).unwrap();
+    /// assert_eq!(t.get(&[4, 1]).unwrap(), 9.0);
+    /// ```
+    pub fn transpose_in(&self, perm: &[usize], target: &Layout) -> Result<DistArray<T>> {
         let mut out = DistArray::zeros(target);
         Plan::transpose(self.layout(), target, perm)?.execute(self, &mut out)?;
         Ok(out)
     }
 
-    /// The same cells in C order under a new global shape, in `target`'s
-    /// layout (the original DistArray's `distribute_as` with a new shape).
-    /// Collective.
-    pub fn reshape_into(&self, target: &Layout) -> Result<DistArray<T>> {
+    /// The same cells in C order under a new global shape, as a new array
+    /// in `target`'s layout (the original DistArray's `distribute_as` with a
+    /// new shape). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let a = DistArray::from_fn(&Layout::block(&comm, &[12]).unwrap(), |ix: &[usize]| ix[0] as f64);
+    /// let m = a.reshape_in(&Layout::block(&comm, &[3, 4]).unwrap()).unwrap();
+    /// assert_eq!(m.get(&[2, 1]).unwrap(), 9.0);
+    /// ```
+    pub fn reshape_in(&self, target: &Layout) -> Result<DistArray<T>> {
         let mut out = DistArray::zeros(target);
         Plan::reshape(self.layout(), target)?.execute(self, &mut out)?;
         Ok(out)

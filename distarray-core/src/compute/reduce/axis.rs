@@ -140,7 +140,7 @@ fn drop_axis<T: Element>(a: DistArray<T>, axis: usize) -> Result<DistArray<T>> {
         ));
     }
     let target = Layout::block(a.layout().comm(), &shape)?;
-    a.reshape_into(&target)
+    a.reshape_in(&target)
 }
 
 impl<S: Data<Elem = bool>> DistArrayBase<S> {
@@ -362,7 +362,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             .agree_on("expand_dims", args, verdict)?;
         shape.insert(axis, 1);
         let target = Layout::block(self.layout().comm(), &shape)?;
-        self.reshape_into(&target)
+        self.reshape_in(&target)
     }
 }
 
