@@ -17,7 +17,7 @@ use distarray::mpi::traits::*;
 use distarray::petsc::{solve, Petsc, PetscMat};
 use distarray::redistribute::Plan;
 use distarray::sparse::laplacian_2d;
-use distarray::{Comm, DistArray, Layout};
+use distarray::{s, Comm, DistArray, Layout};
 use std::f64::consts::PI;
 use std::time::Instant;
 
@@ -121,8 +121,8 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
         "u at the centre {centre:.6}, discrete L2 norm h·‖u‖ = {:.6} (exact 0.5)",
         h * l2.sqrt()
     ));
-    if let Some(whole) = u.gather(0)? {
-        let row = whole.index_axis(distarray::ndarray::Axis(0), n / 2);
+    // u[n/2, :]: only the middle row moves to rank 0
+    if let Some(row) = u.slice(s![n / 2, ..])?.gather(0)? {
         let picks: Vec<String> = (0..5)
             .map(|k| format!("{:.4}", row[k * (n - 1) / 4]))
             .collect();

@@ -19,6 +19,20 @@
 //! - [`comm`]: the communicator wrapper and the agreement collective that
 //!   makes every rank return the same error.
 //!
+//! ## Naming
+//!
+//! - `_into` writes into an array the caller already has (`&mut`) and
+//!   allocates nothing: [`Plan::execute(&src, &mut dst)`](redistribute::Plan::execute),
+//!   `load_npy_into(&mut self, path)`. Steady-state loops use these.
+//! - `_in` makes a **new** array in a layout the caller chooses, passed as
+//!   the last argument: [`slice_in(index, &layout)`](DistArrayBase::slice_in),
+//!   [`transpose_in(perm, &layout)`](DistArrayBase::transpose_in),
+//!   [`reshape_in(&layout)`](DistArrayBase::reshape_in). Without the suffix
+//!   ([`slice`](DistArrayBase::slice), ...) the new array gets a default
+//!   layout (balanced blocks).
+//! - Indexes are NumPy's, written with [`s!`]: `a.slice(s![1..-1, ..;2])`
+//!   is `a[1:-1, ::2]`.
+//!
 //! ```
 //! use distarray_core::{Comm, Dist, DistArray, Layout};
 //! let _universe = mpi::initialize().unwrap();

@@ -82,29 +82,33 @@ impl BlockMap {
         })
     }
 
-    /// The same ownership with `comm` communication padding at every
-    /// interface between neighbours and `boundary` = (left, right) boundary
-    /// padding at the edges of the axis.
-    pub fn with_padding(&self, comm: usize, boundary: (usize, usize)) -> Result<BlockMap> {
-        self.with_interface_padding(vec![comm; self.grid_size() - 1], boundary)
+    /// The same ownership with `ghost_width` cells of communication padding
+    /// at every interface between neighbours and `boundary_width` = (left,
+    /// right) boundary padding at the edges of the axis.
+    pub fn with_padding(
+        &self,
+        ghost_width: usize,
+        boundary_width: (usize, usize),
+    ) -> Result<BlockMap> {
+        self.with_interface_padding(vec![ghost_width; self.grid_size() - 1], boundary_width)
     }
 
-    /// Like [`with_padding`](Self::with_padding) with one communication width
-    /// per interface (`comm[i]` between positions `i` and `i + 1`).
+    /// Like [`with_padding`](Self::with_padding) with one ghost width per
+    /// interface (`ghost_widths[i]` between positions `i` and `i + 1`).
     pub fn with_interface_padding(
         &self,
-        comm: Vec<usize>,
+        ghost_widths: Vec<usize>,
         boundary: (usize, usize),
     ) -> Result<BlockMap> {
         let p = self.grid_size();
         let bad = |reason: String| Error::InvalidMap { dim: 0, reason };
-        if comm.len() != p - 1 {
+        if ghost_widths.len() != p - 1 {
             return Err(bad(format!(
                 "{} interface widths given for {p} grid positions",
-                comm.len()
+                ghost_widths.len()
             )));
         }
-        for (i, &w) in comm.iter().enumerate() {
+        for (i, &w) in ghost_widths.iter().enumerate() {
             let room = self.owned_len(i).min(self.owned_len(i + 1));
             if w > room {
                 return Err(bad(format!(
@@ -124,7 +128,7 @@ impl BlockMap {
             )));
         }
         Ok(BlockMap {
-            comm_pad: comm.into(),
+            comm_pad: ghost_widths.into(),
             boundary,
             ..self.clone()
         })
