@@ -22,6 +22,8 @@
 /// walks the range `8..2` backwards). Bounds and steps are expressions:
 /// `s![lo..hi, n - 1]` with variables of `isize`, `i32`, `i64` or `usize`;
 /// an expression of type [`Ix`](crate::index::Ix) goes through as it is.
+/// Clippy's `reversed_empty_ranges` is allowed on the ranges written in
+/// `s![]` (`1..-1` is not empty here).
 ///
 /// [`slice`]: crate::DistArrayBase::slice
 /// [`slice_view`]: crate::DistArrayBase::slice_view
@@ -59,16 +61,26 @@ macro_rules! s {
     (@parse [$($out:expr,)*] NewAxis $(, $($rest:tt)*)?) => {
         $crate::s!(@parse [$($out,)* $crate::index::Ix::NewAxis,] $($($rest)*)?)
     };
+    // `1..-1` is no empty range here: Clippy's `reversed_empty_ranges`
+    // (an error by default) is allowed where the range is converted
     (@parse [$($out:expr,)*] $r:expr ; $step:expr $(, $($rest:tt)*)?) => {
         $crate::s!(@parse [
             $($out,)*
-            $crate::index::Span::from($r).step($step),
+            {
+                #[allow(clippy::reversed_empty_ranges)]
+                let span = $crate::index::Span::from($r);
+                span.step($step)
+            },
         ] $($($rest)*)?)
     };
     (@parse [$($out:expr,)*] $e:expr $(, $($rest:tt)*)?) => {
         $crate::s!(@parse [
             $($out,)*
-            <$crate::index::Ix as ::core::convert::From<_>>::from($e),
+            {
+                #[allow(clippy::reversed_empty_ranges)]
+                let ix = <$crate::index::Ix as ::core::convert::From<_>>::from($e);
+                ix
+            },
         ] $($($rest)*)?)
     };
     () => {{
