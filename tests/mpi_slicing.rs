@@ -19,6 +19,7 @@ static CHECKS: &[Check] = &[
     check!(views_match_ndarray_where_the_layout_allows),
     check!(assignment_matches_ndarray),
     check!(new_arrays_in_a_chosen_layout),
+    check!(numpy_transpose_and_reshape_in_balanced_blocks),
     check!(an_index_that_differs_on_one_rank_is_an_error_everywhere),
 ];
 
@@ -273,6 +274,39 @@ fn new_arrays_in_a_chosen_layout(comm: &Comm) {
         assert_eq!(r.layout(), &target);
         let want = g.to_shape(IxDyn(&shape)).unwrap().to_owned();
         assert_eq!(r.gather_all().unwrap(), want, "reshape {layout:?}");
+    }
+}
+
+/// `transpose(perm)` and `reshape(shape)` (NumPy's names) make balanced
+/// blocks; a bad permutation or size, or one rank's other permutation, is
+/// the same error on every rank.
+fn numpy_transpose_and_reshape_in_balanced_blocks(comm: &Comm) {
+    for layout in layouts(comm) {
+        let a = data(&layout);
+        let g = a.gather_all().unwrap();
+        let perm: Vec<usize> = (0..layout.ndim()).rev().collect();
+        let t = a.transpose(&perm).unwrap();
+        let want = g.clone().permuted_axes(IxDyn(&perm));
+        assert_eq!(t.layout(), &Layout::block(comm, want.shape()).unwrap());
+        assert_eq!(t.gather_all().unwrap(), want, "transpose {layout:?}");
+        let n = layout.global_len();
+        let r = a.reshape(&[n]).unwrap();
+        assert_eq!(
+            r.gather_all().unwrap().as_slice().unwrap(),
+            g.iter().copied().collect::<Vec<_>>().as_slice()
+        );
+        let err = a.reshape(&[n + 1]).unwrap_err();
+        harness::assert_same_everywhere(comm, &err);
+        if layout.ndim() > 1 {
+            let err = a.transpose(&vec![0; layout.ndim()]).unwrap_err();
+            harness::assert_same_everywhere(comm, &err);
+        }
+    }
+    if comm.size() > 1 {
+        let a = data(&Layout::block(comm, &[4, 3]).unwrap());
+        let perm: &[usize] = if comm.rank() == 0 { &[1, 0] } else { &[0, 1] };
+        let err = a.transpose(perm).unwrap_err();
+        harness::assert_same_everywhere(comm, &err);
     }
 }
 

@@ -46,6 +46,63 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         Ok(out)
     }
 
+    /// The array with its axes permuted (NumPy's `a.transpose(perm)`: axis
+    /// `a` of the result is axis `perm[a]` of this one), as a new array in
+    /// balanced blocks over the permuted shape. Collective. For another
+    /// layout use [`transpose_in`](Self::transpose_in); for repeated
+    /// transposes, a [`Plan::transpose`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[3, 5], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] * 5 + ix[1]) as f64);
+    /// let t = a.transpose(&[1, 0]).unwrap(); // a.T
+    /// assert_eq!(t.shape(), &[5, 3]);
+    /// assert_eq!(t.get(&[4, 1]).unwrap(), 9.0);
+    /// assert!(a.transpose(&[0, 0]).is_err()); // not a permutation: an error on every rank
+    /// ```
+    pub fn transpose(&self, perm: &[usize]) -> Result<DistArray<T>> {
+        let shape = self.shape();
+        let mut seen = vec![false; shape.len()];
+        let valid = perm.len() == shape.len()
+            && perm
+                .iter()
+                .all(|&p| p < shape.len() && !std::mem::replace(&mut seen[p], true));
+        // an invalid permutation keeps the shape: the plan then reports it
+        // (the same error on every rank)
+        let target_shape: Vec<usize> = if valid {
+            perm.iter().map(|&p| shape[p]).collect()
+        } else {
+            shape.to_vec()
+        };
+        let target = Layout::block(self.layout().comm(), &target_shape)?;
+        self.transpose_in(perm, &target)
+    }
+
+    /// The same cells in C order under a new global shape (NumPy's
+    /// `a.reshape(shape)`), as a new array in balanced blocks. Collective.
+    /// For another layout use [`reshape_in`](Self::reshape_in).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let a = DistArray::from_fn(&Layout::block(&comm, &[12]).unwrap(), |ix: &[usize]| ix[0] as f64);
+    /// let m = a.reshape(&[3, 4]).unwrap();
+    /// assert_eq!(m.get(&[2, 1]).unwrap(), 9.0);
+    /// assert!(a.reshape(&[5, 3]).is_err()); // 15 cells are not 12
+    /// ```
+    pub fn reshape(&self, shape: &[usize]) -> Result<DistArray<T>> {
+        let target = Layout::block(self.layout().comm(), shape)?;
+        self.reshape_in(&target)
+    }
+
     /// The array with its axes permuted (target axis `a` is axis `perm[a]`
     /// of this one), as a new array in `target`'s layout. Collective.
     ///
