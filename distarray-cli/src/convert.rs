@@ -151,7 +151,7 @@ fn convert<T: Cell>(
     let a: DistArray<T> = match kind_of(first) {
         Kind::Npy => DistArray::load_npy(layout, first),
         Kind::Hdf5 => load_h5(layout, first, dataset),
-        Kind::Dnpy => DistArray::load_dnpy_into(layout, dnpy_prefix(input).expect("an input")),
+        Kind::Dnpy => DistArray::load_dnpy_in(layout, dnpy_prefix(input).expect("an input")),
     }
     .map_err(|e| e.to_string())?;
     match kind_of(output) {
