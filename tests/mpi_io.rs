@@ -643,9 +643,8 @@ fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
         DistArray::<f64>::load_dnpy_in(&Layout::block(comm, &[13, 4]).unwrap(), out.join("p"))
             .unwrap();
     assert_eq!(back.gather_all().unwrap(), a.gather_all().unwrap());
-    let e =
-        DistArray::<f64>::load_dnpy_in(&Layout::block(comm, &[13, 5]).unwrap(), out.join("p"))
-            .unwrap_err();
+    let e = DistArray::<f64>::load_dnpy_in(&Layout::block(comm, &[13, 5]).unwrap(), out.join("p"))
+        .unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     let e = DistArray::<f64>::load_dnpy_in(
         &Layout::block(comm, &[13, 4]).unwrap(),
