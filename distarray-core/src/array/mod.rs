@@ -29,8 +29,8 @@ mod create;
 mod element;
 mod gather;
 
-pub use any::AnyDistArray;
 pub(crate) use any::with_element_type;
+pub use any::AnyDistArray;
 
 use crate::dtype::Element;
 use crate::error::{Error, Result};

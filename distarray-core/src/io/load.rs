@@ -145,7 +145,9 @@ fn load_typed<T: FileElement>(info: &FileInfo, target: Target<'_>) -> Result<Dis
         (Format::Dnpy { ranks }, Target::Stored(comm)) if *ranks == comm.size() => {
             DistArray::load_dnpy(comm, path)
         }
-        (Format::Dnpy { .. }, Target::Stored(comm)) => DistArray::load_dnpy_in(&blocks(comm)?, path),
+        (Format::Dnpy { .. }, Target::Stored(comm)) => {
+            DistArray::load_dnpy_in(&blocks(comm)?, path)
+        }
         (Format::Dnpy { .. }, Target::In(layout)) => DistArray::load_dnpy_in(layout, path),
         (Format::Hdf5 { dataset }, target) => load_hdf5::<T>(info, dataset, target),
     }

@@ -22,9 +22,9 @@
 //! ```
 
 use super::dnpy::{check_dnpy_set, dnpy_path, DNPY_MAGIC};
+use super::io_err;
 use super::npy::NPY_MAGIC;
 use super::npy_file::{read_header, Order};
-use super::io_err;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::protocol::DimDict;
@@ -394,7 +394,10 @@ mod tests {
         let junk = dir.join("junk.bin");
         std::fs::write(&junk, b"hello, world").unwrap();
         let e = open(&junk).unwrap_err().to_string();
-        assert!(e.contains("junk.bin") && e.contains("68656c6c6f2c2077"), "{e}");
+        assert!(
+            e.contains("junk.bin") && e.contains("68656c6c6f2c2077"),
+            "{e}"
+        );
         let empty = dir.join("empty.npy");
         std::fs::write(&empty, b"").unwrap();
         let e = open(&empty).unwrap_err().to_string();
@@ -405,6 +408,81 @@ mod tests {
         assert!(e.contains("is a directory"), "{e}");
         let e = open_hdf5(&junk, "u").unwrap_err().to_string();
         assert!(e.contains("not an HDF5 file"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[cfg(all(test, feature = "hdf5"))]
+mod hdf5_tests {
+    use super::*;
+
+    #[test]
+    fn hdf5_files_open_by_their_only_or_their_named_dataset() {
+        let dir = std::env::temp_dir().join(format!("distarray-open-h5-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let several = dir.join("several.h5");
+        {
+            let f = hdf5::File::create(&several).unwrap();
+            f.new_dataset::<f32>().shape([3, 4]).create("a").unwrap();
+            let g = f.create_group("g").unwrap();
+            g.new_dataset::<i64>().shape([5]).create("b").unwrap();
+            f.new_dataset::<u16>().shape([2]).create("odd").unwrap();
+        }
+        assert!(is_hdf5(&several));
+        let e = open(&several).unwrap_err().to_string();
+        assert!(
+            e.contains("several.h5") && e.contains("3 datasets (a, g/b, odd)"),
+            "{e}"
+        );
+        let info = open_hdf5(&several, "g/b").unwrap();
+        assert_eq!(
+            info.format,
+            Format::Hdf5 {
+                dataset: "g/b".into()
+            }
+        );
+        assert_eq!(info.path, several);
+        assert_eq!((&info.shape[..], info.dtype), (&[5][..], DType::I64));
+        assert_eq!((info.order, info.stored_layout), (Order::C, None));
+        assert_eq!(open_hdf5(&several, "/a").unwrap().dtype, DType::F32);
+        let e = open_hdf5(&several, "odd").unwrap_err().to_string();
+        assert!(e.contains("not an element type of distarray"), "{e}");
+        let e = open_hdf5(&several, "missing").unwrap_err().to_string();
+        assert!(e.contains("several.h5") && e.contains("missing"), "{e}");
+
+        let one = dir.join("one.h5");
+        {
+            let f = hdf5::File::create(&one).unwrap();
+            let g = f.create_group("deep").unwrap().create_group("er").unwrap();
+            g.new_dataset::<num_complex::Complex64>()
+                .shape([2, 0, 3])
+                .create("x")
+                .unwrap();
+        }
+        let info = open(&one).unwrap();
+        assert_eq!(
+            info.format,
+            Format::Hdf5 {
+                dataset: "deep/er/x".into()
+            }
+        );
+        assert_eq!((&info.shape[..], info.dtype), (&[2, 0, 3][..], DType::C128));
+
+        let none = dir.join("none.h5");
+        hdf5::File::create(&none)
+            .unwrap()
+            .create_group("g")
+            .unwrap();
+        let e = open(&none).unwrap_err().to_string();
+        assert!(e.contains("holds no dataset"), "{e}");
+        // a signature and nothing else: HDF5's own error, naming the file
+        let corrupt = dir.join("corrupt.h5");
+        std::fs::write(&corrupt, b"\x89HDF\r\n\x1a\nnot a superblock").unwrap();
+        let e = open(&corrupt).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: HDF5", corrupt.display())),
+            "{e}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
