@@ -269,6 +269,33 @@ impl AnyDistArray {
         })
     }
 
+    /// Wraps a typed array, in generic code (where `T` is a type
+    /// parameter; with a concrete type, `AnyDistArray::from` does it).
+    /// Fails only for an [`Element`] type defined outside distarray.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{AnyDistArray, Comm, DistArray, Element, Layout};
+    /// fn wrap<T: Element>(a: DistArray<T>) -> AnyDistArray {
+    ///     AnyDistArray::from_typed(a).unwrap()
+    /// }
+    /// let _u = mpi::initialize().unwrap();
+    /// let l = Layout::block(&Comm::world(), &[3]).unwrap();
+    /// assert_eq!(wrap(DistArray::<i32>::zeros(&l)).dtype(), i32::DTYPE);
+    /// ```
+    pub fn from_typed<T: Element>(a: DistArray<T>) -> Result<AnyDistArray> {
+        let boxed: Box<dyn Any> = Box::new(a);
+        let wrapped = with_element_type!(T::DTYPE, U => boxed
+            .downcast::<DistArray<U>>()
+            .ok()
+            .map(|a| AnyDistArray::from(*a)));
+        wrapped.ok_or_else(|| Error::DTypeMismatch {
+            expected: "an element type of distarray".into(),
+            found: std::any::type_name::<T>().into(),
+        })
+    }
+
     /// The cells as `float64` (NumPy's `astype(float64)`): `bool` as 0 or
     /// 1, integers rounded to the nearest `f64` (exact below 2^53). Complex
     /// arrays are refused: take the real part or the modulus explicitly.
