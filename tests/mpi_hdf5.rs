@@ -1,14 +1,16 @@
 //! Parallel HDF5 on 1-4 ranks (feature `hdf5`): every kind and dtype round
 //! trips, chunked and contiguous, in nested groups; the saved layout comes
 //! back from the attribute; h5py (and numpy, for .npy) read our files;
-//! broken input gives every rank the same error.
+//! broken input gives every rank the same error; `io::open` finds the
+//! file's dataset, its dtype and saved layout, and loads it as an
+//! `AnyDistArray` for every dtype.
 
 mod harness;
 
-use distarray::io::Order;
-use distarray::num_complex::Complex64;
+use distarray::io::{self, Format, Order, StoredLayout};
+use distarray::num_complex::{Complex32, Complex64};
 use distarray::random::RandomElement;
-use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
+use distarray::{AnyDistArray, Comm, Dist, DistArray, Element, Error, Layout};
 use harness::{assert_same_everywhere, io_layouts, scratch, Check};
 
 static CHECKS: &[Check] = &[
@@ -17,6 +19,7 @@ static CHECKS: &[Check] = &[
     check!(python_reads_our_files),
     check!(broken_input_fails_everywhere_alike),
     check!(names_that_differ_on_one_rank_fail_everywhere_alike),
+    check!(open_finds_the_dataset_and_loads_every_dtype),
 ];
 
 fn main() {
@@ -175,4 +178,73 @@ fn names_that_differ_on_one_rank_fail_everywhere_alike(comm: &Comm) {
     // and the good file still loads
     let b = DistArray::<f64>::load_hdf5(&layout, &path, "data").unwrap();
     assert_eq!(b.local(), a.local());
+}
+
+/// `io::open` of a file with one dataset (in nested groups): its name,
+/// shape, dtype and saved layout from the headers; loaded without naming
+/// the dtype, in the saved layout and in another one; `open_hdf5` names
+/// the dataset; `AnyDistArray::save_hdf5` writes what loads back.
+fn open_finds_the_dataset_and_loads_every_dtype(comm: &Comm) {
+    fn one<T: distarray::io::H5Element + RandomElement>(comm: &Comm, out: &std::path::Path) {
+        for (i, layout) in io_layouts(comm).into_iter().enumerate() {
+            let a = DistArray::<T>::random(&layout, 8);
+            let path = out.join(format!("{}-{i}.h5", T::DTYPE));
+            a.save_hdf5(&path, "g/h/u", None).unwrap();
+            let info = comm.agree(io::open(&path)).unwrap();
+            assert_eq!(
+                info.format,
+                Format::Hdf5 {
+                    dataset: "g/h/u".into()
+                }
+            );
+            assert_eq!((&info.shape[..], info.dtype), (layout.shape(), T::DTYPE));
+            assert_eq!(info.order, Order::C);
+            match &info.stored_layout {
+                Some(StoredLayout::Hdf5(saved)) => {
+                    assert_eq!(saved["grid"], serde_json::json!(layout.grid().shape()))
+                }
+                other => panic!("no saved layout: {other:?}"),
+            }
+            assert_eq!(io::open_hdf5(&path, "g/h/u").unwrap(), info);
+            let b = info.load(comm).unwrap();
+            assert_eq!(b.dtype(), T::DTYPE);
+            if i < 4 {
+                // block, cyclic, block-cyclic and padded axes come back
+                assert!(*b.layout() == layout, "{layout:?}");
+                assert_eq!(b.typed::<T>().unwrap().local(), a.local());
+            }
+            let whole = a.gather_all().unwrap();
+            assert_eq!(b.typed::<T>().unwrap().gather_all().unwrap(), whole);
+            let cyclic = Layout::new(comm, layout.shape(), &vec![Dist::Cyclic; layout.ndim()]);
+            let c = info.load_in(&cyclic.unwrap()).unwrap();
+            assert_eq!(c.typed::<T>().unwrap().gather_all().unwrap(), whole);
+            // the untyped save writes what the typed load reads
+            let again = out.join(format!("{}-{i}-again.h5", T::DTYPE));
+            AnyDistArray::from_typed(a.to_owned())
+                .unwrap()
+                .save_hdf5(&again, "v", None)
+                .unwrap();
+            let d: DistArray<T> = comm.agree(io::open(&again)).unwrap().load_as(comm).unwrap();
+            assert_eq!(d.gather_all().unwrap(), whole);
+        }
+    }
+    let out = scratch(comm, "open");
+    one::<bool>(comm, &out);
+    one::<u8>(comm, &out);
+    one::<i32>(comm, &out);
+    one::<i64>(comm, &out);
+    one::<f32>(comm, &out);
+    one::<f64>(comm, &out);
+    one::<Complex32>(comm, &out);
+    one::<Complex64>(comm, &out);
+    // the wrong element type: the same error everywhere
+    let path = out.join("float64-0.h5");
+    let info = comm.agree(io::open(&path)).unwrap();
+    let e = info.load_as::<i64>(comm).unwrap_err();
+    assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
+    assert_same_everywhere(comm, &e);
+    // a dataset the file does not have, named
+    let e = comm.agree(io::open_hdf5(&path, "nope")).unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+    assert_same_everywhere(comm, &e);
 }

@@ -321,7 +321,7 @@ fn whole(a: &DistArray<f64>) -> ArrayD<f64> {
 /// The set at `prefix` read through both loaders, and checked offline.
 fn read_set(comm: &Comm, prefix: &Path, shape: &[usize]) -> ArrayD<f64> {
     let layout = Layout::new(comm, shape, &vec![Dist::Cyclic; shape.len()]).unwrap();
-    let a = DistArray::<f64>::load_dnpy_into(&layout, prefix).unwrap();
+    let a = DistArray::<f64>::load_dnpy_in(&layout, prefix).unwrap();
     if comm.rank() == 0 {
         distarray::io::check_dnpy_set(prefix).unwrap();
     }
@@ -332,10 +332,10 @@ fn read_set(comm: &Comm, prefix: &Path, shape: &[usize]) -> ArrayD<f64> {
 /// rank; returns the offline check's message.
 fn refused(comm: &Comm, prefix: &Path, shape: &[usize]) -> String {
     let layout = Layout::block(comm, shape).unwrap();
-    let e = DistArray::<f64>::load_dnpy_into(&layout, prefix).unwrap_err();
+    let e = DistArray::<f64>::load_dnpy_in(&layout, prefix).unwrap_err();
     assert_same_everywhere(comm, &e);
     let offline = distarray::io::check_dnpy_set(prefix).unwrap_err();
-    assert_eq!(e, offline, "load_dnpy_into and the offline check disagree");
+    assert_eq!(e, offline, "load_dnpy_in and the offline check disagree");
     offline.to_string()
 }
 
@@ -424,7 +424,7 @@ fn sets_that_leave_cells_empty_are_refused(comm: &Comm) {
     assert_same_everywhere(comm, &e);
     // into other layouts too, and nothing is written by a failed load
     let cyclic = Layout::new(comm, &[2 * p], &[Dist::Cyclic]).unwrap();
-    let e = DistArray::<f64>::load_dnpy_into(&cyclic, &prefix).unwrap_err();
+    let e = DistArray::<f64>::load_dnpy_in(&cyclic, &prefix).unwrap_err();
     assert_same_everywhere(comm, &e);
 }
 
@@ -589,7 +589,7 @@ fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
             vec![Dist::Cyclic; global.ndim()],
         ] {
             let layout = Layout::new(comm, global.shape(), &dists).unwrap();
-            let a = DistArray::<T>::load_dnpy_into(&layout, dir.join(name))
+            let a = DistArray::<T>::load_dnpy_in(&layout, dir.join(name))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(
                 a.gather_all().unwrap(),
@@ -640,14 +640,13 @@ fn dnpy_sets_load_on_any_number_of_ranks(comm: &Comm) {
     let a = DistArray::<f64>::random(&src, 4);
     a.save_dnpy(out.join("p")).unwrap();
     let back =
-        DistArray::<f64>::load_dnpy_into(&Layout::block(comm, &[13, 4]).unwrap(), out.join("p"))
+        DistArray::<f64>::load_dnpy_in(&Layout::block(comm, &[13, 4]).unwrap(), out.join("p"))
             .unwrap();
     assert_eq!(back.gather_all().unwrap(), a.gather_all().unwrap());
-    let e =
-        DistArray::<f64>::load_dnpy_into(&Layout::block(comm, &[13, 5]).unwrap(), out.join("p"))
-            .unwrap_err();
+    let e = DistArray::<f64>::load_dnpy_in(&Layout::block(comm, &[13, 5]).unwrap(), out.join("p"))
+        .unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
-    let e = DistArray::<f64>::load_dnpy_into(
+    let e = DistArray::<f64>::load_dnpy_in(
         &Layout::block(comm, &[13, 4]).unwrap(),
         out.join("missing"),
     )
@@ -690,7 +689,7 @@ fn file_names_that_differ_on_one_rank_fail_everywhere_alike(comm: &Comm) {
     let err =
         DistArray::<f64>::load_dnpy(comm, if odd { &q } else { &p }).expect_err("prefixes differ");
     assert_same_everywhere(comm, &err);
-    let err = DistArray::<f64>::load_dnpy_into(&layout, if odd { &q } else { &p })
+    let err = DistArray::<f64>::load_dnpy_in(&layout, if odd { &q } else { &p })
         .expect_err("prefixes differ");
     assert_same_everywhere(comm, &err);
     let b = DistArray::<f64>::load_npy(&layout, &x).unwrap();

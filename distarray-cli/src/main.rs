@@ -3,7 +3,7 @@
 //! ```text
 //! distarray info run/u                 # a .dnpy set (u_0.dnpy, u_1.dnpy, ...)
 //! distarray info a.npy --json
-//! distarray info out.h5 --dataset results/u
+//! distarray info out.h5                # its only dataset (or --dataset results/u)
 //! distarray convert run/u u.npy        # any direction between .dnpy sets, .npy, .h5
 //! mpiexec -n 4 distarray convert big.npy big.h5 --dataset u
 //! distarray plot run/u -o u.png        # which rank owns which cell
@@ -43,18 +43,19 @@ enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
-        /// HDF5 dataset name.
-        #[arg(long, default_value = "data")]
-        dataset: String,
+        /// HDF5 dataset name (default: the file's only dataset).
+        #[arg(long)]
+        dataset: Option<String>,
     },
     /// Convert between .dnpy sets, .npy and HDF5 (by extension: .npy, .h5/.hdf5, otherwise a .dnpy prefix).
     Convert {
         /// Input (a .dnpy set's prefix or files, .npy, or .h5), then the output.
         #[arg(num_args = 2.., required = true)]
         paths: Vec<PathBuf>,
-        /// HDF5 dataset name (input and output).
-        #[arg(long, default_value = "data")]
-        dataset: String,
+        /// HDF5 dataset name, of the input (default: its only dataset) and of
+        /// the output (default: data).
+        #[arg(long)]
+        dataset: Option<String>,
         /// Element order of an .npy output.
         #[arg(long, default_value = "c")]
         order: String,
@@ -90,7 +91,19 @@ pub(crate) fn dnpy_prefix(files: &[PathBuf]) -> Option<PathBuf> {
     }
 }
 
-/// What a path holds, by its name.
+/// What the input holds (by content): the dataset `dataset` of an HDF5
+/// file when one is named, else what `io::open` finds. Headers only.
+pub(crate) fn open_input(
+    path: &std::path::Path,
+    dataset: Option<&str>,
+) -> distarray::Result<distarray::io::FileInfo> {
+    match dataset {
+        Some(d) if distarray::io::is_hdf5(path) => distarray::io::open_hdf5(path, d),
+        _ => distarray::io::open(path),
+    }
+}
+
+/// What an output path is to be, by its name.
 pub(crate) enum Kind {
     Npy,
     Hdf5,
@@ -112,14 +125,14 @@ fn main() -> ExitCode {
             files,
             json,
             dataset,
-        } => info::run(&files, json, &dataset),
+        } => info::run(&files, json, dataset.as_deref()),
         Command::Convert {
             mut paths,
             dataset,
             order,
         } => {
             let out = paths.pop().expect("clap requires two paths");
-            convert::run(&paths, &out, &dataset, &order)
+            convert::run(&paths, &out, dataset.as_deref(), &order)
         }
         Command::Plot {
             files,

@@ -129,6 +129,24 @@ fn info_names_the_file_and_the_rule() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("t_0.dnpy"));
     let out = bin().arg("info").arg(d.join("nothing")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing_0.dnpy"));
+    // a file of no format distarray reads: info and convert name it
+    std::fs::write(d.join("notes.txt"), b"plain text").unwrap();
+    for cmd in [&["info"][..], &["convert"][..]] {
+        let mut c = bin();
+        c.args(cmd).arg(d.join("notes.txt"));
+        if cmd[0] == "convert" {
+            c.arg(d.join("out.npy"));
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("notes.txt") && err.contains("not a file distarray reads"),
+            "{err}"
+        );
+    }
+    assert!(!d.join("out.npy").exists());
 }
 
 /// Copies a conformance set's files to `dir/<to>_<r>.dnpy`.
@@ -319,6 +337,21 @@ fn convert_matches_numpy_on_one_and_two_ranks() {
             .output()
             .unwrap());
         assert!(info.contains("float64"), "{info}");
+        // without --dataset: the file's only dataset
+        let info = ok(&bin().arg("info").arg(&h5).output().unwrap());
+        assert!(info.contains("dataset g/z"), "{info}");
+        let again = d.join("z-again.npy");
+        ok(&bin().arg("convert").arg(&h5).arg(&again).output().unwrap());
+        assert!(std::fs::read(&again).unwrap() == numpy_bytes("f64_bxnxb_3d_4x3x5_e4"));
+        // a dataset the file does not have is named in the error
+        let out = bin()
+            .arg("info")
+            .arg(&h5)
+            .args(["--dataset", "nope"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
     }
 }
 

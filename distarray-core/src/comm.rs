@@ -360,14 +360,22 @@ impl Comm {
         let flat: Vec<T> = send.iter().flatten().copied().collect();
         let mut recv = vec![T::default(); rc.iter().sum()];
         // empty buffers share one dangling address, which MPI takes for an
-        // illegal aliasing of send and receive buffers: give them distinct ones
+        // illegal aliasing of send and receive buffers: give them distinct
+        // ones (and for 1-byte types that address is 1, Open MPI's
+        // MPI_IN_PLACE: an empty receive buffer gets a real one too)
         let spare = [T::default()];
+        let mut spare_recv = [T::default()];
         let flat: &[T] = if flat.is_empty() { &spare[..0] } else { &flat };
+        let into: &mut [T] = if recv.is_empty() {
+            &mut spare_recv[..0]
+        } else {
+            &mut recv[..]
+        };
         {
             let (s32, sd32) = counts_displs(&sc);
             let (r32, rd32) = counts_displs(&rc);
             let part = Partition::new(flat, s32, sd32);
-            let mut rpart = PartitionMut::new(&mut recv[..], r32, rd32);
+            let mut rpart = PartitionMut::new(into, r32, rd32);
             self.0.all_to_all_varcount_into(&part, &mut rpart);
         }
         split_by_counts(&recv, &rc)

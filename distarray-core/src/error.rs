@@ -120,6 +120,14 @@ fn at(rank: &Option<usize>, dim: &Option<usize>) -> String {
     }
 }
 
+fn path_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
 /// Everything that can go wrong in distarray.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -206,9 +214,10 @@ pub enum Error {
         detail: String,
     },
     /// A file could not be read or written, or its content is invalid.
-    #[error("{path}: {detail}")]
+    #[error("{}{detail}", path_prefix(path))]
     Io {
-        /// The file (or file set) involved.
+        /// The file (or file set) involved; empty when unknown (an error
+        /// converted from a bare [`std::io::Error`]).
         path: String,
         /// What went wrong.
         detail: String,
@@ -230,7 +239,48 @@ pub enum Error {
     InvalidArgument(String),
 }
 
+/// A bare [`std::io::Error`] (from `?` on a `std::fs` call) as
+/// [`Error::Io`] with an empty path: the standard error does not know its
+/// file. Attach the path where it is known with [`Error::io`].
+///
+/// # Examples
+///
+/// ```
+/// fn first_line(path: &std::path::Path) -> distarray_core::Result<String> {
+///     let text = std::fs::read_to_string(path)?; // std::io::Error -> Error::Io
+///     Ok(text.lines().next().unwrap_or("").to_string())
+/// }
+/// let err = first_line(std::path::Path::new("/no/such/file")).unwrap_err();
+/// assert!(matches!(err, distarray_core::Error::Io { ref path, .. } if path.is_empty()));
+/// ```
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        Error::Io {
+            path: String::new(),
+            detail: e.to_string(),
+        }
+    }
+}
+
 impl Error {
+    /// An [`Error::Io`] about `path` (`detail`: what went wrong, e.g. a
+    /// [`std::io::Error`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::Error;
+    /// let path = std::path::Path::new("/no/such/file");
+    /// let err = std::fs::read(path).map_err(|e| Error::io(path, e)).unwrap_err();
+    /// assert!(err.to_string().starts_with("/no/such/file: "));
+    /// ```
+    pub fn io(path: impl AsRef<std::path::Path>, detail: impl fmt::Display) -> Error {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// The protocol rule this error reports, if it is a protocol error.
     pub fn rule(&self) -> Option<Rule> {
         match self {
@@ -267,6 +317,21 @@ mod tests {
             Rule::CommPaddingMismatchWithNeighbour.to_string(),
             "comm_padding_mismatch_with_neighbour"
         );
+    }
+
+    #[test]
+    fn io_errors_convert_with_and_without_a_path() {
+        fn read(path: &str) -> Result<Vec<u8>> {
+            Ok(std::fs::read(path)?)
+        }
+        let e = read("/nonexistent/distarray-file").unwrap_err();
+        let Error::Io { path, detail } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(path.is_empty());
+        assert_eq!(e.to_string(), *detail, "no path, no leading ': '");
+        let e = Error::io("/x/y.npy", "truncated");
+        assert_eq!(e.to_string(), "/x/y.npy: truncated");
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub use compute::{broadcast, reduce, scan, ufunc};
 pub use index::fancy;
 pub use layout::{grid, map};
 
-pub use array::{DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
+pub use array::{AnyDistArray, DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use comm::{abort_on_panic, keep_panics_local, Comm};
 pub use dtype::{DType, Element};
 pub use error::{Error, Result, Rule};

@@ -24,9 +24,13 @@
 //! assert_eq!(whole[[2, 1]], 9.0);
 //! ```
 
+mod any;
 mod create;
 mod element;
 mod gather;
+
+pub(crate) use any::with_element_type;
+pub use any::AnyDistArray;
 
 use crate::dtype::Element;
 use crate::error::{Error, Result};

@@ -456,10 +456,10 @@ impl<T: Element> DistArray<T> {
     /// layout, from which one plan moves it into `layout`. A set that leaves
     /// a cell of the array without a value is refused. Collective: every
     /// rank gets the same verdict.
-    pub fn load_dnpy_into(layout: &Layout, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
+    pub fn load_dnpy_in(layout: &Layout, prefix: impl AsRef<Path>) -> Result<DistArray<T>> {
         let comm = layout.comm();
         let prefix = prefix.as_ref();
-        same_prefix(comm, prefix, "load_dnpy_into")?;
+        same_prefix(comm, prefix, "load_dnpy_in")?;
         let committed = set::committed_dir_on_all(comm, prefix);
         let set = if comm.rank() == 0 {
             check_dnpy_set(prefix).map(|s| s.len())

@@ -380,9 +380,13 @@ fn read<T: H5Element>(
 
 /// The element type of a dataset, if it is one of the core's.
 pub fn hdf5_dtype(path: &Path, dataset: &str) -> Result<crate::DType> {
-    use crate::DType;
     let file = hdf5::File::open(path).map_err(|e| h5err(path, e))?;
     let ds = file.dataset(dataset).map_err(|e| h5err(path, e))?;
+    dataset_dtype(path, dataset, &ds)
+}
+
+fn dataset_dtype(path: &Path, dataset: &str, ds: &hdf5::Dataset) -> Result<crate::DType> {
+    use crate::DType;
     let d = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
@@ -407,4 +411,58 @@ pub fn hdf5_dtype(path: &Path, dataset: &str) -> Result<crate::DType> {
                 format!("dataset {dataset} holds {d:?}, not an element type of distarray"),
             )
         })
+}
+
+/// For `io::open` (no MPI): the dataset (`dataset`, or the file's only
+/// one), its shape, element type and saved layout attribute.
+pub(super) fn describe_dataset(
+    path: &Path,
+    dataset: Option<&str>,
+) -> Result<(String, Vec<usize>, crate::DType, Option<Value>)> {
+    let file = hdf5::File::open(path).map_err(|e| h5err(path, e))?;
+    let name = match dataset {
+        Some(d) => d.trim_start_matches('/').to_string(),
+        None => {
+            let mut names = Vec::new();
+            dataset_names(&file, 0, &mut names).map_err(|e| h5err(path, e))?;
+            names.sort();
+            names.dedup();
+            match names.as_slice() {
+                [one] => one.clone(),
+                [] => return Err(io_err(path, "an HDF5 file that holds no dataset")),
+                many => {
+                    return Err(io_err(
+                        path,
+                        format!(
+                            "holds {} datasets ({}): name the one to open (io::open_hdf5)",
+                            many.len(),
+                            many.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+    };
+    let ds = file.dataset(&name).map_err(|e| h5err(path, e))?;
+    let dtype = dataset_dtype(path, &name, &ds)?;
+    let saved = ds
+        .attr(LAYOUT_ATTRIBUTE)
+        .and_then(|a| a.read_scalar::<VarLenUnicode>())
+        .ok()
+        .and_then(|v| serde_json::from_str::<Value>(v.as_str()).ok());
+    Ok((name, ds.shape(), dtype, saved))
+}
+
+/// The paths of the datasets in `group` and below (at most 64 groups deep:
+/// links can make cycles).
+fn dataset_names(group: &hdf5::Group, depth: usize, out: &mut Vec<String>) -> hdf5::Result<()> {
+    for ds in group.datasets()? {
+        out.push(ds.name().trim_start_matches('/').to_string());
+    }
+    if depth < 64 {
+        for g in group.groups()? {
+            dataset_names(&g, depth + 1, out)?;
+        }
+    }
+    Ok(())
 }

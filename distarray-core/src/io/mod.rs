@@ -8,6 +8,10 @@
 //!   Fortran order, from and into any layout (through one redistribution
 //!   when the layout is not already the file's slab layout).
 //!
+//! - Any of them, without knowing its shape or element type in advance:
+//!   [`open`] reads the headers into a [`FileInfo`], whose
+//!   [`load`](FileInfo::load) gives an [`AnyDistArray`](crate::AnyDistArray).
+//!
 //! Every save writes under a temporary name and renames only when every
 //! rank succeeded, so a file that looks complete is complete; a `.dnpy`
 //! set is committed as a unit (see [`DistArrayBase::save_dnpy`]). Missing,
@@ -34,8 +38,10 @@
 mod dnpy;
 #[cfg(feature = "hdf5")]
 mod hdf5io;
+mod load;
 mod npy;
 mod npy_file;
+mod open;
 mod progress;
 pub mod pyliteral;
 
@@ -49,6 +55,7 @@ pub use dnpy::{interrupt_dnpy_saves_at, SaveStage};
 pub use hdf5io::{hdf5_dtype, hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
+pub use open::{is_hdf5, open, open_hdf5, FileInfo, Format, StoredLayout};
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};

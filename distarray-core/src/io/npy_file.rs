@@ -302,7 +302,7 @@ fn read_agreed_header<T: Element>(layout: &Layout, path: &Path) -> Result<(usize
 }
 
 /// Reads and parses an `.npy` header: (header, data offset, file size).
-fn read_header(path: &Path, what: &str) -> Result<(NpyHeader, usize, u64)> {
+pub(super) fn read_header(path: &Path, what: &str) -> Result<(NpyHeader, usize, u64)> {
     let f = File::open(path).map_err(|e| io_err(path, e))?;
     let size = f.metadata().map_err(|e| io_err(path, e))?.len();
     let mut first = vec![0u8; 12.min(size as usize)];
