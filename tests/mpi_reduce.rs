@@ -324,7 +324,7 @@ fn arg_reductions_flat_and_along_an_axis(comm: &Comm) {
             }
             .unwrap();
             assert_eq!(got, flat, "flat C-order index, {layout:?}");
-            let ix = unravel_index(got, &layout.shape().to_vec()).unwrap();
+            let ix = unravel_index(got, layout.shape()).unwrap();
             assert_eq!(g[IxDyn(&ix)], value);
             let k = if largest {
                 a.argmax(KeepDims(All))
