@@ -533,6 +533,12 @@ fn selections_differing_between_ranks_are_an_error_everywhere(comm: &Comm) {
         a.mean(KeepDims([Axis(0), Axis(1), Axis(2)]))
     };
     assert!(r.is_ok(), "the same selection, spelled two ways");
+    let r = if last {
+        a.sum([Axis(2), Axis(0)])
+    } else {
+        a.sum(vec![Axis(0), Axis(2)])
+    };
+    assert!(r.is_ok(), "the same axes in another order");
     // another reduction on one rank
     let r = if last { a.max(All) } else { a.sum(All) };
     same(comm, r, "another reduction");

@@ -1,7 +1,7 @@
 //! Reductions: one method per reduction (NumPy's), whose argument selects
 //! the axes: [`All`] gives a value on every rank, an [`Axis`], several
 //! (`[Axis(0), Axis(2)]`, `&[Axis]`, `Vec<Axis>`) or any of them in
-//! [`KeepDims`] give a distributed array ([`axes`]). Cumulative sums and
+//! [`KeepDims`] give a distributed array ([`Axes`]). Cumulative sums and
 //! products are in [`scan`](crate::scan); the reproducible sum is an
 //! explicit mode ([`sum_reproducible`](DistArrayBase::sum_reproducible)).
 //!
@@ -182,12 +182,17 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
                 (op.check)(op.what, layout, (!whole).then_some(&sorted[..]))?;
                 Ok(sorted)
             });
+        // the axes sorted: `[Axis(2), Axis(0)]` and `[Axis(0), Axis(2)]` agree
         let selection: Vec<u64> = match given {
             None => vec![u64::MAX],
-            Some(g) => [g.len() as u64, keep as u64]
-                .into_iter()
-                .chain(g.iter().map(|&a| a as u64))
-                .collect(),
+            Some(g) => {
+                let mut words: Vec<u64> = g.iter().map(|&a| a as u64).collect();
+                words.sort_unstable();
+                [g.len() as u64, keep as u64]
+                    .into_iter()
+                    .chain(words)
+                    .collect()
+            }
         };
         let words = op
             .what
