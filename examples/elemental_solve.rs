@@ -11,9 +11,7 @@
 use distarray::elemental::{
     gemm, linear_solve, DistMatrix, ElDist, ElGrid, Elemental, Orientation::Normal,
 };
-use distarray::mpi::collective::SystemOperation;
-use distarray::mpi::traits::*;
-use distarray::{Comm, DistArray, Layout};
+use distarray::{All, Comm, DistArray, Layout};
 
 fn main() -> Result<(), distarray::Error> {
     let universe = distarray::mpi::initialize().expect("MPI initializes");
@@ -74,11 +72,7 @@ fn run(comm: &Comm, el: &Elemental) -> Result<(), distarray::Error> {
     linear_solve(&a_m, &mut x_m)?;
     let mut r_m = DistMatrix::from_array_copy(&grid, ElDist::McMr, &b_el)?;
     gemm(Normal, Normal, 1.0, &a_m, &x_m, -1.0, &mut r_m)?;
-    let r = r_m.array()?;
-    let mine = r.local().iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let mut worst = 0.0f64;
-    comm.raw()
-        .all_reduce_into(&mine, &mut worst, SystemOperation::max());
+    let worst = r_m.array()?.abs().max(All)?; // NumPy's abs(R).max()
 
     // 4. X back in the problem's row-block layout
     let mut x = DistArray::zeros(b.layout());

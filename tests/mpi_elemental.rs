@@ -176,7 +176,7 @@ fn elemental_memory_is_lent_as_arrays(comm: &Comm) {
             7.5,
             "the array sees Elemental's write"
         );
-        assert_eq!(a.sum().unwrap(), 7.5);
+        assert_eq!(a.sum(distarray::All).unwrap(), 7.5);
     }
     {
         let mut a = m.array_mut().unwrap();

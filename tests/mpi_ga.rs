@@ -92,7 +92,11 @@ fn ga_memory_is_the_arrays_memory(comm: &Comm) {
             let mut a = g.access_mut().unwrap();
             let values = DistArray::from_fn(&layout, value);
             a.view_mut().local_mut().assign(&values.local());
-            assert_eq!(a.sum(), values.sum(), "the view is a distributed array");
+            assert_eq!(
+                a.sum(distarray::All),
+                values.sum(distarray::All),
+                "the view is a distributed array"
+            );
         }
         g.sync();
         let whole = g.get(&vec![0; layout.ndim()], layout.shape()).unwrap();

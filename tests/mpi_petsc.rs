@@ -387,7 +387,7 @@ fn settings_or_arrays_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
             harness::assert_same_everywhere(comm, &err);
         }
         let (x, _) = solve(petsc, &a, &DistArray::full(&rows, 1.0)).unwrap();
-        assert!(x.sum().unwrap() > 0.0);
+        assert!(x.sum(distarray::All).unwrap() > 0.0);
     });
 }
 

@@ -78,4 +78,5 @@ pub use map::{AxisMap, BlockMap, CyclicMap, DistType, UnstructuredMap};
 pub use mpi;
 pub use ndarray;
 pub use num_complex;
+pub use reduce::{unravel_index, All, Axes, Axis, KeepDims};
 pub use ufunc::{where_, Bits, Numeric, Real};

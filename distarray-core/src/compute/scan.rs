@@ -6,11 +6,11 @@
 //! cells) are redistributed to blocks and back, one plan each way.
 //!
 //! ```
-//! use distarray_core::{Comm, Dist, DistArray, Layout};
+//! use distarray_core::{Axis, Comm, Dist, DistArray, Layout};
 //! let _u = mpi::initialize().unwrap();
 //! let layout = Layout::new(&Comm::world(), &[6], &[Dist::Cyclic]).unwrap();
 //! let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as i64 + 1);
-//! let c = a.cumsum(0).unwrap();
+//! let c = a.cumsum(Axis(0)).unwrap();
 //! assert_eq!(c.gather_all().unwrap().as_slice().unwrap(), &[1, 3, 6, 10, 15, 21]);
 //! ```
 
@@ -24,15 +24,44 @@ use mpi::traits::*;
 use ndarray::{Axis, Data};
 
 impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Cumulative sum along `axis` (NumPy's `cumsum(axis=...)`). Collective.
-    pub fn cumsum(&self, axis: usize) -> Result<DistArray<T>> {
-        self.scan(axis, T::default(), |a, b| a + b, SystemOperation::sum())
+    /// Cumulative sum along `axis` (NumPy's `cumsum(axis=...)`), in this
+    /// array's layout. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Axis, Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[2, 3]).unwrap();
+    /// let a = DistArray::full(&layout, 1i64);
+    /// let c = a.cumsum(Axis(1)).unwrap().gather_all().unwrap();
+    /// assert_eq!(c.as_slice().unwrap(), &[1, 2, 3, 1, 2, 3]);
+    /// ```
+    pub fn cumsum(&self, axis: Axis) -> Result<DistArray<T>> {
+        self.scan(
+            axis.index(),
+            T::default(),
+            |a, b| a + b,
+            SystemOperation::sum(),
+        )
     }
 
-    /// Cumulative product along `axis`. Collective.
-    pub fn cumprod(&self, axis: usize) -> Result<DistArray<T>> {
+    /// Cumulative product along `axis` (NumPy's `cumprod(axis=...)`), in
+    /// this array's layout. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Axis, Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[2, 3]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] + 2) as i64);
+    /// let c = a.cumprod(Axis(0)).unwrap().gather_all().unwrap();
+    /// assert_eq!(c.as_slice().unwrap(), &[2, 2, 2, 6, 6, 6]);
+    /// ```
+    pub fn cumprod(&self, axis: Axis) -> Result<DistArray<T>> {
         self.scan(
-            axis,
+            axis.index(),
             <T as crate::Element>::one(),
             |a, b| a * b,
             SystemOperation::product(),

@@ -1,10 +1,14 @@
-//! Reductions along one axis or several: a distributed array of the
-//! remaining axes (or, with keepdims, of the same number of axes).
+//! The reductions along axes: each axis folded where its cells live, the
+//! ranks of each grid line combined onto the line's first rank (no data
+//! moves but the partial results), the result keeping the axis with length
+//! 1 there; without keepdims, the reduced axes are dropped at the end by
+//! one reshape into balanced blocks. Called once the selection is agreed
+//! ([`super`]), with sorted, distinct axes.
 
-use super::{beats, check_reducible};
+use super::beats;
 use crate::array::{DistArray, DistArrayBase};
-use crate::comm::fingerprint;
-use crate::compute::ufunc::{FloatElement, Numeric, Real};
+use crate::comm::{fingerprint, Comm};
+use crate::compute::ufunc::{FloatElement, Real};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -13,49 +17,74 @@ use mpi::collective::SystemOperation;
 use mpi::traits::*;
 use ndarray::{ArrayD, Axis, Data, IxDyn, Slice};
 
-impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Sum along `axis`, keeping it with length 1 (on grid position 0 of
-    /// that axis): no data moves but the partial sums. Collective.
-    pub fn sum_axis_keepdims(&self, axis: usize) -> Result<DistArray<T>> {
-        self.reduce_axis(axis, T::default(), |a, b| a + b, SystemOperation::sum())
+/// `layout` with `axis` reduced to length 1, held by the first rank of each
+/// grid line along it (the others hold none of it). Not collective.
+pub(super) fn keep_axis(layout: &Layout, axis: usize) -> Result<Layout> {
+    let p = layout.grid().shape()[axis];
+    let mut bounds = vec![0];
+    bounds.extend(std::iter::repeat_n(1, p));
+    let mut maps = layout.maps().to_vec();
+    maps[axis] = AxisMap::Block(BlockMap::irregular(bounds)?);
+    Ok(Layout::from_parts(
+        layout.comm().clone(),
+        layout.grid().clone(),
+        maps,
+    ))
+}
+
+/// Drops the (length-1) `axes` by a reshape into a balanced block layout
+/// of the remaining ones. Collective.
+fn drop_axes<T: Element>(a: DistArray<T>, axes: &[usize]) -> Result<DistArray<T>> {
+    if axes.is_empty() {
+        return Ok(a);
     }
-    /// Sum along `axis`, as an array of the remaining axes (block layout). Collective.
-    pub fn sum_axis(&self, axis: usize) -> Result<DistArray<T>> {
-        drop_axis(self.sum_axis_keepdims(axis)?, axis)
-    }
-    /// Product along `axis`, as an array of the remaining axes. Collective.
-    pub fn prod_axis(&self, axis: usize) -> Result<DistArray<T>> {
-        drop_axis(
-            self.reduce_axis(
-                axis,
-                <T as Element>::one(),
-                |a, b| a * b,
-                SystemOperation::product(),
-            )?,
-            axis,
-        )
-    }
+    let shape: Vec<usize> = (0..a.ndim())
+        .filter(|d| !axes.contains(d))
+        .map(|d| a.shape()[d])
+        .collect();
+    let target = Layout::block(a.layout().comm(), &shape)?;
+    a.reshape_in(&target)
 }
 
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Folds the cells along `axis` with `f` from `init`, combining ranks
-    /// with `op`; the result keeps the axis with length 1 (on grid
-    /// position 0 of that axis). Collective.
-    pub(crate) fn reduce_axis(
+    /// Folds the cells along each of `axes` with `f` from `init`, combining
+    /// the ranks of each grid line with `op` (over this layout's line
+    /// communicators, made once per layout and axis). Collective.
+    pub(super) fn fold_along(
+        &self,
+        axes: &[usize],
+        keep: bool,
+        init: T,
+        f: impl Fn(T, T) -> T + Copy,
+        op: SystemOperation,
+    ) -> Result<DistArray<T>> {
+        let mut out: Option<DistArray<T>> = None;
+        for &axis in axes {
+            // the grid is the same after each step: the lines too
+            let line = self.layout().line_along(axis);
+            out = Some(match &out {
+                None => self.fold_axis(axis, &line, init, f, op)?,
+                Some(a) => a.fold_axis(axis, &line, init, f, op)?,
+            });
+        }
+        let out = out.unwrap_or_else(|| self.to_owned());
+        if keep {
+            Ok(out)
+        } else {
+            drop_axes(out, axes)
+        }
+    }
+
+    /// One axis of [`fold_along`](Self::fold_along), keeping it.
+    fn fold_axis(
         &self,
         axis: usize,
+        line: &Comm,
         init: T,
         f: impl Fn(T, T) -> T,
         op: SystemOperation,
     ) -> Result<DistArray<T>> {
         let layout = self.layout();
-        let comm = layout.comm();
-        let args = fingerprint([axis as u64, layout.fingerprint()]);
-        comm.agree_on(
-            "reduction along an axis",
-            args,
-            check_reducible(layout).and_then(|()| layout.check_axis(axis)),
-        )?;
         // partial results over this rank's owned cells along the axis
         let owned = layout.owned_local_ranges()[axis].clone();
         let mut view = self.local();
@@ -63,13 +92,11 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let mut partial = view
             .fold_axis(Axis(axis), init, |&a, &b| f(a, b))
             .insert_axis(Axis(axis));
-        // combine along the grid axis onto position 0
-        let coords = layout.grid().coords();
-        let sub = layout.line_along(axis);
-        let root = sub.raw().process_at_rank(0);
+        // combine along the grid line onto its first rank
+        let first = layout.grid().coords()[axis] == 0;
+        let root = line.raw().process_at_rank(0);
         let data = partial.as_slice_mut().expect("fresh arrays are contiguous");
-        let spare = [T::default()];
-        if coords[axis] == 0 {
+        if first {
             let mut out = vec![T::default(); data.len()];
             if !data.is_empty() {
                 root.reduce_into_root(&data[..], &mut out[..], op);
@@ -77,186 +104,95 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
             data.copy_from_slice(&out);
         } else if !data.is_empty() {
             root.reduce_into(&data[..], op);
-        } else {
-            let _ = &spare;
         }
-        let p = layout.grid().shape()[axis];
-        let mut bounds = vec![0];
-        bounds.extend(std::iter::repeat_n(1, p));
-        let mut maps = layout.maps().to_vec();
-        maps[axis] = AxisMap::Block(BlockMap::irregular(bounds)?);
-        let result = Layout::from_parts(comm.clone(), layout.grid().clone(), maps);
-        let local = if coords[axis] == 0 {
+        let result = keep_axis(layout, axis)?;
+        let local = if first {
             partial
         } else {
             ArrayD::from_elem(IxDyn(result.local_shape()), T::default())
         };
         DistArrayBase::from_local(result, local)
     }
-}
 
-impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Smallest cell along `axis`, as an array of the remaining axes. Collective.
-    pub fn min_axis(&self, axis: usize) -> Result<DistArray<T>> {
-        drop_axis(
-            self.reduce_axis(
-                axis,
-                T::highest(),
-                |a, b| a.minimum_(b),
-                SystemOperation::min(),
-            )?,
-            axis,
-        )
-    }
-    /// Largest cell along `axis`, as an array of the remaining axes. Collective.
-    pub fn max_axis(&self, axis: usize) -> Result<DistArray<T>> {
-        drop_axis(
-            self.reduce_axis(
-                axis,
-                T::lowest(),
-                |a, b| a.maximum_(b),
-                SystemOperation::max(),
-            )?,
-            axis,
-        )
-    }
-}
-
-impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Mean along `axis`, as an array of the remaining axes. Collective.
-    pub fn mean_axis(&self, axis: usize) -> Result<DistArray<T>> {
-        let n = T::from(self.shape().get(axis).copied().unwrap_or(1)).unwrap();
-        Ok(self.sum_axis(axis)?.map(|x| x / n))
-    }
-}
-
-/// Drops a length-1 axis by a reshape into a balanced block layout.
-fn drop_axis<T: Element>(a: DistArray<T>, axis: usize) -> Result<DistArray<T>> {
-    let mut shape = a.shape().to_vec();
-    shape.remove(axis);
-    if shape.is_empty() {
-        return Err(Error::InvalidArgument(
-            "reducing the only axis: use the all-cells reduction".into(),
-        ));
-    }
-    let target = Layout::block(a.layout().comm(), &shape)?;
-    a.reshape_in(&target)
-}
-
-impl<S: Data<Elem = bool>> DistArrayBase<S> {
-    /// True when any cell is true, on every rank. Collective.
-    pub fn any(&self) -> Result<bool> {
-        Ok(self.count_nonzero()? > 0)
-    }
-    /// True when every cell is true, on every rank. Collective.
-    pub fn all(&self) -> Result<bool> {
-        Ok(self.count_nonzero()? == self.layout().global_len())
+    /// The array with a new axis of length 1 at `axis` (NumPy's
+    /// `expand_dims`), in a balanced block layout; `axis` may be the
+    /// number of axes (a new last axis). Collective (a reshape).
+    ///
+    /// The reductions keep their axes themselves ([`KeepDims`](crate::KeepDims));
+    /// this is for arrays made otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Axis, Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[3, 4]).unwrap();
+    /// let a = DistArray::full(&layout, 1.0);
+    /// assert_eq!(a.expand_dims(Axis(1)).unwrap().shape(), &[3, 1, 4]);
+    /// assert_eq!(a.expand_dims(Axis(2)).unwrap().shape(), &[3, 4, 1]);
+    /// assert!(a.expand_dims(Axis(3)).is_err());
+    /// ```
+    pub fn expand_dims(&self, axis: Axis) -> Result<DistArray<T>> {
+        let axis = axis.index();
+        let mut shape = self.shape().to_vec();
+        let verdict = if axis > shape.len() {
+            Err(Error::InvalidArgument(format!(
+                "expand_dims: axis {axis} of a {}-d array",
+                shape.len()
+            )))
+        } else {
+            Ok(())
+        };
+        let args = fingerprint([axis as u64, self.layout().fingerprint()]);
+        self.layout()
+            .comm()
+            .agree_on("expand_dims", args, verdict)?;
+        shape.insert(axis, 1);
+        let target = Layout::block(self.layout().comm(), &shape)?;
+        self.reshape_in(&target)
     }
 }
 
 impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Variance along `axis` with `ddof` (two passes: the mean along the
-    /// axis, broadcast back, then squared deviations). Collective.
-    pub fn var_axis(&self, axis: usize, ddof: usize) -> Result<DistArray<T>> {
-        let n = self.shape().get(axis).copied().unwrap_or(1);
-        let mean = self
-            .sum_axis_keepdims(axis)?
-            .map(|x| x / T::from(n).unwrap());
+    /// The mean along `axes`. Collective.
+    pub(super) fn mean_along(&self, axes: &[usize], keep: bool) -> Result<DistArray<T>> {
+        let n: usize = axes.iter().map(|&a| self.shape()[a]).product();
+        let n = T::from(n).unwrap_or_else(T::nan);
+        let add = |a: T, b: T| a + b;
+        Ok(self
+            .fold_along(axes, keep, T::default(), add, SystemOperation::sum())?
+            .map(|x| x / n))
+    }
+
+    /// The variance along `axes` with `ddof` (two passes: the mean along
+    /// them, broadcast back, then the squared deviations). Collective.
+    pub(super) fn var_along(
+        &self,
+        axes: &[usize],
+        keep: bool,
+        ddof: usize,
+    ) -> Result<DistArray<T>> {
+        let n: usize = axes.iter().map(|&a| self.shape()[a]).product();
+        let mean = self.mean_along(axes, true)?;
         let dev = self.zip_broadcast(&mean, |x, m| (x - m) * (x - m))?;
-        let denom = T::from(n.saturating_sub(ddof)).unwrap();
-        Ok(dev.sum_axis(axis)?.map(|x| x / denom))
-    }
-
-    /// Standard deviation along `axis` with `ddof`. Collective.
-    pub fn std_axis(&self, axis: usize, ddof: usize) -> Result<DistArray<T>> {
-        Ok(self.var_axis(axis, ddof)?.map(|x| x.sqrt()))
-    }
-}
-
-impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Sum over several axes, as an array of the remaining ones (NumPy's
-    /// `sum(axis=(..))`). Collective.
-    pub fn sum_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
-        over_axes(self.to_owned(), axes, |a, axis| a.sum_axis(axis))
+        let denom = T::from(n.saturating_sub(ddof)).unwrap_or_else(T::nan);
+        let add = |a: T, b: T| a + b;
+        Ok(dev
+            .fold_along(axes, keep, T::default(), add, SystemOperation::sum())?
+            .map(|x| x / denom))
     }
 }
 
 impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Minimum over several axes. Collective.
-    pub fn min_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
-        over_axes(self.to_owned(), axes, |a, axis| a.min_axis(axis))
-    }
-    /// Maximum over several axes. Collective.
-    pub fn max_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
-        over_axes(self.to_owned(), axes, |a, axis| a.max_axis(axis))
-    }
-}
-
-/// Applies a one-axis reduction to each of `axes`, highest first, so the
-/// remaining axis numbers stay valid.
-fn over_axes<T: Element>(
-    a: DistArray<T>,
-    axes: &[usize],
-    one: impl Fn(&DistArray<T>, usize) -> Result<DistArray<T>>,
-) -> Result<DistArray<T>> {
-    let mut sorted = axes.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let verdict = if sorted.len() != axes.len()
-        || sorted.last().is_some_and(|&x| x >= a.ndim())
-        || sorted.len() >= a.ndim()
-    {
-        Err(Error::InvalidArgument(format!(
-            "axes {axes:?} of a {}-d array must be distinct, in range, and leave an axis (use the all-cells reduction otherwise)",
-            a.ndim()
-        )))
-    } else {
-        Ok(())
-    };
-    let args = fingerprint(
-        axes.iter()
-            .map(|&x| x as u64)
-            .chain([a.layout().fingerprint()]),
-    );
-    a.layout()
-        .comm()
-        .agree_on("reduction along axes", args, verdict)?;
-    let mut out = a;
-    for &axis in sorted.iter().rev() {
-        out = one(&out, axis)?;
-    }
-    Ok(out)
-}
-
-impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Index along `axis` of the smallest cell of every lane (first on ties;
-    /// NaN wins), as an array of the remaining axes. Collective.
-    pub fn argmin_axis(&self, axis: usize) -> Result<DistArray<i64>> {
-        self.arg_axis(axis, false)
-    }
-    /// Index along `axis` of the largest cell of every lane. Collective.
-    pub fn argmax_axis(&self, axis: usize) -> Result<DistArray<i64>> {
-        self.arg_axis(axis, true)
-    }
-
-    fn arg_axis(&self, axis: usize, largest: bool) -> Result<DistArray<i64>> {
+    /// Index along `axis` of the extreme cell of every lane (first on
+    /// ties; NaN wins), the axis kept with `keep`. Collective.
+    pub(super) fn arg_along(
+        &self,
+        axis: usize,
+        largest: bool,
+        keep: bool,
+    ) -> Result<DistArray<i64>> {
         let layout = self.layout();
-        let comm = layout.comm();
-        let args = fingerprint([axis as u64, largest as u64, layout.fingerprint()]);
-        comm.agree_on(
-            "argmin/argmax along an axis",
-            args,
-            check_reducible(layout).and_then(|()| {
-                if axis < layout.ndim() && layout.shape()[axis] > 0 {
-                    Ok(())
-                } else {
-                    Err(Error::InvalidArgument(format!(
-                        "argmin/argmax along axis {axis} of shape {:?}",
-                        layout.shape()
-                    )))
-                }
-            }),
-        )?;
         let better = |x: T, y: T| beats(x, y, largest);
         // per lane: the best (value, global index along the axis) over owned cells
         let owned = layout.owned_local_ranges()[axis].clone();
@@ -278,8 +214,8 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
             best_v.push(v);
             best_i.push(g);
         }
-        // gather every rank's candidates on grid position 0 of the axis
-        let coords = layout.grid().coords();
+        // gather every rank's candidates on the first rank of the grid line
+        let first = layout.grid().coords()[axis] == 0;
         let sub = layout.line_along(axis);
         let vals = sub.gather_varcount(0, &best_v);
         let idxs = sub.gather_varcount(0, &best_i);
@@ -301,103 +237,20 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
                 *r = pick.map_or(-1, |(_, g)| g as i64);
             }
         }
-        // a keepdims array on position 0 of the axis, then the axis dropped
-        let p = layout.grid().shape()[axis];
-        let mut bounds = vec![0];
-        bounds.extend(std::iter::repeat_n(1, p));
-        let mut maps = layout.maps().to_vec();
-        maps[axis] = AxisMap::Block(BlockMap::irregular(bounds)?);
-        let keep = Layout::from_parts(comm.clone(), layout.grid().clone(), maps);
+        // an array keeping the axis on the line's first rank
+        let kept = keep_axis(layout, axis)?;
         let mut shape = view.shape().to_vec();
         shape[axis] = 1;
-        let local = if coords[axis] == 0 {
+        let local = if first {
             ArrayD::from_shape_vec(IxDyn(&shape), result).expect("one result per lane")
         } else {
-            ArrayD::from_elem(IxDyn(keep.local_shape()), 0)
+            ArrayD::from_elem(IxDyn(kept.local_shape()), 0)
         };
-        drop_axis(DistArrayBase::from_local(keep, local)?, axis)
-    }
-}
-
-impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Product over several axes. Collective.
-    pub fn prod_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
-        over_axes(self.to_owned(), axes, |a, axis| a.prod_axis(axis))
-    }
-}
-
-impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Mean over several axes. Collective.
-    pub fn mean_axes(&self, axes: &[usize]) -> Result<DistArray<T>> {
-        let n: usize = axes
-            .iter()
-            .map(|&a| self.shape().get(a).copied().unwrap_or(1))
-            .product();
-        Ok(self.sum_axes(axes)?.map(|x| x / T::from(n).unwrap()))
-    }
-}
-
-impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Cells different from zero along `axis`, as an array of the remaining axes. Collective.
-    pub fn count_nonzero_axis(&self, axis: usize) -> Result<DistArray<i64>> {
-        self.map(|x| i64::from(x != T::default())).sum_axis(axis)
-    }
-
-    /// The array with a new axis of length 1 at `axis` (NumPy's
-    /// `expand_dims`): the `keepdims=True` form of any reduction along an
-    /// axis, e.g. `a.max_axis(1)?.expand_dims(1)`. Collective (a reshape).
-    pub fn expand_dims(&self, axis: usize) -> Result<DistArray<T>> {
-        let mut shape = self.shape().to_vec();
-        let verdict = if axis > shape.len() {
-            Err(Error::InvalidArgument(format!(
-                "expand_dims: axis {axis} of a {}-d array",
-                shape.len()
-            )))
+        let out = DistArrayBase::from_local(kept, local)?;
+        if keep {
+            Ok(out)
         } else {
-            Ok(())
-        };
-        let args = fingerprint([axis as u64, self.layout().fingerprint()]);
-        self.layout()
-            .comm()
-            .agree_on("expand_dims", args, verdict)?;
-        shape.insert(axis, 1);
-        let target = Layout::block(self.layout().comm(), &shape)?;
-        self.reshape_in(&target)
-    }
-}
-
-impl<S: Data<Elem = bool>> DistArrayBase<S> {
-    /// True along `axis` where any cell is true. Collective.
-    pub fn any_axis(&self, axis: usize) -> Result<DistArray<bool>> {
-        Ok(self.count_nonzero_axis(axis)?.map(|c| c > 0))
-    }
-    /// True along `axis` where every cell is true. Collective.
-    pub fn all_axis(&self, axis: usize) -> Result<DistArray<bool>> {
-        let n = self.shape().get(axis).copied().unwrap_or(0) as i64;
-        Ok(self.count_nonzero_axis(axis)?.map(move |c| c == n))
-    }
-}
-
-impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
-    /// Variance over several axes with `ddof`. Collective.
-    pub fn var_axes(&self, axes: &[usize], ddof: usize) -> Result<DistArray<T>> {
-        let mut sorted = axes.to_vec();
-        sorted.sort_unstable();
-        let n: usize = sorted
-            .iter()
-            .map(|&a| self.shape().get(a).copied().unwrap_or(1))
-            .product();
-        let mut mean = self.mean_axes(&sorted)?;
-        for &a in &sorted {
-            mean = mean.expand_dims(a)?;
+            drop_axes(out, &[axis])
         }
-        let dev = self.zip_broadcast(&mean, |x, m| (x - m) * (x - m))?;
-        let denom = T::from(n.saturating_sub(ddof)).unwrap();
-        Ok(dev.sum_axes(&sorted)?.map(|x| x / denom))
-    }
-
-    /// Standard deviation over several axes with `ddof`. Collective.
-    pub fn std_axes(&self, axes: &[usize], ddof: usize) -> Result<DistArray<T>> {
-        Ok(self.var_axes(axes, ddof)?.map(|x| x.sqrt()))
     }
 }
