@@ -32,8 +32,8 @@ fn layouts(comm: &Comm) -> Vec<Layout> {
         .filter(|g| (g * 5 + 1) % p == comm.rank())
         .collect();
     let padded = Dist::BlockPadded {
-        comm: 1,
-        boundary: (1, 1),
+        ghost_width: 1,
+        boundary_width: (1, 1),
         periodic: false,
     };
     vec![
