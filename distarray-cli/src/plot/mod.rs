@@ -20,6 +20,7 @@
 
 pub mod colour;
 pub mod font;
+pub mod geometry;
 pub mod heatmap;
 pub mod ownership;
 pub mod plan;

@@ -35,7 +35,7 @@ impl Format {
     /// for SVG, where each cell is an element of the file.
     pub fn max_drawn(self) -> usize {
         match self {
-            Format::Png => super::plan::MAX_EXTENT as usize,
+            Format::Png => super::geometry::MAX_EXTENT as usize,
             Format::Svg => 200,
         }
     }
