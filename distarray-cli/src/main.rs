@@ -12,11 +12,11 @@
 //! distarray plot --values run/t.npy --slice 0=3 -o t3.png    # t[3, :, :]
 //! ```
 //!
-//! `info` and `plot` need no MPI (`plot --values` of an HDF5 file starts it
-//! on one process); `convert` runs on
-//! one process or under mpiexec (a set written by N ranks converts on any
-//! number of ranks). Invalid or corrupt input exits with status 1 and a
-//! message naming the file and the broken rule.
+//! `info` and `plot` need no MPI (`plot --values` of an HDF5 file starts
+//! it on one process); `convert` runs on one process or under mpiexec (a
+//! set written by N ranks converts on any number of ranks). Invalid or
+//! corrupt input exits with status 1 and a message naming the file and
+//! the broken rule.
 
 mod convert;
 mod info;
@@ -73,7 +73,7 @@ enum Command {
         /// Global shape, e.g. 8x10 (instead of files).
         #[arg(long)]
         shape: Option<String>,
-        /// Distribution per axis: b, c, bcN (block-cyclic with block N), n.
+        /// Distribution per axis: b, c, bcN (block-cyclic with block N), n (default: b on every axis).
         #[arg(long)]
         dist: Option<String>,
         /// Process grid, e.g. 2x2.

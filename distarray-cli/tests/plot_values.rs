@@ -78,6 +78,45 @@ fn values_of_every_dtype_and_of_sets() {
     assert!(err.contains("t.npy") && err.contains("truncated"), "{err}");
 }
 
+/// Writes a 1-D set of 6 cells on 2 files whose blocks carry one cell of
+/// communication padding each, holding -1 (cells the other file owns).
+fn write_padded_set(prefix: &std::path::Path) {
+    use distarray::io::{dnpy_header, dnpy_path};
+    for (r, (start, stop, pad, data)) in [
+        (0, 4, [0, 1], [0.0, 1.0, 2.0, -1.0]),
+        (2, 6, [1, 0], [-1.0, 3.0, 4.0, 5.0]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let json = serde_json::json!({"dist_type": "b", "size": 6, "proc_grid_rank": r,
+            "proc_grid_size": 2, "start": start, "stop": stop, "padding": pad});
+        let dims = distarray::protocol::parse_dim_data(&[json], &[4], r).unwrap();
+        let mut bytes = dnpy_header(&dims);
+        bytes.extend(
+            NpyHeader {
+                dtype: DType::F64,
+                fortran_order: false,
+                shape: vec![4],
+            }
+            .to_bytes(),
+        );
+        bytes.extend(f64_bytes(&data));
+        std::fs::write(dnpy_path(prefix, r), bytes).unwrap();
+    }
+}
+
+#[test]
+fn padding_is_not_data() {
+    let d = scratch("padded");
+    write_padded_set(&d.join("p"));
+    let (shape, v) = read_values(&d.join("p"), "").unwrap();
+    assert_eq!(shape, [6]);
+    assert_eq!(v, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    let o = ownership::from_set(&d.join("p")).unwrap();
+    assert_eq!(o.cells, [0, 0, 0, 1, 1, 1]);
+}
+
 #[test]
 fn slices_of_3d_arrays() {
     let (shape, v) = read_values(&case("f64_bxnxb_3d_4x3x5_e4"), "data").unwrap();
