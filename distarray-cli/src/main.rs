@@ -8,18 +8,22 @@
 //! mpiexec -n 4 distarray convert big.npy big.h5 --dataset u
 //! distarray plot run/u -o u.png        # which rank owns which cell
 //! distarray plot --shape 8x10 --dist b,c --grid 2x2 -o layout.svg
+//! distarray plot --values target/demo/poisson.npy -o u.png   # the data
+//! distarray plot --values run/t.npy --slice 0=3 -o t3.png    # t[3, :, :]
 //! ```
 //!
-//! `info` and `plot` read headers only and need no MPI; `convert` runs on
-//! one process or under mpiexec (a set written by N ranks converts on any
-//! number of ranks). Invalid or corrupt input exits with status 1 and a
-//! message naming the file and the broken rule.
+//! `info` and `plot` need no MPI (`plot --values` of an HDF5 file starts
+//! it on one process); `convert` runs on one process or under mpiexec (a
+//! set written by N ranks converts on any number of ranks). Invalid or
+//! corrupt input exits with status 1 and a message naming the file and
+//! the broken rule.
 
 mod convert;
 mod info;
-mod plot;
 
 use clap::{Parser, Subcommand};
+use distarray_cli::plot;
+pub(crate) use distarray_cli::{dnpy_prefix, kind_of, Kind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -60,9 +64,9 @@ enum Command {
         #[arg(long, default_value = "c")]
         order: String,
     },
-    /// Draw which rank owns which cell (1-D and 2-D), as PNG or SVG.
+    /// Draw which rank owns which cell (1-D and 2-D), or with --values the data (a heatmap), as PNG or SVG.
     Plot {
-        /// A .dnpy set (prefix or files); or use --shape/--dist/--grid.
+        /// A .dnpy set (prefix or files); or use --shape/--dist/--grid. With --values: an .npy file, a .dnpy set or (feature hdf5) an .h5 file.
         files: Vec<PathBuf>,
         /// Output picture (.png or .svg).
         #[arg(short, long)]
@@ -70,25 +74,22 @@ enum Command {
         /// Global shape, e.g. 8x10 (instead of files).
         #[arg(long)]
         shape: Option<String>,
-        /// Distribution per axis: b, c, bcN (block-cyclic with block N), n.
+        /// Distribution per axis: b, c, bcN (block-cyclic with block N), n (default: b on every axis).
         #[arg(long)]
         dist: Option<String>,
         /// Process grid, e.g. 2x2.
         #[arg(long)]
         grid: Option<String>,
+        /// Draw the values (a viridis heatmap with a colour bar; NaN in grey) of a 2-D array, or of a 2-D slice of a 3-D one.
+        #[arg(long)]
+        values: bool,
+        /// With --values on a 3-D array: the plane drawn, AXIS=INDEX (0=2 draws a[2, :, :], 2=-1 draws a[:, :, -1]).
+        #[arg(long, value_name = "AXIS=INDEX")]
+        slice: Option<String>,
+        /// HDF5 dataset name (--values on an .h5 file).
+        #[arg(long, default_value = "data")]
+        dataset: String,
     },
-}
-
-/// A .dnpy set's prefix from a prefix or a list of its files.
-pub(crate) fn dnpy_prefix(files: &[PathBuf]) -> Option<PathBuf> {
-    let first = files.first()?;
-    let name = first.file_name()?.to_string_lossy().into_owned();
-    match name.strip_suffix(".dnpy").and_then(|s| s.rsplit_once('_')) {
-        Some((stem, n)) if n.chars().all(|c| c.is_ascii_digit()) => {
-            Some(first.with_file_name(stem))
-        }
-        _ => Some(first.clone()),
-    }
 }
 
 /// What the input holds (by content): the dataset `dataset` of an HDF5
@@ -100,21 +101,6 @@ pub(crate) fn open_input(
     match dataset {
         Some(d) if distarray::io::is_hdf5(path) => distarray::io::open_hdf5(path, d),
         _ => distarray::io::open(path),
-    }
-}
-
-/// What an output path is to be, by its name.
-pub(crate) enum Kind {
-    Npy,
-    Hdf5,
-    Dnpy,
-}
-
-pub(crate) fn kind_of(path: &std::path::Path) -> Kind {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("npy") => Kind::Npy,
-        Some("h5") | Some("hdf5") => Kind::Hdf5,
-        _ => Kind::Dnpy,
     }
 }
 
@@ -140,13 +126,19 @@ fn main() -> ExitCode {
             shape,
             dist,
             grid,
-        } => plot::run(
-            &files,
-            &output,
-            shape.as_deref(),
-            dist.as_deref(),
-            grid.as_deref(),
-        ),
+            values,
+            slice,
+            dataset,
+        } => plot::run(&plot::Args {
+            files,
+            output,
+            shape,
+            dist,
+            grid,
+            values,
+            slice,
+            dataset,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

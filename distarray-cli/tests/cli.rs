@@ -366,7 +366,10 @@ fn plot_draws_owners() {
         .arg(&png)
         .output()
         .unwrap());
-    assert!(out.contains("4 x 7 cells, 4 ranks"), "{out}");
+    assert!(
+        out.contains("4 x 7  block x cyclic  grid 2 x 2") && out.contains("4 ranks"),
+        "{out}"
+    );
     assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
     let svg = d.join("q.svg");
     let out = ok(&bin()
@@ -376,11 +379,14 @@ fn plot_draws_owners() {
         .arg(&svg)
         .output()
         .unwrap());
-    assert!(out.contains("8 x 10 cells, 4 ranks"), "{out}");
+    assert!(
+        out.contains("8 x 10  block x block-cyclic 3  grid 2 x 2") && out.contains("4 ranks"),
+        "{out}"
+    );
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(
-        text.matches("<rect").count() >= 80,
-        "one rectangle per cell"
+        (0..4).all(|r| text.contains(&format!("rank {r} ("))),
+        "a legend entry per rank"
     );
     let out = bin()
         .args(["plot", "--shape", "2x3x4", "-o"])
