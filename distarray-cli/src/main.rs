@@ -23,7 +23,7 @@ mod info;
 
 use clap::{Parser, Subcommand};
 use distarray_cli::plot;
-pub(crate) use distarray_cli::{dnpy_prefix, kind_of, Kind};
+pub(crate) use distarray_cli::{kind_of, Kind};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
