@@ -295,7 +295,7 @@ fn chi_square(counts: &[u64], probs: &[f64], what: &str) {
     );
 }
 
-/// Asserts |value - want| is within `k` standard errors `se`.
+/// Asserts |value - want| is within five standard errors `se`.
 fn within(value: f64, want: f64, se: f64, what: &str) {
     assert!(
         (value - want).abs() < 5.0 * se,

@@ -79,6 +79,8 @@ impl<T: Element> DistArray<T> {
     /// `T`'s standard distribution: floats uniform in [0, 1), see
     /// [`RandomElement`] for the others. Not collective.
     ///
+    /// # Examples
+    ///
     /// ```
     /// # use distarray_core::{Comm, DistArray, Dist, Layout};
     /// # let _u = mpi::initialize().unwrap();

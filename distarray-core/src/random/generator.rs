@@ -22,6 +22,8 @@ const MAX_CALLS: u64 = 1 << 56;
 /// and that every rank's generator is in the same state; on error every
 /// rank gets the same error and the generator does not advance.
 ///
+/// # Examples
+///
 /// ```
 /// use distarray_core::{random::Generator, Comm, Dist, Layout};
 /// let _u = mpi::initialize().unwrap();
@@ -41,6 +43,8 @@ pub struct Generator {
 /// A [`Generator`] seeded with `seed`: NumPy's `numpy.random.default_rng`.
 /// The seed is required: every rank must start from the same one.
 ///
+/// # Examples
+///
 /// ```
 /// use distarray_core::random::{default_rng, Generator};
 /// assert_eq!(default_rng(5), Generator::new(5));
@@ -52,6 +56,8 @@ pub fn default_rng(seed: u64) -> Generator {
 impl Generator {
     /// A generator seeded with `seed`, no array drawn yet.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use distarray_core::random::Generator;
     /// let rng = Generator::new(7);
@@ -62,11 +68,30 @@ impl Generator {
     }
 
     /// The seed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(distarray_core::random::default_rng(9).seed(), 9);
+    /// ```
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
-    /// How many arrays the generator has made or filled so far.
+    /// How many arrays the generator has made or filled so far: the
+    /// position in its stream of arrays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[8]).unwrap();
+    /// let mut rng = Generator::new(1);
+    /// rng.random::<f32>(&layout).unwrap();
+    /// assert!(rng.uniform(&layout, 1.0, 0.0).is_err()); // does not advance
+    /// assert_eq!(rng.calls(), 1);
+    /// ```
     pub fn calls(&self) -> u64 {
         self.calls
     }
@@ -115,7 +140,18 @@ impl Generator {
     }
 
     /// A new array of `T`'s standard distribution ([`RandomElement`]):
-    /// floats uniform in [0, 1) (NumPy's `Generator.random`). Collective.
+    /// floats uniform in [0, 1) with 53 (`f64`) or 24 (`f32`) random bits,
+    /// as NumPy's `Generator.random`. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::new(&Comm::world(), &[4, 6], &[Dist::Block, Dist::Cyclic]).unwrap();
+    /// let a = Generator::new(8).random::<f64>(&layout).unwrap();
+    /// assert!(a.local().iter().all(|x| (0.0..1.0).contains(x)));
+    /// ```
     pub fn random<T: RandomElement>(&mut self, layout: &Layout) -> Result<DistArray<T>> {
         let mut a = DistArray::zeros(layout);
         self.random_into(&mut a)?;
@@ -123,6 +159,8 @@ impl Generator {
     }
 
     /// Fills `a` in place like [`random`](Self::random). Collective.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use distarray_core::{random::Generator, Comm, DistArray, Layout};
@@ -143,6 +181,16 @@ impl Generator {
     /// A new array uniform in [`low`, `high`): `high` itself never occurs
     /// (where rounding would give it, the largest float below it stands
     /// in). `low < high`, both finite with a finite difference. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[1000]).unwrap();
+    /// let a = Generator::new(2).uniform(&layout, -1.0, 1.0).unwrap();
+    /// assert!(a.local().iter().all(|x| (-1.0..1.0).contains(x)));
+    /// ```
     pub fn uniform<T: RandomFloat>(
         &mut self,
         layout: &Layout,
@@ -155,6 +203,8 @@ impl Generator {
     }
 
     /// Fills `a` in place like [`uniform`](Self::uniform). Collective.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use distarray_core::{random::Generator, Comm, DistArray, Layout};
@@ -187,14 +237,36 @@ impl Generator {
         self.draw("uniform", args, check, a, || T::uniform(low, high))
     }
 
-    /// A new array of standard normal deviates (mean 0, variance 1).
-    /// Collective.
+    /// A new array of standard normal deviates (mean 0, variance 1), by
+    /// the Box-Muller transform. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[10_000]).unwrap();
+    /// let z = Generator::new(5).standard_normal::<f64>(&layout).unwrap();
+    /// let whole = z.gather_all().unwrap();
+    /// assert!(whole.mean().unwrap().abs() < 0.05);
+    /// ```
     pub fn standard_normal<T: RandomFloat>(&mut self, layout: &Layout) -> Result<DistArray<T>> {
         self.normal(layout, T::default(), T::one())
     }
 
     /// Fills `a` in place like [`standard_normal`](Self::standard_normal).
     /// Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[100]).unwrap();
+    /// let mut z = DistArray::<f32>::zeros(&layout);
+    /// Generator::new(5).standard_normal_into(&mut z).unwrap();
+    /// assert!(z.local().iter().all(|x| x.abs() < 9.0));
+    /// ```
     pub fn standard_normal_into<T, S>(&mut self, a: &mut DistArrayBase<S>) -> Result<()>
     where
         T: RandomFloat,
@@ -206,6 +278,17 @@ impl Generator {
     /// A new array of normal deviates with mean `mean` and standard
     /// deviation `std` (NumPy's `loc` and `scale`): finite, `std >= 0`.
     /// Computed in `f64` (also for `f32`, then rounded). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[10_000]).unwrap();
+    /// let x = Generator::new(6).normal(&layout, 100.0f32, 3.0).unwrap();
+    /// let whole = x.gather_all().unwrap();
+    /// assert!((whole.mean().unwrap() - 100.0).abs() < 0.5);
+    /// ```
     pub fn normal<T: RandomFloat>(
         &mut self,
         layout: &Layout,
@@ -218,6 +301,8 @@ impl Generator {
     }
 
     /// Fills `a` in place like [`normal`](Self::normal). Collective.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use distarray_core::{random::Generator, Comm, DistArray, Layout};
@@ -249,6 +334,18 @@ impl Generator {
     /// A new array of integers uniform in [`low`, `high`) (NumPy's
     /// `Generator.integers` with its default `endpoint=False`), unbiased.
     /// `low < high`. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{random::Generator, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[1000]).unwrap();
+    /// let mut rng = Generator::new(7);
+    /// let dice = rng.integers(&layout, 1i32, 7).unwrap();
+    /// assert!(dice.local().iter().all(|d| (1..=6).contains(d)));
+    /// assert!(rng.integers(&layout, 7i32, 1).is_err());
+    /// ```
     pub fn integers<T: RandomInteger>(
         &mut self,
         layout: &Layout,
@@ -261,6 +358,8 @@ impl Generator {
     }
 
     /// Fills `a` in place like [`integers`](Self::integers). Collective.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use distarray_core::{random::Generator, Comm, DistArray, Layout};

@@ -17,6 +17,8 @@
 //! the arguments and that every rank's generator is in the same state, and
 //! every rank returns the same error otherwise.
 //!
+//! # Examples
+//!
 //! ```
 //! use distarray_core::{random, Comm, Layout};
 //! let _u = mpi::initialize().unwrap();
@@ -53,6 +55,8 @@ use num_complex::{Complex32, Complex64};
 
 /// The SplitMix64 finalizer: a fast, well-mixed bijection on `u64`. Not a
 /// generator here (that is Philox): the hash behind argument fingerprints.
+///
+/// # Examples
 ///
 /// ```
 /// use distarray_core::random::mix64;
@@ -94,9 +98,24 @@ mod sealed {
 /// floats uniform in [0, 1), complex numbers with both parts so, integers
 /// uniform in `0 .. 100` (use [`Generator::integers`] for any range),
 /// booleans fair coins.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{random::{Generator, RandomElement}, Comm, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// fn draw<T: RandomElement>(layout: &Layout) -> Vec<T> {
+///     Generator::new(1).random::<T>(layout).unwrap().local().iter().copied().collect()
+/// }
+/// let layout = Layout::block(&Comm::world(), &[50]).unwrap();
+/// assert!(draw::<u8>(&layout).iter().all(|&x| x < 100));
+/// let _coins: Vec<bool> = draw(&layout);
+/// ```
 pub trait RandomElement: Element + sealed::Standard {
     /// The value `DistArray::random(layout, seed)` holds at flat (C-order)
     /// global index `index`: one cell computed alone.
+    ///
+    /// # Examples
     ///
     /// ```
     /// use distarray_core::{random::RandomElement, Comm, DistArray, Layout};
@@ -112,9 +131,33 @@ pub trait RandomElement: Element + sealed::Standard {
 
 /// Float element types (`f32`, `f64`): [`Generator::uniform`],
 /// [`Generator::standard_normal`], [`Generator::normal`].
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{random::{Generator, RandomFloat}, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// fn noise<T: RandomFloat>(layout: &Layout, scale: T) -> DistArray<T> {
+///     Generator::new(3).normal(layout, T::default(), scale).unwrap()
+/// }
+/// let layout = Layout::block(&Comm::world(), &[20]).unwrap();
+/// let _small = noise(&layout, 1e-3f32);
+/// ```
 pub trait RandomFloat: RandomElement + sealed::Floats {}
 
 /// Integer element types (`u8`, `i32`, `i64`): [`Generator::integers`].
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{random::{Generator, RandomInteger}, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// fn labels<T: RandomInteger>(layout: &Layout, low: T, high: T) -> DistArray<T> {
+///     Generator::new(4).integers(layout, low, high).unwrap()
+/// }
+/// let layout = Layout::block(&Comm::world(), &[20]).unwrap();
+/// assert!(labels(&layout, 0u8, 3).local().iter().all(|&l| l < 3));
+/// ```
 pub trait RandomInteger: RandomElement + sealed::Ints {}
 
 macro_rules! standard {

@@ -10,6 +10,8 @@
 //! [`LANES`] blocks side by side, written so that the compiler keeps every
 //! word in SIMD registers (the multiplications become `vpmuludq`).
 //!
+//! # Examples
+//!
 //! ```
 //! use distarray_core::random::philox::philox4x32;
 //! // Random123's known answer for a zero counter and key
@@ -26,6 +28,14 @@ const W1: u32 = 0xBB67_AE85;
 const ROUNDS: usize = 10;
 
 /// Blocks [`philox4x32_lanes`] computes in one call.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::random::philox::{philox4x32_lanes, LANES};
+/// let w = philox4x32_lanes([0; LANES], [0; LANES], 0, 0, [0, 0]);
+/// assert_eq!(w[0].len(), LANES);
+/// ```
 pub const LANES: usize = 8;
 
 #[inline(always)]
@@ -51,6 +61,8 @@ fn philox_rounds(mut c: [u32; 4], mut k: [u32; 2], rounds: usize) -> [u32; 4] {
 
 /// Philox4x32-10 of `counter` under `key`: 128 random bits as four words.
 ///
+/// # Examples
+///
 /// ```
 /// use distarray_core::random::philox::philox4x32;
 /// let a = philox4x32([1, 0, 0, 0], [7, 0]);
@@ -71,6 +83,8 @@ pub fn philox4x32(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// Every word lives in a 64-bit lane so that a round is a `vpmuludq` (32 x
 /// 32 -> 64 bits, which reads the low half of each lane), a shift, a mask
 /// and xors: no shuffles between 32- and 64-bit lanes.
+///
+/// # Examples
 ///
 /// ```
 /// use distarray_core::random::philox::{philox4x32, philox4x32_lanes, LANES};
