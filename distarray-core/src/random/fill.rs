@@ -161,6 +161,32 @@ fn fill_supers<K: Kernel>(k: &K, s: &Stream, first: u64, out: &mut [K::Out]) {
     }
 }
 
+/// A strided run with a step below a superblock: each superblock it
+/// crosses is computed whole (one SIMD step) and gives its cells of the
+/// run. Multiversioned like `fill_supers`.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx512dq",
+    "x86_64+avx2+fma",
+    "x86_64+avx",
+    "x86_64+sse4.1"
+))]
+fn fill_gathered<K: Kernel>(k: &K, s: &Stream, first: u64, step: u64, out: &mut [K::Out]) {
+    let sup = super_len::<K>();
+    let mut flat = first;
+    let mut cells = out.iter_mut().peekable();
+    while cells.peek().is_some() {
+        let sb = flat / sup;
+        let v = super_cells(k, s, sb);
+        let mut q = (flat - sb * sup) as usize;
+        while q < sup as usize {
+            let Some(cell) = cells.next() else { break };
+            *cell = v[q / LANES][q % LANES];
+            q += step as usize;
+        }
+        flat = sb * sup + q as u64;
+    }
+}
+
 /// Copies cells `q0 .. q0 + out.len()` of superblock `sb` into `out`.
 fn part_of_super<K: Kernel>(k: &K, s: &Stream, sb: u64, q0: usize, out: &mut [K::Out]) {
     let v = super_cells(k, s, sb);
@@ -172,7 +198,11 @@ fn part_of_super<K: Kernel>(k: &K, s: &Stream, sb: u64, q0: usize, out: &mut [K:
 /// Fills `out` with the cells at flat indices `first + j * step`.
 pub fn fill_run<K: Kernel>(k: &K, s: &Stream, first: u64, step: u64, out: &mut [K::Out]) {
     if step != 1 && out.len() > 1 {
-        return fill_strided(k, s, first, step, out);
+        return if step < super_len::<K>() {
+            fill_gathered(k, s, first, step, out)
+        } else {
+            fill_strided(k, s, first, step, out)
+        };
     }
     // the head up to a superblock boundary, whole superblocks, the tail
     let sup = super_len::<K>();
@@ -190,8 +220,8 @@ pub fn fill_run<K: Kernel>(k: &K, s: &Stream, first: u64, step: u64, out: &mut [
     }
 }
 
-/// A strided run: [`LANES`] cells' blocks per Philox call, each cell
-/// keeping its own part of its block.
+/// A run with a step of a superblock or more: [`LANES`] cells' blocks per
+/// Philox call, each cell keeping its own part of its block.
 fn fill_strided<K: Kernel>(k: &K, s: &Stream, first: u64, step: u64, out: &mut [K::Out]) {
     let mut flat = first;
     let mut chunks = out.chunks_exact_mut(LANES);
@@ -245,7 +275,7 @@ mod tests {
                 let mut out = vec![K::Out::default(); len];
                 fill_run(&k, &s, first, 1, &mut out);
                 assert_eq!(out, reference[first as usize..first as usize + len]);
-                for step in [2u64, 3, 4, 5] {
+                for step in [2u64, 3, 4, 5, 8, 15, 16, 17, 33, 40] {
                     let n = len.min(((300 - first) / step) as usize);
                     let mut out = vec![K::Out::default(); n];
                     fill_run(&k, &s, first, step, &mut out);
