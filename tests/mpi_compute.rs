@@ -393,7 +393,7 @@ fn reproducible_sum_has_the_same_bits_everywhere(comm: &Comm) {
     // cells of wildly different magnitudes, where an ordinary sum depends on order
     let n = 10_007;
     let value = |g: usize| {
-        let r = distarray::random::uniform_f64(3, g as u64);
+        let r = <f64 as distarray::random::RandomElement>::random(3, g as u64);
         (r - 0.5) * 10f64.powi((g % 23) as i32 - 11)
     };
     let reference = {

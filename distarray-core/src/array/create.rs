@@ -1,7 +1,7 @@
 //! Creating distributed arrays: constants, functions of the global index,
 //! seeded random values, and scattering a global array from one rank.
 
-use super::{c_strides, for_each_global, DistArray, DistArrayBase};
+use super::{for_each_global, DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -73,16 +73,28 @@ impl<T: Element> DistArray<T> {
 
     /// Seeded random values that depend only on `seed` and each cell's flat
     /// (C-order) global index: the same global array for any number of ranks
-    /// and any distribution. See [`RandomElement`] for the value ranges.
+    /// and any distribution, padding cells included (they hold the value of
+    /// the cell they copy). The values are the first array of
+    /// [`Generator::new(seed)`](crate::random::Generator) (Philox4x32-10),
+    /// `T`'s standard distribution: floats uniform in [0, 1), see
+    /// [`RandomElement`] for the others. Not collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use distarray_core::{Comm, DistArray, Dist, Layout};
+    /// # let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::new(&Comm::world(), &[6, 7], &[Dist::Cyclic, Dist::Block]).unwrap();
+    /// let a = DistArray::<f64>::random(&layout, 42);
+    /// assert!(a.local().iter().all(|x| (0.0..1.0).contains(x)));
+    /// ```
     pub fn random(layout: &Layout, seed: u64) -> DistArray<T>
     where
         T: RandomElement,
     {
-        let strides = c_strides(layout.shape());
-        Self::from_fn(layout, |g| {
-            let flat: usize = g.iter().zip(&strides).map(|(i, s)| i * s).sum();
-            T::random(seed, flat as u64)
-        })
+        let mut a = Self::zeros(layout);
+        crate::random::fill_standard(seed, layout, a.local.view_mut());
+        a
     }
 
     /// Scatters a global array held on rank `root` (the others pass `None`)
