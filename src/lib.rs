@@ -2,6 +2,8 @@
 
 pub use distarray_core::*;
 
+pub mod guide;
+
 /// The PETSc bridge (feature `petsc`).
 #[cfg(feature = "petsc")]
 pub use bridge_petsc as petsc;

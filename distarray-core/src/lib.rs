@@ -58,6 +58,7 @@ pub mod halo;
 pub mod index;
 pub mod io;
 pub mod layout;
+pub mod prelude;
 pub mod protocol;
 pub mod random;
 pub mod redistribute;

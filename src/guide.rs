@@ -1,0 +1,305 @@
+//! # distarray for NumPy, Heat and petsc4py users
+//!
+//! This page is for readers who know NumPy (one process, one array in
+//! memory), Heat (`heat`, NumPy's API over MPI with one split axis) or
+//! petsc4py (PETSc's `Vec`/`Mat`/`KSP` from Python) and want to write the
+//! same program with distarray. It is modelled on ndarray's "ndarray for
+//! NumPy users".
+//!
+//! - [The SPMD habits](#the-spmd-habits-that-differ-from-numpy): what
+//!   changes when every rank runs your program.
+//! - [Side by side](#side-by-side): the common idioms in a table.
+//! - [Worked examples](#worked-examples): each idiom as a program that runs.
+//!
+//! Everything on this page is in [`crate::prelude`]:
+//!
+//! ```
+//! use distarray::prelude::*;
+//! ```
+//!
+//! ## The SPMD habits that differ from NumPy
+//!
+//! **Every rank runs the whole program.** `mpiexec -n 4 prog` starts four
+//! copies; each holds a part of every distributed array (its *local* part,
+//! [`DistArray::local`](crate::DistArray::local)). Heat users know this;
+//! NumPy users meet it here.
+//!
+//! **Collective calls.** Most operations that involve more than the local
+//! part — creating a [`Layout`](crate::Layout), reductions (`sum`, `max`,
+//! ...), slicing copies, `get`, redistribution, halo updates, saving and
+//! loading — are *collective*: every rank of the array's communicator must
+//! make the same call, in the same order, with the same arguments. A rank
+//! that skips one (for instance inside `if comm.rank() == 0 { a.sum(All) }`)
+//! leaves the others waiting. The library checks what it can: arguments
+//! that differ between ranks, and any argument that is bad on one rank,
+//! give *every* rank the same [`Error`](crate::Error) (an agreement step,
+//! [`Comm::agree`](crate::Comm::agree)) instead of a hang.
+//!
+//! **Who prints.** Every rank executes `println!`. Print results that every
+//! rank holds (a reduction's value) from rank 0 only:
+//! `if comm.rank() == 0 { println!(...) }`. Use
+//! [`gather`](crate::DistArray::gather)`(0)` to bring a whole (small) array
+//! to rank 0; it returns `Some` there and `None` elsewhere.
+//!
+//! **Panics.** A panic on one rank ends the whole job with the message
+//! (the default; [`keep_panics_local`](crate::keep_panics_local) opts out),
+//! so a bug never leaves the other ranks hanging.
+//!
+//! **Drop order.** Native libraries finalize before MPI does: drop the
+//! `Petsc`/`Trilinos` handle before the MPI universe (the examples do it
+//! explicitly). Views and solvers borrow what they use, so the compiler
+//! refuses to drop an array, a matrix or a native vector that is still in
+//! use.
+//!
+//! **Layouts instead of `split=`.** Heat's `split=0` is one choice among
+//! many here: every axis gets a distribution ([`Dist`](crate::Dist)):
+//! block, cyclic, block-cyclic, block with ghost cells, unstructured, or not
+//! distributed, on a process grid of any shape. Arrays with equal layouts
+//! combine locally, with no communication; anything else goes through a
+//! redistribution plan, which you can build once and reuse.
+//!
+//! **Names.** Methods follow NumPy where ndarray has no convention: `sum`,
+//! `mean`, `argmax`, `cumsum`, `slice`, `reshape`, `transpose`. A method
+//! ending in `_into` writes into an array you pass (`&mut`) and allocates
+//! nothing; one ending in `_in` makes a new array in a layout you choose.
+//!
+//! ## Side by side
+//!
+//! `a` is a distributed `f64` array; `layout` a [`Layout`](crate::Layout).
+//!
+//! | NumPy / Heat / petsc4py | distarray |
+//! |---|---|
+//! | `np.zeros((n, m))` / `ht.zeros((n, m), split=0)` | `DistArray::<f64>::zeros(&Layout::block(&comm, &[n, m])?)` |
+//! | `ht.zeros((n, m), split=1)` | `Layout::new(&comm, &[n, m], &[Dist::NotDistributed, Dist::Block])?` |
+//! | (cyclic, block-cyclic, 2-D grids: no Heat equivalent) | `Layout::new(&comm, &[n, m], &[Dist::Cyclic, Dist::BlockCyclic(8)])?` |
+//! | `np.fromfunction(f, shape)` | `DistArray::from_fn(&layout, \|ix: &[usize]\| f(ix))` |
+//! | `np.full(shape, 3.0)`, `np.ones(shape)` | `DistArray::full(&layout, 3.0)`, `DistArray::ones(&layout)` |
+//! | `rng = np.random.default_rng(7)` | `let mut rng = random::default_rng(7);` |
+//! | `rng.random(shape)`, `rng.normal(0, 1, shape)` | `rng.random::<f64>(&layout)?`, `rng.normal(&layout, 0.0, 1.0)?` |
+//! | `rng.integers(0, 10, shape)` | `rng.integers::<i64>(&layout, 0, 10)?` |
+//! | `a.shape`, `a.ndim` | `a.shape()`, `a.ndim()` |
+//! | `a[3, 4]` (read) | `a.get(&[3, 4])?` (collective; every rank gets it) |
+//! | `a[3, 4] = x` | `a.set(&[3, 4], x)?` (only the owner writes) |
+//! | `a[1:-1, ::2]` (copy) | `a.slice(s![1..-1, ..;2])?` |
+//! | `a[1:-1, np.newaxis]` | `a.slice(s![1..-1, NewAxis])?` |
+//! | `a[:, 2]` (view) | `a.slice_view(s![.., 2])?` (when the cut axes are not distributed) |
+//! | `a[2:5] = 0` | `a.fill_slice(s![2..5], 0.0)?` |
+//! | `a[mask]`, `a[idx]` | `a.mask_select(&mask)?`, `a.take(&idx)?` |
+//! | `a + b`, `a * 2.0`, `np.sqrt(a)` | `&a + &b`, `&a * 2.0`, `a.sqrt()` |
+//! | `np.add(a, b, out=c)` | `c.assign_zip2(&a, &b, \|x, y\| x + y)?` |
+//! | `a.sum()` | `a.sum(All)?` (a value, on every rank) |
+//! | `a.sum(axis=1)` | `a.sum(Axis(1))?` (a distributed array) |
+//! | `a.sum(axis=(0, 2), keepdims=True)` | `a.sum(KeepDims([Axis(0), Axis(2)]))?` |
+//! | `a.max()`, `a.mean(axis=0)`, `a.std(ddof=1)` | `a.max(All)?`, `a.mean(Axis(0))?`, `a.std(All, 1)?` |
+//! | `a.argmax()` (flat), `np.unravel_index` | `a.argmax(All)?`, `unravel_index(flat, a.shape())` |
+//! | `np.cumsum(a, axis=0)` | `a.cumsum(Axis(0))?` |
+//! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
+//! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |
+//! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |
+//! | `VecScatter` (petsc4py) | `Plan` (build once, execute without allocating) |
+//! | ghost updates: `da.globalToLocal(g, l)` (petsc4py DMDA) | `Halo::new(&layout, Stencil::Star)?.update(&mut u)?` with a `Dist::BlockPadded` layout |
+//! | `np.save("a.npy", a)` / `np.load("a.npy")` | `a.save_npy("a.npy", Order::C)?` / `DistArray::<f64>::load_npy(&layout, "a.npy")?` |
+//! | `np.load` without knowing the dtype | `io::open("a.npy")?` (shape, dtype, order, stored layout), then `.load(&comm)?` -> `AnyDistArray` |
+//! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
+//! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
+//! | `ksp.solve(b, x)` | `Ksp::new(&petsc, &mat)?.solve(&b, &mut x)?`, or `petsc::solve(&petsc, &mat, &b)?` |
+//! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |
+//!
+//! ## Worked examples
+//!
+//! Each block runs (as a doc test under one process; under `mpiexec` the
+//! same code runs on every rank).
+//!
+//! ### Creating arrays and choosing a distribution
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! // 1000 x 300: rows in blocks, columns block-cyclic by 4
+//! let layout = Layout::new(&comm, &[1000, 300], &[Dist::Block, Dist::BlockCyclic(4)])?;
+//! let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 300 + ix[1]) as f64);
+//! let z = DistArray::<f64>::zeros(&layout);
+//! assert_eq!(a.shape(), &[1000, 300]);
+//! assert_eq!(z.get(&[999, 299])?, 0.0);
+//! // what this rank holds: a plain ndarray view
+//! println!("rank {} holds {:?}", comm.rank(), a.local().shape());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Random numbers that do not depend on the number of ranks
+//!
+//! Values depend only on the seed and the global index: the same program
+//! gives the same array on 1 or 1000 ranks, in any layout.
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let layout = Layout::block(&Comm::world(), &[10_000])?;
+//! let mut rng = random::default_rng(42);
+//! let u = rng.uniform(&layout, -1.0, 1.0)?;
+//! let g = rng.standard_normal::<f64>(&layout)?;
+//! let k = rng.integers::<i64>(&layout, 0, 6)?;
+//! assert!(u.min(All)? >= -1.0 && u.max(All)? < 1.0);
+//! assert!(g.mean(All)?.abs() < 0.1);
+//! assert!(k.max(All)? <= 5);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Slicing
+//!
+//! [`s!`](crate::s) reads like NumPy's indexing: ranges with negative ends
+//! count from the end, `;step` sets a stride, an integer drops an axis and
+//! [`NewAxis`](crate::index::Ix::NewAxis) inserts one.
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let layout = Layout::new(&Comm::world(), &[6, 8], &[Dist::Cyclic, Dist::Block])?;
+//! let mut a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 8 + ix[1]) as f64);
+//! let s = a.slice(s![1..-1, ..;3])?;            // a[1:-1, ::3], a copy
+//! assert_eq!(s.shape(), &[4, 3]);
+//! assert_eq!(s.get(&[0, 1])?, 11.0);
+//! let row = a.slice(s![2, ..])?;                // a[2, :] drops the first axis
+//! assert_eq!(row.shape(), &[8]);
+//! let col = a.slice(s![.., 5, NewAxis])?;       // a[:, 5, np.newaxis]
+//! assert_eq!(col.shape(), &[6, 1]);
+//! a.fill_slice(s![2], 0.0)?;                    // a[2] = 0
+//! assert_eq!(a.get(&[2, 5])?, 0.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Reductions
+//!
+//! One method per reduction; the argument says over which axes:
+//! [`All`](crate::All) (a value on every rank), one [`Axis`](crate::Axis),
+//! several, and [`KeepDims`](crate::KeepDims) to keep the reduced axes with
+//! length 1.
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let layout = Layout::new(&Comm::world(), &[4, 5], &[Dist::Cyclic, Dist::Block])?;
+//! let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 5 + ix[1]) as f64);
+//! assert_eq!(a.sum(All)?, 190.0);
+//! assert_eq!(a.max(All)?, 19.0);
+//! assert_eq!(a.argmax(All)?, 19);                                  // the flat index, as NumPy
+//! assert_eq!(unravel_index(19, a.shape()), Some(vec![3, 4]));
+//! let rows = a.sum(Axis(1))?;                                      // a distributed array of 4
+//! assert_eq!(rows.gather_all()?.as_slice().unwrap(), &[10.0, 35.0, 60.0, 85.0]);
+//! assert_eq!(a.sum(KeepDims(Axis(1)))?.shape(), &[4, 1]);
+//! assert_eq!(a.mean([Axis(0), Axis(1)]).is_err(), true);         // every axis: use All
+//! // an error norm without writing a single MPI call
+//! let b = DistArray::full(&layout, 1.0);
+//! let max_err = (&a - &b).abs().max(All)?;
+//! assert_eq!(max_err, 18.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Redistribution: plan once, execute many times
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! let rows = Layout::new(&comm, &[64, 48], &[Dist::Block, Dist::NotDistributed])?;
+//! let cols = Layout::new(&comm, &[64, 48], &[Dist::NotDistributed, Dist::Block])?;
+//! let a = random::default_rng(1).random::<f64>(&rows)?;
+//! let mut plan = Plan::new(&rows, &cols)?;     // build once (collective) ...
+//! let mut b = DistArray::zeros(&cols);
+//! for _ in 0..3 {
+//!     plan.execute(&a, &mut b)?;               // ... execute many times, no allocation
+//! }
+//! assert_eq!(b.get(&[10, 20])?, a.get(&[10, 20])?);
+//! let t = a.transpose(&[1, 0])?;               // a.T, a copy in balanced blocks
+//! assert_eq!(t.shape(), &[48, 64]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Ghost cells (halos)
+//!
+//! A `BlockPadded` axis gives each rank `ghost_width` cells of its
+//! neighbours on each side; a [`Halo`](crate::halo::Halo) refreshes them.
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let padded = Dist::BlockPadded { ghost_width: 1, boundary_width: (1, 1), periodic: true };
+//! let layout = Layout::new(&Comm::world(), &[32, 32], &[padded.clone(), padded])?;
+//! let mut u = random::default_rng(2).random::<f64>(&layout)?;
+//! let mut halo = Halo::new(&layout, Stencil::Star)?;
+//! halo.update(&mut u)?;                        // ghost cells now match their owners
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Files: what is in one before loading it
+//!
+//! ```
+//! use distarray::prelude::*;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! let layout = Layout::new(&comm, &[4, 6], &[Dist::Cyclic, Dist::Block])?;
+//! let a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 6 + ix[1]) as i32);
+//! let dir = std::env::temp_dir().join(format!("distarray-guide-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;               // std::io::Error converts into Error
+//! a.save_npy(dir.join("a.npy"), Order::C)?;     // numpy.load reads it
+//! let info = io::open(dir.join("a.npy"))?;      // reads the header only
+//! assert_eq!(info.shape, vec![4, 6]);
+//! assert_eq!(info.dtype, DType::I32);
+//! let any = info.load(&comm)?;                  // an AnyDistArray: the dtype decided at run time
+//! let b = any.as_i32().expect("the file holds i32");
+//! assert_eq!(b.get(&[3, 5])?, 23);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Handing an array to PETSc and back (feature `petsc`)
+//!
+//! The solver works on the arrays' memory: `b` and `x` below are PETSc
+//! `Vec`s over distarray's buffers, and the solution comes back as a
+//! `DistArray` with no copy. `examples/poisson.rs` is the whole program
+//! (`scripts/demo` runs it on 4 ranks).
+//!
+//! ```
+//! # #[cfg(feature = "petsc")]
+//! # fn main() -> distarray::Result<()> {
+//! use distarray::petsc::{solve, Petsc, PetscMat};
+//! use distarray::prelude::*;
+//! use distarray::sparse::laplacian_2d;
+//! let universe = distarray::mpi::initialize().unwrap();
+//! let petsc = Petsc::init()?;
+//! {
+//!     let comm = Comm::world();
+//!     let n = 16;
+//!     let rows = Layout::block(&comm, &[n * n])?;
+//!     let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n, n)?)?;
+//!     let b = DistArray::full(&rows, 1.0);
+//!     let (x, info) = solve(&petsc, &a, &b)?;   // x: a DistArray in b's layout
+//!     assert!(info.reason > 0, "KSP converged");
+//!     assert!(x.min(All)? > 0.0);
+//! }
+//! drop(petsc);                                  // PETSc finalizes before MPI
+//! drop(universe);
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "petsc"))]
+//! # fn main() {}
+//! ```
+//!
+//! The Trilinos bridge has the same shape (`TpetraMap::from_layout`,
+//! `CrsMatrix::from_csr`, `trilinos::solve`); `examples/poisson_trilinos.rs`
+//! solves the same problem with Belos.
