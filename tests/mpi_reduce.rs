@@ -19,6 +19,7 @@ static CHECKS: &[Check] = &[
     check!(counts_and_logical_reductions),
     check!(bad_selections_are_the_same_error_everywhere),
     check!(selections_differing_between_ranks_are_an_error_everywhere),
+    check!(a_nan_on_any_rank_of_a_line_wins_min_and_max),
 ];
 
 fn main() {
@@ -454,6 +455,28 @@ fn bad_selections_are_the_same_error_everywhere(comm: &Comm) {
     same(comm, empty.max(All), "max of nothing");
     same(comm, empty.min(KeepDims(All)), "min of nothing, keepdims");
     same(comm, empty.argmin(Axis(0)), "argmin along an empty axis");
+    // min/max along an axis of length 0 have no identity (NumPy raises)
+    same(comm, empty.max(Axis(0)), "max along an empty axis");
+    same(
+        comm,
+        empty.min([Axis(0), Axis(1)]),
+        "min along two axes, one empty",
+    );
+    assert_eq!(empty.max(Axis(1)).unwrap().shape(), &[0]);
+    // a 0-d array's empty axis list: a copy for sum, an error for argmax
+    // (0-d layouts exist on one rank only: their grid has no axis to split)
+    if comm.size() == 1 {
+        let scalar = DistArray::full(&Layout::block(comm, &[]).unwrap(), 2.5);
+        assert_eq!(
+            scalar.sum(Vec::<Axis>::new()).unwrap().shape(),
+            &[] as &[usize]
+        );
+        same(
+            comm,
+            scalar.argmax(Vec::<Axis>::new()),
+            "argmax of a 0-d array along no axes",
+        );
+    }
     assert_eq!(empty.sum(All).unwrap(), 0.0);
     assert_eq!(
         empty
@@ -565,4 +588,42 @@ fn selections_differing_between_ranks_are_an_error_everywhere(comm: &Comm) {
             .filter(|&&x| x != 0.0)
             .count()
     );
+}
+
+/// min and max along an axis split over ranks are NaN when any rank's part
+/// holds a NaN, wherever it sits on the line (MPI's MIN/MAX alone would
+/// drop it depending on the order).
+fn a_nan_on_any_rank_of_a_line_wins_min_and_max(comm: &Comm) {
+    let p = comm.size();
+    let layout = Layout::new(comm, &[2 * p, 3], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    for nan_row in [0, 2 * p - 1, p] {
+        let a = DistArray::from_fn(&layout, |ix: &[usize]| {
+            if ix[0] == nan_row && ix[1] == 1 {
+                f64::NAN
+            } else {
+                (ix[0] * 3 + ix[1]) as f64
+            }
+        });
+        for (what, r) in [("min", a.min(Axis(0))), ("max", a.max(Axis(0)))] {
+            let got = r.unwrap().gather_all().unwrap();
+            assert!(
+                got[[0]].is_finite() && got[[2]].is_finite(),
+                "{what}: {got}"
+            );
+            assert!(
+                got[[1]].is_nan(),
+                "{what} with a NaN in row {nan_row}: {got}"
+            );
+        }
+        let ints = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 3 + ix[1]) as i64);
+        let got = ints.max(Axis(0)).unwrap().gather_all().unwrap();
+        assert_eq!(
+            got.as_slice().unwrap(),
+            &[
+                (2 * p as i64 - 1) * 3,
+                (2 * p as i64 - 1) * 3 + 1,
+                (2 * p as i64 - 1) * 3 + 2
+            ]
+        );
+    }
 }

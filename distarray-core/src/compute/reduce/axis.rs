@@ -50,6 +50,11 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// Folds the cells along each of `axes` with `f` from `init`, combining
     /// the ranks of each grid line with `op` (over this layout's line
     /// communicators, made once per layout and axis). Collective.
+    ///
+    /// `sticky_nan`: `Some(NaN)` when a NaN on any rank of a line makes the
+    /// line's result NaN. MPI's MIN and MAX compare with `<`, so they keep
+    /// or drop a NaN depending on the order they meet it; min and max of
+    /// floats pass their NaN (`None` for integers and the other folds).
     pub(super) fn fold_along(
         &self,
         axes: &[usize],
@@ -57,14 +62,15 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         init: T,
         f: impl Fn(T, T) -> T + Copy,
         op: SystemOperation,
+        sticky_nan: Option<T>,
     ) -> Result<DistArray<T>> {
         let mut out: Option<DistArray<T>> = None;
         for &axis in axes {
             // the grid is the same after each step: the lines too
             let line = self.layout().line_along(axis);
             out = Some(match &out {
-                None => self.fold_axis(axis, &line, init, f, op)?,
-                Some(a) => a.fold_axis(axis, &line, init, f, op)?,
+                None => self.fold_axis(axis, &line, init, f, op, sticky_nan)?,
+                Some(a) => a.fold_axis(axis, &line, init, f, op, sticky_nan)?,
             });
         }
         let out = out.unwrap_or_else(|| self.to_owned());
@@ -83,6 +89,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         init: T,
         f: impl Fn(T, T) -> T,
         op: SystemOperation,
+        sticky_nan: Option<T>,
     ) -> Result<DistArray<T>> {
         let layout = self.layout();
         // partial results over this rank's owned cells along the axis
@@ -96,14 +103,32 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         let first = layout.grid().coords()[axis] == 0;
         let root = line.raw().process_at_rank(0);
         let data = partial.as_slice_mut().expect("fresh arrays are contiguous");
+        // which cells are NaN on some rank of the line (one byte a cell)
+        let nan_flags: Vec<u8> = if sticky_nan.is_some() && line.size() > 1 {
+            data.iter().map(|&x| u8::from(super::is_nan(x))).collect()
+        } else {
+            Vec::new()
+        };
         if first {
             let mut out = vec![T::default(); data.len()];
+            let mut nans = vec![0u8; nan_flags.len()];
             if !data.is_empty() {
                 root.reduce_into_root(&data[..], &mut out[..], op);
+            }
+            if !nan_flags.is_empty() {
+                root.reduce_into_root(&nan_flags[..], &mut nans[..], SystemOperation::max());
+            }
+            for (o, &nan) in out.iter_mut().zip(&nans) {
+                if let (1.., Some(nan)) = (nan, sticky_nan) {
+                    *o = nan;
+                }
             }
             data.copy_from_slice(&out);
         } else if !data.is_empty() {
             root.reduce_into(&data[..], op);
+            if !nan_flags.is_empty() {
+                root.reduce_into(&nan_flags[..], SystemOperation::max());
+            }
         }
         let result = keep_axis(layout, axis)?;
         let local = if first {
@@ -160,7 +185,7 @@ impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
         let n = T::from(n).unwrap_or_else(T::nan);
         let add = |a: T, b: T| a + b;
         Ok(self
-            .fold_along(axes, keep, T::default(), add, SystemOperation::sum())?
+            .fold_along(axes, keep, T::default(), add, SystemOperation::sum(), None)?
             .map(|x| x / n))
     }
 
@@ -178,7 +203,7 @@ impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
         let denom = T::from(n.saturating_sub(ddof)).unwrap_or_else(T::nan);
         let add = |a: T, b: T| a + b;
         Ok(dev
-            .fold_along(axes, keep, T::default(), add, SystemOperation::sum())?
+            .fold_along(axes, keep, T::default(), add, SystemOperation::sum(), None)?
             .map(|x| x / denom))
     }
 }

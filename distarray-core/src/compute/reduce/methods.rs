@@ -3,7 +3,7 @@
 //! runs the kernel over every cell ([`super::whole`]) or along axes
 //! ([`super::axis`]).
 
-use super::{not_empty, Axes, Op};
+use super::{no_empty_axis, not_empty, Axes, Op};
 use crate::array::{DistArray, DistArrayBase};
 use crate::compute::ufunc::{FloatElement, Numeric, Real};
 use crate::dtype::Element;
@@ -45,6 +45,7 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
                     T::default(),
                     |a, b| a + b,
                     SystemOperation::sum(),
+                    None,
                 )
             },
         )
@@ -70,14 +71,24 @@ impl<T: Numeric, S: Data<Elem = T>> DistArrayBase<S> {
             axes,
             || Ok(self.prod_all()),
             |v| v,
-            |axes, keep| self.fold_along(axes, keep, one, |a, b| a * b, SystemOperation::product()),
+            |axes, keep| {
+                self.fold_along(
+                    axes,
+                    keep,
+                    one,
+                    |a, b| a * b,
+                    SystemOperation::product(),
+                    None,
+                )
+            },
         )
     }
 }
 
 impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
     /// Smallest cell over the selected axes (NaN if any of them is NaN).
-    /// Over every cell, an empty array is an error. Collective.
+    /// An empty array, or an axis of length 0 reduced, is an error (no
+    /// identity, as NumPy says). Collective.
     ///
     /// # Examples
     ///
@@ -93,7 +104,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
     pub fn min<A: Axes>(&self, axes: A) -> Result<A::Output<T, T>> {
         self.reduce_over(
             Op {
-                check: not_empty,
+                check: no_empty_axis,
                 ..Op::new("min")
             },
             axes,
@@ -101,13 +112,21 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
             |v| v,
             |axes, keep| {
                 let min = |a: T, b: T| a.minimum_(b);
-                self.fold_along(axes, keep, T::highest(), min, SystemOperation::min())
+                self.fold_along(
+                    axes,
+                    keep,
+                    T::highest(),
+                    min,
+                    SystemOperation::min(),
+                    nan::<T>(),
+                )
             },
         )
     }
 
     /// Largest cell over the selected axes (NaN if any of them is NaN).
-    /// Over every cell, an empty array is an error. Collective.
+    /// An empty array, or an axis of length 0 reduced, is an error (no
+    /// identity, as NumPy says). Collective.
     ///
     /// # Examples
     ///
@@ -124,7 +143,7 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
     pub fn max<A: Axes>(&self, axes: A) -> Result<A::Output<T, T>> {
         self.reduce_over(
             Op {
-                check: not_empty,
+                check: no_empty_axis,
                 ..Op::new("max")
             },
             axes,
@@ -132,7 +151,14 @@ impl<T: Real, S: Data<Elem = T>> DistArrayBase<S> {
             |v| v,
             |axes, keep| {
                 let max = |a: T, b: T| a.maximum_(b);
-                self.fold_along(axes, keep, T::lowest(), max, SystemOperation::max())
+                self.fold_along(
+                    axes,
+                    keep,
+                    T::lowest(),
+                    max,
+                    SystemOperation::max(),
+                    nan::<T>(),
+                )
             },
         )
     }
@@ -319,7 +345,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// Cells different from zero along `axes`, as `i64` counts (agreed).
     fn count_along(&self, axes: &[usize], keep: bool) -> Result<DistArray<i64>> {
         let ones = self.map(|x| i64::from(x != T::default()));
-        ones.fold_along(axes, keep, 0, |a, b| a + b, SystemOperation::sum())
+        ones.fold_along(axes, keep, 0, |a, b| a + b, SystemOperation::sum(), None)
     }
 }
 
@@ -373,4 +399,12 @@ impl<S: Data<Elem = bool>> DistArrayBase<S> {
             },
         )
     }
+}
+
+/// NaN of a float type (`inf - inf`), `None` for integers (which have none):
+/// what a min or max along a line must be when any rank saw a NaN.
+#[allow(clippy::eq_op)]
+fn nan<T: Real>() -> Option<T> {
+    let nan = T::highest() - T::highest();
+    (nan != nan).then_some(nan)
 }

@@ -125,6 +125,22 @@ fn not_empty(what: &'static str, layout: &Layout, axes: Option<&[usize]>) -> Res
     }
 }
 
+/// For reductions without an identity (min, max): over every cell, the
+/// array must not be empty; along axes, none of them may have length 0
+/// (NumPy: "zero-size array to reduction operation ... has no identity").
+fn no_empty_axis(what: &'static str, layout: &Layout, axes: Option<&[usize]>) -> Result<()> {
+    match axes {
+        None => not_empty(what, layout, None),
+        Some(axes) => match axes.iter().find(|&&a| layout.shape()[a] == 0) {
+            Some(&a) => Err(Error::InvalidArgument(format!(
+                "{what} along axis {a} of length 0 (shape {:?}) is undefined: it has no identity",
+                layout.shape()
+            ))),
+            None => Ok(()),
+        },
+    }
+}
+
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// This rank's owned cells (no ghost copies).
     pub fn owned(&self) -> ArrayViewD<'_, T> {
@@ -178,7 +194,9 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
                 Some(given) => axes::checked_axes(op.what, given, ndim, keep),
             })
             .and_then(|sorted| {
-                let whole = given.is_none() || sorted.len() == ndim;
+                // every axis kept is All's case; every axis dropped is refused by
+                // checked_axes (but a 0-d array's empty list reaches here)
+                let whole = given.is_none() || (keep && sorted.len() == ndim);
                 (op.check)(op.what, layout, (!whole).then_some(&sorted[..]))?;
                 Ok(sorted)
             });
