@@ -99,7 +99,7 @@
 //! | `VecScatter` (petsc4py) | `Plan` (build once, execute without allocating) |
 //! | ghost updates: `da.globalToLocal(g, l)` (petsc4py DMDA) | `Halo::new(&layout, Stencil::Star)?.update(&mut u)?` with a `Dist::BlockPadded` layout |
 //! | `np.save("a.npy", a)` / `np.load("a.npy")` | `a.save_npy("a.npy", Order::C)?` / `DistArray::<f64>::load_npy(&layout, "a.npy")?` |
-//! | `np.load` without knowing the dtype | `io::open("a.npy")?` (shape, dtype, order, stored layout), then `.load(&comm)?` -> `AnyDistArray` |
+//! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
 //! | `ksp.solve(b, x)` | `Ksp::new(&petsc, &mat)?.solve(&b, &mut x)?`, or `petsc::solve(&petsc, &mat, &b)?` |
@@ -256,7 +256,9 @@
 //! let dir = std::env::temp_dir().join(format!("distarray-guide-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;               // std::io::Error converts into Error
 //! a.save_npy(dir.join("a.npy"), Order::C)?;     // numpy.load reads it
-//! let info = io::open(dir.join("a.npy"))?;      // reads the header only
+//! // reads the header only (no MPI); agreed, so a rank that cannot read the
+//! // file does not leave the others waiting in `load`
+//! let info = comm.agree(io::open(dir.join("a.npy")))?;
 //! assert_eq!(info.shape, vec![4, 6]);
 //! assert_eq!(info.dtype, DType::I32);
 //! let any = info.load(&comm)?;                  // an AnyDistArray: the dtype decided at run time

@@ -217,9 +217,40 @@ fn ranks_that_see_different_files_are_refused_alike(comm: &Comm) {
     let e = missing.unwrap_err();
     assert!(e.to_string().contains("none.npy"), "{e}");
     assert_same_everywhere(comm, &e);
+    // io::load: open and load in one collective call, the same verdicts
+    let e = io::load(comm, out.join(if odd { "none.npy" } else { "f.npy" })).unwrap_err();
+    assert!(e.to_string().contains("none.npy"), "{e}");
+    assert_same_everywhere(comm, &e);
+    let a = io::load(comm, out.join("i.npy")).unwrap();
+    assert_eq!((a.dtype(), a.shape()), (DType::I32, &[5, 3][..]));
+    // a file rewritten between open and load with another shape: an
+    // error everywhere, never an array that differs from its FileInfo
+    // (.npy's loader sees it itself; a .dnpy set restored in its saved
+    // layout is caught by the shape check after loading)
+    let info = open_all(comm, &out.join("f.npy"));
+    DistArray::<f64>::random(&layout, 3)
+        .save_dnpy(out.join("s"))
+        .unwrap();
+    let set = open_all(comm, &out.join("s"));
+    comm.barrier();
+    DistArray::<f64>::zeros(&other)
+        .save_npy(out.join("f.npy"), Order::C)
+        .unwrap();
+    DistArray::<f64>::zeros(&other)
+        .save_dnpy(out.join("s"))
+        .unwrap();
+    let e = info.load(comm).unwrap_err();
+    assert_same_everywhere(comm, &e);
+    let e = set.load(comm).unwrap_err();
+    assert!(e.to_string().contains("changed since io::open"), "{e}");
+    assert_same_everywhere(comm, &e);
     if comm.size() == 1 {
         return;
     }
+    // the rewrite above left f.npy 3 x 5: put it back for what follows
+    DistArray::<f64>::zeros(&layout)
+        .save_npy(out.join("f.npy"), Order::C)
+        .unwrap();
     for theirs in ["i.npy", "t.npy"] {
         let info = open_all(comm, &out.join(if odd { theirs } else { "f.npy" }));
         let e = info.load(comm).unwrap_err();

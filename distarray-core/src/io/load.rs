@@ -1,8 +1,10 @@
 //! Loading what [`open`](super::open) found, without naming the element
 //! type: [`FileInfo::load`], [`FileInfo::load_in`], and the typed
 //! [`FileInfo::load_as`]. Each delegates to the format's typed loader
-//! (which checks the file again: a file changed since `open` gives an
-//! error, never wrong data).
+//! (which checks the file again), and the shape loaded must be the one
+//! `open` found: a file changed since `open` gives an error, never an
+//! array that differs from its `FileInfo`. [`load`] opens and loads in one
+//! collective call.
 
 use super::open::{FileInfo, Format};
 use super::path_words;
@@ -135,8 +137,50 @@ impl FileInfo {
     }
 }
 
-/// The format's typed loader.
+/// Opens and loads a file in one collective call, whatever its element
+/// type: [`open`](super::open) on every rank, its verdict agreed (a rank
+/// that cannot read the file gives every rank its error), then
+/// [`FileInfo::load`]. Use `open` alone to look before loading.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{io, Comm, DType, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let path = std::env::temp_dir().join(format!("distarray-doc-ioload-{}.npy", std::process::id()));
+/// DistArray::<i64>::ones(&Layout::block(&comm, &[3, 2]).unwrap()).save_npy(&path, io::Order::C).unwrap();
+/// let a = io::load(&comm, &path).unwrap();
+/// assert_eq!((a.dtype(), a.shape()), (DType::I64, &[3, 2][..]));
+/// assert!(io::load(&comm, path.with_extension("missing")).is_err()); // on every rank
+/// ```
+pub fn load(comm: &Comm, path: impl AsRef<std::path::Path>) -> Result<AnyDistArray> {
+    comm.agree(super::open(path))?.load(comm)
+}
+
+/// The format's typed loader; the array it loads must have the shape
+/// `open` found (a file rewritten since gives an error, on every rank:
+/// the loaders' results are agreed).
 fn load_typed<T: FileElement>(info: &FileInfo, target: Target<'_>) -> Result<DistArray<T>> {
+    let a = load_typed_unchecked::<T>(info, target)?;
+    if a.shape() == info.shape.as_slice() {
+        Ok(a)
+    } else {
+        Err(super::io_err(
+            &info.path,
+            format!(
+                "changed since io::open: it holds shape {:?}, io::open found {:?}",
+                a.shape(),
+                info.shape
+            ),
+        ))
+    }
+}
+
+fn load_typed_unchecked<T: FileElement>(
+    info: &FileInfo,
+    target: Target<'_>,
+) -> Result<DistArray<T>> {
     let blocks = |comm: &Comm| Layout::block(comm, &info.shape);
     let path = info.path.as_path();
     match (&info.format, target) {

@@ -53,6 +53,7 @@ pub use dnpy::{
 pub use dnpy::{interrupt_dnpy_saves_at, SaveStage};
 #[cfg(feature = "hdf5")]
 pub use hdf5io::{hdf5_dtype, hdf5_info, H5Element, LAYOUT_ATTRIBUTE};
+pub use load::load;
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
 pub use open::{is_hdf5, open, open_hdf5, FileInfo, Format, StoredLayout};

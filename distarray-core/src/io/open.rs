@@ -14,7 +14,9 @@
 //! let a = DistArray::<i32>::from_fn(&Layout::block(&comm, &[4, 3]).unwrap(), |ix| ix[0] as i32);
 //! a.save_npy(dir.join("a.npy"), io::Order::C).unwrap();
 //!
-//! let info = io::open(dir.join("a.npy")).unwrap();   // headers only, no MPI
+//! // headers only, no MPI; agreed, so a rank that cannot read the file
+//! // does not leave the others waiting in `load`
+//! let info = comm.agree(io::open(dir.join("a.npy"))).unwrap();
 //! assert_eq!((info.shape.as_slice(), info.dtype), (&[4, 3][..], DType::I32));
 //! let b = info.load(&comm).unwrap();                    // collective
 //! assert_eq!(b.dtype(), DType::I32);
