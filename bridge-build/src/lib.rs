@@ -11,6 +11,9 @@
 //! bridge_build::write_bindings(b, "ga.rs", "GA's headers");
 //! ```
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
 use std::path::{Path, PathBuf};
 
 /// The cfg a bridge is compiled with when [`documentation_only`] says so.

@@ -43,6 +43,8 @@
 //! assert_eq!(&out, b"hello");
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 /// What a peer needs to open a [`SharedBuffer`]: its creator's process id
 /// and descriptor number (meaningful on the creator's node only).

@@ -3,7 +3,7 @@
 //!
 //! Users run on 10,000+ ranks; the development machines have two cores.
 //! Maps are pure functions of (size, grid position, grid size), so the
-//! schedule builder ([`super::build`]) can be asked, for ONE chosen rank
+//! schedule builder (the crate's `exchange::build`) can be asked, for ONE chosen rank
 //! of a world of `P` ranks, exactly what that rank would compute on a real
 //! machine: its entries, its requests, and (as the receive side of the
 //! reverse movement, or of its neighbours for a halo) what it sends. The
