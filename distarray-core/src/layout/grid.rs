@@ -34,6 +34,18 @@ pub fn coords_of(shape: &[usize], mut rank: usize) -> Vec<usize> {
 }
 
 /// A process grid and this rank's place on it.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::ProcGrid;
+/// // 6 processes as 2 x 3, seen from rank 4
+/// let grid = ProcGrid::new(&[2, 3], 6, 4).unwrap();
+/// assert_eq!(grid.coords(), &[1, 1]);
+/// assert_eq!(grid.rank_at(&[0, 2]), 2);
+/// assert_eq!(grid.coords_of(5), vec![1, 2]);
+/// assert!(ProcGrid::new(&[2, 2], 6, 0).is_err()); // 4 positions for 6 processes
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcGrid {
     shape: Vec<usize>,

@@ -24,8 +24,39 @@ use std::ops::Range;
 use std::rc::Rc;
 
 /// What a user asks for on one axis.
+///
+/// # Examples
+///
+/// One [`Dist`] per axis; the grid is chosen to fit (an axis whose kind
+/// fixes its grid size, such as [`Dist::NotDistributed`] or
+/// [`Dist::BlockBounds`], keeps it):
+///
+/// ```
+/// use distarray_core::map::DistType;
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let (rank, nprocs) = (comm.rank(), comm.size());
+///
+/// // rows in balanced blocks, columns dealt out in blocks of 2
+/// let a = Layout::new(&comm, &[10, 8], &[Dist::Block, Dist::BlockCyclic(2)]).unwrap();
+/// assert_eq!(a.map(1).dist_type(), DistType::Cyclic);
+///
+/// // explicit block bounds (one more entry than grid positions), rows whole
+/// let bounds: Vec<usize> = (0..=nprocs).map(|i| i * i * 10 / (nprocs * nprocs)).collect();
+/// let b = Layout::new(&comm, &[10, 8], &[Dist::BlockBounds(bounds), Dist::NotDistributed]).unwrap();
+/// assert_eq!(b.grid().shape(), &[nprocs, 1]);
+/// assert_eq!(b.local_shape()[1], 8);
+///
+/// // arbitrary indices: each rank passes those of its own grid position
+/// let mine: Vec<usize> = (0..12).rev().filter(|g| g % nprocs == rank).collect();
+/// let u = Dist::Unstructured { indices: mine.clone(), one_to_one: true };
+/// let c = Layout::with_grid(&comm, &[12], &[u], &[nprocs]).unwrap();
+/// assert_eq!(c.global_indices(0), mine); // buffer order is the order given
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
+
     /// Contiguous blocks, balanced (sizes differ by at most one).
     Block,
     /// Contiguous blocks with explicit bounds (`n + 1` entries for `n` grid positions).
@@ -106,6 +137,39 @@ struct LayoutInner {
 }
 
 /// Global shape, grid, maps and communicator of a distributed array.
+///
+/// Cheap to clone (clones share one description) and to compare: equal
+/// layouts have equal [`fingerprint`](Layout::fingerprint)s, and two
+/// arrays with equal layouts combine cell by cell without communication.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::new(&comm, &[6, 5], &[Dist::Block, Dist::Cyclic]).unwrap();
+/// assert_eq!(layout.shape(), &[6, 5]);
+/// assert_eq!(layout.grid().nprocs(), comm.size());
+///
+/// // this rank's part: its buffer shape and the global indices it holds
+/// let rows = layout.global_indices(0);
+/// let cols = layout.global_indices(1);
+/// assert_eq!(layout.local_shape(), &[rows.len(), cols.len()]);
+/// if let (Some(&i), Some(&j)) = (rows.first(), cols.first()) {
+///     assert!(layout.owns(&[i, j]));
+///     assert_eq!(layout.global_to_local(&[i, j]), Some(vec![0, 0]));
+/// }
+///
+/// // every cell is held by exactly one rank
+/// let held = comm.sum_u64(layout.local_len() as u64);
+/// assert_eq!(held as usize, layout.global_len());
+///
+/// // equal layouts built separately compare equal
+/// let again = Layout::new(&comm, &[6, 5], &[Dist::Block, Dist::Cyclic]).unwrap();
+/// assert_eq!(layout, again);
+/// assert_eq!(layout.fingerprint(), again.fingerprint());
+/// ```
 #[derive(Clone)]
 pub struct Layout(Rc<LayoutInner>);
 
@@ -139,18 +203,64 @@ impl PartialEq for Layout {
 impl Layout {
     /// A layout with the grid chosen from the array's shape
     /// ([`default_grid_shape`]). Collective over `comm`.
+    ///
+    /// # Errors
+    ///
+    /// Wrong arguments on any rank (a distribution per axis missing, a map
+    /// that does not fit its axis, different arguments on different ranks)
+    /// give every rank the same error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, Error, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[1000, 10], &[Dist::Block, Dist::Block]).unwrap();
+    /// // a tall array gets its ranks along the rows
+    /// assert_eq!(layout.grid().shape(), &[comm.size(), 1]);
+    ///
+    /// let err = Layout::new(&comm, &[4, 4], &[Dist::Block]).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// ```
     pub fn new(comm: &Comm, shape: &[usize], dists: &[Dist]) -> Result<Layout> {
         let grid = comm.agree(choose_grid(comm.size(), shape, dists))?;
         Layout::with_grid(comm, shape, dists, &grid)
     }
 
     /// Every axis block-distributed, grid chosen from the shape. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[100]).unwrap();
+    /// // balanced: local lengths differ by at most one
+    /// let (least, most) = comm.min_max_u64(layout.local_len() as u64);
+    /// assert!(most - least <= 1);
+    /// assert_eq!(layout.dist_names().len(), 1);
+    /// ```
     pub fn block(comm: &Comm, shape: &[usize]) -> Result<Layout> {
         Layout::new(comm, shape, &vec![Dist::Block; shape.len()])
     }
 
     /// A layout on an explicit grid. Collective over `comm`; every rank must
     /// pass the same arguments (but its own indices for unstructured axes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// // every rank along the columns, whatever the shape
+    /// let grid = [1, comm.size()];
+    /// let layout = Layout::with_grid(&comm, &[1000, 10], &[Dist::Block, Dist::Cyclic], &grid).unwrap();
+    /// assert_eq!(layout.grid().shape(), &grid);
+    /// assert_eq!(layout.local_shape()[0], 1000);
+    /// ```
     pub fn with_grid(
         comm: &Comm,
         shape: &[usize],
@@ -253,6 +363,27 @@ impl Layout {
 
     /// Assembles a layout from maps already built for `grid` (for importers
     /// and bridges that validated them). Not collective.
+    ///
+    /// # Panics
+    ///
+    /// When `maps` does not have one map per grid axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::map::{AxisMap, BlockMap, CyclicMap};
+    /// use distarray_core::{Comm, Dist, Layout, ProcGrid};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let grid = ProcGrid::new(&[comm.size(), 1], comm.size(), comm.rank()).unwrap();
+    /// let maps = vec![
+    ///     AxisMap::Block(BlockMap::regular(8, comm.size())),
+    ///     AxisMap::Cyclic(CyclicMap::new(3, 1, 1).unwrap()),
+    /// ];
+    /// let layout = Layout::from_parts(comm.clone(), grid, maps);
+    /// let same = Layout::with_grid(&comm, &[8, 3], &[Dist::Block, Dist::Cyclic], &[comm.size(), 1]);
+    /// assert_eq!(layout, same.unwrap());
+    /// ```
     pub fn from_parts(comm: Comm, grid: ProcGrid, maps: Vec<AxisMap>) -> Layout {
         assert_eq!(grid.shape().len(), maps.len(), "one map per grid axis");
         let shape = maps.iter().map(AxisMap::size).collect();
@@ -374,6 +505,18 @@ impl Layout {
     /// id, else they make a new one together (ranks holding equal layouts
     /// built separately, or whose caches differ, never wait on different
     /// communicators).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[40, 40]).unwrap();
+    /// let row = layout.line_along(1); // the ranks holding this rank's rows
+    /// assert_eq!(row.size(), layout.grid().shape()[1]);
+    /// assert_eq!(row.rank(), layout.grid().coords()[1]);
+    /// ```
     pub fn line_along(&self, axis: usize) -> Comm {
         use mpi::collective::SystemOperation;
         use mpi::topology::{Color, Communicator};
@@ -432,6 +575,19 @@ impl Layout {
 
     /// Local multi-index of global `index` on this rank (padding copies
     /// count), if this rank's buffer holds it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[10], &[Dist::Cyclic]).unwrap();
+    /// // cell 7 is on grid position 7 % P, at local index 7 / P
+    /// let p = comm.size();
+    /// let expected = (comm.rank() == 7 % p).then(|| vec![7 / p]);
+    /// assert_eq!(layout.global_to_local(&[7]), expected);
+    /// ```
     pub fn global_to_local(&self, index: &[usize]) -> Option<Vec<usize>> {
         self.0
             .maps
