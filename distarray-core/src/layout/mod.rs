@@ -56,7 +56,6 @@ use std::rc::Rc;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
-
     /// Contiguous blocks, balanced (sizes differ by at most one).
     Block,
     /// Contiguous blocks with explicit bounds (`n + 1` entries for `n` grid positions).
