@@ -16,6 +16,20 @@ pub const DEFAULT_CHUNK_BYTES: usize = 2 << 20;
 pub const DEFAULT_STREAM_MIN_BYTES: usize = 8 << 20;
 
 /// How a plan's large packed messages travel between ranks.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::redistribute::{Plan, PlanOptions, Transport};
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let a = Layout::block(&comm, &[64]).unwrap();
+/// let b = Layout::new(&comm, &[64], &[Dist::Cyclic]).unwrap();
+/// let options = PlanOptions::default().with_transport(Transport::Whole);
+/// let plan = Plan::<f64>::with_options(&a, &b, &options).unwrap();
+/// assert_eq!(plan.transport(), Transport::Whole); // chosen, not timed
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 #[non_exhaustive]
 pub enum Transport {
