@@ -36,6 +36,21 @@ static HANDLES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
 /// another handle to the same Tpetra, and Tpetra is finalized once, when
 /// the last handle goes, so objects made through any handle never outlive
 /// the library (every Tpetra object of the bridge borrows a handle).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::Trilinos;
+/// use distarray_core::Comm;
+/// let universe = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let again = Trilinos::init(&comm).unwrap(); // the same Tpetra
+/// drop(t); // Tpetra still runs: `again` lives
+/// drop(again); // Tpetra::finalize
+/// drop(comm);
+/// drop(universe); // MPI_Finalize
+/// ```
 pub struct Trilinos {
     _not_send: std::marker::PhantomData<*const ()>,
 }

@@ -9,6 +9,26 @@ use std::ffi::c_int;
 use std::marker::PhantomData;
 
 /// A Tpetra map (LocalOrdinal int, GlobalOrdinal long long).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{TpetraMap, Trilinos};
+/// use distarray_core::{Comm, Dist, Error, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// // a block layout is a contiguous map; any other 1-D layout lists its indices
+/// let block = Layout::block(&comm, &[10]).unwrap();
+/// let contiguous = TpetraMap::from_layout(&t, &block).unwrap();
+/// assert_eq!(contiguous.to_layout().unwrap(), block);
+/// let cyclic = Layout::new(&comm, &[10], &[Dist::Cyclic]).unwrap();
+/// let listed = TpetraMap::from_layout(&t, &cyclic).unwrap();
+/// assert_eq!(listed.to_layout().unwrap().global_indices(0), cyclic.global_indices(0));
+///
+/// let square = Layout::block(&comm, &[3, 3]).unwrap(); // a map has one axis
+/// assert!(matches!(TpetraMap::from_layout(&t, &square), Err(Error::LayoutMismatch { .. })));
+/// ```
 pub struct TpetraMap<'t> {
     pub(crate) raw: *mut ffi::TriMap,
     pub(crate) comm: Comm,

@@ -10,6 +10,26 @@ use std::ffi::c_int;
 use std::marker::PhantomData;
 
 /// A Tpetra CrsMatrix.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{CrsMatrix, TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let rows = Layout::block(&comm, &[9]).unwrap();
+/// let map = TpetraMap::from_layout(&t, &rows).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+///
+/// let mut ones = DistArray::full(&rows, 1.0);
+/// let x = TpetraVector::wrap(&map, &mut ones).unwrap();
+/// let mut y = TpetraVector::new(&map).unwrap();
+/// a.apply(&x, &mut y).unwrap();
+/// // row sums: 2 at the 4 corners, 1 at the 4 edges, 0 in the middle
+/// assert_eq!(y.norm2().unwrap(), 20.0_f64.sqrt());
+/// ```
 pub struct CrsMatrix<'m> {
     pub(crate) raw: *mut ffi::TriMat,
     _map: PhantomData<&'m TpetraMap<'m>>,

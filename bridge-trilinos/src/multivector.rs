@@ -9,6 +9,34 @@ use std::marker::PhantomData;
 
 /// A Tpetra MultiVector over a row-distributed 2-D array (rows follow the
 /// map; Tpetra stores each rank's block column-major).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{TpetraMap, TpetraMultiVector, Trilinos};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// // 4 rows of 2 columns; the rows follow the map
+/// let rows = Layout::new(&comm, &[4, 2], &[Dist::Block, Dist::NotDistributed]).unwrap();
+/// let map = TpetraMap::from_layout(&t, &Layout::block(&comm, &[4]).unwrap()).unwrap();
+///
+/// // a C-order array: copied, visibly
+/// let a = DistArray::from_fn(&rows, |ix: &[usize]| (ix[1] + 1) as f64);
+/// let copy = TpetraMultiVector::from_array_copy(&map, &a).unwrap();
+/// assert_eq!(copy.norms2().unwrap(), vec![2.0, 4.0]);
+///
+/// // a column-major array: shared
+/// let local = ArrayD::from_elem(IxDyn(rows.local_shape()).f(), 1.0);
+/// let mut f = DistArray::from_local(rows.clone(), local).unwrap();
+/// {
+///     let mut shared = TpetraMultiVector::wrap(&map, &mut f).unwrap();
+///     shared.scale(3.0).unwrap();
+/// }
+/// assert_eq!(f.get(&[3, 1]).unwrap(), 3.0);
+/// ```
 pub struct TpetraMultiVector<'m> {
     raw: *mut ffi::TriMV,
     ncols: usize,

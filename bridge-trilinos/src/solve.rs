@@ -8,6 +8,15 @@ use distarray_core::{Error, Result};
 use std::ffi::{c_int, CString};
 
 /// Belos solver settings (a small builder).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::Solver;
+/// let s = Solver::default().method("GMRES").preconditioner("ilu").tolerance(1e-10);
+/// assert_eq!((s.method.as_str(), s.preconditioner.as_str()), ("GMRES", "ilu"));
+/// assert_eq!(Solver::default().max_iterations, 1000);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Solver {
     /// "CG" or "GMRES".
@@ -55,6 +64,15 @@ impl Solver {
 }
 
 /// What a solve did.
+///
+/// # Examples
+///
+/// See [`solve`], which returns one:
+///
+/// ```
+/// let info = bridge_trilinos::SolveInfo { iterations: 7, achieved_tolerance: 3e-9 };
+/// assert!(info.achieved_tolerance < 1e-8);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SolveInfo {
     /// Iterations taken.
@@ -64,6 +82,32 @@ pub struct SolveInfo {
 }
 
 /// Solves `A x = b` with Belos; not converging is an error. Collective.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{solve, CrsMatrix, Solver, TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let rows = Layout::block(&comm, &[6 * 6]).unwrap();
+/// let map = TpetraMap::from_layout(&t, &rows).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 6, 6).unwrap()).unwrap();
+/// let (mut b, mut x) = (DistArray::full(&rows, 1.0), DistArray::zeros(&rows));
+/// let settings = Solver::default().preconditioner("jacobi").tolerance(1e-10);
+/// {
+///     let bv = TpetraVector::wrap(&map, &mut b).unwrap();
+///     let mut xv = TpetraVector::wrap(&map, &mut x).unwrap();
+///     let info = solve(&a, &bv, &mut xv, &settings).unwrap();
+///     assert!(info.achieved_tolerance <= 1e-10 && info.iterations > 0);
+/// }
+/// // the solution is in `x`'s memory: A x == b
+/// let xv = TpetraVector::wrap(&map, &mut x).unwrap();
+/// let mut r = TpetraVector::new(&map).unwrap();
+/// a.apply(&xv, &mut r).unwrap();
+/// assert!(r.array_mut().unwrap().local().iter().all(|&v| (v - 1.0).abs() < 1e-8));
+/// ```
 pub fn solve(
     a: &CrsMatrix<'_>,
     b: &TpetraVector<'_>,

@@ -9,6 +9,27 @@ use std::marker::PhantomData;
 
 /// A Tpetra vector: Tpetra's memory ([`TpetraVector::new`]) or a
 /// distributed array's, borrowed for the vector's life ([`TpetraVector::wrap`]).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let layout = Layout::block(&comm, &[4]).unwrap();
+/// let map = TpetraMap::from_layout(&t, &layout).unwrap();
+///
+/// let mut v = TpetraVector::new(&map).unwrap(); // Tpetra's memory
+/// v.array_mut().unwrap().fill(3.0); // lent as a distributed array, no copy
+/// assert_eq!(v.norm2().unwrap(), 6.0);
+///
+/// let mut a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+/// let w = TpetraVector::wrap(&map, &mut a).unwrap(); // the array's memory
+/// assert_eq!(w.norm2().unwrap(), 14.0_f64.sqrt());
+/// assert_eq!(w.layout(), &layout);
+/// ```
 pub struct TpetraVector<'m> {
     pub(crate) raw: *mut ffi::TriVec,
     pub(crate) layout: Layout,
