@@ -49,7 +49,7 @@ fn patch_bounds(shape: &[usize], lo: &[usize], hi: &[usize]) -> Result<Option<Ga
 impl<T: GaElement> GlobalArray<'_, T> {
     /// Reads the patch `lo..hi` (any cells, on any ranks) into local memory.
     ///
-    /// ```no_run
+    /// ```
     /// # fn f(g: &bridge_ga::GlobalArray<f64>) {
     /// let block = g.get(&[0, 0], &[3, 4]).unwrap(); // a 3 x 4 ndarray
     /// # }
