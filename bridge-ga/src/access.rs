@@ -63,6 +63,28 @@ enum Lent {
 /// GA's local memory lent as a distributed array; released on drop. Read
 /// through `Deref` (any `DistArray` method taking `&self`), write through
 /// [`view_mut`](Self::view_mut).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_ga::{Ga, GlobalArray};
+/// use distarray_core::{Comm, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let ga = Ga::init().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::block(&comm, &[10]).unwrap();
+/// let mut g = GlobalArray::<i64>::new(&ga, &layout).unwrap();
+/// {
+///     let mut access = g.access_mut().unwrap(); // GA's memory, no copy
+///     let cells = access.layout().global_indices(0);
+///     for (x, i) in access.view_mut().local_mut().iter_mut().zip(cells) {
+///         *x = i as i64 * i as i64;
+///     }
+///     assert_eq!(access.get(&[9]).unwrap(), 81); // read through Deref
+/// } // NGA_Release_update
+/// g.sync();
+/// assert_eq!(g.get(&[3], &[4]).unwrap()[[0]], 9);
+/// ```
 pub struct GaAccess<'a, T: GaElement> {
     handle: c_int,
     how: Lent,

@@ -21,6 +21,34 @@ use std::marker::PhantomData;
 /// holds an [`access_mut`](Self::access_mut) view of them: separate the two
 /// with a `sync`, as GA's own programs must (GA cannot check it, and
 /// neither can the bridge).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_ga::{Ga, GlobalArray};
+/// use distarray_core::{Comm, Layout};
+/// use ndarray::array;
+/// let _u = mpi::initialize().unwrap();
+/// let ga = Ga::init().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::block(&comm, &[4, 6]).unwrap();
+/// let mut g = GlobalArray::<f64>::new(&ga, &layout).unwrap(); // zeros
+/// if comm.rank() == 0 {
+///     // one-sided: rank 0 writes a patch wherever its cells live
+///     g.put(&[1, 2], &array![[1.0, 2.0], [3.0, 4.0]].view()).unwrap();
+/// }
+/// g.sync();
+/// // every rank adds 10 to two cells, atomically
+/// g.acc(&[1, 2], &array![[1.0, 1.0]].view(), 10.0).unwrap();
+/// g.sync();
+/// let patch = g.get(&[1, 2], &[3, 4]).unwrap(); // from any rank
+/// let p = comm.size() as f64;
+/// assert_eq!(patch, array![[1.0 + 10.0 * p, 2.0 + 10.0 * p], [3.0, 4.0]].into_dyn());
+///
+/// let copy = g.to_dist_array().unwrap(); // a distarray copy, same layout
+/// assert_eq!(copy.layout(), &layout);
+/// assert_eq!(copy.get(&[2, 3]).unwrap(), 4.0);
+/// ```
 pub struct GlobalArray<'g, T: GaElement> {
     pub(crate) handle: c_int,
     pub(crate) layout: Layout,
@@ -66,6 +94,25 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// with GA-style ghost cells ([`ghost_layout`](crate::ghost_layout)).
     /// The layout's communicator must be the world (GA's). Collective; the
     /// same error on every rank when GA cannot hold the layout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[6, 4], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let g = GlobalArray::<i32>::new(&ga, &rows).unwrap();
+    /// assert_eq!(g.ga_shape(), vec![6, 4]);
+    ///
+    /// // arbitrary indices are not a GA distribution: an error on every rank
+    /// let mine: Vec<usize> = (0..6).rev().filter(|i| i % comm.size() == comm.rank()).collect();
+    /// let u = Dist::Unstructured { indices: mine, one_to_one: true };
+    /// let scattered = Layout::with_grid(&comm, &[6], &[u], &[comm.size()]).unwrap();
+    /// assert!(GlobalArray::<i32>::new(&ga, &scattered).is_err());
+    /// ```
     pub fn new(ga: &'g Ga, layout: &Layout) -> Result<Self> {
         check_world(ga, layout.comm())?;
         let dist = layout.comm().agree(describe(layout))?;
@@ -160,6 +207,20 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// ([`new`](Self::new)) and copies each rank's local cells into GA's
     /// local memory (no communication). An explicit copy; for no copy at
     /// all, fill the GA's memory through [`access_mut`](Self::access_mut).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[3, 3]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| (3 * ix[0] + ix[1]) as i64);
+    /// let g = GlobalArray::from_array(&ga, &a).unwrap();
+    /// assert_eq!(g.get(&[2, 0], &[3, 3]).unwrap().into_raw_vec_and_offset().0, vec![6, 7, 8]);
+    /// ```
     pub fn from_array<S: Data<Elem = T>>(ga: &'g Ga, array: &DistArrayBase<S>) -> Result<Self> {
         let mut g = GlobalArray::new(ga, array.layout())?;
         let copied = g
@@ -183,6 +244,27 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// The array must stay alive — not destroyed by the code that created
     /// it — for as long as the returned value lives; GA reuses handles, so
     /// a destroyed handle may come to name another array of another type.
+    ///
+    /// # Examples
+    ///
+    /// A GA handed to C code and adopted back (as an array a C library made
+    /// would be):
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[5, 2]).unwrap();
+    /// let handle = GlobalArray::<f32>::new(&ga, &layout).unwrap().into_raw(); // lives on
+    /// // SAFETY: the array stays alive until the GA_Destroy below.
+    /// let adopted = unsafe { GlobalArray::<f32>::from_raw(&ga, &comm, handle) }.unwrap();
+    /// assert_eq!(adopted.layout(), &layout); // read back from GA
+    /// assert_eq!(adopted.handle(), handle);
+    /// drop(adopted); // leaves the array to its creator ...
+    /// unsafe { bridge_ga::ffi::GA_Destroy(handle) }; // ... who destroys it
+    /// ```
     pub unsafe fn from_raw(ga: &'g Ga, comm: &Comm, handle: c_int) -> Result<Self> {
         check_world(ga, comm)?;
         let read = || -> Result<(Vec<Vec<usize>>, Vec<usize>, GaDistribution)> {
@@ -436,6 +518,29 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
 
     /// `GA_Update_ghosts`: fills every ghost cell (faces, edges, corners,
     /// periodic at the edges). Collective; nothing to do without ghosts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{ghost_layout, Ga, GlobalArray};
+    /// use distarray_core::{Comm, Layout};
+    /// use ndarray::Array2;
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let interior = Layout::block(&comm, &[6, 6]).unwrap();
+    /// let padded = ghost_layout(&interior, &[1, 1]).unwrap(); // 8 x 8, periodic
+    /// let mut g = GlobalArray::<f64>::new(&ga, &padded).unwrap();
+    /// if comm.rank() == 0 {
+    ///     let values = Array2::from_shape_fn((6, 6), |(i, j)| (10 * i + j) as f64);
+    ///     g.put(&[0, 0], &values.view()).unwrap(); // GA's coordinates: the interior's
+    /// }
+    /// g.sync();
+    /// g.update_ghosts();
+    /// let a = g.to_dist_array().unwrap(); // in the padded layout
+    /// assert_eq!(a.get(&[0, 1]).unwrap(), 50.0); // padded row 0 is GA's row 5
+    /// assert_eq!(a.get(&[7, 7]).unwrap(), 0.0); // the corner after (5, 5) is (0, 0)
+    /// ```
     pub fn update_ghosts(&mut self) {
         if self.dist.has_ghosts() {
             // SAFETY: a live ghosted handle; collective on every rank.
