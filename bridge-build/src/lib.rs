@@ -35,15 +35,13 @@ pub const DOCS_CFG: &str = "docs_without_native";
 ///
 /// # Examples
 ///
-/// A bridge's `build.rs`:
+/// First thing in a bridge's `build.rs`:
 ///
 /// ```
-/// fn main() {
-///     if bridge_build::documentation_only() {
-///         return; // docs.rs: no library to find, nothing to link
-///     }
-///     // ... find the library, generate the bindings, link
+/// if bridge_build::documentation_only() {
+///     return; // docs.rs: no library to find, nothing to link
 /// }
+/// // ... find the library, generate the bindings, link
 /// ```
 pub fn documentation_only() -> bool {
     println!("cargo:rerun-if-env-changed=DOCS_RS");

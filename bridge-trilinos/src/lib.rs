@@ -2,8 +2,8 @@
 //!
 //! Distributed arrays and Trilinos through a small C++ shim (`shim/`) that
 //! exposes Tpetra, Belos and Ifpack2 as `extern "C"` functions over opaque
-//! handles; every C++ exception becomes an [`Error::Native`] with its
-//! message. Tpetra is initialized on rsmpi's communicator ([`Trilinos`]).
+//! handles; every C++ exception becomes an
+//! [`Error::Native`](distarray_core::Error::Native) with its message. Tpetra is initialized on rsmpi's communicator ([`Trilinos`]).
 //!
 //! - [`TpetraMap::from_layout`]: a 1-D block layout becomes a contiguous map,
 //!   any other 1-D layout a map from each rank's global indices;
