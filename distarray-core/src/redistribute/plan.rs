@@ -329,7 +329,7 @@ impl<T: Element> Plan<T> {
     /// assert_eq!(b.get(&[5]).unwrap(), 1.0);
     ///
     /// // the target must be in the plan's target layout
-    /// let mut wrong = DistArray::zeros(&block);
+    /// let mut wrong = DistArray::zeros(&Layout::block(&comm, &[7]).unwrap());
     /// let err = plan.execute(&a, &mut wrong).unwrap_err();
     /// assert!(matches!(err, Error::LayoutMismatch { .. }));
     /// ```
