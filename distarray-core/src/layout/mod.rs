@@ -16,7 +16,7 @@ pub mod map;
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};
-use crate::grid::{default_grid_shape, ProcGrid};
+use crate::grid::{choose_grid, ProcGrid};
 use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use crate::random::mix64;
 use std::cell::RefCell;
@@ -201,7 +201,7 @@ impl PartialEq for Layout {
 
 impl Layout {
     /// A layout with the grid chosen from the array's shape
-    /// ([`default_grid_shape`]). Collective over `comm`.
+    /// ([`default_grid_shape`](crate::grid::default_grid_shape)). Collective over `comm`.
     ///
     /// # Errors
     ///
@@ -574,19 +574,6 @@ impl Layout {
 
     /// Local multi-index of global `index` on this rank (padding copies
     /// count), if this rank's buffer holds it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use distarray_core::{Comm, Dist, Layout};
-    /// let _u = mpi::initialize().unwrap();
-    /// let comm = Comm::world();
-    /// let layout = Layout::new(&comm, &[10], &[Dist::Cyclic]).unwrap();
-    /// // cell 7 is on grid position 7 % P, at local index 7 / P
-    /// let p = comm.size();
-    /// let expected = (comm.rank() == 7 % p).then(|| vec![7 / p]);
-    /// assert_eq!(layout.global_to_local(&[7]), expected);
-    /// ```
     pub fn global_to_local(&self, index: &[usize]) -> Option<Vec<usize>> {
         self.0
             .maps
@@ -619,67 +606,5 @@ impl Layout {
             });
         }
         Ok(())
-    }
-}
-
-/// Grid shape for `dists` on `nprocs` processes: fixed sizes where the
-/// distribution fixes them, the rest chosen by [`default_grid_shape`].
-fn choose_grid(nprocs: usize, shape: &[usize], dists: &[Dist]) -> Result<Vec<usize>> {
-    if dists.len() != shape.len() {
-        return Err(Error::InvalidArgument(format!(
-            "shape {shape:?} has {} axes but {} distributions were given",
-            shape.len(),
-            dists.len()
-        )));
-    }
-    let fixed: usize = dists.iter().filter_map(Dist::fixed_grid_size).product();
-    let free: Vec<bool> = dists
-        .iter()
-        .map(|d| d.fixed_grid_size().is_none())
-        .collect();
-    let bad = |reason: String| Error::InvalidGrid {
-        grid: dists
-            .iter()
-            .map(|d| d.fixed_grid_size().unwrap_or(0))
-            .collect(),
-        nprocs,
-        reason,
-    };
-    if fixed == 0 || nprocs % fixed != 0 {
-        return Err(bad(format!(
-            "the fixed grid sizes multiply to {fixed}, which does not divide {nprocs}"
-        )));
-    }
-    if !free.iter().any(|&f| f) && fixed != nprocs {
-        return Err(bad(format!(
-            "every axis has a fixed grid size and they multiply to {fixed}, not {nprocs}"
-        )));
-    }
-    let mut grid = default_grid_shape(shape, &free, nprocs / fixed);
-    for (g, d) in grid.iter_mut().zip(dists) {
-        if let Some(f) = d.fixed_grid_size() {
-            *g = f;
-        }
-    }
-    Ok(grid)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_choice_respects_fixed_axes() {
-        let g = choose_grid(4, &[10, 10], &[Dist::NotDistributed, Dist::Block]).unwrap();
-        assert_eq!(g, vec![1, 4]);
-        let g = choose_grid(
-            4,
-            &[10, 10],
-            &[Dist::BlockBounds(vec![0, 5, 10]), Dist::Cyclic],
-        )
-        .unwrap();
-        assert_eq!(g, vec![2, 2]);
-        assert!(choose_grid(3, &[10], &[Dist::BlockBounds(vec![0, 5, 10])]).is_err());
-        assert!(choose_grid(2, &[10], &[Dist::NotDistributed]).is_err());
     }
 }
