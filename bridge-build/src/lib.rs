@@ -6,10 +6,15 @@
 //! the program has one `MPI_Comm`.
 //!
 //! ```no_run
+//! // no_run: build-script code, which needs the library's headers and the
+//! // OUT_DIR cargo gives build scripts
 //! let b = bridge_build::bindgen_with_mpi("wrapper.h", &[])
 //!     .allowlist_function("GA_.*");
 //! bridge_build::write_bindings(b, "ga.rs", "GA's headers");
 //! ```
+
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +32,17 @@ pub const DOCS_CFG: &str = "docs_without_native";
 /// is empty when rustc compiles it (a crate documented with this one as a
 /// dependency, such as `distarray` with the bridge's feature, needs no more
 /// than the crate's name).
+///
+/// # Examples
+///
+/// First thing in a bridge's `build.rs`:
+///
+/// ```
+/// if bridge_build::documentation_only() {
+///     return; // docs.rs: no library to find, nothing to link
+/// }
+/// // ... find the library, generate the bindings, link
+/// ```
 pub fn documentation_only() -> bool {
     println!("cargo:rerun-if-env-changed=DOCS_RS");
     println!("cargo:rustc-check-cfg=cfg({DOCS_CFG})");
@@ -38,6 +54,14 @@ pub fn documentation_only() -> bool {
 }
 
 /// Open MPI's include directories (pkg-config `ompi-c`), empty if unknown.
+///
+/// # Examples
+///
+/// ```
+/// for dir in bridge_build::mpi_include_paths() {
+///     assert!(dir.is_dir(), "{}", dir.display());
+/// }
+/// ```
 pub fn mpi_include_paths() -> Vec<PathBuf> {
     pkg_config::Config::new()
         .cargo_metadata(false)

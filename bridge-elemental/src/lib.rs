@@ -46,6 +46,8 @@
 // (src/ffi_docs.rs); rustc, compiling it as a dependency of a crate being
 // documented (`distarray` with the feature), makes it empty.
 #![cfg(any(doc, not(docs_without_native)))]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod ffi {
     //! bindgen's bindings to Elemental's C API (MPI types are rsmpi's).

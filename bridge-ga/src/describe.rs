@@ -192,7 +192,7 @@ pub(crate) fn describe(layout: &Layout) -> Result<GaDistribution> {
 /// periodic, as GA's ghost update is. GA's index `i` is index `i + width[a]`
 /// of the padded layout. Not collective.
 ///
-/// ```no_run
+/// ```
 /// # let _u = mpi::initialize().unwrap();
 /// use distarray_core::{Comm, Layout};
 /// let comm = Comm::world();
@@ -260,7 +260,7 @@ pub fn ghost_layout(interior: &Layout, width: &[usize]) -> Result<Layout> {
 /// the balanced block layout of the same shape and the plans there and
 /// back. Explicit and reusable: build once, execute per transfer.
 ///
-/// ```no_run
+/// ```
 /// # let _u = mpi::initialize().unwrap();
 /// use distarray_core::{Comm, Dist, DistArray, Layout};
 /// let comm = Comm::world();

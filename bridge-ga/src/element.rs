@@ -9,6 +9,26 @@ use std::ffi::c_int;
 ///
 /// GA's complex types are `{real, imag}` structs of the same width, the
 /// layout of `num_complex::Complex<T>` (`#[repr(C)]`).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_ga::{Ga, GaElement, GlobalArray};
+/// use distarray_core::{Comm, Layout};
+/// use num_complex::Complex64;
+/// fn ones<T: GaElement>(ga: &Ga, layout: &Layout) -> T {
+///     let mut g = GlobalArray::<T>::new(ga, layout).unwrap();
+///     g.access_mut().unwrap().view_mut().fill(T::one());
+///     g.sync();
+///     g.get(&[0], &[1]).unwrap()[[0]]
+/// }
+/// let _u = mpi::initialize().unwrap();
+/// let ga = Ga::init().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::block(&comm, &[4]).unwrap();
+/// assert_eq!(ones::<f32>(&ga, &layout), 1.0);
+/// assert_eq!(ones::<Complex64>(&ga, &layout), Complex64::new(1.0, 0.0));
+/// ```
 pub trait GaElement: Element {
     /// GA's type id (`C_DBL`, `C_INT`, ...).
     const GA_TYPE: c_int;

@@ -4,8 +4,8 @@ use crate::describe::{describe, layout_from_bounds, GaDistribution};
 use crate::element::GaElement;
 use crate::ffi;
 use crate::Ga;
-use distarray_core::{Comm, DistArrayBase, DistArrayViewMut, Error, Layout, Result};
-use ndarray::{ArrayViewMut, Data, IxDyn};
+use distarray_core::{Comm, DistArrayBase, Error, Layout, Result};
+use ndarray::Data;
 use std::ffi::{c_int, c_void, CString};
 use std::marker::PhantomData;
 
@@ -21,10 +21,38 @@ use std::marker::PhantomData;
 /// holds an [`access_mut`](Self::access_mut) view of them: separate the two
 /// with a `sync`, as GA's own programs must (GA cannot check it, and
 /// neither can the bridge).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_ga::{Ga, GlobalArray};
+/// use distarray_core::{Comm, Layout};
+/// use ndarray::array;
+/// let _u = mpi::initialize().unwrap();
+/// let ga = Ga::init().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::block(&comm, &[4, 6]).unwrap();
+/// let mut g = GlobalArray::<f64>::new(&ga, &layout).unwrap(); // zeros
+/// if comm.rank() == 0 {
+///     // one-sided: rank 0 writes a patch wherever its cells live
+///     g.put(&[1, 2], &array![[1.0, 2.0], [3.0, 4.0]].view()).unwrap();
+/// }
+/// g.sync();
+/// // every rank adds 10 to two cells, atomically
+/// g.acc(&[1, 2], &array![[1.0, 1.0]].view(), 10.0).unwrap();
+/// g.sync();
+/// let patch = g.get(&[1, 2], &[3, 4]).unwrap(); // from any rank
+/// let p = comm.size() as f64;
+/// assert_eq!(patch, array![[1.0 + 10.0 * p, 2.0 + 10.0 * p], [3.0, 4.0]].into_dyn());
+///
+/// let copy = g.to_dist_array().unwrap(); // a distarray copy, same layout
+/// assert_eq!(copy.layout(), &layout);
+/// assert_eq!(copy.get(&[2, 3]).unwrap(), 4.0);
+/// ```
 pub struct GlobalArray<'g, T: GaElement> {
-    handle: c_int,
-    layout: Layout,
-    dist: GaDistribution,
+    pub(crate) handle: c_int,
+    pub(crate) layout: Layout,
+    pub(crate) dist: GaDistribution,
     destroy: bool,
     _ga: PhantomData<&'g Ga>,
     _t: PhantomData<T>,
@@ -39,7 +67,7 @@ fn in_use(handle: c_int) -> bool {
     IN_USE.with(|h| h.borrow().contains(&handle))
 }
 
-fn usize_of(x: i64) -> usize {
+pub(crate) fn usize_of(x: i64) -> usize {
     usize::try_from(x).unwrap_or(0)
 }
 
@@ -66,6 +94,25 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// with GA-style ghost cells ([`ghost_layout`](crate::ghost_layout)).
     /// The layout's communicator must be the world (GA's). Collective; the
     /// same error on every rank when GA cannot hold the layout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let rows = Layout::new(&comm, &[6, 4], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let g = GlobalArray::<i32>::new(&ga, &rows).unwrap();
+    /// assert_eq!(g.ga_shape(), vec![6, 4]);
+    ///
+    /// // arbitrary indices are not a GA distribution: an error on every rank
+    /// let mine: Vec<usize> = (0..6).rev().filter(|i| i % comm.size() == comm.rank()).collect();
+    /// let u = Dist::Unstructured { indices: mine, one_to_one: true };
+    /// let scattered = Layout::with_grid(&comm, &[6], &[u], &[comm.size()]).unwrap();
+    /// assert!(GlobalArray::<i32>::new(&ga, &scattered).is_err());
+    /// ```
     pub fn new(ga: &'g Ga, layout: &Layout) -> Result<Self> {
         check_world(ga, layout.comm())?;
         let dist = layout.comm().agree(describe(layout))?;
@@ -160,6 +207,20 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// ([`new`](Self::new)) and copies each rank's local cells into GA's
     /// local memory (no communication). An explicit copy; for no copy at
     /// all, fill the GA's memory through [`access_mut`](Self::access_mut).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[3, 3]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| (3 * ix[0] + ix[1]) as i64);
+    /// let g = GlobalArray::from_array(&ga, &a).unwrap();
+    /// assert_eq!(g.get(&[2, 0], &[3, 3]).unwrap().into_raw_vec_and_offset().0, vec![6, 7, 8]);
+    /// ```
     pub fn from_array<S: Data<Elem = T>>(ga: &'g Ga, array: &DistArrayBase<S>) -> Result<Self> {
         let mut g = GlobalArray::new(ga, array.layout())?;
         let copied = g
@@ -183,6 +244,27 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
     /// The array must stay alive — not destroyed by the code that created
     /// it — for as long as the returned value lives; GA reuses handles, so
     /// a destroyed handle may come to name another array of another type.
+    ///
+    /// # Examples
+    ///
+    /// A GA handed to C code and adopted back (as an array a C library made
+    /// would be):
+    ///
+    /// ```
+    /// use bridge_ga::{Ga, GlobalArray};
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[5, 2]).unwrap();
+    /// let handle = GlobalArray::<f32>::new(&ga, &layout).unwrap().into_raw(); // lives on
+    /// // SAFETY: the array stays alive until the GA_Destroy below.
+    /// let adopted = unsafe { GlobalArray::<f32>::from_raw(&ga, &comm, handle) }.unwrap();
+    /// assert_eq!(adopted.layout(), &layout); // read back from GA
+    /// assert_eq!(adopted.handle(), handle);
+    /// drop(adopted); // leaves the array to its creator ...
+    /// unsafe { bridge_ga::ffi::GA_Destroy(handle) }; // ... who destroys it
+    /// ```
     pub unsafe fn from_raw(ga: &'g Ga, comm: &Comm, handle: c_int) -> Result<Self> {
         check_world(ga, comm)?;
         let read = || -> Result<(Vec<Vec<usize>>, Vec<usize>, GaDistribution)> {
@@ -434,51 +516,31 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
         Ok(())
     }
 
-    /// This rank's part of GA's memory as a distributed array (no copy):
-    /// the owned block (`NGA_Access`) or, for a ghosted GA, the block with
-    /// its ghost cells (`NGA_Access_ghosts`). Released (`NGA_Release_update`)
-    /// when the guard drops. Not collective. O(1) in the array's size.
-    pub fn access_mut(&mut self) -> Result<GaAccess<'_, T>> {
-        let me = self.layout.comm().rank();
-        let local_shape = self.layout.local_shape().to_vec();
-        let n: usize = local_shape.iter().product();
-        let how = if self.dist.block_cyclic.is_some() {
-            Lent::Segment(me as c_int)
-        } else if self.dist.has_ghosts() {
-            Lent::Ghosts
-        } else {
-            let (lo, hi) = distribution(self.handle, me, local_shape.len());
-            Lent::Block(lo, hi)
-        };
-        let mut access = GaAccess::<T> {
-            handle: self.handle,
-            how,
-            accessed: n > 0,
-            array: None,
-        };
-        let view = if n > 0 {
-            // (on error the guard still releases what GA lent)
-            let ptr = access.lend(&local_shape)?;
-            // SAFETY: GA lends this rank's block of `n` elements of T (its type
-            // was checked at creation), dense in C order (checked by `lend`),
-            // until the guard's release; the guard borrows `self` mutably.
-            unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&local_shape), ptr as *mut T) }
-        } else {
-            ArrayViewMut::from_shape(IxDyn(&local_shape), &mut [][..]).expect("empty view")
-        };
-        access.array = Some(DistArrayBase::from_local(self.layout.clone(), view)?);
-        Ok(access)
-    }
-
-    /// A copy of the whole distributed array in ordinary memory (each rank
-    /// copies its local block, no communication).
-    pub fn to_dist_array(&mut self) -> Result<distarray_core::DistArray<T>> {
-        let view = self.access_mut()?;
-        DistArrayBase::from_local(view.layout().clone(), view.local().to_owned())
-    }
-
     /// `GA_Update_ghosts`: fills every ghost cell (faces, edges, corners,
     /// periodic at the edges). Collective; nothing to do without ghosts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_ga::{ghost_layout, Ga, GlobalArray};
+    /// use distarray_core::{Comm, Layout};
+    /// use ndarray::Array2;
+    /// let _u = mpi::initialize().unwrap();
+    /// let ga = Ga::init().unwrap();
+    /// let comm = Comm::world();
+    /// let interior = Layout::block(&comm, &[6, 6]).unwrap();
+    /// let padded = ghost_layout(&interior, &[1, 1]).unwrap(); // 8 x 8, periodic
+    /// let mut g = GlobalArray::<f64>::new(&ga, &padded).unwrap();
+    /// if comm.rank() == 0 {
+    ///     let values = Array2::from_shape_fn((6, 6), |(i, j)| (10 * i + j) as f64);
+    ///     g.put(&[0, 0], &values.view()).unwrap(); // GA's coordinates: the interior's
+    /// }
+    /// g.sync();
+    /// g.update_ghosts();
+    /// let a = g.to_dist_array().unwrap(); // in the padded layout
+    /// assert_eq!(a.get(&[0, 1]).unwrap(), 50.0); // padded row 0 is GA's row 5
+    /// assert_eq!(a.get(&[7, 7]).unwrap(), 0.0); // the corner after (5, 5) is (0, 0)
+    /// ```
     pub fn update_ghosts(&mut self) {
         if self.dist.has_ghosts() {
             // SAFETY: a live ghosted handle; collective on every rank.
@@ -528,122 +590,6 @@ impl<T: GaElement> Drop for GlobalArray<'_, T> {
             // SAFETY: created by this value, destroyed once; collective, like
             // every drop of a distributed object in SPMD code.
             unsafe { ffi::GA_Destroy(self.handle) };
-        }
-    }
-}
-
-/// How GA lent a rank's memory, to give it back the same way.
-enum Lent {
-    Block(Vec<i64>, Vec<i64>),
-    Ghosts,
-    Segment(c_int),
-}
-
-/// GA's local memory lent as a distributed array; released on drop. Read
-/// through `Deref` (any `DistArray` method taking `&self`), write through
-/// [`view_mut`](Self::view_mut).
-pub struct GaAccess<'a, T: GaElement> {
-    handle: c_int,
-    how: Lent,
-    accessed: bool,
-    array: Option<DistArrayViewMut<'a, T>>,
-}
-
-impl<'a, T: GaElement> std::ops::Deref for GaAccess<'a, T> {
-    type Target = DistArrayViewMut<'a, T>;
-    fn deref(&self) -> &Self::Target {
-        self.array.as_ref().expect("present until drop")
-    }
-}
-
-impl<T: GaElement> GaAccess<'_, T> {
-    /// Asks GA for this rank's block (`how`), which must hold the cells of
-    /// `shape` densely in C order; returns GA's pointer.
-    fn lend(&mut self, shape: &[usize]) -> Result<*mut c_void> {
-        let ndim = shape.len();
-        let n: usize = shape.iter().product();
-        let mut ptr: *mut c_void = std::ptr::null_mut();
-        let out = &mut ptr as *mut *mut c_void as *mut c_void;
-        let mut ld = vec![0i64; ndim.max(2) - 1];
-        let mismatch = |detail: String| Error::LayoutMismatch {
-            context: "GlobalArray::access_mut".into(),
-            detail,
-        };
-        // SAFETY: a live handle and a rank holding cells, so GA lends a
-        // pointer to them; GA writes ndim-1 leading dimensions (and ndim
-        // padded extents for ghosts, the length for a segment).
-        let extents: Vec<i64> = unsafe {
-            match &mut self.how {
-                Lent::Segment(p) => {
-                    let mut len = 0i64;
-                    ffi::NGA_Access_block_segment64(self.handle, *p, out, &mut len);
-                    // a block-cyclic segment is one dense C-order block: only
-                    // its length can disagree with the layout
-                    return if usize_of(len) == n {
-                        Ok(ptr)
-                    } else {
-                        Err(mismatch(format!(
-                            "GA lends {len} cells of the block-cyclic array, the layout expects {shape:?}"
-                        )))
-                    };
-                }
-                Lent::Ghosts => {
-                    let mut padded = vec![0i64; ndim];
-                    ffi::NGA_Access_ghosts64(
-                        self.handle,
-                        padded.as_mut_ptr(),
-                        out,
-                        ld.as_mut_ptr(),
-                    );
-                    padded
-                }
-                Lent::Block(lo, hi) => {
-                    ffi::NGA_Access64(
-                        self.handle,
-                        lo.as_mut_ptr(),
-                        hi.as_mut_ptr(),
-                        out,
-                        ld.as_mut_ptr(),
-                    );
-                    lo.iter().zip(hi.iter()).map(|(l, h)| h - l + 1).collect()
-                }
-            }
-        };
-        let dense = (1..ndim).all(|a| ld[a - 1] == extents[a]);
-        let shaped = extents
-            .iter()
-            .map(|&e| usize_of(e))
-            .eq(shape.iter().copied());
-        if dense && shaped {
-            Ok(ptr)
-        } else {
-            Err(mismatch(format!(
-                "GA's local block has extents {extents:?} and leading dimensions {ld:?}; the layout expects dense {shape:?}"
-            )))
-        }
-    }
-
-    /// The lent memory as a mutable distributed array, borrowed from the
-    /// guard (so it cannot outlive the release).
-    pub fn view_mut(&mut self) -> DistArrayViewMut<'_, T> {
-        self.array.as_mut().expect("present until drop").view_mut()
-    }
-}
-
-impl<T: GaElement> Drop for GaAccess<'_, T> {
-    fn drop(&mut self) {
-        self.array = None; // the view ends before GA takes the memory back
-        if self.accessed {
-            // SAFETY: the block was accessed by `access_mut` on this live handle.
-            unsafe {
-                match &mut self.how {
-                    Lent::Ghosts => ffi::NGA_Release_update_ghosts(self.handle),
-                    Lent::Segment(p) => ffi::NGA_Release_update_block_segment(self.handle, *p),
-                    Lent::Block(lo, hi) => {
-                        ffi::NGA_Release_update64(self.handle, lo.as_mut_ptr(), hi.as_mut_ptr())
-                    }
-                }
-            }
         }
     }
 }

@@ -21,7 +21,7 @@ thread_local! {
 /// Global Arrays, initialized after MPI (every MPI rank a GA process) and
 /// terminated, when the last handle is dropped, before MPI is.
 ///
-/// ```no_run
+/// ```
 /// let universe = mpi::initialize().unwrap();
 /// let ga = bridge_ga::Ga::init().unwrap();
 /// // ... GlobalArrays borrow `ga` ...

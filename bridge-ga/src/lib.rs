@@ -35,7 +35,7 @@
 //! argument first and agrees on the verdict on every rank, so bad input is a
 //! Rust error on all ranks, never an abort or a hang.
 //!
-//! ```no_run
+//! ```
 //! use bridge_ga::{Ga, GlobalArray};
 //! use distarray_core::{Comm, Layout};
 //! let universe = mpi::initialize().unwrap();
@@ -51,7 +51,8 @@
 //! let corner = g.get(&[0, 0], &[2, 2]).unwrap(); // one-sided, from any rank
 //! assert_eq!(corner.sum(), 4.0);
 //! drop(g);
-//! drop(ga);       // GA_Terminate
+//! drop(ga); // GA_Terminate
+//! drop((layout, comm)); // communicators go before MPI does
 //! drop(universe); // MPI_Finalize
 //! ```
 
@@ -61,6 +62,8 @@
 // (src/ffi_docs.rs); rustc, compiling it as a dependency of a crate being
 // documented (`distarray` with the feature), makes it empty.
 #![cfg(any(doc, not(docs_without_native)))]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod ffi {
     //! bindgen's bindings to GA and MA (MPI types are rsmpi's).
@@ -82,13 +85,15 @@ pub mod ffi {
     include!("ffi_docs.rs");
 }
 
+mod access;
 mod describe;
 mod element;
 mod global;
 mod init;
 mod patch;
 
+pub use access::GaAccess;
 pub use describe::{ghost_layout, to_ga_plan};
 pub use element::GaElement;
-pub use global::{GaAccess, GlobalArray};
+pub use global::GlobalArray;
 pub use init::Ga;

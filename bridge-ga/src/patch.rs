@@ -49,10 +49,20 @@ fn patch_bounds(shape: &[usize], lo: &[usize], hi: &[usize]) -> Result<Option<Ga
 impl<T: GaElement> GlobalArray<'_, T> {
     /// Reads the patch `lo..hi` (any cells, on any ranks) into local memory.
     ///
-    /// ```no_run
-    /// # fn f(g: &bridge_ga::GlobalArray<f64>) {
-    /// let block = g.get(&[0, 0], &[3, 4]).unwrap(); // a 3 x 4 ndarray
-    /// # }
+    /// # Examples
+    ///
+    /// ```
+    /// # use bridge_ga::{Ga, GlobalArray};
+    /// # use distarray_core::{Comm, DistArray, Layout};
+    /// # let _u = mpi::initialize().unwrap();
+    /// # let ga = Ga::init().unwrap();
+    /// # let layout = Layout::block(&Comm::world(), &[5, 6]).unwrap();
+    /// # let a = DistArray::from_fn(&layout, |ix: &[usize]| (6 * ix[0] + ix[1]) as f64);
+    /// let g = GlobalArray::from_array(&ga, &a).unwrap();
+    /// let block = g.get(&[0, 0], &[3, 4]).unwrap(); // a 3 x 4 ndarray, wherever its cells live
+    /// assert_eq!(block.shape(), &[3, 4]);
+    /// assert_eq!(block[[2, 3]], 15.0);
+    /// assert!(g.get(&[0, 0], &[6, 1]).is_err()); // past the extents
     /// ```
     pub fn get(&self, lo: &[usize], hi: &[usize]) -> Result<ArrayD<T>> {
         let extents: Vec<usize> = lo

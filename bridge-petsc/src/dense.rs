@@ -18,6 +18,32 @@ use ndarray::{Data, DataMut, IxDyn, ShapeBuilder};
 use std::marker::PhantomData;
 
 /// A PETSc MATMPIDENSE matrix.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{DenseMat, Petsc, VecOverArray};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let comm = Comm::world();
+/// // a 3 x 2 matrix in row blocks; a C-order array is copied, visibly
+/// let rows = Layout::new(&comm, &[3, 2], &[Dist::Block, Dist::NotDistributed]).unwrap();
+/// let a = DistArray::from_fn(&rows, |ix: &[usize]| (2 * ix[0] + ix[1]) as f64);
+/// let mut m = DenseMat::from_array_copy(&petsc, &a).unwrap();
+/// m.scale(10.0).unwrap();
+///
+/// let mut x = DistArray::full(&Layout::block(&comm, &[2]).unwrap(), 1.0);
+/// let mut y = DistArray::zeros(&Layout::block(&comm, &[3]).unwrap());
+/// {
+///     let xv = VecOverArray::wrap(&petsc, &mut x).unwrap();
+///     let mut yv = VecOverArray::wrap(&petsc, &mut y).unwrap();
+///     m.mult(&xv, &mut yv).unwrap(); // row sums: 10, 50, 90
+/// }
+/// assert_eq!(y.get(&[2]).unwrap(), 90.0);
+/// let view = m.array_mut().unwrap(); // the matrix's memory, column-major
+/// assert_eq!(view.get(&[1, 1]).unwrap(), 30.0);
+/// ```
 pub struct DenseMat<'a> {
     raw: ffi::Mat,
     rows: Layout,
@@ -75,6 +101,24 @@ impl<'a> DenseMat<'a> {
 
     /// A matrix over the array's memory (no copy): the local buffer must be
     /// column-major (e.g. a view with Fortran strides). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_petsc::{DenseMat, Petsc};
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+    /// let _u = mpi::initialize().unwrap();
+    /// let petsc = Petsc::init().unwrap();
+    /// let rows = Layout::new(&Comm::world(), &[4, 3], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    /// let local = ArrayD::from_elem(IxDyn(rows.local_shape()).f(), 1.0); // column-major
+    /// let mut a = DistArray::from_local(rows, local).unwrap();
+    /// {
+    ///     let mut m = DenseMat::wrap(&petsc, &mut a).unwrap(); // shares the memory
+    ///     m.scale(5.0).unwrap();
+    /// }
+    /// assert_eq!(a.get(&[3, 2]).unwrap(), 5.0);
+    /// ```
     pub fn wrap<S: DataMut<Elem = f64>>(
         _petsc: &'a Petsc,
         array: &'a mut DistArrayBase<S>,
@@ -187,6 +231,23 @@ impl Drop for DenseMat<'_> {
 }
 
 /// A dense matrix's local memory lent as a distributed array.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{DenseMat, Petsc};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let rows = Layout::new(&Comm::world(), &[2, 2], &[Dist::Block, Dist::NotDistributed]).unwrap();
+/// let mut m = DenseMat::from_array_copy(&petsc, &DistArray::<f64>::zeros(&rows)).unwrap();
+/// {
+///     let mut access = m.array_mut().unwrap();
+///     access.view_mut().fill(1.0); // writes PETSc's memory
+/// } // MatDenseRestoreArray
+/// m.scale(2.0).unwrap();
+/// assert_eq!(m.array_mut().unwrap().gather_all().unwrap().sum(), 8.0);
+/// ```
 pub struct DenseAccess<'v> {
     mat: ffi::Mat,
     ptr: *mut f64,

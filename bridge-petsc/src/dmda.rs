@@ -26,6 +26,37 @@ use ndarray::DataMut;
 use std::marker::PhantomData;
 
 /// A PETSc DMDA matching a padded block layout.
+///
+/// # Examples
+///
+/// `DMGlobalToLocal` fills a padded array exactly as distarray's halo
+/// update would:
+///
+/// ```
+/// use bridge_petsc::{Dmda, Petsc};
+/// use distarray_core::halo::Stencil;
+/// use distarray_core::map::{AxisMap, BlockMap};
+/// use distarray_core::{Comm, DistArray, Layout, ProcGrid};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let comm = Comm::world();
+/// let p = comm.size();
+/// // 6 x 8 cells, rows split with one ghost row between neighbours
+/// let rows = AxisMap::Block(BlockMap::regular(6, p).with_padding(1, (0, 0)).unwrap());
+/// let grid = ProcGrid::new(&[p, 1], p, comm.rank()).unwrap();
+/// let padded = Layout::from_parts(comm.clone(), grid, vec![rows, AxisMap::not_distributed(8)]);
+/// let dm = Dmda::new(&petsc, &padded, Stencil::Star).unwrap();
+///
+/// let value = |ix: &[usize]| (8 * ix[0] + ix[1]) as f64;
+/// let mut global = DistArray::from_fn(dm.owned_layout(), value);
+/// let mut local = DistArray::full(&padded, -1.0);
+/// {
+///     let g = dm.global_vec(&petsc, &mut global).unwrap();
+///     let mut l = dm.local_vec(&mut local).unwrap();
+///     dm.global_to_local(&g, &mut l).unwrap(); // owned cells and ghosts
+/// }
+/// assert_eq!(local.local(), DistArray::from_fn(&padded, value).local());
+/// ```
 pub struct Dmda<'p> {
     raw: ffi::DM,
     padded: Layout,
@@ -299,6 +330,20 @@ fn owned_twin(padded: &Layout) -> Result<Layout> {
 }
 
 /// A DMDA local vector over a padded array's memory.
+///
+/// # Examples
+///
+/// Made by [`Dmda::local_vec`] (see [`Dmda`]); it borrows the array:
+///
+/// ```compile_fail,E0499
+/// # use bridge_petsc::{Dmda, Petsc};
+/// # use distarray_core::halo::Stencil;
+/// # fn f(dm: &Dmda<'_>, a: &mut distarray_core::DistArray<f64>) {
+/// let local = dm.local_vec(a).unwrap();
+/// a.fill(0.0); // error: `a` is lent to PETSc while `local` lives
+/// drop(local);
+/// # }
+/// ```
 pub struct LocalVec<'a> {
     raw: ffi::Vec,
     /// the array's buffer, and (through `local_vec`'s `&'a self`) the

@@ -19,7 +19,9 @@ static HANDLES: Mutex<(usize, bool)> = Mutex::new((0, false));
 /// library. Every PETSc object of the bridge borrows a handle. If PETSc
 /// was initialized by other code, the handles finalize nothing.
 ///
-/// ```no_run
+/// # Examples
+///
+/// ```
 /// let universe = mpi::initialize().unwrap();
 /// let petsc = bridge_petsc::Petsc::init().unwrap();
 /// let again = bridge_petsc::Petsc::init().unwrap(); // the same PETSc
@@ -84,6 +86,16 @@ impl Petsc {
     /// Collective over `comm` (normally the world): every rank must pass
     /// the same options (agreed first; ranks solving with other settings
     /// would leave a solve at different iterations).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// let _u = mpi::initialize().unwrap();
+    /// let petsc = bridge_petsc::Petsc::init().unwrap();
+    /// // what every later Ksp reads at creation
+    /// petsc.set_options_on(&Comm::world(), "-ksp_type cg -pc_type jacobi").unwrap();
+    /// ```
     pub fn set_options_on(&self, comm: &distarray_core::Comm, options: &str) -> Result<()> {
         let args = distarray_core::comm::fingerprint(options.bytes().map(u64::from));
         comm.agree_on("Petsc::set_options", args, Ok(()))?;

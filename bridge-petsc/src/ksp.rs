@@ -11,6 +11,20 @@ use std::ffi::CStr;
 use std::marker::PhantomData;
 
 /// What a solve did.
+///
+/// # Examples
+///
+/// See [`solve`]: every solve returns one.
+///
+/// ```
+/// let info = bridge_petsc::SolveInfo {
+///     iterations: 12,
+///     reason: 2,
+///     reason_name: "CONVERGED_RTOL".into(),
+///     residual_norm: 1e-9,
+/// };
+/// assert!(info.reason > 0, "positive reasons are convergence");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolveInfo {
     /// Iterations taken.
@@ -26,17 +40,39 @@ pub struct SolveInfo {
 /// A configured linear solver for one matrix. It borrows the matrix (and
 /// through it PETSc): PETSc solves with the matrix's memory, which for
 /// [`PetscMat::from_csr_split`] is our own arrays, so the matrix can not
-/// be dropped while the solver lives:
+/// be dropped while the solver lives.
 ///
-/// ```no_run
-/// # use bridge_petsc::{Ksp, Petsc, PetscMat};
-/// # fn f(petsc: &Petsc, rows: &distarray_core::Layout, csr: &distarray_core::sparse::CsrRows) {
-/// let a = PetscMat::from_csr_split(petsc, rows, csr).unwrap();
-/// let ksp = Ksp::new(petsc, &a).unwrap();
-/// drop(ksp);
-/// drop(a);
-/// # }
+/// # Examples
+///
 /// ```
+/// use bridge_petsc::{Ksp, Petsc, PetscMat, VecOverArray};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let comm = Comm::world();
+/// petsc.set_options_on(&comm, "-ksp_type cg -pc_type jacobi").unwrap();
+/// let rows = Layout::block(&comm, &[8 * 8]).unwrap();
+/// let a = PetscMat::from_csr_split(&petsc, &rows, &laplacian_2d(&rows, 8, 8).unwrap()).unwrap();
+/// let mut ksp = Ksp::new(&petsc, &a).unwrap();
+/// ksp.set_tolerances(1e-10, 0.0, 500).unwrap();
+///
+/// let (mut b, mut x, mut r) = (DistArray::full(&rows, 1.0), DistArray::zeros(&rows), DistArray::zeros(&rows));
+/// {
+///     let bv = VecOverArray::wrap(&petsc, &mut b).unwrap();
+///     let mut xv = VecOverArray::wrap(&petsc, &mut x).unwrap();
+///     let info = ksp.solve(&bv, &mut xv).unwrap();
+///     assert!(info.reason > 0 && info.iterations > 0, "{}", info.reason_name);
+///     // r = A x - b
+///     let mut rv = VecOverArray::wrap(&petsc, &mut r).unwrap();
+///     a.mult(&xv, &mut rv).unwrap();
+///     rv.axpy(-1.0, &bv).unwrap();
+///     assert!(rv.norm2().unwrap() < 1e-8);
+/// }
+/// drop(ksp); // the solver goes before its matrix
+/// drop(a);
+/// ```
+///
+/// The other order does not compile:
 ///
 /// ```compile_fail,E0505
 /// # use bridge_petsc::{Ksp, Petsc, PetscMat};
@@ -175,6 +211,23 @@ impl Drop for Ksp<'_> {
 /// Solves `A x = b` for a right-hand side in `A`'s row layout and returns
 /// `x` as a distributed array in the same layout. Both vectors are PETSc
 /// `Vec`s over the arrays' memory (no copy). Collective.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{solve, Petsc, PetscMat};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let rows = Layout::block(&Comm::world(), &[5 * 5]).unwrap();
+/// let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, 5, 5).unwrap()).unwrap();
+/// let b = DistArray::full(&rows, 1.0);
+/// let (x, info) = solve(&petsc, &a, &b).unwrap();
+/// assert!(info.reason > 0, "{}", info.reason_name);
+/// // symmetric problem, symmetric answer: the four corners agree
+/// let corner = x.get(&[0]).unwrap();
+/// assert!((x.get(&[24]).unwrap() - corner).abs() < 1e-4);
+/// ```
 pub fn solve<'p>(
     petsc: &'p Petsc,
     a: &PetscMat<'p>,

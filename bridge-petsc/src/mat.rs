@@ -10,6 +10,29 @@ use std::marker::PhantomData;
 
 /// A PETSc MPIAIJ matrix. Rows (and, for square matrices, columns) follow a
 /// 1-D block layout.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{Petsc, PetscMat, VecOverArray};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let rows = Layout::block(&Comm::world(), &[4 * 4]).unwrap();
+/// let csr = laplacian_2d(&rows, 4, 4).unwrap(); // this rank's rows
+/// let a = PetscMat::from_csr(&petsc, &rows, &csr).unwrap();
+/// assert_eq!(a.assembly_mallocs().unwrap(), 0.0); // exact preallocation
+///
+/// let mut x = DistArray::full(&rows, 1.0);
+/// let mut y = DistArray::zeros(&rows);
+/// {
+///     let xv = VecOverArray::wrap(&petsc, &mut x).unwrap();
+///     let mut yv = VecOverArray::wrap(&petsc, &mut y).unwrap();
+///     a.mult(&xv, &mut yv).unwrap();
+/// }
+/// assert_eq!(y.get(&[0]).unwrap(), 2.0); // a corner: 4 - 2 neighbours
+/// assert_eq!(y.get(&[5]).unwrap(), 0.0); // inside: 4 - 4
+/// ```
 pub struct PetscMat<'p> {
     raw: ffi::Mat,
     rows: Layout,

@@ -11,6 +11,28 @@ use ndarray::{ArrayViewMut, DataMut, IxDyn};
 use std::marker::PhantomData;
 
 /// Anything that is a PETSc `Vec` for the length of a borrow.
+///
+/// # Examples
+///
+/// PETSc operations take either kind of vector: one over an array's
+/// memory ([`VecOverArray`]) or one PETSc owns ([`PetscVec`]).
+///
+/// ```
+/// use bridge_petsc::{AsPetscVec, Petsc, PetscMat, PetscVec, VecOverArray};
+/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// fn apply(a: &PetscMat<'_>, x: &impl AsPetscVec, y: &mut impl AsPetscVec) {
+///     a.mult(x, y).unwrap();
+/// }
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let rows = Layout::block(&Comm::world(), &[9]).unwrap();
+/// let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+/// let mut x = DistArray::full(&rows, 1.0);
+/// let mut y = PetscVec::new(&petsc, &rows).unwrap();
+/// apply(&a, &VecOverArray::wrap(&petsc, &mut x).unwrap(), &mut y);
+/// // row sums of the Laplacian: 4 minus the neighbours of each unknown
+/// assert_eq!(y.norm2().unwrap(), (4.0_f64 * 4.0 + 4.0 * 1.0 + 1.0 * 0.0).sqrt());
+/// ```
 pub trait AsPetscVec {
     /// The raw handle.
     fn raw_vec(&self) -> ffi::Vec;
@@ -46,6 +68,25 @@ fn block_layout_from_ranges(comm: &Comm, ranges: &[usize]) -> Result<Layout> {
 /// A PETSc `Vec` over a distributed array's memory (no copy). The array is
 /// mutably borrowed while the `Vec` exists; dropping the `Vec` destroys the
 /// PETSc object and leaves the memory with the array.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{Petsc, VecOverArray};
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[4]).unwrap();
+/// let mut x = DistArray::full(&layout, 1.0);
+/// let mut y = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+/// {
+///     let xv = VecOverArray::wrap(&petsc, &mut x).unwrap();
+///     let mut yv = VecOverArray::wrap(&petsc, &mut y).unwrap();
+///     yv.axpy(2.0, &xv).unwrap(); // y = 2 x + y, in y's memory
+///     assert_eq!(xv.norm2().unwrap(), 2.0);
+/// }
+/// assert_eq!(y.gather_all().unwrap().into_raw_vec_and_offset().0, vec![2.0, 3.0, 4.0, 5.0]);
+/// ```
 pub struct VecOverArray<'a> {
     raw: ffi::Vec,
     _array: PhantomData<&'a mut [f64]>,
@@ -76,6 +117,25 @@ unsafe fn create_over(comm: &Comm, n: usize, ptr: *mut f64, len: usize) -> Resul
 
 impl<'a> VecOverArray<'a> {
     /// Wraps `array` (1-D block layout, C-contiguous local buffer). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_petsc::{Petsc, VecOverArray};
+    /// use distarray_core::{Comm, Dist, DistArray, Error, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let petsc = Petsc::init().unwrap();
+    /// let comm = Comm::world();
+    /// let mut a = DistArray::<f64>::zeros(&Layout::block(&comm, &[5]).unwrap());
+    /// let mut v = VecOverArray::wrap(&petsc, &mut a).unwrap();
+    /// v.set(3.0).unwrap();
+    /// drop(v); // the array is ours again, with PETSc's writes
+    /// assert_eq!(a.get(&[4]).unwrap(), 3.0);
+    ///
+    /// // a 2-D array needs a plan to PETSc's layout first (see to_petsc_plan)
+    /// let mut b = DistArray::<f64>::zeros(&Layout::block(&comm, &[2, 3]).unwrap());
+    /// assert!(matches!(VecOverArray::wrap(&petsc, &mut b), Err(Error::LayoutMismatch { .. })));
+    /// ```
     pub fn wrap<S: DataMut<Elem = f64>>(
         petsc: &'a Petsc,
         array: &'a mut DistArrayBase<S>,
@@ -196,6 +256,21 @@ impl Drop for VecOverArray<'_> {
 }
 
 /// A `Vec` owned by PETSc (created here or handed back by a solver).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{Petsc, PetscVec};
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let comm = Comm::world();
+/// let mut v = PetscVec::with_size(&petsc, &comm, 10).unwrap(); // PETSc splits it
+/// v.set(1.0).unwrap();
+/// assert_eq!(v.norm2().unwrap(), 10.0_f64.sqrt());
+/// let layout = v.layout().unwrap(); // the split PETSc chose, as a block layout
+/// assert_eq!(layout.shape(), &[10]);
+/// ```
 pub struct PetscVec<'p> {
     raw: ffi::Vec,
     comm: Comm,
@@ -259,6 +334,26 @@ impl<'p> PetscVec<'p> {
 
     /// The `Vec`'s memory as a distributed array (no copy), until the guard
     /// drops (`VecRestoreArray`). Collective (the layout is computed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bridge_petsc::{Petsc, PetscVec};
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let petsc = Petsc::init().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[6]).unwrap();
+    /// let mut v = PetscVec::new(&petsc, &layout).unwrap();
+    /// {
+    ///     let mut access = v.array_mut().unwrap(); // PETSc's memory, no copy
+    ///     let rows = access.layout().global_indices(0);
+    ///     for (x, g) in access.view_mut().local_mut().iter_mut().zip(rows) {
+    ///         *x = g as f64;
+    ///     }
+    ///     assert_eq!(access.get(&[5]).unwrap(), 5.0);
+    /// } // VecRestoreArray
+    /// assert_eq!(v.norm2().unwrap(), 55.0_f64.sqrt());
+    /// ```
     pub fn array_mut(&mut self) -> Result<VecAccess<'_>> {
         let layout = self.layout()?;
         let mut ptr: *mut f64 = std::ptr::null_mut();
@@ -313,6 +408,21 @@ impl Drop for PetscVec<'_> {
 }
 
 /// A PETSc `Vec`'s local array lent as a distributed array; restored on drop.
+///
+/// # Examples
+///
+/// See [`PetscVec::array_mut`]; the guard reads as the array it lends:
+///
+/// ```
+/// use bridge_petsc::{Petsc, PetscVec};
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let mut v = PetscVec::with_size(&petsc, &Comm::world(), 3).unwrap();
+/// v.set(2.0).unwrap();
+/// let access = v.array_mut().unwrap();
+/// assert_eq!(access.gather_all().unwrap().sum(), 6.0);
+/// ```
 pub struct VecAccess<'v> {
     vec: ffi::Vec,
     ptr: *mut f64,
@@ -350,6 +460,28 @@ impl Drop for VecAccess<'_> {
 /// For an array of any layout: the 1-D block layout a PETSc `Vec` can share
 /// (the cells in C order, balanced over the ranks) and the plans there and
 /// back. Explicit and reusable: build once, execute per solve.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{to_petsc_plan, Petsc, VecOverArray};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let petsc = Petsc::init().unwrap();
+/// let comm = Comm::world();
+/// let grid = Layout::new(&comm, &[3, 4], &[Dist::Cyclic, Dist::Block]).unwrap();
+/// let a = DistArray::from_fn(&grid, |ix: &[usize]| (4 * ix[0] + ix[1]) as f64);
+/// let (flat, mut to, mut back) = to_petsc_plan(&grid).unwrap();
+/// let mut v = DistArray::zeros(&flat);
+/// to.execute(&a, &mut v).unwrap(); // the explicit copy
+/// {
+///     let mut pv = VecOverArray::wrap(&petsc, &mut v).unwrap();
+///     pv.set(1.0).unwrap(); // ... a PETSc solve would write here
+/// }
+/// let mut b = DistArray::zeros(&grid);
+/// back.execute(&v, &mut b).unwrap();
+/// assert_eq!(b.get(&[2, 3]).unwrap(), 1.0);
+/// ```
 pub fn to_petsc_plan(layout: &Layout) -> Result<(Layout, Plan<f64>, Plan<f64>)> {
     let flat = Layout::block(layout.comm(), &[layout.global_len()])?;
     let to = Plan::reshape(layout, &flat)?;

@@ -13,13 +13,34 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::traits::*;
 use mpi::Count;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
+
+mod panic_hook;
+
+use panic_hook::install_panic_hook;
+pub use panic_hook::{abort_on_panic, keep_panics_local};
 
 /// Largest piece of a message, in elements (MPI counts are 32-bit).
 const PIECE: usize = 1 << 30;
 
 /// A communicator shared by layouts and arrays.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world(); // the library's messages never mix with yours
+/// assert!(comm.rank() < comm.size());
+/// assert!(comm.clone().congruent(&comm)); // clones share the communicator
+///
+/// // the small collectives distarray is built on
+/// let p = comm.size() as u64;
+/// assert_eq!(comm.sum_u64(1), p);
+/// assert_eq!(comm.all_gather_u64(comm.rank() as u64), (0..p).collect::<Vec<_>>());
+/// assert_eq!(comm.min_max_u64(comm.rank() as u64), (0, p - 1));
+/// assert_eq!(comm.broadcast_bytes(0, b"from rank 0".to_vec()), b"from rank 0");
+/// assert!(comm.all(true) && comm.same_on_all(42));
+/// ```
 #[derive(Clone)]
 pub struct Comm(Rc<SimpleCommunicator>);
 
@@ -37,6 +58,18 @@ impl Comm {
 
     /// A duplicate of any communicator (e.g. a sub-communicator made with
     /// `split_by_color`). Collective over that communicator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// use mpi::topology::{Color, Communicator, SimpleCommunicator};
+    /// let _u = mpi::initialize().unwrap();
+    /// let world = SimpleCommunicator::world();
+    /// let half = world.split_by_color(Color::with_value(world.rank() % 2)).unwrap();
+    /// let comm = Comm::duplicate_of(&half);
+    /// assert_eq!(comm.size(), half.size() as usize);
+    /// ```
     pub fn duplicate_of<C: Communicator>(c: &C) -> Comm {
         install_panic_hook();
         Comm(Rc::new(c.duplicate()))
@@ -109,13 +142,23 @@ impl Comm {
     /// more small collectives, on that path only). Call it before any
     /// communication that depends on the arguments.
     ///
+    /// # Examples
+    ///
     /// ```
     /// use distarray_core::comm::{fingerprint, Comm};
+    /// use distarray_core::Error;
     /// let _u = mpi::initialize().unwrap();
     /// let comm = Comm::world();
     /// let root = 0usize;
     /// let ok = comm.agree_on("gather", fingerprint([root as u64]), Ok(()));
     /// assert!(ok.is_ok());
+    ///
+    /// // odd ranks pass another root: every rank learns it, none hangs
+    /// let root = comm.rank() % 2;
+    /// let verdict = comm.agree_on("gather", fingerprint([root as u64]), Ok(()));
+    /// if comm.size() > 1 {
+    ///     assert!(matches!(verdict, Err(Error::ArgumentsDiffer { rank: 1, .. })));
+    /// }
     /// ```
     pub fn agree_on<T>(&self, context: &str, fingerprint: u64, local: Result<T>) -> Result<T> {
         let size = self.size() as u64;
@@ -162,6 +205,22 @@ impl Comm {
     /// lowest failing rank (sent to the others), so that no rank goes on into
     /// a collective the others have left. Costs one small allreduce when all
     /// is well.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Error};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// // a check only the last rank fails (a file it cannot read, say)
+    /// let last = comm.rank() + 1 == comm.size();
+    /// let local = if last { Err(Error::InvalidArgument("no such file".into())) } else { Ok(1) };
+    /// // every rank gets that error, and all return before the next collective
+    /// let verdict = comm.agree(local);
+    /// assert_eq!(verdict, Err(Error::InvalidArgument("no such file".into())));
+    ///
+    /// assert_eq!(comm.agree(Ok(comm.rank())), Ok(comm.rank())); // each its own value
+    /// ```
     pub fn agree<T>(&self, local: Result<T>) -> Result<T> {
         let size = self.size() as u64;
         let mine = if local.is_err() {
@@ -241,6 +300,19 @@ impl Comm {
     /// Every rank's slice, concatenated in rank order, with the per-rank
     /// counts. Any sizes: past MPI's 32-bit counts, each rank's part is
     /// broadcast from it in pieces.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let mine = vec![comm.rank() as i64; comm.rank() + 1]; // rank r gives r + 1 values
+    /// let (all, counts) = comm.all_gather_varcount(&mine);
+    /// assert_eq!(counts, (1..=comm.size()).collect::<Vec<_>>());
+    /// assert_eq!(all[0], 0);
+    /// assert_eq!(all.len(), counts.iter().sum::<usize>());
+    /// ```
     pub fn all_gather_varcount<T: Equivalence + Copy + Default>(
         &self,
         mine: &[T],
@@ -339,6 +411,24 @@ impl Comm {
     /// Sends `send[r]` to rank `r` for every `r` and returns what each rank
     /// sent here. Any sizes: past MPI's 32-bit counts on any rank, the parts
     /// go point to point in pieces.
+    ///
+    /// # Panics
+    ///
+    /// When `send` does not have one list per rank.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// // rank r sends r + 1 copies of its rank to every rank
+    /// let send: Vec<Vec<u32>> = (0..comm.size()).map(|_| vec![comm.rank() as u32; comm.rank() + 1]).collect();
+    /// let received = comm.all_to_all_varcount(&send);
+    /// for (r, part) in received.iter().enumerate() {
+    ///     assert_eq!(part, &vec![r as u32; r + 1]);
+    /// }
+    /// ```
     pub fn all_to_all_varcount<T: Equivalence + Copy + Default>(
         &self,
         send: &[Vec<T>],
@@ -432,6 +522,25 @@ impl Comm {
 
     /// Scatters `parts[r]` (given on `root`) to every rank `r`. Any sizes:
     /// the parts travel point to point in pieces of at most 2^30 elements.
+    ///
+    /// # Examples
+    ///
+    /// A scatter from rank 0 and the gather back ([`Comm::gather_varcount`]):
+    ///
+    /// ```
+    /// use distarray_core::Comm;
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let parts: Vec<Vec<u8>> = (0..comm.size()).map(|r| vec![r as u8; r % 3]).collect();
+    /// let given = (comm.rank() == 0).then_some(&parts[..]);
+    /// let mine = comm.scatter_varcount(0, given);
+    /// assert_eq!(mine, parts[comm.rank()]);
+    ///
+    /// if let Some((all, counts)) = comm.gather_varcount(0, &mine) {
+    ///     assert_eq!(all, parts.concat()); // only on rank 0
+    ///     assert_eq!(counts, parts.iter().map(Vec::len).collect::<Vec<_>>());
+    /// }
+    /// ```
     pub fn scatter_varcount<T: Equivalence + Copy + Default>(
         &self,
         root: usize,
@@ -480,6 +589,14 @@ impl Comm {
 
 /// A fingerprint of a call's arguments (for [`Comm::agree_on`]): a hash of
 /// the words, in order.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::comm::fingerprint;
+/// assert_eq!(fingerprint([3, 1]), fingerprint([3, 1]));
+/// assert_ne!(fingerprint([3, 1]), fingerprint([1, 3]));
+/// ```
 pub fn fingerprint(words: impl IntoIterator<Item = u64>) -> u64 {
     words
         .into_iter()
@@ -511,68 +628,4 @@ fn split_by_counts<T: Copy>(flat: &[T], counts: &[usize]) -> Vec<Vec<T>> {
         at += c;
     }
     out
-}
-
-/// Whether a panic aborts the MPI job (the default; see [`abort_on_panic`]).
-static ABORT_ON_PANIC: AtomicBool = AtomicBool::new(true);
-static PANIC_HOOK: Once = Once::new();
-
-/// Makes a panic on any rank abort the whole MPI job (after printing the
-/// rank and the message), so a panic never leaves the other ranks waiting
-/// in a collective until the launcher's time limit.
-///
-/// This is the default: the hook is installed when the first [`Comm`] is
-/// made, so a program that forgets this call does not lose its cluster
-/// allocation. Calling it is harmless (it installs the hook once and turns
-/// the behaviour back on after [`keep_panics_local`]).
-///
-/// ```
-/// let _u = mpi::initialize().unwrap();
-/// distarray_core::abort_on_panic(); // not needed: Comm::world() installs it
-/// let _comm = distarray_core::Comm::world();
-/// ```
-pub fn abort_on_panic() {
-    ABORT_ON_PANIC.store(true, Ordering::SeqCst);
-    install_panic_hook();
-}
-
-/// Opts out of [`abort_on_panic`]: a panic then unwinds as in any Rust
-/// program (the program's own hook, if any, still runs), for programs that
-/// catch panics and know their ranks will not wait on the one that panicked.
-///
-/// ```
-/// let _u = mpi::initialize().unwrap();
-/// distarray_core::keep_panics_local();
-/// let comm = distarray_core::Comm::world();
-/// let caught = std::panic::catch_unwind(|| panic!("local"));
-/// assert!(caught.is_err()); // this rank goes on
-/// distarray_core::abort_on_panic(); // and back
-/// # drop(comm);
-/// ```
-pub fn keep_panics_local() {
-    ABORT_ON_PANIC.store(false, Ordering::SeqCst);
-}
-
-/// Installs the aborting panic hook, once per process.
-fn install_panic_hook() {
-    PANIC_HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !ABORT_ON_PANIC.load(Ordering::SeqCst) {
-                previous(info);
-                return;
-            }
-            let live = mpi::environment::is_initialized() && !mpi::environment::is_finalized();
-            let rank = if live {
-                SimpleCommunicator::world().rank()
-            } else {
-                -1
-            };
-            eprintln!("distarray: rank {rank} panicked; aborting the MPI job");
-            previous(info);
-            if live {
-                SimpleCommunicator::world().abort(101);
-            }
-        }));
-    });
 }

@@ -14,6 +14,18 @@ use std::borrow::Cow;
 use std::fmt::Debug;
 
 /// The element types of the core, named as NumPy names them.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::DType;
+/// let d = DType::from_numpy_name("complex64").unwrap();
+/// assert_eq!(d, DType::C64);
+/// assert_eq!((d.itemsize(), d.npy_descr()), (8, "<c8"));
+/// assert_eq!(DType::I32.to_string(), "int32");
+/// assert!(DType::from_numpy_name("float16").is_none());
+/// assert_eq!(DType::ALL.len(), 8);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DType {
     /// `bool`
@@ -102,6 +114,27 @@ impl std::fmt::Display for DType {
 /// Implemented for `bool`, `u8`, `i32`, `i64`, `f32`, `f64`, `Complex32` and
 /// `Complex64`. It ties the Rust type to its MPI datatype ([`Equivalence`]), its
 /// NumPy dtype and its JSON form (numbers; complex numbers as `[re, im]`).
+///
+/// # Examples
+///
+/// Code generic over the element type:
+///
+/// ```
+/// use distarray_core::{DType, Element};
+/// use num_complex::Complex32;
+/// fn describe<T: Element>(x: T) -> String {
+///     format!("{} {}", T::DTYPE, x.to_json())
+/// }
+/// assert_eq!(describe(2.5_f64), "float64 2.5");
+/// assert_eq!(describe(Complex32::new(1.0, -1.0)), "complex64 [1.0,-1.0]");
+/// assert_eq!(i64::from_json(&serde_json::json!(7)), Some(7));
+/// assert_eq!(<bool as Element>::one(), true);
+///
+/// let bytes = i32::le_bytes(&[1, -1]);
+/// let mut back = [0_i32; 2];
+/// i32::fill_from_le(&bytes, &mut back).unwrap();
+/// assert_eq!(back, [1, -1]);
+/// ```
 pub trait Element:
     Equivalence + Copy + Default + PartialEq + Debug + Send + Sync + 'static
 {

@@ -15,6 +15,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// The `Display` form is the snake_case identifier used in the conformance
 /// data (`stop_gt_size`, `comm_padding_mismatch_with_neighbour`, ...).
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Error, Rule};
+/// let e = Error::protocol(Rule::StopGtSize, Some(1), Some(0), "stop 12 > size 10");
+/// assert_eq!(e.rule(), Some(Rule::StopGtSize));
+/// assert_eq!(Rule::StopGtSize.to_string(), "stop_gt_size");
+/// assert_eq!(Rule::BlockSizeLt1.id(), "block_size_lt_1");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -129,6 +139,37 @@ fn path_prefix(path: &str) -> String {
 }
 
 /// Everything that can go wrong in distarray.
+///
+/// Every collective call returns the *same* error on every rank (see
+/// [`Comm::agree`](crate::Comm::agree)), so a program may act on it
+/// without further communication. The enum is `#[non_exhaustive]`: match
+/// the kinds you handle and keep a catch-all arm. Each kind carries the
+/// shapes, ranks and axes involved, and its `Display` form says them.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, Error, Layout, Rule};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let a = DistArray::<f64>::zeros(&Layout::block(&comm, &[4, 4]).unwrap());
+/// match a.get(&[4, 0]) {
+///     Ok(x) => println!("value {x}"),
+///     Err(Error::IndexOutOfBounds { index, shape }) => {
+///         assert_eq!((index, shape), (vec![4, 0], vec![4, 4]));
+///     }
+///     Err(Error::Protocol { rule: Rule::StopGtSize, rank, .. }) => {
+///         println!("rank {rank:?}'s description ends past the axis")
+///     }
+///     Err(other) => panic!("{other}"), // the Display form names what went wrong
+/// }
+///
+/// // errors are values: compare, clone, serialize
+/// let e = Error::InvalidRank { rank: 9, size: 4 };
+/// assert_eq!(e.to_string(), "rank 9 is not in a communicator of size 4");
+/// let json = serde_json::to_string(&e).unwrap();
+/// assert_eq!(serde_json::from_str::<Error>(&json).unwrap(), e);
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Error {
@@ -282,6 +323,19 @@ impl Error {
     }
 
     /// The protocol rule this error reports, if it is a protocol error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Error, Rule};
+    /// let e = Error::protocol(Rule::StartNegative, Some(1), Some(0), "start is -1");
+    /// assert_eq!(e.rule(), Some(Rule::StartNegative));
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "protocol rule `start_negative` broken (rank 1, dimension 0): start is -1"
+    /// );
+    /// assert_eq!(Error::InvalidArgument("x".into()).rule(), None);
+    /// ```
     pub fn rule(&self) -> Option<Rule> {
         match self {
             Error::Protocol { rule, .. } => Some(*rule),

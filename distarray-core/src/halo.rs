@@ -49,6 +49,34 @@ fn not_contiguous() -> Error {
 }
 
 /// Which padding cells an update fills.
+///
+/// # Examples
+///
+/// A periodic 10 x 10 domain, rows split over the ranks: one ghost row
+/// between neighbours, one boundary cell at both ends of both axes (8
+/// interior cells per axis, so boundary cell 0 is the image of cell 8):
+///
+/// ```
+/// use distarray_core::halo::{Halo, Stencil};
+/// use distarray_core::map::{AxisMap, BlockMap};
+/// use distarray_core::{Comm, DistArray, Layout, ProcGrid};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let p = comm.size();
+/// let axis = |parts: usize| {
+///     let m = BlockMap::regular(10, parts).with_padding(1, (1, 1)).unwrap();
+///     AxisMap::Block(m.with_periodic(true))
+/// };
+/// let grid = ProcGrid::new(&[p, 1], p, comm.rank()).unwrap();
+/// let layout = Layout::from_parts(comm.clone(), grid, vec![axis(p), axis(1)]);
+/// let mut a = DistArray::from_fn(&layout, |ix: &[usize]| (10 * ix[0] + ix[1]) as f64);
+///
+/// Halo::new(&layout, Stencil::Star).unwrap().update(&mut a).unwrap();
+/// assert_eq!(a.get(&[0, 5]).unwrap(), 85.0); // a face: row 0 is row 8's image
+/// assert_eq!(a.get(&[0, 0]).unwrap(), 0.0); // a corner: left as it was
+/// Halo::new(&layout, Stencil::Box).unwrap().update(&mut a).unwrap();
+/// assert_eq!(a.get(&[0, 0]).unwrap(), 88.0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stencil {
     /// Faces only: cells that are padding along exactly one axis.
@@ -58,6 +86,39 @@ pub enum Stencil {
 }
 
 /// A reusable halo-exchange plan for one layout.
+///
+/// # Examples
+///
+/// Owned cells set, ghost cells filled by one update:
+///
+/// ```
+/// use distarray_core::halo::{Halo, Stencil};
+/// use distarray_core::map::{AxisMap, BlockMap};
+/// use distarray_core::{Comm, DistArray, Layout, ProcGrid};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let p = comm.size();
+/// // 10 x 6, rows split with two ghost rows between neighbours
+/// let rows = AxisMap::Block(BlockMap::regular(10, p).with_padding(2, (0, 0)).unwrap());
+/// let grid = ProcGrid::new(&[p, 1], p, comm.rank()).unwrap();
+/// let layout = Layout::from_parts(comm.clone(), grid, vec![rows, AxisMap::not_distributed(6)]);
+///
+/// let mut a = DistArray::<f64>::zeros(&layout);
+/// let (global_rows, owned) = (layout.global_indices(0), layout.owned_local_ranges());
+/// for i in owned[0].clone() {
+///     for j in 0..6 {
+///         a.local_mut()[[i, j]] = (10 * global_rows[i] + j) as f64;
+///     }
+/// }
+/// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+/// halo.update(&mut a).unwrap();
+/// // every cell of the buffer, ghost rows included, holds its own value
+/// for (i, &g) in global_rows.iter().enumerate() {
+///     for j in 0..6 {
+///         assert_eq!(a.local()[[i, j]], (10 * g + j) as f64);
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct Halo<T> {
     layout: Layout,
@@ -132,6 +193,27 @@ pub(crate) fn halo_entries(coords: &[usize], maps: &[AxisMap]) -> Result<Vec<Vec
 
 impl<T: Element> Halo<T> {
     /// Plans the exchange for `layout`. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use distarray_core::halo::{Halo, Stencil};
+    /// # use distarray_core::map::{AxisMap, BlockMap};
+    /// # use distarray_core::{Comm, DistArray, Error, Layout, ProcGrid};
+    /// # let _u = mpi::initialize().unwrap();
+    /// # let comm = Comm::world();
+    /// # let (rank, p) = (comm.rank(), comm.size());
+    /// // 12 cells, one ghost cell at each interface between neighbours
+    /// let map = BlockMap::regular(12, p).with_padding(1, (0, 0)).unwrap();
+    /// let grid = ProcGrid::new(&[p], p, rank).unwrap();
+    /// let layout = Layout::from_parts(comm.clone(), grid, vec![AxisMap::Block(map)]);
+    /// let halo = Halo::<f64>::new(&layout, Stencil::Star).unwrap();
+    /// // one ghost cell to each neighbour along the line
+    /// let left_right = [rank.checked_sub(1), (rank + 1 < p).then_some(rank + 1)];
+    /// let expected: Vec<usize> = left_right.into_iter().flatten().collect();
+    /// assert_eq!(halo.neighbours(), expected);
+    /// assert_eq!(halo.send_volume(), expected.len());
+    /// ```
     pub fn new(layout: &Layout, stencil: Stencil) -> Result<Halo<T>> {
         let entries = halo_entries(layout.grid().coords(), layout.maps());
         let local = entries.as_ref().map(|_| ()).map_err(Clone::clone);
@@ -223,6 +305,28 @@ impl<T: Element> Halo<T> {
     /// An array of another layout, or whose local buffer is not
     /// C-contiguous, on any rank: the same error on every rank (one small
     /// reduction per update agrees on it), and no data moves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use distarray_core::halo::{Halo, Stencil};
+    /// # use distarray_core::map::{AxisMap, BlockMap};
+    /// # use distarray_core::{Comm, DistArray, Error, Layout, ProcGrid};
+    /// # let _u = mpi::initialize().unwrap();
+    /// # let comm = Comm::world();
+    /// # let (rank, p) = (comm.rank(), comm.size());
+    /// // 12 cells, one ghost cell at each interface between neighbours
+    /// let map = BlockMap::regular(12, p).with_padding(1, (0, 0)).unwrap();
+    /// let grid = ProcGrid::new(&[p], p, rank).unwrap();
+    /// let layout = Layout::from_parts(comm.clone(), grid, vec![AxisMap::Block(map)]);
+    /// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+    /// let mut a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as i32);
+    /// halo.update(&mut a).unwrap();
+    ///
+    /// // an array of another layout is refused on every rank
+    /// let mut b = DistArray::<i32>::zeros(&Layout::block(&comm, &[11]).unwrap());
+    /// assert!(matches!(halo.update(&mut b), Err(Error::LayoutMismatch { .. })));
+    /// ```
     pub fn update<S: DataMut<Elem = T>>(&mut self, array: &mut DistArrayBase<S>) -> Result<()> {
         let contiguous = array.local().is_standard_layout();
         let verdict = self.check(array).and_then(|()| match contiguous {
@@ -409,6 +513,35 @@ impl<T: Element> Halo<T> {
 type ScopedRequest<'a, 's, T> = Request<'a, [T], &'s LocalScope<'a>>;
 
 /// An update in flight (see [`Halo::begin`]).
+///
+/// # Examples
+///
+/// ```
+/// # use distarray_core::halo::{Halo, Stencil};
+/// # use distarray_core::map::{AxisMap, BlockMap};
+/// # use distarray_core::{Comm, DistArray, Error, Layout, ProcGrid};
+/// # let _u = mpi::initialize().unwrap();
+/// # let comm = Comm::world();
+/// # let (rank, p) = (comm.rank(), comm.size());
+/// // 12 cells, one ghost cell at each interface between neighbours
+/// let map = BlockMap::regular(12, p).with_padding(1, (0, 0)).unwrap();
+/// let grid = ProcGrid::new(&[p], p, rank).unwrap();
+/// let layout = Layout::from_parts(comm.clone(), grid, vec![AxisMap::Block(map)]);
+/// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+/// let mut a = DistArray::<f64>::zeros(&layout);
+/// let (cells, owned) = (layout.global_indices(0), layout.owned_local_ranges());
+/// for k in owned[0].clone() {
+///     a.local_mut()[[k]] = cells[k] as f64;
+/// }
+/// distarray_core::halo::scope(|s| {
+///     let pending = halo.begin(s, &a).unwrap();
+///     // the owned cells may be read (and written) while the messages travel
+///     let mine: f64 = a.local().iter().sum();
+///     assert!(mine >= 0.0);
+///     pending.finish(&mut a).unwrap();
+/// });
+/// assert!(a.local().iter().zip(&cells).all(|(&x, &g)| x == g as f64));
+/// ```
 pub struct PendingHalo<'a, 's, T> {
     recvs: Vec<(ScopedRequest<'a, 's, T>, &'a [Prepared])>,
     sends: Vec<ScopedRequest<'a, 's, T>>,

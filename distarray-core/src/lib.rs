@@ -9,7 +9,7 @@
 //!   ([`map`]: block — regular, irregular, padded, periodic —, cyclic /
 //!   block-cyclic, unstructured, not distributed) and the layout itself
 //!   (global shape + grid + maps + communicator);
-//! - [`array`]: [`DistArray`] and its views, creation, gather, element access;
+//! - [`array`](mod@array): [`DistArray`] and its views, creation, gather, element access;
 //! - [`exchange`]: the engine that moves cells between ranks (planned once,
 //!   executed many times); [`redistribute`]: the plans users see;
 //! - [`compute`]: ufuncs, reductions, scans, broadcasting;
@@ -47,6 +47,8 @@
 // The core has no unsafe code: the intrinsics and system calls it needs
 // live in the `nontemporal` and `node-shm` crates, FFI in the bridges.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod array;
 pub mod comm;

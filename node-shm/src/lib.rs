@@ -43,9 +43,21 @@
 //! assert_eq!(&out, b"hello");
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 /// What a peer needs to open a [`SharedBuffer`]: its creator's process id
 /// and descriptor number (meaningful on the creator's node only).
+///
+/// # Examples
+///
+/// ```
+/// use node_shm::Handle;
+/// let h = Handle { pid: 4242, fd: 7 };
+/// let words = h.to_words(); // what travels over MPI
+/// assert_eq!(Handle::from_words(words), Some(h));
+/// assert_eq!(Handle::from_words([-1, 7]), None); // no process has that id
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Handle {
     /// The creating process.

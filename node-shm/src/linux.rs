@@ -7,6 +7,22 @@ use std::io;
 const STREAM_MIN_BYTES: usize = 1024;
 
 /// A read-write shared mapping this process created.
+///
+/// # Examples
+///
+/// ```
+/// use node_shm::{PeerBuffer, SharedBuffer};
+/// let mut mine = SharedBuffer::new(1 << 16).unwrap();
+/// assert_eq!(mine.len(), 1 << 16);
+/// mine.as_mut_slice().fill(9);
+/// let handle = mine.handle().unwrap(); // sent to same-node peers
+/// let peer = PeerBuffer::open(handle, 1 << 16).unwrap();
+/// mine.close_handle(); // every peer has opened it: nothing is left to find
+/// assert!(mine.handle().is_none());
+/// let mut out = vec![0u8; 4096];
+/// peer.copy_to(1000, &mut out); // the peer's mapping stays
+/// assert!(out.iter().all(|&b| b == 9));
+/// ```
 #[derive(Debug)]
 pub struct SharedBuffer {
     map: Mapping,
@@ -14,6 +30,22 @@ pub struct SharedBuffer {
 }
 
 /// A read-only mapping of a peer's [`SharedBuffer`].
+///
+/// # Examples
+///
+/// ```
+/// use node_shm::{PeerBuffer, SharedBuffer};
+/// let mut mine = SharedBuffer::new(64).unwrap();
+/// mine.as_mut_slice()[60..].copy_from_slice(b"tail");
+/// let handle = mine.handle().unwrap();
+/// let peer = PeerBuffer::open(handle, 64).unwrap();
+/// assert_eq!(peer.len(), 64);
+/// let mut out = [0u8; 4];
+/// peer.copy_to(60, &mut out);
+/// assert_eq!(&out, b"tail");
+/// // asking for more than the creator made is refused
+/// assert!(PeerBuffer::open(handle, 65).is_err());
+/// ```
 #[derive(Debug)]
 pub struct PeerBuffer {
     map: Mapping,

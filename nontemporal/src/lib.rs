@@ -23,6 +23,8 @@
 //! assert_eq!(dst, src);
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 /// Copies `src` into `dst` with streaming stores where the platform has
 /// them (x86-64: SSE2's `movntdq`), `copy_from_slice` elsewhere. The

@@ -14,6 +14,16 @@ const HUGE_PAGE_ADVICE_BYTES: usize = 32 << 20;
 
 impl<T: Element> DistArray<T> {
     /// An array with every cell set to `value`. Not collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[3, 5]).unwrap();
+    /// let a = DistArray::full(&layout, -1_i64);
+    /// assert!(a.gather_all().unwrap().iter().all(|&x| x == -1));
+    /// ```
     pub fn full(layout: &Layout, value: T) -> DistArray<T> {
         DistArrayBase {
             layout: layout.clone(),
@@ -31,6 +41,17 @@ impl<T: Element> DistArray<T> {
     /// gather target: 0.28 s instead of 0.8 s on the development VMs). For
     /// others the buffer is already written; the advice then only lets the
     /// kernel merge pages later.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[100]).unwrap();
+    /// let a = DistArray::<f64>::zeros(&layout);
+    /// assert_eq!(a.local().len(), layout.local_len());
+    /// assert!(a.local().iter().all(|&x| x == 0.0));
+    /// ```
     pub fn zeros(layout: &Layout) -> DistArray<T> {
         let a = Self::full(layout, T::default());
         if std::mem::size_of_val(a.local.as_slice().unwrap_or(&[])) >= HUGE_PAGE_ADVICE_BYTES {
@@ -40,6 +61,17 @@ impl<T: Element> DistArray<T> {
     }
 
     /// An array of ones. Not collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// use num_complex::Complex64;
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[4]).unwrap();
+    /// let a = DistArray::<Complex64>::ones(&layout);
+    /// assert_eq!(a.get(&[3]).unwrap(), Complex64::new(1.0, 0.0));
+    /// ```
     pub fn ones(layout: &Layout) -> DistArray<T> {
         Self::full(layout, T::one())
     }
@@ -59,6 +91,7 @@ impl<T: Element> DistArray<T> {
     /// # let _u = mpi::initialize().unwrap();
     /// let layout = Layout::new(&Comm::world(), &[10], &[Dist::Cyclic]).unwrap();
     /// let squares = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * ix[0]) as i64);
+    /// assert_eq!(squares.get(&[9]).unwrap(), 81);
     /// ```
     pub fn from_fn(layout: &Layout, mut f: impl FnMut(&[usize]) -> T) -> DistArray<T> {
         let mut data = Vec::with_capacity(layout.local_len());
@@ -100,6 +133,22 @@ impl<T: Element> DistArray<T> {
     /// Scatters a global array held on rank `root` (the others pass `None`)
     /// into `layout`. Collective; every rank gets the same error when the
     /// root's array is missing or has the wrong shape.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// use ndarray::ArrayD;
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[2, 3], &[Dist::Cyclic, Dist::Block]).unwrap();
+    /// // only the root's array is read
+    /// let global = ArrayD::from_shape_vec(vec![2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+    /// let root_part = (comm.rank() == 0).then(|| global.view());
+    /// let a = DistArray::from_global(&layout, 0, root_part).unwrap();
+    /// assert_eq!(a.get(&[1, 2]).unwrap(), 6.0);
+    /// assert_eq!(a.gather_all().unwrap(), global);
+    /// ```
     pub fn from_global(
         layout: &Layout,
         root: usize,

@@ -76,6 +76,18 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// The whole array on every rank. Collective: a gather to rank 0 (a
     /// plan) and a broadcast, in pieces below MPI's 2^31-element limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::new(&Comm::world(), &[2, 3], &[Dist::Block, Dist::Cyclic]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| (3 * ix[0] + ix[1]) as u8);
+    /// let whole = a.gather_all().unwrap(); // on every rank
+    /// assert_eq!(whole.shape(), &[2, 3]);
+    /// assert_eq!(whole.iter().copied().collect::<Vec<u8>>(), vec![0, 1, 2, 3, 4, 5]);
+    /// ```
     pub fn gather_all(&self) -> Result<ArrayD<T>> {
         let comm = self.layout.comm();
         let mut whole = match self.gather(0)? {

@@ -40,17 +40,82 @@ use ndarray::{
 };
 
 /// A distributed array over any storage kind.
+///
+/// Every rank holds a [`Layout`] (the same on all ranks) and its own part
+/// of the cells. Methods that need other ranks' cells are collective
+/// (every rank calls them, in the same order); those that touch only the
+/// local buffer say "not collective".
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, Dist, DistArray, DistArrayView, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::new(&comm, &[4, 6], &[Dist::Block, Dist::Cyclic]).unwrap();
+/// let mut a = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * 6 + ix[1]) as f64);
+/// assert_eq!(a.shape(), &[4, 6]);
+///
+/// // this rank's cells, as an ndarray, in the order of its global indices
+/// assert_eq!(a.local().shape(), layout.local_shape());
+/// a.local_mut().mapv_inplace(|x| 2.0 * x);
+///
+/// // a borrowed view is a distributed array too
+/// let v: DistArrayView<'_, f64> = a.view();
+/// assert_eq!(v.get(&[3, 5]).unwrap(), 46.0);
+/// assert_eq!(v.gather_all().unwrap()[[1, 2]], 16.0);
+/// ```
 pub struct DistArrayBase<S: RawData> {
     layout: Layout,
     local: ArrayBase<S, IxDyn>,
 }
 
 /// A distributed array that owns its local buffer.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[3, 3]).unwrap();
+/// let mut a = DistArray::<i32>::zeros(&layout);
+/// a.set(&[1, 1], 5).unwrap();
+/// assert_eq!(a.gather_all().unwrap().sum(), 5);
+/// ```
 pub type DistArray<T> = DistArrayBase<OwnedRepr<T>>;
 /// A distributed array borrowing its local buffer (read-only).
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, DistArrayView, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[8]).unwrap();
+/// let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+/// let v: DistArrayView<'_, f64> = a.view(); // no copy
+/// assert_eq!(v.get(&[7]).unwrap(), 7.0);
+/// ```
 pub type DistArrayView<'a, T> = DistArrayBase<ViewRepr<&'a T>>;
 /// A distributed array borrowing its local buffer mutably (also the form
 /// foreign, bridge-owned memory takes).
+///
+/// # Examples
+///
+/// A buffer someone else owns, wrapped without a copy:
+///
+/// ```
+/// use distarray_core::{Comm, DistArrayViewMut, Layout};
+/// use ndarray::{ArrayViewMut, IxDyn};
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[10]).unwrap();
+/// let mut memory = vec![0.0_f64; layout.local_len()]; // e.g. a library's
+/// {
+///     let local = ArrayViewMut::from_shape(IxDyn(layout.local_shape()), &mut memory).unwrap();
+///     let mut a = DistArrayViewMut::from_local(layout.clone(), local).unwrap();
+///     a.fill(1.0);
+/// }
+/// assert!(memory.iter().all(|&x| x == 1.0));
+/// ```
 pub type DistArrayViewMut<'a, T> = DistArrayBase<ViewRepr<&'a mut T>>;
 
 impl<S: RawData> std::fmt::Debug for DistArrayBase<S> {
@@ -62,6 +127,26 @@ impl<S: RawData> std::fmt::Debug for DistArrayBase<S> {
 impl<S: RawData> DistArrayBase<S> {
     /// Wraps a local buffer whose shape is the layout's local shape. Not
     /// collective: each rank wraps its own part.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ShapeMismatch`] when the buffer's shape is not
+    /// `layout.local_shape()` (on this rank only: the call is local).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// use ndarray::{ArrayD, IxDyn};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[4, 4]).unwrap();
+    /// let local = ArrayD::from_elem(IxDyn(layout.local_shape()), 2.5_f32);
+    /// let a = DistArray::from_local(layout.clone(), local).unwrap();
+    /// assert_eq!(a.get(&[3, 3]).unwrap(), 2.5);
+    ///
+    /// let wrong = ArrayD::<f32>::zeros(IxDyn(&[5, 5]));
+    /// assert!(DistArray::from_local(layout, wrong).is_err());
+    /// ```
     pub fn from_local(layout: Layout, local: ArrayBase<S, IxDyn>) -> Result<Self> {
         if local.shape() != layout.local_shape() {
             return Err(Error::ShapeMismatch {
@@ -93,6 +178,18 @@ impl<S: RawData> DistArrayBase<S> {
 
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// This rank's buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[10]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as i64);
+    /// // the local buffer holds this rank's global indices, in order
+    /// let mine: Vec<i64> = layout.global_indices(0).iter().map(|&g| g as i64).collect();
+    /// assert_eq!(a.local().iter().copied().collect::<Vec<_>>(), mine);
+    /// ```
     pub fn local(&self) -> ArrayViewD<'_, T> {
         self.local.view()
     }
@@ -104,6 +201,18 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         }
     }
     /// A copy that owns its buffer (local copy only; no communication).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let layout = Layout::block(&Comm::world(), &[6]).unwrap();
+    /// let mut a = DistArray::<f64>::ones(&layout);
+    /// let copy = a.view().to_owned();
+    /// a.fill(3.0);
+    /// assert_eq!(copy.get(&[0]).unwrap(), 1.0);
+    /// ```
     pub fn to_owned(&self) -> DistArray<T> {
         DistArrayBase {
             layout: self.layout.clone(),
@@ -118,6 +227,20 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
         self.local.view_mut()
     }
     /// A mutable borrowed view of the whole distributed array.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, DistArrayViewMut, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// fn reset(mut a: DistArrayViewMut<'_, f64>) {
+    ///     a.fill(0.0);
+    /// }
+    /// let layout = Layout::block(&Comm::world(), &[5]).unwrap();
+    /// let mut a = DistArray::<f64>::ones(&layout);
+    /// reset(a.view_mut());
+    /// assert_eq!(a.get(&[4]).unwrap(), 0.0);
+    /// ```
     pub fn view_mut(&mut self) -> DistArrayViewMut<'_, T> {
         DistArrayBase {
             layout: self.layout.clone(),

@@ -67,6 +67,20 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// `f(self[i], other[i'])` where `other` (held whole on every rank)
     /// broadcasts against this array. No communication.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// use ndarray::array;
+    /// let _u = mpi::initialize().unwrap();
+    /// let m = DistArray::<f64>::ones(&Layout::block(&Comm::world(), &[2, 3]).unwrap());
+    /// let weights = array![[0.5], [2.0]].into_dyn(); // shape (2, 1): one per row
+    /// let w = m.zip_broadcast_local(&weights.view(), |x, w| x * w).unwrap();
+    /// assert_eq!(w.get(&[1, 2]).unwrap(), 2.0);
+    /// // shapes that do not broadcast: (2,) against (2, 3)
+    /// assert!(m.zip_broadcast_local(&array![1.0, 2.0].into_dyn().view(), |x, y| x + y).is_err());
+    /// ```
     pub fn zip_broadcast_local<U: Element, V: Element>(
         &self,
         other: &ArrayViewD<'_, U>,
@@ -84,6 +98,20 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// `f(self[i], other[i'])` where `other` (distributed any way)
     /// broadcasts against this array. Collective: each rank imports only the
     /// cells of `other` its part needs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let m = DistArray::<i64>::zeros(&Layout::block(&comm, &[4, 5]).unwrap());
+    /// // a distributed row of 5, dealt cyclically: broadcast down the rows
+    /// let row = DistArray::from_fn(&Layout::new(&comm, &[5], &[Dist::Cyclic]).unwrap(), |ix: &[usize]| ix[0] as i64);
+    /// let b = m.zip_broadcast(&row, |x, r| x + r).unwrap();
+    /// assert_eq!(b.get(&[3, 4]).unwrap(), 4);
+    /// assert_eq!(b.layout(), m.layout()); // the result keeps this array's layout
+    /// ```
     pub fn zip_broadcast<U: Element, V: Element, S2: Data<Elem = U>>(
         &self,
         other: &DistArrayBase<S2>,

@@ -4,22 +4,23 @@
 //! Every module that needs cells from other ranks (redistribution plans,
 //! transposes, reshapes, halos, slicing, fancy indexing, broadcasting,
 //! gathers and scatters, the bridges' plans) describes them to one
-//! [`Builder`] and executes what it returns; none builds requests or
-//! schedules itself. The pipeline, one file each:
+//! `Builder` and executes what it returns; none builds requests or
+//! schedules itself. The pipeline, one file each (all but [`scale`] and
+//! [`PlanOptions`] are internal to the crate):
 //!
-//! - [`build`]: per target axis, where each target position's value comes
+//! - `build`: per target axis, where each target position's value comes
 //!   from (*entries*: source grid position and local index, found by
 //!   interval arithmetic or one directory lookup per unstructured axis);
-//!   entries combine into one product [`segment::Segment`] per source rank
+//!   entries combine into one product `Segment` per source rank
 //!   (*requests*); one all-to-all tells every source rank what to send
 //!   (the *schedule*);
-//! - [`segment`]: the cells one message covers, as runs per buffer axis;
-//!   [`pack`]: packing, unpacking and copying them, with streaming stores
+//! - `segment`: the cells one message covers, as runs per buffer axis;
+//!   `pack`: packing, unpacking and copying them, with streaming stores
 //!   for large targets;
-//! - [`transport`]: the executable [`Exchange`] — a pairwise schedule of
+//! - `transport`: the executable `Exchange` — a pairwise schedule of
 //!   point-to-point messages, whole, chunked, or through node shared
-//!   memory ([`shared`]), chosen by [`PlanOptions`];
-//! - [`across`]: exchanges between layouts on different sub-communicators
+//!   memory (`shared`), chosen by [`PlanOptions`];
+//! - `across`: exchanges between layouts on different sub-communicators
 //!   of one parent (owners found through a distributed directory);
 //! - [`scale`]: one rank's plan for a virtual world of any size, built
 //!   without MPI, to show how plans scale.

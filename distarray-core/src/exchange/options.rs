@@ -1,24 +1,6 @@
-//! How a plan moves its messages: the options a plan is built with.
-//!
-//! Every knob of the exchange engine lives here and is passed explicitly
-//! when a plan is built ([`crate::redistribute::Plan::with_options`]).
-//! The environment is read in one place only, [`PlanOptions::from_env`],
-//! which the plain constructors (`Plan::new`, halos, slicing, ...) use, so
-//! a job can still be tuned without recompiling:
-//!
-//! | variable | option | values |
-//! |---|---|---|
-//! | `DISTARRAY_PLAN_TRANSPORT` | [`PlanOptions::transport`] | `whole`, `chunked`, `shared` |
-//! | `DISTARRAY_PLAN_CHUNK_BYTES` | [`PlanOptions::chunk_bytes`] | bytes |
-//! | `DISTARRAY_PLAN_STREAM_BYTES` | [`PlanOptions::stream_min_bytes`] | bytes |
-//! | `DISTARRAY_NODE_SHM` | [`PlanOptions::node_shared_memory`] | `off` |
-//!
-//! ```
-//! use distarray_core::redistribute::{PlanOptions, Transport};
-//! let options = PlanOptions::default().with_transport(Transport::Chunked);
-//! assert_eq!(options.transport, Transport::Chunked);
-//! assert_eq!(PlanOptions::default().transport, Transport::Auto);
-//! ```
+//! How a plan moves its messages: the options a plan is built with
+//! ([`PlanOptions`], which also lists the environment variables read by
+//! [`PlanOptions::from_env`]).
 
 /// Bytes per packed chunk: a packed send larger than two chunks can go out
 /// chunk by chunk, each packed just before the peer copies it, so the copy
@@ -34,6 +16,20 @@ pub const DEFAULT_CHUNK_BYTES: usize = 2 << 20;
 pub const DEFAULT_STREAM_MIN_BYTES: usize = 8 << 20;
 
 /// How a plan's large packed messages travel between ranks.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::redistribute::{Plan, PlanOptions, Transport};
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let a = Layout::block(&comm, &[64]).unwrap();
+/// let b = Layout::new(&comm, &[64], &[Dist::Cyclic]).unwrap();
+/// let options = PlanOptions::default().with_transport(Transport::Whole);
+/// let plan = Plan::<f64>::with_options(&a, &b, &options).unwrap();
+/// assert_eq!(plan.transport(), Transport::Whole); // chosen, not timed
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 #[non_exhaustive]
 pub enum Transport {
@@ -69,6 +65,46 @@ impl Transport {
 /// Options of a plan. Every rank must build a plan with the same
 /// transport; ranks that ask for different ones get [`Transport::Auto`]
 /// (rank 0 says so once).
+///
+/// Every knob of the exchange engine lives here and is passed explicitly
+/// when a plan is built ([`Plan::with_options`](crate::redistribute::Plan::with_options)).
+/// The environment is read in one place only, [`PlanOptions::from_env`],
+/// which the plain constructors (`Plan::new`, halos, slicing, ...) use, so
+/// a job can still be tuned without recompiling:
+///
+/// | variable | option | values |
+/// |---|---|---|
+/// | `DISTARRAY_PLAN_TRANSPORT` | [`transport`](PlanOptions::transport) | `whole`, `chunked`, `shared`, `auto` |
+/// | `DISTARRAY_PLAN_CHUNK_BYTES` | [`chunk_bytes`](PlanOptions::chunk_bytes) | bytes |
+/// | `DISTARRAY_PLAN_STREAM_BYTES` | [`stream_min_bytes`](PlanOptions::stream_min_bytes) | bytes |
+/// | `DISTARRAY_NODE_SHM` | [`node_shared_memory`](PlanOptions::node_shared_memory) | `off` |
+///
+/// # Examples
+///
+/// Options are built from the defaults (the struct is `#[non_exhaustive]`)
+/// and handed to a plan; a plan built with any options moves the same
+/// cells:
+///
+/// ```
+/// use distarray_core::redistribute::{Plan, PlanOptions, Transport};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let options = PlanOptions::default()
+///     .with_transport(Transport::Chunked)
+///     .with_chunk_bytes(64 << 10);
+/// assert_eq!(options.transport, Transport::Chunked);
+/// assert_eq!(options.chunk_bytes, 64 << 10);
+/// assert_eq!(PlanOptions::default().transport, Transport::Auto);
+///
+/// let rows = Layout::new(&comm, &[4, 6], &[Dist::Block, Dist::NotDistributed]).unwrap();
+/// let cols = Layout::new(&comm, &[4, 6], &[Dist::NotDistributed, Dist::Block]).unwrap();
+/// let a = DistArray::from_fn(&rows, |g: &[usize]| (10 * g[0] + g[1]) as f64);
+/// let mut plan = Plan::with_options(&rows, &cols, &options).unwrap();
+/// let mut b = DistArray::zeros(&cols);
+/// plan.execute(&a, &mut b).unwrap();
+/// assert_eq!(b.get(&[3, 5]).unwrap(), 35.0);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlanOptions {
@@ -98,8 +134,8 @@ impl Default for PlanOptions {
 
 impl PlanOptions {
     /// The defaults, with whatever the `DISTARRAY_PLAN_*` and
-    /// `DISTARRAY_NODE_SHM` variables of this process set (see the
-    /// [module docs](self)); unparsable values are ignored.
+    /// `DISTARRAY_NODE_SHM` variables of this process set (see
+    /// [`PlanOptions`]); unparsable values are ignored.
     pub fn from_env() -> PlanOptions {
         let bytes = |name: &str| std::env::var(name).ok()?.parse::<usize>().ok();
         let defaults = PlanOptions::default();

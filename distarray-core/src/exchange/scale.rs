@@ -3,12 +3,12 @@
 //!
 //! Users run on 10,000+ ranks; the development machines have two cores.
 //! Maps are pure functions of (size, grid position, grid size), so the
-//! schedule builder ([`super::build`]) can be asked, for ONE chosen rank
-//! of a world of `P` ranks, exactly what that rank would compute on a real
-//! machine: its entries, its requests, and (as the receive side of the
-//! reverse movement, or of its neighbours for a halo) what it sends. The
-//! result is arranged into steps by the same code a real plan uses, and
-//! its memory is counted.
+//! schedule builder (the crate's `exchange::build`) can be asked, for ONE
+//! chosen rank of a world of `P` ranks, exactly what that rank would
+//! compute on a real machine: its entries, its requests, and (as the
+//! receive side of the reverse movement, or of its neighbours for a halo)
+//! what it sends. The result is arranged into steps by the same code a
+//! real plan uses, and its memory is counted.
 //!
 //! What this shows: a rank's plan memory and build time grow with the
 //! number of peers it really talks to, never with the global size or with
@@ -39,6 +39,16 @@ use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use std::time::Instant;
 
 /// A data movement whose plan is simulated.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::exchange::scale::{footprint, Case};
+/// for case in Case::ALL {
+///     let f = footprint(case, 64, 17); // rank 17 of 64, without MPI
+///     assert!(f.peers < 64, "{}: {} peers", case.name(), f.peers);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Case {
     /// 1-D, 4096 cells per rank: block -> cyclic.
@@ -80,6 +90,22 @@ impl Case {
 }
 
 /// What one rank's plan costs.
+///
+/// # Examples
+///
+/// The simulation agrees with the plan built for real (here on the
+/// communicator's ranks):
+///
+/// ```
+/// use distarray_core::exchange::scale::{footprint, measured, Case};
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let real = measured(Case::BlockToCyclic, &comm);
+/// let simulated = footprint(Case::BlockToCyclic, comm.size(), comm.rank());
+/// assert_eq!((real.peers, real.volume), (simulated.peers, simulated.volume));
+/// assert_eq!(real.ranks, comm.size());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Footprint {
     /// Ranks in the virtual world.

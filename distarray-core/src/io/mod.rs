@@ -1,10 +1,12 @@
 //! Saving and loading distributed arrays.
 //!
 //! - `.dnpy`: one file per rank, byte-compatible with DistArray 0.6
-//!   ([`DistArrayBase::save_dnpy`], [`DistArray::load_dnpy`]).
+//!   ([`DistArrayBase::save_dnpy`](crate::DistArrayBase::save_dnpy),
+//!   [`DistArray::load_dnpy`](crate::DistArray::load_dnpy)).
 //! - `.npy`: one file NumPy reads, written and read in parallel: each rank
 //!   writes/reads its own contiguous slab at its offset
-//!   ([`DistArrayBase::save_npy`], [`DistArray::load_npy`]), in C or
+//!   ([`DistArrayBase::save_npy`](crate::DistArrayBase::save_npy),
+//!   [`DistArray::load_npy`](crate::DistArray::load_npy)), in C or
 //!   Fortran order, from and into any layout (through one redistribution
 //!   when the layout is not already the file's slab layout).
 //!
@@ -14,7 +16,8 @@
 //!
 //! Every save writes under a temporary name and renames only when every
 //! rank succeeded, so a file that looks complete is complete; a `.dnpy`
-//! set is committed as a unit (see [`DistArrayBase::save_dnpy`]). Missing,
+//! set is committed as a unit (see
+//! [`DistArrayBase::save_dnpy`](crate::DistArrayBase::save_dnpy)). Missing,
 //! corrupt, truncated, wrong-type and wrong-shape files give every rank the
 //! same error.
 //!

@@ -14,6 +14,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::layout::Dist;
 
 /// The rank at grid coordinates `coords` of a grid of `shape` (C order).
 pub fn rank_of(shape: &[usize], coords: &[usize]) -> usize {
@@ -34,6 +35,18 @@ pub fn coords_of(shape: &[usize], mut rank: usize) -> Vec<usize> {
 }
 
 /// A process grid and this rank's place on it.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::ProcGrid;
+/// // 6 processes as 2 x 3, seen from rank 4
+/// let grid = ProcGrid::new(&[2, 3], 6, 4).unwrap();
+/// assert_eq!(grid.coords(), &[1, 1]);
+/// assert_eq!(grid.rank_at(&[0, 2]), 2);
+/// assert_eq!(grid.coords_of(5), vec![1, 2]);
+/// assert!(ProcGrid::new(&[2, 2], 6, 0).is_err()); // 4 positions for 6 processes
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcGrid {
     shape: Vec<usize>,
@@ -146,6 +159,48 @@ fn factorizations(
     current[axes[at]] = 1;
 }
 
+/// Grid shape for `dists` on `nprocs` processes: fixed sizes where the
+/// distribution fixes them, the rest chosen by [`default_grid_shape`].
+pub(crate) fn choose_grid(nprocs: usize, shape: &[usize], dists: &[Dist]) -> Result<Vec<usize>> {
+    if dists.len() != shape.len() {
+        return Err(Error::InvalidArgument(format!(
+            "shape {shape:?} has {} axes but {} distributions were given",
+            shape.len(),
+            dists.len()
+        )));
+    }
+    let fixed: usize = dists.iter().filter_map(Dist::fixed_grid_size).product();
+    let free: Vec<bool> = dists
+        .iter()
+        .map(|d| d.fixed_grid_size().is_none())
+        .collect();
+    let bad = |reason: String| Error::InvalidGrid {
+        grid: dists
+            .iter()
+            .map(|d| d.fixed_grid_size().unwrap_or(0))
+            .collect(),
+        nprocs,
+        reason,
+    };
+    if fixed == 0 || nprocs % fixed != 0 {
+        return Err(bad(format!(
+            "the fixed grid sizes multiply to {fixed}, which does not divide {nprocs}"
+        )));
+    }
+    if !free.iter().any(|&f| f) && fixed != nprocs {
+        return Err(bad(format!(
+            "every axis has a fixed grid size and they multiply to {fixed}, not {nprocs}"
+        )));
+    }
+    let mut grid = default_grid_shape(shape, &free, nprocs / fixed);
+    for (g, d) in grid.iter_mut().zip(dists) {
+        if let Some(f) = d.fixed_grid_size() {
+            *g = f;
+        }
+    }
+    Ok(grid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +237,20 @@ mod tests {
         assert_eq!(default_grid_shape(&[], &[], 1), Vec::<usize>::new());
         // more ranks than cells: some empty ranks cannot be avoided
         assert_eq!(default_grid_shape(&[2], &[true], 4), vec![4]);
+    }
+
+    #[test]
+    fn grid_choice_respects_fixed_axes() {
+        let g = choose_grid(4, &[10, 10], &[Dist::NotDistributed, Dist::Block]).unwrap();
+        assert_eq!(g, vec![1, 4]);
+        let g = choose_grid(
+            4,
+            &[10, 10],
+            &[Dist::BlockBounds(vec![0, 5, 10]), Dist::Cyclic],
+        )
+        .unwrap();
+        assert_eq!(g, vec![2, 2]);
+        assert!(choose_grid(3, &[10], &[Dist::BlockBounds(vec![0, 5, 10])]).is_err());
+        assert!(choose_grid(2, &[10], &[Dist::NotDistributed]).is_err());
     }
 }

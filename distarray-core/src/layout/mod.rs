@@ -16,7 +16,7 @@ pub mod map;
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};
-use crate::grid::{default_grid_shape, ProcGrid};
+use crate::grid::{choose_grid, ProcGrid};
 use crate::map::{AxisMap, BlockMap, CyclicMap, UnstructuredMap};
 use crate::random::mix64;
 use std::cell::RefCell;
@@ -24,6 +24,36 @@ use std::ops::Range;
 use std::rc::Rc;
 
 /// What a user asks for on one axis.
+///
+/// # Examples
+///
+/// One [`Dist`] per axis; the grid is chosen to fit (an axis whose kind
+/// fixes its grid size, such as [`Dist::NotDistributed`] or
+/// [`Dist::BlockBounds`], keeps it):
+///
+/// ```
+/// use distarray_core::map::DistType;
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let (rank, nprocs) = (comm.rank(), comm.size());
+///
+/// // rows in balanced blocks, columns dealt out in blocks of 2
+/// let a = Layout::new(&comm, &[10, 8], &[Dist::Block, Dist::BlockCyclic(2)]).unwrap();
+/// assert_eq!(a.map(1).dist_type(), DistType::Cyclic);
+///
+/// // explicit block bounds (one more entry than grid positions), rows whole
+/// let bounds: Vec<usize> = (0..=nprocs).map(|i| i * i * 10 / (nprocs * nprocs)).collect();
+/// let b = Layout::new(&comm, &[10, 8], &[Dist::BlockBounds(bounds), Dist::NotDistributed]).unwrap();
+/// assert_eq!(b.grid().shape(), &[nprocs, 1]);
+/// assert_eq!(b.local_shape()[1], 8);
+///
+/// // arbitrary indices: each rank passes those of its own grid position
+/// let mine: Vec<usize> = (0..12).rev().filter(|g| g % nprocs == rank).collect();
+/// let u = Dist::Unstructured { indices: mine.clone(), one_to_one: true };
+/// let c = Layout::with_grid(&comm, &[12], &[u], &[nprocs]).unwrap();
+/// assert_eq!(c.global_indices(0), mine); // buffer order is the order given
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     /// Contiguous blocks, balanced (sizes differ by at most one).
@@ -117,6 +147,39 @@ struct LayoutInner {
 }
 
 /// Global shape, grid, maps and communicator of a distributed array.
+///
+/// Cheap to clone (clones share one description) and to compare: equal
+/// layouts have equal [`fingerprint`](Layout::fingerprint)s, and two
+/// arrays with equal layouts combine cell by cell without communication.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::new(&comm, &[6, 5], &[Dist::Block, Dist::Cyclic]).unwrap();
+/// assert_eq!(layout.shape(), &[6, 5]);
+/// assert_eq!(layout.grid().nprocs(), comm.size());
+///
+/// // this rank's part: its buffer shape and the global indices it holds
+/// let rows = layout.global_indices(0);
+/// let cols = layout.global_indices(1);
+/// assert_eq!(layout.local_shape(), &[rows.len(), cols.len()]);
+/// if let (Some(&i), Some(&j)) = (rows.first(), cols.first()) {
+///     assert!(layout.owns(&[i, j]));
+///     assert_eq!(layout.global_to_local(&[i, j]), Some(vec![0, 0]));
+/// }
+///
+/// // every cell is held by exactly one rank
+/// let held = comm.sum_u64(layout.local_len() as u64);
+/// assert_eq!(held as usize, layout.global_len());
+///
+/// // equal layouts built separately compare equal
+/// let again = Layout::new(&comm, &[6, 5], &[Dist::Block, Dist::Cyclic]).unwrap();
+/// assert_eq!(layout, again);
+/// assert_eq!(layout.fingerprint(), again.fingerprint());
+/// ```
 #[derive(Clone)]
 pub struct Layout(Rc<LayoutInner>);
 
@@ -149,19 +212,65 @@ impl PartialEq for Layout {
 
 impl Layout {
     /// A layout with the grid chosen from the array's shape
-    /// ([`default_grid_shape`]). Collective over `comm`.
+    /// ([`default_grid_shape`](crate::grid::default_grid_shape)). Collective over `comm`.
+    ///
+    /// # Errors
+    ///
+    /// Wrong arguments on any rank (a distribution per axis missing, a map
+    /// that does not fit its axis, different arguments on different ranks)
+    /// give every rank the same error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, Error, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[1000, 10], &[Dist::Block, Dist::Block]).unwrap();
+    /// // a tall array gets its ranks along the rows
+    /// assert_eq!(layout.grid().shape(), &[comm.size(), 1]);
+    ///
+    /// let err = Layout::new(&comm, &[4, 4], &[Dist::Block]).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidArgument(_)));
+    /// ```
     pub fn new(comm: &Comm, shape: &[usize], dists: &[Dist]) -> Result<Layout> {
         let grid = comm.agree(choose_grid(comm.size(), shape, dists))?;
         Layout::with_grid(comm, shape, dists, &grid)
     }
 
     /// Every axis block-distributed, grid chosen from the shape. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[100]).unwrap();
+    /// // balanced: local lengths differ by at most one
+    /// let (least, most) = comm.min_max_u64(layout.local_len() as u64);
+    /// assert!(most - least <= 1);
+    /// assert_eq!(layout.dist_names().len(), 1);
+    /// ```
     pub fn block(comm: &Comm, shape: &[usize]) -> Result<Layout> {
         Layout::new(comm, shape, &vec![Dist::Block; shape.len()])
     }
 
     /// A layout on an explicit grid. Collective over `comm`; every rank must
     /// pass the same arguments (but its own indices for unstructured axes).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// // every rank along the columns, whatever the shape
+    /// let grid = [1, comm.size()];
+    /// let layout = Layout::with_grid(&comm, &[1000, 10], &[Dist::Block, Dist::Cyclic], &grid).unwrap();
+    /// assert_eq!(layout.grid().shape(), &grid);
+    /// assert_eq!(layout.local_shape()[0], 1000);
+    /// ```
     pub fn with_grid(
         comm: &Comm,
         shape: &[usize],
@@ -264,6 +373,27 @@ impl Layout {
 
     /// Assembles a layout from maps already built for `grid` (for importers
     /// and bridges that validated them). Not collective.
+    ///
+    /// # Panics
+    ///
+    /// When `maps` does not have one map per grid axis.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::map::{AxisMap, BlockMap, CyclicMap};
+    /// use distarray_core::{Comm, Dist, Layout, ProcGrid};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let grid = ProcGrid::new(&[comm.size(), 1], comm.size(), comm.rank()).unwrap();
+    /// let maps = vec![
+    ///     AxisMap::Block(BlockMap::regular(8, comm.size())),
+    ///     AxisMap::Cyclic(CyclicMap::new(3, 1, 1).unwrap()),
+    /// ];
+    /// let layout = Layout::from_parts(comm.clone(), grid, maps);
+    /// let same = Layout::with_grid(&comm, &[8, 3], &[Dist::Block, Dist::Cyclic], &[comm.size(), 1]);
+    /// assert_eq!(layout, same.unwrap());
+    /// ```
     pub fn from_parts(comm: Comm, grid: ProcGrid, maps: Vec<AxisMap>) -> Layout {
         assert_eq!(grid.shape().len(), maps.len(), "one map per grid axis");
         let shape = maps.iter().map(AxisMap::size).collect();
@@ -385,6 +515,18 @@ impl Layout {
     /// id, else they make a new one together (ranks holding equal layouts
     /// built separately, or whose caches differ, never wait on different
     /// communicators).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[40, 40]).unwrap();
+    /// let row = layout.line_along(1); // the ranks holding this rank's rows
+    /// assert_eq!(row.size(), layout.grid().shape()[1]);
+    /// assert_eq!(row.rank(), layout.grid().coords()[1]);
+    /// ```
     pub fn line_along(&self, axis: usize) -> Comm {
         use mpi::collective::SystemOperation;
         use mpi::topology::{Color, Communicator};
@@ -475,67 +617,5 @@ impl Layout {
             });
         }
         Ok(())
-    }
-}
-
-/// Grid shape for `dists` on `nprocs` processes: fixed sizes where the
-/// distribution fixes them, the rest chosen by [`default_grid_shape`].
-fn choose_grid(nprocs: usize, shape: &[usize], dists: &[Dist]) -> Result<Vec<usize>> {
-    if dists.len() != shape.len() {
-        return Err(Error::InvalidArgument(format!(
-            "shape {shape:?} has {} axes but {} distributions were given",
-            shape.len(),
-            dists.len()
-        )));
-    }
-    let fixed: usize = dists.iter().filter_map(Dist::fixed_grid_size).product();
-    let free: Vec<bool> = dists
-        .iter()
-        .map(|d| d.fixed_grid_size().is_none())
-        .collect();
-    let bad = |reason: String| Error::InvalidGrid {
-        grid: dists
-            .iter()
-            .map(|d| d.fixed_grid_size().unwrap_or(0))
-            .collect(),
-        nprocs,
-        reason,
-    };
-    if fixed == 0 || nprocs % fixed != 0 {
-        return Err(bad(format!(
-            "the fixed grid sizes multiply to {fixed}, which does not divide {nprocs}"
-        )));
-    }
-    if !free.iter().any(|&f| f) && fixed != nprocs {
-        return Err(bad(format!(
-            "every axis has a fixed grid size and they multiply to {fixed}, not {nprocs}"
-        )));
-    }
-    let mut grid = default_grid_shape(shape, &free, nprocs / fixed);
-    for (g, d) in grid.iter_mut().zip(dists) {
-        if let Some(f) = d.fixed_grid_size() {
-            *g = f;
-        }
-    }
-    Ok(grid)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grid_choice_respects_fixed_axes() {
-        let g = choose_grid(4, &[10, 10], &[Dist::NotDistributed, Dist::Block]).unwrap();
-        assert_eq!(g, vec![1, 4]);
-        let g = choose_grid(
-            4,
-            &[10, 10],
-            &[Dist::BlockBounds(vec![0, 5, 10]), Dist::Cyclic],
-        )
-        .unwrap();
-        assert_eq!(g, vec![2, 2]);
-        assert!(choose_grid(3, &[10], &[Dist::BlockBounds(vec![0, 5, 10])]).is_err());
-        assert!(choose_grid(2, &[10], &[Dist::NotDistributed]).is_err());
     }
 }

@@ -10,6 +10,19 @@ use crate::map::{CyclicMap, DistType};
 use std::collections::HashSet;
 
 /// Checks one rank's dimension dictionaries against its buffer's shape.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::protocol::{check_rank, DimDict};
+/// use distarray_core::Rule;
+/// use serde_json::json;
+/// let d: DimDict = serde_json::from_value(json!({"dist_type": "b", "size": 10,
+///     "proc_grid_rank": 0, "proc_grid_size": 2, "start": 0, "stop": 5})).unwrap();
+/// assert!(check_rank(&[d.clone()], &[5], 0).is_ok());
+/// let err = check_rank(&[d], &[4], 0).unwrap_err(); // 5 cells described, 4 held
+/// assert_eq!(err.rule(), Some(Rule::BufferExtentNeStopMinusStart));
+/// ```
 pub fn check_rank(dims: &[DimDict], buffer_shape: &[usize], rank: usize) -> Result<()> {
     let err = |rule, dim, detail: String| Err(Error::protocol(rule, Some(rank), dim, detail));
     for (a, d) in dims.iter().enumerate() {
@@ -153,6 +166,22 @@ pub fn check_rank(dims: &[DimDict], buffer_shape: &[usize], rank: usize) -> Resu
 /// indices, every index `0 .. size` is held somewhere, and none is held
 /// twice when `one_to_one` says so. Without indices (a summary, as imports
 /// exchange) those rules are left to the axis' directory.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::protocol::{check_array, DimDict};
+/// use distarray_core::Rule;
+/// use serde_json::json;
+/// let block = |rank: usize, start: usize, stop: usize| -> DimDict {
+///     serde_json::from_value(json!({"dist_type": "b", "size": 10, "proc_grid_rank": rank,
+///         "proc_grid_size": 2, "start": start, "stop": stop})).unwrap()
+/// };
+/// assert!(check_array(&[vec![block(0, 0, 5)], vec![block(1, 5, 10)]]).is_ok());
+/// // cell 5 is held by nobody
+/// let gap = check_array(&[vec![block(0, 0, 5)], vec![block(1, 6, 10)]]).unwrap_err();
+/// assert_eq!(gap.rule(), Some(Rule::BlockRangesDoNotTile));
+/// ```
 pub fn check_array(ranks: &[Vec<DimDict>]) -> Result<()> {
     let nprocs = ranks.len();
     let Some(first) = ranks.first() else {

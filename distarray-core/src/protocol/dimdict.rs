@@ -9,6 +9,25 @@ use serde::{Deserialize, Serialize};
 /// follows the original DistArray: `padding` only when not `[0, 0]`,
 /// `periodic` only when true, `block_size` only when greater than 1,
 /// `one_to_one` only when true.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::{AxisMap, CyclicMap};
+/// use distarray_core::protocol::DimDict;
+/// use serde_json::json;
+/// let map = AxisMap::Cyclic(CyclicMap::new(10, 2, 3).unwrap());
+/// let d = DimDict::of_map(&map, 1);
+/// assert_eq!((d.start, d.block_size), (Some(3), Some(3)));
+/// let written = serde_json::to_value(&d).unwrap();
+/// assert_eq!(written, json!({"dist_type": "c", "size": 10, "proc_grid_rank": 1,
+///                            "proc_grid_size": 2, "start": 3, "block_size": 3}));
+///
+/// // read back; defaults written out normalize away
+/// let read: DimDict = serde_json::from_value(json!({"dist_type": "b", "size": 4,
+///     "proc_grid_rank": 0, "proc_grid_size": 1, "start": 0, "stop": 4, "padding": [0, 0]})).unwrap();
+/// assert_eq!(read.normalized().padding, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DimDict {
     /// `b`, `c` or `u`.

@@ -8,6 +8,26 @@ use ndarray::{ArrayViewD, Data};
 use serde_json::{json, Value};
 
 /// One rank's protocol description of an array: it borrows the buffer.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::DistType;
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let layout = Layout::new(&comm, &[6, 4], &[Dist::Block, Dist::BlockCyclic(2)]).unwrap();
+/// let a = DistArray::<i32>::zeros(&layout);
+/// let dap = a.to_dap();
+/// assert_eq!(dap.version, "0.10.0");
+/// assert_eq!(dap.buffer.shape(), layout.local_shape());
+/// assert_eq!(dap.dim_data[1].dist_type, DistType::Cyclic);
+/// assert_eq!(dap.dim_data[1].block_size, Some(2));
+///
+/// let json = dap.to_json(); // what Python's side reads
+/// assert_eq!(json["buffer_dtype"], "int32");
+/// assert_eq!(json["dim_data"][0]["dist_type"], "b");
+/// ```
 #[derive(Debug)]
 pub struct DapExport<'a, T> {
     /// Always [`VERSION`].

@@ -17,6 +17,25 @@ impl<T: Element> DistArray<T> {
     /// passes the description of rank `r`). Every protocol rule is checked;
     /// if any rank's description breaks one, every rank returns the same
     /// error naming the rule, the rank and the dimension.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout, Rule};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::new(&comm, &[7], &[Dist::Cyclic]).unwrap();
+    /// let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+    /// let dap = a.to_dap();
+    /// let b = DistArray::from_dap(&comm, &dap.dim_data, dap.buffer.to_owned()).unwrap();
+    /// assert_eq!(b.layout(), &layout);
+    ///
+    /// // a description that breaks a rule is refused, the rule named
+    /// let mut dims = dap.dim_data.clone();
+    /// dims[0].start = Some(dims[0].start.unwrap() + 1);
+    /// let err = DistArray::from_dap(&comm, &dims, dap.buffer.to_owned()).unwrap_err();
+    /// assert_eq!(err.rule(), Some(Rule::CyclicStartMismatch));
+    /// ```
     pub fn from_dap(comm: &Comm, dim_data: &[DimDict], buffer: ArrayD<T>) -> Result<DistArray<T>> {
         let layout = import_layout(comm, dim_data, buffer.shape())?;
         DistArrayBase::from_local(layout, buffer)
@@ -24,6 +43,31 @@ impl<T: Element> DistArray<T> {
 
     /// Imports every rank's description in its JSON form (see
     /// [`DapExport::to_json`](super::DapExport::to_json)). Collective.
+    ///
+    /// # Examples
+    ///
+    /// A description written by hand (or by Python): rank `r` holds cells
+    /// `2r` and `2r + 1`.
+    ///
+    /// ```
+    /// use distarray_core::{Comm, DistArray, Rule};
+    /// use serde_json::json;
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let (r, p) = (comm.rank(), comm.size());
+    /// let mut description = json!({
+    ///     "__version__": "0.10.0",
+    ///     "buffer": [2 * r, 2 * r + 1],
+    ///     "dim_data": [{"dist_type": "b", "size": 2 * p, "proc_grid_rank": r,
+    ///                   "proc_grid_size": p, "start": 2 * r, "stop": 2 * r + 2}],
+    /// });
+    /// let a = DistArray::<i64>::from_dap_json(&comm, &description).unwrap();
+    /// assert_eq!(a.get(&[2 * p - 1]).unwrap(), (2 * p - 1) as i64);
+    ///
+    /// description["dim_data"][0]["dist_type"] = json!("x");
+    /// let err = DistArray::<i64>::from_dap_json(&comm, &description).unwrap_err();
+    /// assert_eq!(err.rule(), Some(Rule::DistTypeInvalid));
+    /// ```
     pub fn from_dap_json(comm: &Comm, description: &Value) -> Result<DistArray<T>> {
         let parsed = comm.agree(parse_rank::<T>(description, comm.rank()))?;
         Self::from_dap(comm, &parsed.dim_data, parsed.buffer)

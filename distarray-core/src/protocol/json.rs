@@ -14,6 +14,23 @@ const OPTIONAL_TOP: [&str; 2] = ["buffer_shape", "buffer_dtype"];
 const COMMON_DIM: [&str; 4] = ["dist_type", "size", "proc_grid_size", "proc_grid_rank"];
 
 /// A rank's description as read from JSON.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::protocol::parse_rank;
+/// use distarray_core::Rule;
+/// use serde_json::json;
+/// let description = json!({"__version__": "0.10.0", "buffer": [[1.5, 2.5]],
+///     "dim_data": [{}, {"dist_type": "b", "size": 2, "proc_grid_rank": 0,
+///                       "proc_grid_size": 1, "start": 0, "stop": 2}]});
+/// let parsed = parse_rank::<f64>(&description, 0).unwrap();
+/// assert_eq!(parsed.buffer.shape(), &[1, 2]);
+/// assert_eq!(parsed.dim_data[0].size, 1); // `{}`: not distributed, size from the buffer
+///
+/// let old = json!({"__version__": "0.9.0", "buffer": [], "dim_data": []});
+/// assert_eq!(parse_rank::<f64>(&old, 0).unwrap_err().rule(), Some(Rule::UnsupportedVersion));
+/// ```
 #[derive(Debug, Clone)]
 pub struct RankDescription<T> {
     /// The `__version__` string.
@@ -367,6 +384,22 @@ fn flatten<T: Element>(
 }
 
 /// A buffer as nested JSON lists (a bare value when 0-d).
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::protocol::{buffer_from_json, buffer_to_json};
+/// use ndarray::{arr2, ArrayD};
+/// use serde_json::json;
+/// let a = arr2(&[[1_i32, 2, 3], [4, 5, 6]]).into_dyn();
+/// let json = buffer_to_json(&a.view());
+/// assert_eq!(json, json!([[1, 2, 3], [4, 5, 6]]));
+/// let back: ArrayD<i32> = buffer_from_json(&json, Some(&[2, 3])).unwrap();
+/// assert_eq!(back, a);
+/// // an empty buffer needs its shape
+/// let empty: ArrayD<i32> = buffer_from_json(&json!([]), Some(&[0, 3])).unwrap();
+/// assert_eq!(empty.shape(), &[0, 3]);
+/// ```
 pub fn buffer_to_json<T: Element>(a: &ArrayViewD<'_, T>) -> Value {
     fn rec<T: Element>(a: &ArrayViewD<'_, T>) -> Value {
         if a.ndim() == 0 {

@@ -40,6 +40,20 @@ use ndarray::Data;
 impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// A copy of this array in another layout of the same shape. Collective.
     /// For repeated moves build a [`Plan`] once instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let blocks = Layout::block(&comm, &[9, 4]).unwrap();
+    /// let cyclic = Layout::new(&comm, &[9, 4], &[Dist::BlockCyclic(2), Dist::NotDistributed]).unwrap();
+    /// let a = DistArray::from_fn(&blocks, |ix: &[usize]| (ix[0] * 4 + ix[1]) as i32);
+    /// let b = a.redistribute(&cyclic).unwrap();
+    /// assert_eq!(b.layout(), &cyclic);
+    /// assert_eq!(b.gather_all().unwrap(), a.gather_all().unwrap());
+    /// ```
     pub fn redistribute(&self, target: &Layout) -> Result<DistArray<T>> {
         let mut out = DistArray::zeros(target);
         Plan::new(self.layout(), target)?.execute(self, &mut out)?;

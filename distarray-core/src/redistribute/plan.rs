@@ -23,6 +23,33 @@ use ndarray::{Data, DataMut};
 /// [`Plan::transpose`], [`Plan::reshape`]) and layouts on two different
 /// sub-communicators of a parent ([`Plan::across`]); both execute with
 /// [`Plan::execute`].
+///
+/// # Examples
+///
+/// A plan built once and executed in a loop, the way a time-stepping code
+/// moves between a row and a column decomposition:
+///
+/// ```
+/// use distarray_core::redistribute::Plan;
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let rows = Layout::new(&comm, &[8, 6], &[Dist::Block, Dist::NotDistributed]).unwrap();
+/// let cols = Layout::new(&comm, &[8, 6], &[Dist::NotDistributed, Dist::Block]).unwrap();
+/// let mut to_cols = Plan::new(&rows, &cols).unwrap();
+/// let mut a = DistArray::<f64>::zeros(&rows);
+/// let mut b = DistArray::<f64>::zeros(&cols);
+/// for step in 0..3 {
+///     a.fill(step as f64);
+///     to_cols.execute(&a, &mut b).unwrap(); // allocates nothing
+///     assert!(b.local().iter().all(|&x| x == step as f64));
+/// }
+/// // what this rank sends, receives and copies locally
+/// let (sent, received, copied) = to_cols.volume();
+/// assert_eq!(received + copied, cols.local_len());
+/// assert_eq!(sent + copied, rows.local_len());
+/// assert_eq!(to_cols.source(), Some(&rows));
+/// ```
 #[derive(Debug)]
 pub struct Plan<T> {
     /// the communicator the messages travel on (the parent, across)
@@ -37,6 +64,30 @@ impl<T: Element> Plan<T> {
     /// A plan from `src` to `dst` (same global shape, same communicator),
     /// with options from the environment ([`PlanOptions::from_env`]).
     /// Collective.
+    ///
+    /// # Errors
+    ///
+    /// Layouts of different shapes, or on different communicators, or
+    /// different layouts on different ranks: the same error on every rank.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::redistribute::Plan;
+    /// use distarray_core::{Comm, Dist, DistArray, Error, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let block = Layout::block(&comm, &[12]).unwrap();
+    /// let cyclic = Layout::new(&comm, &[12], &[Dist::Cyclic]).unwrap();
+    /// let mut plan = Plan::<i64>::new(&block, &cyclic).unwrap();
+    /// let a = DistArray::from_fn(&block, |ix: &[usize]| ix[0] as i64 * 10);
+    /// let mut b = DistArray::zeros(&cyclic);
+    /// plan.execute(&a, &mut b).unwrap();
+    /// assert_eq!(b.get(&[11]).unwrap(), 110);
+    ///
+    /// let other_shape = Layout::block(&comm, &[13]).unwrap();
+    /// assert!(matches!(Plan::<i64>::new(&block, &other_shape), Err(Error::ShapeMismatch { .. })));
+    /// ```
     pub fn new(src: &Layout, dst: &Layout) -> Result<Plan<T>> {
         Self::with_options(src, dst, &PlanOptions::from_env())
     }
@@ -65,6 +116,21 @@ impl<T: Element> Plan<T> {
 
     /// A plan that also permutes axes: target axis `a` is source axis
     /// `perm[a]` (so `dst.shape()[a] == src.shape()[perm[a]]`). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::redistribute::Plan;
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let src = Layout::block(&comm, &[2, 3, 4]).unwrap();
+    /// let dst = Layout::block(&comm, &[4, 2, 3]).unwrap(); // axes (2, 0, 1)
+    /// let a = DistArray::from_fn(&src, |ix: &[usize]| (100 * ix[0] + 10 * ix[1] + ix[2]) as i32);
+    /// let mut t = DistArray::zeros(&dst);
+    /// Plan::transpose(&src, &dst, &[2, 0, 1]).unwrap().execute(&a, &mut t).unwrap();
+    /// assert_eq!(t.get(&[3, 1, 2]).unwrap(), 123); // t[k, i, j] == a[i, j, k]
+    /// ```
     pub fn transpose(src: &Layout, dst: &Layout, perm: &[usize]) -> Result<Plan<T>> {
         Self::permuted(src, dst, perm, "Plan::transpose", &PlanOptions::from_env())
     }
@@ -104,6 +170,21 @@ impl<T: Element> Plan<T> {
     /// A plan to a new global shape with the same number of cells, matched
     /// in C order (NumPy's `reshape`). Costs O(local elements) to build.
     /// Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::redistribute::Plan;
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let flat = Layout::new(&comm, &[12], &[Dist::Cyclic]).unwrap();
+    /// let grid = Layout::block(&comm, &[3, 4]).unwrap();
+    /// let a = DistArray::from_fn(&flat, |ix: &[usize]| ix[0] as f32);
+    /// let mut b = DistArray::zeros(&grid);
+    /// Plan::reshape(&flat, &grid).unwrap().execute(&a, &mut b).unwrap();
+    /// assert_eq!(b.get(&[2, 1]).unwrap(), 9.0); // C order: 2 * 4 + 1
+    /// ```
     pub fn reshape(src: &Layout, dst: &Layout) -> Result<Plan<T>> {
         let local = if src.global_len() == dst.global_len() {
             Ok(())
@@ -188,12 +269,15 @@ impl<T: Element> Plan<T> {
     /// [`Transport::Auto`] while the first executions are still being
     /// timed. The same on every rank.
     ///
-    /// ```no_run
+    /// # Examples
+    ///
+    /// ```
     /// # use distarray_core::{Comm, Dist, DistArray, Layout};
     /// # use distarray_core::redistribute::Plan;
+    /// # let _u = mpi::initialize().unwrap();
     /// # let comm = Comm::world();
-    /// let rows = Layout::new(&comm, &[4000, 4000], &[Dist::Block, Dist::NotDistributed])?;
-    /// let cols = Layout::new(&comm, &[4000, 4000], &[Dist::NotDistributed, Dist::Block])?;
+    /// let rows = Layout::new(&comm, &[400, 300], &[Dist::Block, Dist::NotDistributed])?;
+    /// let cols = Layout::new(&comm, &[400, 300], &[Dist::NotDistributed, Dist::Block])?;
     /// let (a, mut b) = (DistArray::<f64>::zeros(&rows), DistArray::<f64>::zeros(&cols));
     /// let mut plan = Plan::new(&rows, &cols)?;
     /// for _ in 0..10 {
@@ -228,6 +312,27 @@ impl<T: Element> Plan<T> {
     /// An array whose layout is not the plan's, or a target whose local
     /// buffer is not C-contiguous, on any rank: the same error on every
     /// rank, and no data moves.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::redistribute::Plan;
+    /// use distarray_core::{Comm, Dist, DistArray, Error, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let block = Layout::block(&comm, &[6]).unwrap();
+    /// let cyclic = Layout::new(&comm, &[6], &[Dist::Cyclic]).unwrap();
+    /// let mut plan = Plan::<f64>::new(&block, &cyclic).unwrap();
+    /// let a = DistArray::<f64>::ones(&block);
+    /// let mut b = DistArray::zeros(&cyclic);
+    /// plan.execute(&a, &mut b).unwrap();
+    /// assert_eq!(b.get(&[5]).unwrap(), 1.0);
+    ///
+    /// // the target must be in the plan's target layout
+    /// let mut wrong = DistArray::zeros(&Layout::block(&comm, &[7]).unwrap());
+    /// let err = plan.execute(&a, &mut wrong).unwrap_err();
+    /// assert!(matches!(err, Error::LayoutMismatch { .. }));
+    /// ```
     pub fn execute<S, D>(
         &mut self,
         src: &DistArrayBase<S>,

@@ -94,6 +94,18 @@ binary! { FloatElement, T;
 }
 
 /// Integer shifts.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[4]).unwrap();
+/// let ones = DistArray::full(&layout, 1_i32);
+/// let counts = DistArray::from_fn(&layout, |ix: &[usize]| [0, 3, 31, 40][ix[0]]);
+/// let shifted = ones.left_shift(&counts).unwrap();
+/// assert_eq!(shifted.gather_all().unwrap().into_raw_vec_and_offset().0, vec![1, 8, i32::MIN, 0]);
+/// ```
 pub trait Shifts:
     Element + std::ops::Shl<u32, Output = Self> + std::ops::Shr<u32, Output = Self>
 {

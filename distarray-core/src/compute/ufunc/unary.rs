@@ -7,6 +7,21 @@ use num_complex::{Complex32, Complex64, ComplexFloat};
 use std::ops::{Add, Div, Mul, Sub};
 
 /// Numbers: the arithmetic every numeric dtype has (not `bool`).
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, Layout, Numeric};
+/// use num_complex::Complex64;
+/// fn magnitudes<T: Numeric>(a: &DistArray<T>) -> DistArray<T::Real> {
+///     a.abs() // real for complex numbers
+/// }
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[3]).unwrap();
+/// let z = DistArray::full(&layout, Complex64::new(3.0, 4.0));
+/// assert_eq!(magnitudes(&z).get(&[2]).unwrap(), 5.0);
+/// assert_eq!(magnitudes(&DistArray::full(&layout, -2_i32)).get(&[0]).unwrap(), 2);
+/// ```
 pub trait Numeric:
     Element + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
 {
@@ -23,6 +38,21 @@ pub trait Numeric:
 }
 
 /// Ordered numbers (integers and reals).
+///
+/// # Examples
+///
+/// NumPy's semantics, not Rust's: `%` takes the divisor's sign, `//`
+/// floors.
+///
+/// ```
+/// use distarray_core::Real;
+/// assert_eq!((-7_i64).remainder_(3), 2);
+/// assert_eq!((-7_i64).fmod_(3), -1);
+/// assert_eq!((-7.0_f64).floor_divide_(2.0), -4.0);
+/// assert!(f64::NAN.maximum_(1.0).is_nan());
+/// assert_eq!(2.5_f32.rint_(), 2.0); // ties to even
+/// assert_eq!(<i32 as Real>::lowest(), i32::MIN);
+/// ```
 pub trait Real: Numeric + PartialOrd {
     /// Python's `%` (the result takes the divisor's sign).
     fn remainder_(self, y: Self) -> Self;
@@ -185,6 +215,20 @@ impl<T: Numeric + ComplexFloat, S: Data<Elem = T>> DistArrayBase<S> {
 }
 
 /// Real floating-point elements (`f32`, `f64`).
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::ufunc::FloatElement;
+/// use distarray_core::{Comm, DistArray, Layout};
+/// fn rounded_up<T: FloatElement>(a: &DistArray<T>) -> DistArray<T> {
+///     a.ceil()
+/// }
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[4]).unwrap();
+/// let a = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f32 / 2.0);
+/// assert_eq!(rounded_up(&a).get(&[3]).unwrap(), 2.0);
+/// ```
 pub trait FloatElement: Real + num_traits::Float {}
 impl FloatElement for f32 {}
 impl FloatElement for f64 {}
@@ -211,6 +255,18 @@ unary_float! {
 }
 
 /// Integer and boolean elements: bitwise operations.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let layout = Layout::block(&Comm::world(), &[2]).unwrap();
+/// let flags = DistArray::full(&layout, 0b1010_u8);
+/// assert_eq!(flags.invert().get(&[0]).unwrap(), 0b1111_0101);
+/// let mask = DistArray::full(&layout, 0b0110_u8);
+/// assert_eq!(flags.bitwise_and(&mask).unwrap().get(&[1]).unwrap(), 0b0010);
+/// ```
 pub trait Bits:
     Element
     + std::ops::Not<Output = Self>

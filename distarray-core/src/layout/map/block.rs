@@ -23,6 +23,23 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// A block distribution of one axis.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::BlockMap;
+/// let m = BlockMap::irregular(vec![0, 2, 2, 9]).unwrap(); // position 1 owns nothing
+/// assert_eq!(m.owned_range(2), 2..9);
+/// assert_eq!(m.owner(4), (2, 2));
+/// assert!(!m.is_regular());
+///
+/// // one ghost cell between neighbours: buffers overlap, ownership does not
+/// let halo = BlockMap::regular(9, 3).with_padding(1, (0, 0)).unwrap();
+/// assert_eq!(halo.buffer_range(1), 2..7);
+/// assert_eq!(halo.owned_local_range(1), 1..4);
+/// assert_eq!(halo.global_to_local(1, 2), Some(0)); // a ghost copy
+/// assert_eq!(halo.owner(2), (0, 2));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockMap {
     size: usize,

@@ -16,6 +16,18 @@
 use crate::error::{Error, Result};
 
 /// A cyclic (block size 1) or block-cyclic distribution of one axis.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::CyclicMap;
+/// let m = CyclicMap::new(7, 2, 2).unwrap(); // blocks [0 1][2 3][4 5][6]
+/// assert_eq!(m.global_to_local(0, 5), Some(3)); // position 0 holds 0 1 4 5
+/// assert_eq!(m.global_to_local(1, 5), None);
+/// assert_eq!(m.local_len(1), 3); // 2 3 6: the short last block
+/// assert_eq!(m.start(1), 2);
+/// assert!(CyclicMap::new(7, 2, 0).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, Eq)]
 pub struct CyclicMap {
     size: usize,

@@ -24,6 +24,21 @@ fn directory_range(r: usize, size: usize, nprocs: usize) -> (usize, usize) {
 }
 
 /// This rank's slice of the directory of one axis.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::Directory;
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// // every rank holds index `rank` of a P-cell axis, at local index 0
+/// let p = comm.size();
+/// let directory = Directory::build(&comm, p, &[(comm.rank(), comm.rank(), 0)]);
+/// assert_eq!(directory.local_coverage(), (None, None)); // each held once
+/// let last = directory.lookup(&comm, &[p - 1]);
+/// assert_eq!(last, vec![Some((p - 1, 0))]);
+/// ```
 #[derive(Debug)]
 pub struct Directory {
     size: usize,

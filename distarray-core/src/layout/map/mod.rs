@@ -20,6 +20,16 @@ pub use unstructured::UnstructuredMap;
 use std::ops::Range;
 
 /// The protocol's `dist_type`.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::{AxisMap, CyclicMap, DistType};
+/// let map = AxisMap::Cyclic(CyclicMap::new(10, 2, 3).unwrap());
+/// assert_eq!(map.dist_type(), DistType::Cyclic);
+/// assert_eq!(map.dist_type().letter(), 'c');
+/// assert_eq!(serde_json::to_string(&DistType::Block).unwrap(), "\"b\"");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DistType {
     /// `b`: block (regular, irregular, padded; not-distributed is a 1-position block)
@@ -45,6 +55,27 @@ impl DistType {
 }
 
 /// How one axis is distributed.
+///
+/// Every kind answers the same questions: the buffer length of a grid
+/// position, local to global, and global to (owner, local) — computed
+/// locally for block and cyclic maps, through the collective
+/// [`UnstructuredMap::owners`] for unstructured ones.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::{AxisMap, BlockMap, CyclicMap};
+/// let block = AxisMap::Block(BlockMap::regular(10, 3)); // 4, 3, 3
+/// let cyclic = AxisMap::Cyclic(CyclicMap::new(10, 3, 1).unwrap());
+/// assert_eq!(block.owner(5), Some((1, 1)));
+/// assert_eq!(cyclic.owner(5), Some((2, 1)));
+/// assert_eq!(cyclic.global_indices(1), vec![1, 4, 7]);
+/// assert_eq!(block.local_to_global(2, 0), 7);
+/// assert_eq!((block.short_name(), cyclic.short_name()), ("b", "c"));
+///
+/// // an axis on one grid position is the same map whatever its kind
+/// assert_eq!(AxisMap::not_distributed(10), AxisMap::Cyclic(CyclicMap::new(10, 1, 1).unwrap()));
+/// ```
 #[derive(Debug, Clone)]
 pub enum AxisMap {
     /// Block (including not distributed: one grid position).

@@ -15,6 +15,31 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// An unstructured distribution of one axis, seen from one rank.
+///
+/// Usually made by [`Layout::with_grid`](crate::Layout::with_grid) from a
+/// [`Dist::Unstructured`](crate::Dist::Unstructured) axis; its owner
+/// lookups are collective.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::map::{AxisMap, UnstructuredMap};
+/// use distarray_core::{Comm, ProcGrid};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let (rank, nprocs) = (comm.rank(), comm.size());
+/// let grid = ProcGrid::new(&[nprocs], nprocs, rank).unwrap();
+/// // rank r holds the indices g with g % P == r, largest first
+/// let mine: Vec<usize> = (0..10).rev().filter(|g| g % nprocs == rank).collect();
+/// let map = UnstructuredMap::build(&comm, &grid, 0, 10, mine.clone(), true).unwrap();
+/// assert_eq!(map.indices(), &mine[..]);
+/// assert_eq!(map.my_local(mine[0]), Some(0));
+///
+/// // who holds 3 and 9: one collective lookup, answered by a directory
+/// let owners = map.owners(&comm, &[3, 9]);
+/// assert_eq!(owners[0].map(|(p, _)| p), Some(3 % nprocs));
+/// assert_eq!(AxisMap::Unstructured(map).owner(3), None); // not known locally
+/// ```
 #[derive(Debug, Clone)]
 pub struct UnstructuredMap {
     size: usize,
@@ -51,6 +76,23 @@ impl UnstructuredMap {
     /// Checks, with the same verdict on every rank: indices in `0 .. size`,
     /// no repeats on a rank, ranks at one position agree, every index held
     /// somewhere, and with `one_to_one` no index held twice.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Protocol`] naming the broken rule, on every rank.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::map::UnstructuredMap;
+    /// use distarray_core::{Comm, ProcGrid, Rule};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let grid = ProcGrid::new(&[comm.size()], comm.size(), comm.rank()).unwrap();
+    /// // index 4 of a 4-cell axis does not exist
+    /// let err = UnstructuredMap::build(&comm, &grid, 0, 4, vec![4], true).unwrap_err();
+    /// assert_eq!(err.rule(), Some(Rule::IndicesOutOfRange));
+    /// ```
     pub fn build(
         comm: &Comm,
         grid: &ProcGrid,

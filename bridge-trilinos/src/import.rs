@@ -1,0 +1,104 @@
+//! Tpetra Import and Export between vectors on different maps.
+
+use crate::ffi;
+use crate::init::call;
+use crate::map::TpetraMap;
+use crate::vector::TpetraVector;
+use distarray_core::Result;
+use std::marker::PhantomData;
+
+/// `y = x` moved between the vectors' maps by a Tpetra Import. Collective.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{export, import, TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let block = Layout::block(&comm, &[8]).unwrap();
+/// let cyclic = Layout::new(&comm, &[8], &[Dist::Cyclic]).unwrap();
+/// let from = TpetraMap::from_layout(&t, &block).unwrap();
+/// let to = TpetraMap::from_layout(&t, &cyclic).unwrap();
+/// let mut a = DistArray::from_fn(&block, |ix: &[usize]| ix[0] as f64);
+/// let x = TpetraVector::wrap(&from, &mut a).unwrap();
+/// let mut y = TpetraVector::new(&to).unwrap();
+/// import(&x, &mut y).unwrap();
+/// assert_eq!(y.array_mut().unwrap().get(&[5]).unwrap(), 5.0);
+///
+/// // and back, by an Export
+/// let mut z = TpetraVector::new(&from).unwrap();
+/// export(&y, &mut z).unwrap();
+/// assert_eq!(z.norm2().unwrap(), x.norm2().unwrap());
+/// ```
+pub fn import(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
+    // SAFETY: live handles.
+    call("Tpetra::Import", |e, n| unsafe {
+        ffi::tri_import(x.raw, y.raw, e, n)
+    })
+}
+
+/// `y = x` moved between the vectors' maps by a Tpetra Export. Collective.
+pub fn export(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
+    // SAFETY: live handles.
+    call("Tpetra::Export", |e, n| unsafe {
+        ffi::tri_export(x.raw, y.raw, e, n)
+    })
+}
+
+/// A Tpetra Import built once between two maps and executed many times.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{Importer, TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{Comm, Dist, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let block = Layout::block(&comm, &[12]).unwrap();
+/// let cyclic = Layout::new(&comm, &[12], &[Dist::BlockCyclic(2)]).unwrap();
+/// let (from, to) = (TpetraMap::from_layout(&t, &block).unwrap(), TpetraMap::from_layout(&t, &cyclic).unwrap());
+/// let importer = Importer::new(&from, &to).unwrap(); // planned once
+/// let (mut x, mut y) = (TpetraVector::new(&from).unwrap(), TpetraVector::new(&to).unwrap());
+/// for step in 1..=3 {
+///     x.array_mut().unwrap().fill(step as f64);
+///     importer.apply(&x, &mut y).unwrap(); // applied many times
+///     assert_eq!(y.norm2().unwrap(), step as f64 * 12.0_f64.sqrt());
+/// }
+/// ```
+pub struct Importer<'m> {
+    raw: *mut ffi::TriImporter,
+    _maps: PhantomData<&'m TpetraMap<'m>>,
+}
+
+impl<'m> Importer<'m> {
+    /// Plans the Import from `src` to `dst`. Collective.
+    pub fn new(src: &'m TpetraMap<'m>, dst: &'m TpetraMap<'m>) -> Result<Importer<'m>> {
+        let mut raw = std::ptr::null_mut();
+        // SAFETY: live maps and an out-pointer.
+        call("Tpetra::Import", |e, n| unsafe {
+            ffi::tri_importer_create(src.raw, dst.raw, &mut raw, e, n)
+        })?;
+        Ok(Importer {
+            raw,
+            _maps: PhantomData,
+        })
+    }
+
+    /// `y = x` between the planned maps. Collective.
+    pub fn apply(&self, x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
+        // SAFETY: live handles; Tpetra checks the maps.
+        call("doImport", |e, n| unsafe {
+            ffi::tri_importer_apply(self.raw, x.raw, y.raw, e, n)
+        })
+    }
+}
+
+impl Drop for Importer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by the shim, freed once.
+        unsafe { ffi::tri_importer_free(self.raw) }
+    }
+}

@@ -1,0 +1,145 @@
+//! Tpetra maps from and to 1-D layouts.
+
+use crate::ffi;
+use crate::init::{call, Trilinos};
+use distarray_core::map::AxisMap;
+use distarray_core::mpi::raw::AsRaw;
+use distarray_core::{Comm, Dist, Error, Layout, Result};
+use std::ffi::c_int;
+use std::marker::PhantomData;
+
+/// A Tpetra map (LocalOrdinal int, GlobalOrdinal long long).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{TpetraMap, Trilinos};
+/// use distarray_core::{Comm, Dist, Error, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// // a block layout is a contiguous map; any other 1-D layout lists its indices
+/// let block = Layout::block(&comm, &[10]).unwrap();
+/// let contiguous = TpetraMap::from_layout(&t, &block).unwrap();
+/// assert_eq!(contiguous.to_layout().unwrap(), block);
+/// let cyclic = Layout::new(&comm, &[10], &[Dist::Cyclic]).unwrap();
+/// let listed = TpetraMap::from_layout(&t, &cyclic).unwrap();
+/// assert_eq!(listed.to_layout().unwrap().global_indices(0), cyclic.global_indices(0));
+///
+/// let square = Layout::block(&comm, &[3, 3]).unwrap(); // a map has one axis
+/// assert!(matches!(TpetraMap::from_layout(&t, &square), Err(Error::LayoutMismatch { .. })));
+/// ```
+pub struct TpetraMap<'t> {
+    pub(crate) raw: *mut ffi::TriMap,
+    pub(crate) comm: Comm,
+    /// the layout it was made from (so going back costs nothing)
+    layout: Option<Layout>,
+    _t: PhantomData<&'t Trilinos>,
+}
+
+impl<'t> TpetraMap<'t> {
+    /// The map of a 1-D layout: contiguous for a block layout without ghost
+    /// cells, otherwise built from each rank's global indices. Collective.
+    pub fn from_layout(_t: &'t Trilinos, layout: &Layout) -> Result<TpetraMap<'t>> {
+        let comm = layout.comm();
+        comm.agree(if layout.ndim() == 1 {
+            Ok(())
+        } else {
+            Err(Error::LayoutMismatch {
+                context: "Tpetra map".into(),
+                detail: format!("a map describes one axis, not {layout:?}"),
+            })
+        })?;
+        let n = layout.global_len() as i64;
+        let mut raw = std::ptr::null_mut();
+        match layout.map(0) {
+            AxisMap::Block(b) if !b.is_padded() => {
+                // SAFETY: plain sizes and an out-pointer.
+                call("Tpetra::Map", |e, m| unsafe {
+                    ffi::tri_map_contiguous(
+                        comm.raw().as_raw(),
+                        n,
+                        layout.local_len() as c_int,
+                        &mut raw,
+                        e,
+                        m,
+                    )
+                })?
+            }
+            _ => {
+                let gids: Vec<i64> = layout
+                    .global_indices(0)
+                    .into_iter()
+                    .map(|g| g as i64)
+                    .collect();
+                // SAFETY: `gids` holds the rank's indices for the call.
+                call("Tpetra::Map", |e, m| unsafe {
+                    ffi::tri_map_gids(
+                        comm.raw().as_raw(),
+                        n,
+                        gids.as_ptr(),
+                        gids.len() as c_int,
+                        &mut raw,
+                        e,
+                        m,
+                    )
+                })?
+            }
+        }
+        Ok(TpetraMap {
+            raw,
+            comm: comm.clone(),
+            layout: Some(layout.clone()),
+            _t: PhantomData,
+        })
+    }
+
+    /// The layout this map describes: irregular block when contiguous,
+    /// unstructured otherwise. Collective.
+    pub fn to_layout(&self) -> Result<Layout> {
+        if let Some(l) = &self.layout {
+            return Ok(l.clone());
+        }
+        let (mut local, mut global, mut contiguous) = (0, 0i64, 0);
+        // SAFETY: a live map; three out-pointers.
+        call("Map info", |e, n| unsafe {
+            ffi::tri_map_info(self.raw, &mut local, &mut global, &mut contiguous, e, n)
+        })?;
+        let counts = self.comm.all_gather_u64(local as u64);
+        if contiguous == 1 {
+            let mut bounds = vec![0usize];
+            for c in counts {
+                bounds.push(bounds.last().unwrap() + c as usize);
+            }
+            Layout::with_grid(
+                &self.comm,
+                &[global as usize],
+                &[Dist::BlockBounds(bounds)],
+                &[self.comm.size()],
+            )
+        } else {
+            let mut gids = vec![0i64; local as usize];
+            // SAFETY: `gids` has room for the local count.
+            call("Map gids", |e, n| unsafe {
+                ffi::tri_map_local_gids(self.raw, gids.as_mut_ptr(), e, n)
+            })?;
+            let indices = gids.into_iter().map(|g| g as usize).collect();
+            Layout::with_grid(
+                &self.comm,
+                &[global as usize],
+                &[Dist::Unstructured {
+                    indices,
+                    one_to_one: true,
+                }],
+                &[self.comm.size()],
+            )
+        }
+    }
+}
+
+impl Drop for TpetraMap<'_> {
+    fn drop(&mut self) {
+        // SAFETY: created by the shim, freed once.
+        unsafe { ffi::tri_map_free(self.raw) }
+    }
+}
