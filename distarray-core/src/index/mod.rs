@@ -257,11 +257,11 @@ impl<T: Element, S: DataMut<Elem = T>> DistArrayBase<S> {
     /// # Examples
     ///
     /// ```
-    /// use distarray_core::{s, Comm, DistArray, Layout};
+    /// use distarray_core::{s, All, Comm, DistArray, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let mut a = DistArray::<f64>::zeros(&Layout::block(&Comm::world(), &[4, 5]).unwrap());
     /// a.fill_slice(s![1..=2, ..;2], 1.0).unwrap(); // a[1:3, ::2] = 1
-    /// assert_eq!(a.sum().unwrap(), 6.0);
+    /// assert_eq!(a.sum(All).unwrap(), 6.0);
     /// ```
     pub fn fill_slice(&mut self, index: impl AsRef<[Ix]>, value: T) -> Result<()> {
         let sel = normalize(self.shape(), index.as_ref())?;
