@@ -345,3 +345,28 @@ fn heatmaps_are_drawn_from_files() {
     assert!(text.matches("<rect").count() < 200 * 167 + 1000);
     assert!(text.contains("big.npy") && text.contains("axis 1 (columns)"));
 }
+
+#[test]
+fn bad_grids_and_pathless_sets_are_errors_not_panics() {
+    let err = ownership::from_spec("8x10", Some("b,b"), Some("0x2")).unwrap_err();
+    assert!(err.contains("at least 1"), "{err}");
+    let out = std::env::temp_dir().join(format!(
+        "distarray-plot-pathless-{}.svg",
+        std::process::id()
+    ));
+    for values in [false, true] {
+        let args = distarray_cli::plot::Args {
+            files: vec!["..".into()],
+            output: out.clone(),
+            shape: None,
+            dist: None,
+            grid: None,
+            values,
+            slice: None,
+            dataset: "data".into(),
+        };
+        let err = distarray_cli::plot::run(&args).unwrap_err();
+        assert!(err.contains(".."), "{err}");
+        assert!(!out.exists(), "no picture for a bad input");
+    }
+}

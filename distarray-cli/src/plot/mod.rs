@@ -87,7 +87,7 @@ pub fn ownership_plan(args: &Args, format: Format) -> Result<Plan, String> {
             args.grid.as_deref(),
         )?
     } else {
-        ownership::from_set(&dnpy_prefix(&args.files).expect("a file"))?
+        ownership::from_set(&set_prefix(&args.files)?)?
     };
     if owners.cells.is_empty() {
         return Err(format!(
@@ -111,7 +111,7 @@ pub fn values_plan(args: &Args, format: Format) -> Result<Plan, String> {
         .first()
         .ok_or("plot --values needs a file: an .npy file, a .dnpy set or an .h5 file")?;
     let path: PathBuf = match kind_of(first) {
-        Kind::Dnpy => dnpy_prefix(&args.files).expect("a file"),
+        Kind::Dnpy => set_prefix(&args.files)?,
         _ if args.files.len() > 1 => {
             return Err(format!(
                 "plot --values draws one file ({} given)",
@@ -140,4 +140,13 @@ fn name_of(path: &Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
+}
+
+/// A `.dnpy` set's prefix from the files named, or an error saying why not
+/// (no file, or a path with no file name such as `..`).
+fn set_prefix(files: &[PathBuf]) -> Result<PathBuf, String> {
+    dnpy_prefix(files).ok_or_else(|| match files.first() {
+        None => "plot needs a .dnpy set (its prefix or files) or --shape".to_string(),
+        Some(f) => format!("{}: not a file or a set's prefix", f.display()),
+    })
 }

@@ -86,7 +86,12 @@ pub fn from_spec(shape: &str, dist: Option<&str>, grid: Option<&str>) -> Result<
         ));
     }
     let grid = match grid {
-        Some(g) => dims(g)?,
+        Some(g) => match dims(g)? {
+            g if g.contains(&0) => {
+                return Err(format!("--grid {g:?}: every grid size must be at least 1"))
+            }
+            g => g,
+        },
         None => kinds
             .iter()
             .map(|k| if *k == "n" { 1 } else { 2 })

@@ -47,7 +47,10 @@ impl Shade for Complex64 {
 pub fn read_values(path: &Path, dataset: &str) -> Result<(Vec<usize>, Vec<f64>), String> {
     match kind_of(path) {
         Kind::Npy => npy_values(path),
-        Kind::Dnpy => dnpy_values(&dnpy_prefix(&[path.to_path_buf()]).expect("a path")),
+        Kind::Dnpy => dnpy_values(
+            &dnpy_prefix(&[path.to_path_buf()])
+                .ok_or_else(|| format!("{}: not a file or a set's prefix", path.display()))?,
+        ),
         Kind::Hdf5 => hdf5_values(path, dataset),
     }
 }
