@@ -24,12 +24,19 @@
 //! - `_into` writes into an array the caller already has (`&mut`) and
 //!   allocates nothing: [`Plan::execute(&src, &mut dst)`](redistribute::Plan::execute),
 //!   `load_npy_into(&mut self, path)`. Steady-state loops use these.
-//! - `_in` makes a **new** array in a layout the caller chooses, passed as
-//!   the last argument: [`slice_in(index, &layout)`](DistArrayBase::slice_in),
+//! - `_in` marks the variant of a method that makes a **new** array in a
+//!   layout the caller chooses, where the plain method picks one itself:
+//!   [`slice_in(index, &layout)`](DistArrayBase::slice_in),
 //!   [`transpose_in(perm, &layout)`](DistArrayBase::transpose_in),
-//!   [`reshape_in(&layout)`](DistArrayBase::reshape_in). Without the suffix
-//!   ([`slice`](DistArrayBase::slice), ...) the new array gets a default
-//!   layout (balanced blocks).
+//!   [`reshape_in(&layout)`](DistArrayBase::reshape_in),
+//!   [`load_dnpy_in(&layout, prefix)`](DistArray::load_dnpy_in). Without the
+//!   suffix ([`slice`](DistArrayBase::slice), [`transpose`](DistArrayBase::transpose),
+//!   [`load_dnpy`](DistArray::load_dnpy), ...) the new array gets balanced
+//!   blocks or the layout its file records.
+//! - Constructors whose layout is their first argument need no suffix: they
+//!   have no other layout to choose ([`DistArray::zeros(&layout)`](DistArray::zeros),
+//!   [`DistArray::load_npy(&layout, path)`](DistArray::load_npy), and
+//!   `load_hdf5(&layout, path, dataset)`).
 //! - Indexes are NumPy's, written with [`s!`]: `a.slice(s![1..-1, ..;2])`
 //!   is `a[1:-1, ::2]`.
 //!
