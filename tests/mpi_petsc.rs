@@ -227,7 +227,7 @@ fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
             Err(Error::Native {
                 library, message, ..
             }) => {
-                assert_eq!(library, "PETSc");
+                assert_eq!(library, distarray::bridge::Library::Petsc);
                 assert!(message.contains("DIVERGED_ITS"), "{message}");
             }
             other => panic!("expected a divergence error, got {other:?}"),

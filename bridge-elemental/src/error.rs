@@ -21,7 +21,7 @@ pub(crate) fn check(code: ffi::ElError, call: &str) -> Result<()> {
         }
     };
     Err(Error::Native {
-        library: "Elemental".into(),
+        library: distarray_core::bridge::Library::Elemental,
         code: code as i64,
         call: call.into(),
         message: format!("{name} (Elemental printed the exception's text on standard error)"),

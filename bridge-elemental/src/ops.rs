@@ -147,7 +147,7 @@ fn finite(m: &mut DistMatrix<'_>, what: &str, why: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Native {
-            library: "Elemental".into(),
+            library: distarray_core::bridge::Library::Elemental,
             code: 0,
             call: what.into(),
             message: why.into(),

@@ -177,7 +177,7 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
         let created = layout.comm().all(handle != 0);
         if !created {
             return Err(Error::Native {
-                library: "Global Arrays".into(),
+                library: distarray_core::bridge::Library::GlobalArrays,
                 code: 0,
                 call: "GA array creation".into(),
                 message: format!(

@@ -38,7 +38,7 @@ pub struct Ga {
 
 fn native(call: &str, message: String) -> Error {
     Error::Native {
-        library: "Global Arrays".into(),
+        library: distarray_core::bridge::Library::GlobalArrays,
         code: 0,
         call: call.into(),
         message,

@@ -62,7 +62,7 @@ pub(crate) fn check(code: ffi::PetscErrorCode, call: &str) -> Result<()> {
         message = format!("{message} [{}]", frames.join(" <- "));
     }
     Err(Error::Native {
-        library: "PETSc".into(),
+        library: distarray_core::bridge::Library::Petsc,
         code: code as i64,
         call: call.into(),
         message,

@@ -185,7 +185,7 @@ impl<'a> Ksp<'a> {
         };
         if info.reason < 0 {
             return Err(Error::Native {
-                library: "PETSc".into(),
+                library: distarray_core::bridge::Library::Petsc,
                 code: info.reason as i64,
                 call: "KSPSolve".into(),
                 message: format!(

@@ -19,7 +19,7 @@ pub(crate) fn call(what: &str, f: impl FnOnce(*mut c_char, c_int) -> c_int) -> R
         .map(|&c| c as u8)
         .collect();
     Err(Error::Native {
-        library: "Trilinos".into(),
+        library: distarray_core::bridge::Library::Trilinos,
         code: code as i64,
         call: what.into(),
         message: String::from_utf8_lossy(&bytes).into_owned(),

@@ -160,7 +160,7 @@ pub fn solve(
     };
     if converged != 1 {
         return Err(Error::Native {
-            library: "Trilinos".into(),
+            library: distarray_core::bridge::Library::Trilinos,
             code: 1,
             call: "Belos solve".into(),
             message: format!(

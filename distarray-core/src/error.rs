@@ -267,13 +267,28 @@ pub enum Error {
     #[error("{library} error {code} in {call}: {message}")]
     Native {
         /// The library.
-        library: String,
+        library: crate::bridge::Library,
         /// Its error code.
         code: i64,
         /// The call that failed.
         call: String,
         /// The library's own message.
         message: String,
+    },
+    /// An iterative solve stopped without converging (diverged, hit its
+    /// iteration limit, broke down). The same on every rank.
+    #[error("{library} {method} did not converge: {reason} after {iterations} iterations, last residual {residual:e}")]
+    NotConverged {
+        /// The library that solved.
+        library: crate::bridge::Library,
+        /// The method (and preconditioner), in the library's names.
+        method: String,
+        /// Iterations taken.
+        iterations: usize,
+        /// The last residual norm the library computed.
+        residual: f64,
+        /// Why it stopped, in the library's words (`DIVERGED_ITS`).
+        reason: String,
     },
     /// A required argument was given on one rank and missing on another, or similar misuse.
     #[error("invalid argument: {0}")]

@@ -58,6 +58,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod array;
+pub mod bridge;
 pub mod comm;
 pub mod compute;
 pub mod dtype;

@@ -22,6 +22,7 @@
 //! items by name).
 
 pub use crate::array::{AnyDistArray, DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
+pub use crate::bridge::{LinearSolver, SolveReport, Tolerances};
 pub use crate::comm::Comm;
 pub use crate::dtype::{DType, Element};
 pub use crate::error::{Error, Result};
