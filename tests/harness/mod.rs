@@ -24,6 +24,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Set on the ranks of a job: run the checks (scripts/memcheck sets it to run
+/// them under valgrind, one valgrind per rank).
 const CHILD_ENV: &str = "DISTARRAY_MPI_CHILD";
 const OK_MARK: &str = "DISTARRAY-CHECK-OK ";
 const DONE_MARK: &str = "DISTARRAY-CHECKS-DONE";
