@@ -257,7 +257,7 @@ fn an_empty_rank_gets_no_rows_and_sends_its_entries(comm: &Comm) {
     }
     let n = bounds[p];
     let rows = Layout::new(comm, &[n], &[Dist::BlockBounds(bounds)]).unwrap();
-    let per_rank = random_entries(p, n.max(1), 4, 30, 7, |v| v as i64);
+    let per_rank = random_entries(p, n.max(1), 4, 30, 7, |v| v);
     if n == 0 {
         let a = SparseBuilder::<i64>::new(&rows, 4)
             .unwrap()

@@ -105,11 +105,11 @@ impl<T: Copy + Default> Slots<T> {
         start.push(at);
         let mut cols = vec![0usize; at];
         let mut vals = vec![T::default(); at];
-        for r in 0..n {
-            let (s, e, d) = (self.start[r], self.next[r], start[r]);
+        for ((next, &s), &d) in self.next.iter_mut().zip(&self.start).zip(&start) {
+            let e = *next;
             cols[d..d + e - s].copy_from_slice(&self.cols[s..e]);
             vals[d..d + e - s].copy_from_slice(&self.vals[s..e]);
-            self.next[r] = d + e - s;
+            *next = d + e - s;
         }
         (self.start, self.cols, self.vals) = (start, cols, vals);
     }
