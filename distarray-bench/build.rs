@@ -9,8 +9,12 @@ fn main() {
         .compile("distarray_baselines");
     if std::env::var_os("CARGO_FEATURE_PETSC").is_some() {
         println!("cargo:rerun-if-changed=c/poisson_petsc.c");
+        println!("cargo:rerun-if-changed=c/assembly_petsc.c");
         let mut b = cc::Build::new();
-        b.compiler("mpicc").file("c/poisson_petsc.c").opt_level(3);
+        b.compiler("mpicc")
+            .file("c/poisson_petsc.c")
+            .file("c/assembly_petsc.c")
+            .opt_level(3);
         match pkg_config::Config::new()
             .cargo_metadata(false)
             .probe("PETSc")

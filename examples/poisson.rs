@@ -14,7 +14,7 @@
 use distarray::io::Order;
 use distarray::petsc::{solve, Petsc, PetscMat};
 use distarray::redistribute::Plan;
-use distarray::sparse::laplacian_2d;
+use distarray::sparse::{owned_rows, CsrRows, SparseBuilder};
 use distarray::{s, All, Comm, DistArray, Layout};
 use std::f64::consts::PI;
 use std::time::Instant;
@@ -52,7 +52,7 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     // 1. the problem as distributed arrays: rows of the operator in 1-D blocks
     let t = Instant::now();
     let rows = Layout::block(&comm, &[n * n])?;
-    let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, n, n)?)?;
+    let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, n)?)?;
     let b = DistArray::from_fn(&rows, |ix: &[usize]| {
         h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n)
     });
@@ -134,4 +134,30 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     ));
     say("done".into());
     Ok(())
+}
+
+/// The 5-point Laplacian on the `n x n` grid, `4 u[i,j] - u[i-1,j] -
+/// u[i+1,j] - u[i,j-1] - u[i,j+1]` (unknown `(i, j)` is row `i * n + j`,
+/// Dirichlet boundaries): each rank sets its own rows, as with PETSc's
+/// `MatSetValues`, and assembly gives it those rows in CSR form.
+fn laplacian_2d(rows: &Layout, n: usize) -> Result<CsrRows, distarray::Error> {
+    let mut op = SparseBuilder::new(rows, n * n)?;
+    op.reserve(5); // entries per row: the preallocation
+    for r in owned_rows(rows)? {
+        let (i, j) = (r / n, r % n);
+        op.add(r, r, 4.0);
+        if i > 0 {
+            op.add(r, r - n, -1.0);
+        }
+        if i + 1 < n {
+            op.add(r, r + n, -1.0);
+        }
+        if j > 0 {
+            op.add(r, r - 1, -1.0);
+        }
+        if j + 1 < n {
+            op.add(r, r + 1, -1.0);
+        }
+    }
+    op.assemble()
 }

@@ -8,7 +8,7 @@
 //! Run: `cargo build --release --features trilinos --example poisson_trilinos`
 //! then `scripts/mpirun -n 4 target/release/examples/poisson_trilinos [n]`.
 
-use distarray::sparse::laplacian_2d;
+use distarray::sparse::{owned_rows, CsrRows, SparseBuilder};
 use distarray::trilinos::{solve, CrsMatrix, Solver, TpetraMap, TpetraVector, Trilinos};
 use distarray::{All, Comm, DistArray, Layout};
 use std::f64::consts::PI;
@@ -35,7 +35,7 @@ fn run(comm: &Comm, trilinos: &Trilinos) -> Result<(), distarray::Error> {
         |r: usize| (PI * ((r / n) + 1) as f64 * h).sin() * (PI * ((r % n) + 1) as f64 * h).sin();
     let rows = Layout::block(comm, &[n * n])?;
     let map = TpetraMap::from_layout(trilinos, &rows)?;
-    let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, n, n)?)?;
+    let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, n)?)?;
     let mut b = TpetraVector::new(&map)?;
     {
         let mut view = b.array_mut()?;
@@ -72,4 +72,30 @@ fn run(comm: &Comm, trilinos: &Trilinos) -> Result<(), distarray::Error> {
         )));
     }
     Ok(())
+}
+
+/// The 5-point Laplacian on the `n x n` grid, `4 u[i,j] - u[i-1,j] -
+/// u[i+1,j] - u[i,j-1] - u[i,j+1]` (unknown `(i, j)` is row `i * n + j`,
+/// Dirichlet boundaries): each rank sets its own rows, as with PETSc's
+/// `MatSetValues`, and assembly gives it those rows in CSR form.
+fn laplacian_2d(rows: &Layout, n: usize) -> Result<CsrRows, distarray::Error> {
+    let mut op = SparseBuilder::new(rows, n * n)?;
+    op.reserve(5); // entries per row: the preallocation
+    for r in owned_rows(rows)? {
+        let (i, j) = (r / n, r % n);
+        op.add(r, r, 4.0);
+        if i > 0 {
+            op.add(r, r - n, -1.0);
+        }
+        if i + 1 < n {
+            op.add(r, r + n, -1.0);
+        }
+        if j > 0 {
+            op.add(r, r - 1, -1.0);
+        }
+        if j + 1 < n {
+            op.add(r, r + 1, -1.0);
+        }
+    }
+    op.assemble()
 }

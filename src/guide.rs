@@ -281,14 +281,26 @@
 //! # fn main() -> distarray::Result<()> {
 //! use distarray::petsc::{solve, Petsc, PetscMat};
 //! use distarray::prelude::*;
-//! use distarray::sparse::laplacian_2d;
+//! use distarray::sparse::{owned_rows, SparseBuilder};
 //! let universe = distarray::mpi::initialize().unwrap();
 //! let petsc = Petsc::init()?;
 //! {
 //!     let comm = Comm::world();
 //!     let n = 16;
 //!     let rows = Layout::block(&comm, &[n * n])?;
-//!     let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n, n)?)?;
+//!     // the 5-point Laplacian: each rank sets its rows (any rank may set
+//!     // any row, as with MatSetValues); assembly gives each its CSR rows
+//!     let mut op = SparseBuilder::new(&rows, n * n)?;
+//!     op.reserve(5);
+//!     for r in owned_rows(&rows)? {
+//!         let (i, j) = (r / n, r % n);
+//!         op.add(r, r, 4.0);
+//!         for (near, c) in [(i > 0, r.wrapping_sub(n)), (i + 1 < n, r + n),
+//!                           (j > 0, r.wrapping_sub(1)), (j + 1 < n, r + 1)] {
+//!             if near { op.add(r, c, -1.0) }
+//!         }
+//!     }
+//!     let a = PetscMat::from_csr(&petsc, &rows, &op.assemble()?)?;
 //!     let b = DistArray::full(&rows, 1.0);
 //!     let (x, info) = solve(&petsc, &a, &b)?;   // x: a DistArray in b's layout
 //!     assert!(info.reason > 0, "KSP converged");

@@ -6,15 +6,16 @@
 //! scripts/test enables it when PETSc is installed.)
 
 mod harness;
+mod laplacian;
 
 use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use distarray::petsc::{
     solve, to_petsc_plan, DenseMat, Dmda, Ksp, Petsc, PetscMat, PetscVec, VecOverArray,
 };
-use distarray::sparse::laplacian_2d;
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
+use laplacian::laplacian_2d;
 use std::cell::RefCell;
 
 static CHECKS: &[Check] = &[

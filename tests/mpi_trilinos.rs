@@ -4,14 +4,15 @@
 //! with our redistribution plan. (Feature `trilinos`.)
 
 mod harness;
+mod laplacian;
 
 use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
-use distarray::sparse::laplacian_2d;
 use distarray::trilinos::{
     export, import, solve, CrsMatrix, Solver, TpetraMap, TpetraMultiVector, TpetraVector, Trilinos,
 };
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::{assert_same_everywhere, Check};
+use laplacian::laplacian_2d;
 use std::cell::RefCell;
 
 static CHECKS: &[Check] = &[

@@ -46,13 +46,24 @@ pub struct SolveInfo {
 ///
 /// ```
 /// use bridge_petsc::{Ksp, Petsc, PetscMat, VecOverArray};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let comm = Comm::world();
 /// petsc.set_options_on(&comm, "-ksp_type cg -pc_type jacobi").unwrap();
 /// let rows = Layout::block(&comm, &[8 * 8]).unwrap();
-/// let a = PetscMat::from_csr_split(&petsc, &rows, &laplacian_2d(&rows, 8, 8).unwrap()).unwrap();
+/// // the 5-point Laplacian on a 8 x 8 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 8 * 8).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 8, r % 8);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(8)), (i + 1 < 8, r + 8)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 8, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let a = PetscMat::from_csr_split(&petsc, &rows, &op.assemble().unwrap()).unwrap();
 /// let mut ksp = Ksp::new(&petsc, &a).unwrap();
 /// ksp.set_tolerances(1e-10, 0.0, 500).unwrap();
 ///
@@ -216,11 +227,22 @@ impl Drop for Ksp<'_> {
 ///
 /// ```
 /// use bridge_petsc::{solve, Petsc, PetscMat};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[5 * 5]).unwrap();
-/// let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, 5, 5).unwrap()).unwrap();
+/// // the 5-point Laplacian on a 5 x 5 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 5 * 5).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 5, r % 5);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(5)), (i + 1 < 5, r + 5)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 5, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let a = PetscMat::from_csr(&petsc, &rows, &op.assemble().unwrap()).unwrap();
 /// let b = DistArray::full(&rows, 1.0);
 /// let (x, info) = solve(&petsc, &a, &b).unwrap();
 /// assert!(info.reason > 0, "{}", info.reason_name);

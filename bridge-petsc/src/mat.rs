@@ -15,11 +15,22 @@ use std::marker::PhantomData;
 ///
 /// ```
 /// use bridge_petsc::{Petsc, PetscMat, VecOverArray};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[4 * 4]).unwrap();
-/// let csr = laplacian_2d(&rows, 4, 4).unwrap(); // this rank's rows
+/// // the 5-point Laplacian on a 4 x 4 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 4 * 4).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 4, r % 4);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(4)), (i + 1 < 4, r + 4)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 4, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let csr = op.assemble().unwrap(); // this rank's rows, as CSR
 /// let a = PetscMat::from_csr(&petsc, &rows, &csr).unwrap();
 /// assert_eq!(a.assembly_mallocs().unwrap(), 0.0); // exact preallocation
 ///

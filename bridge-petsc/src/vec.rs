@@ -19,14 +19,25 @@ use std::marker::PhantomData;
 ///
 /// ```
 /// use bridge_petsc::{AsPetscVec, Petsc, PetscMat, PetscVec, VecOverArray};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// fn apply(a: &PetscMat<'_>, x: &impl AsPetscVec, y: &mut impl AsPetscVec) {
 ///     a.mult(x, y).unwrap();
 /// }
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[9]).unwrap();
-/// let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+/// // the 5-point Laplacian on a 3 x 3 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 3 * 3).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 3, r % 3);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(3)), (i + 1 < 3, r + 3)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 3, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let a = PetscMat::from_csr(&petsc, &rows, &op.assemble().unwrap()).unwrap();
 /// let mut x = DistArray::full(&rows, 1.0);
 /// let mut y = PetscVec::new(&petsc, &rows).unwrap();
 /// apply(&a, &VecOverArray::wrap(&petsc, &mut x).unwrap(), &mut y);

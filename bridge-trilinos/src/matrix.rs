@@ -15,13 +15,24 @@ use std::marker::PhantomData;
 ///
 /// ```
 /// use bridge_trilinos::{CrsMatrix, TpetraMap, TpetraVector, Trilinos};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let t = Trilinos::init(&comm).unwrap();
 /// let rows = Layout::block(&comm, &[9]).unwrap();
 /// let map = TpetraMap::from_layout(&t, &rows).unwrap();
-/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+/// // the 5-point Laplacian on a 3 x 3 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 3 * 3).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 3, r % 3);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(3)), (i + 1 < 3, r + 3)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 3, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let a = CrsMatrix::from_csr(&map, &op.assemble().unwrap()).unwrap();
 ///
 /// let mut ones = DistArray::full(&rows, 1.0);
 /// let x = TpetraVector::wrap(&map, &mut ones).unwrap();

@@ -87,13 +87,24 @@ pub struct SolveInfo {
 ///
 /// ```
 /// use bridge_trilinos::{solve, CrsMatrix, Solver, TpetraMap, TpetraVector, Trilinos};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::sparse::{owned_rows, SparseBuilder};
+/// use distarray_core::{Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let t = Trilinos::init(&comm).unwrap();
 /// let rows = Layout::block(&comm, &[6 * 6]).unwrap();
 /// let map = TpetraMap::from_layout(&t, &rows).unwrap();
-/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 6, 6).unwrap()).unwrap();
+/// // the 5-point Laplacian on a 6 x 6 grid: each rank sets its rows
+/// let mut op = SparseBuilder::new(&rows, 6 * 6).unwrap();
+/// for r in owned_rows(&rows).unwrap() {
+///     let (i, j) = (r / 6, r % 6);
+///     op.add(r, r, 4.0);
+///     let near = [(i > 0, r.wrapping_sub(6)), (i + 1 < 6, r + 6)];
+///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 6, r + 1)]) {
+///         if inside { op.add(r, c, -1.0) }
+///     }
+/// }
+/// let a = CrsMatrix::from_csr(&map, &op.assemble().unwrap()).unwrap();
 /// let (mut b, mut x) = (DistArray::full(&rows, 1.0), DistArray::zeros(&rows));
 /// let settings = Solver::default().preconditioner("jacobi").tolerance(1e-10);
 /// {

@@ -1,5 +1,5 @@
-//! Safe handles over the C baselines in `c/alltoallw.c` (this module is the
-//! bench crate's FFI layer).
+//! Safe handles over the C baselines in `c/` (this module is the bench
+//! crate's FFI layer).
 
 use distarray::mpi::ffi::MPI_Comm;
 use distarray::mpi::raw::AsRaw;
@@ -81,4 +81,23 @@ pub fn c_poisson_solve(comm: &Comm, n: usize) -> (f64, usize) {
     // out-pointer to a local integer.
     let t = unsafe { c_poisson(comm.raw().as_raw(), n as std::ffi::c_int, &mut its) };
     (t, its as usize)
+}
+
+#[cfg(feature = "petsc")]
+extern "C" {
+    fn c_assembly(comm: MPI_Comm, n: c_long, nnz: *mut c_long, checksum: *mut f64) -> f64;
+}
+
+/// The assembly benchmark's baseline (`c/assembly_petsc.c`): the 5-point
+/// Laplacian on an `n x n` grid with PETSc's `MatSetValues` (5% of the
+/// entries set by the wrong rank) and `MatAssemblyBegin/End`. Returns the
+/// seconds that took, the global number of entries and their checksum
+/// ([`crate::operators::checksum`]). PETSc must be initialized. Collective.
+#[cfg(feature = "petsc")]
+pub fn c_assembly_5_point(comm: &Comm, n: usize) -> (f64, usize, f64) {
+    let (mut nnz, mut sum): (c_long, f64) = (0, 0.0);
+    // SAFETY: a live communicator, PETSc initialized by the caller, and
+    // out-pointers to locals.
+    let t = unsafe { c_assembly(comm.raw().as_raw(), n as c_long, &mut nnz, &mut sum) };
+    (t, nnz as usize, sum)
 }

@@ -7,9 +7,9 @@
 //!   / the same in a plain C PETSc program (<= 1.05).
 
 use distarray::petsc::{solve, Petsc, PetscMat, PetscVec, VecOverArray};
-use distarray::sparse::laplacian_2d;
 use distarray::{Comm, DistArray, Layout};
 use distarray_bench::baseline::c_poisson_solve;
+use distarray_bench::operators::laplacian_2d;
 use distarray_bench::stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use distarray_bench::{median, report, timed, Target};
 use std::alloc::System;
@@ -99,7 +99,7 @@ fn main() {
         };
         let ours = || {
             let rows = Layout::block(&comm, &[n * n]).unwrap();
-            let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+            let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n)).unwrap();
             let b = DistArray::from_fn(&rows, |ix: &[usize]| h * h * 2.0 * PI * PI * exact(ix[0]));
             let (x, info) = solve(&petsc, &a, &b).unwrap();
             std::hint::black_box(&x);

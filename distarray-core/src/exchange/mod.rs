@@ -22,6 +22,10 @@
 //!   memory (`shared`), chosen by [`PlanOptions`];
 //! - `across`: exchanges between layouts on different sub-communicators
 //!   of one parent (owners found through a distributed directory);
+//! - `routed`: send-driven exchanges, for records whose receivers cannot
+//!   know in advance what arrives (a sparse-matrix builder's entries for
+//!   rows other ranks own): the senders' block sizes, one all-to-all, and
+//!   an ordinary `Exchange` of contiguous blocks;
 //! - [`scale`]: one rank's plan for a virtual world of any size, built
 //!   without MPI, to show how plans scale.
 //!
@@ -33,6 +37,7 @@ pub(crate) mod build;
 mod direct;
 mod options;
 pub(crate) mod pack;
+mod routed;
 pub mod scale;
 pub(crate) mod segment;
 mod shared;
@@ -42,6 +47,7 @@ pub(crate) mod transport;
 pub(crate) use across::across;
 pub(crate) use build::Entry;
 pub use options::{PlanOptions, Transport, DEFAULT_CHUNK_BYTES, DEFAULT_STREAM_MIN_BYTES};
+pub(crate) use routed::to_owners;
 pub(crate) use steps::Side;
 pub(crate) use transport::Exchange;
 

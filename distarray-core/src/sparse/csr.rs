@@ -1,23 +1,16 @@
-//! Distributed sparse matrices by rows, in CSR form: what the solver
-//! bridges (PETSc's MPIAIJ, Tpetra's CrsMatrix) assemble from.
-//!
-//! ```
-//! use distarray_core::{Comm, Layout};
-//! use distarray_core::sparse::laplacian_2d;
-//! let _u = mpi::initialize().unwrap();
-//! let comm = Comm::world();
-//! let rows = Layout::block(&comm, &[3 * 3]).unwrap(); // a 3x3 grid of unknowns
-//! let a = laplacian_2d(&rows, 3, 3).unwrap(); // this rank's rows
-//! if a.first_row == 0 && a.local_rows() > 0 {
-//!     assert_eq!(a.row(0).0, &[0, 1, 3]); // the corner couples to two neighbours
-//! }
-//! ```
+//! This rank's rows of a distributed sparse matrix in CSR form, and the
+//! checks that they match a row layout.
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::map::AxisMap;
+use std::ops::Range;
 
 /// This rank's rows of a distributed sparse matrix, global column indices.
+/// `T` is the element type (`f64` unless said otherwise).
+///
+/// [`SparseBuilder::assemble`](super::SparseBuilder::assemble) makes them
+/// with sorted, duplicate-free rows; they can also be filled by hand.
 ///
 /// # Examples
 ///
@@ -50,7 +43,7 @@ use crate::map::AxisMap;
 /// assert_eq!(check_square_rows(&rows, &csr).unwrap(), mine);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct CsrRows {
+pub struct CsrRows<T = f64> {
     /// Global index of the first local row.
     pub first_row: usize,
     /// Global number of columns.
@@ -60,19 +53,34 @@ pub struct CsrRows {
     /// Global column indices.
     pub cols: Vec<usize>,
     /// Values.
-    pub vals: Vec<f64>,
+    pub vals: Vec<T>,
 }
 
-impl CsrRows {
+impl<T> CsrRows<T> {
     /// Number of local rows.
     pub fn local_rows(&self) -> usize {
         self.row_ptr.len().saturating_sub(1)
     }
+
+    /// Number of local entries (stored nonzeros).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::sparse::CsrRows;
+    /// let a = CsrRows { first_row: 0, ncols: 3, row_ptr: vec![0, 2, 3], cols: vec![0, 2, 1], vals: vec![1, 2, 3] };
+    /// assert_eq!((a.local_rows(), a.nnz()), (2, 3));
+    /// ```
+    pub fn nnz(&self) -> usize {
+        self.cols.len()
+    }
+
     /// Local row `i`: (columns, values).
-    pub fn row(&self, i: usize) -> (&[usize], &[f64]) {
+    pub fn row(&self, i: usize) -> (&[usize], &[T]) {
         let r = self.row_ptr[i]..self.row_ptr[i + 1];
         (&self.cols[r.clone()], &self.vals[r])
     }
+
     /// Checks the structure (monotone pointers, columns in range, lengths).
     ///
     /// # Examples
@@ -121,11 +129,18 @@ impl CsrRows {
 /// let cyclic = Layout::new(&comm, &[10], &[Dist::Cyclic]).unwrap();
 /// assert!(owned_rows(&cyclic).is_err());
 /// ```
-pub fn owned_rows(rows: &Layout) -> Result<std::ops::Range<usize>> {
+pub fn owned_rows(rows: &Layout) -> Result<Range<usize>> {
+    Ok(block_rows(rows)?[rows.grid().coords()[0]].clone())
+}
+
+/// The rows every grid position of a 1-D block layout owns (position `i`
+/// is rank `i`'s coordinate), in order: contiguous ranges, some possibly
+/// empty, that tile `0..rows.global_len()`.
+pub(crate) fn block_rows(rows: &Layout) -> Result<Vec<Range<usize>>> {
     match (rows.ndim(), rows.maps().first()) {
-        (1, Some(AxisMap::Block(b))) if !b.is_padded() => {
-            Ok(b.owned_range(rows.grid().coords()[0]))
-        }
+        (1, Some(AxisMap::Block(b))) if !b.is_padded() => Ok((0..rows.grid().shape()[0])
+            .map(|pos| b.owned_range(pos))
+            .collect()),
         _ => Err(Error::LayoutMismatch {
             context: "matrix rows".into(),
             detail: format!("rows must be a 1-D block layout without ghost cells, not {rows:?}"),
@@ -134,81 +149,37 @@ pub fn owned_rows(rows: &Layout) -> Result<std::ops::Range<usize>> {
 }
 
 /// Checks that `csr` is valid and holds exactly the rows the 1-D block
-/// layout `rows` gives this rank, over `rows.global_len()` columns (a
-/// square matrix); returns those rows. Local: bridges agree on the result
-/// across ranks before any collective call.
-pub fn check_square_rows(rows: &Layout, csr: &CsrRows) -> Result<std::ops::Range<usize>> {
+/// layout `rows` gives this rank, over `ncols` columns; returns those rows.
+/// Local: callers agree on the result across ranks (with
+/// [`Comm::agree`](crate::Comm::agree)) before any collective call.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::sparse::{check_rows, SparseBuilder};
+/// use distarray_core::{Comm, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let rows = Layout::block(&Comm::world(), &[4]).unwrap();
+/// let mut b = SparseBuilder::<f32>::new(&rows, 7).unwrap(); // 4 x 7
+/// b.add(0, 6, 1.0);
+/// let a = b.assemble().unwrap();
+/// assert!(check_rows(&rows, 7, &a).is_ok());
+/// assert!(check_rows(&rows, 4, &a).is_err()); // not 4 columns
+/// ```
+pub fn check_rows<T>(rows: &Layout, ncols: usize, csr: &CsrRows<T>) -> Result<Range<usize>> {
     let r = owned_rows(rows)?;
     csr.validate()?;
-    if csr.local_rows() != r.len() || csr.first_row != r.start || csr.ncols != rows.global_len() {
+    if csr.local_rows() != r.len() || csr.first_row != r.start || csr.ncols != ncols {
         return Err(Error::ShapeMismatch {
             context: "CSR rows against the row layout (first row, local rows, columns)".into(),
-            expected: vec![r.start, r.len(), rows.global_len()],
+            expected: vec![r.start, r.len(), ncols],
             found: vec![csr.first_row, csr.local_rows(), csr.ncols],
         });
     }
     Ok(r)
 }
 
-/// The 5-point Laplacian on an `nx x ny` grid of unknowns (Dirichlet
-/// boundaries): `4 u[i,j] - u[i-1,j] - u[i+1,j] - u[i,j-1] - u[i,j+1]`,
-/// unknown `(i, j)` being row `i * ny + j`. `rows` is a 1-D block layout of
-/// `nx * ny`; this rank gets its rows.
-///
-/// # Examples
-///
-/// ```
-/// use distarray_core::sparse::laplacian_2d;
-/// use distarray_core::{Comm, Layout};
-/// let _u = mpi::initialize().unwrap();
-/// let comm = Comm::world();
-/// let rows = Layout::block(&comm, &[4 * 5]).unwrap();
-/// let a = laplacian_2d(&rows, 4, 5).unwrap();
-/// // every row sums to 4 minus its number of neighbours
-/// for i in 0..a.local_rows() {
-///     let (cols, vals) = a.row(i);
-///     assert_eq!(vals.iter().sum::<f64>(), 4.0 - (cols.len() - 1) as f64);
-/// }
-/// // 4*5 unknowns, 2*(3*5 + 4*4) couplings
-/// let entries = comm.sum_u64(a.vals.len() as u64);
-/// assert_eq!(entries, 20 + 2 * (15 + 16));
-/// ```
-pub fn laplacian_2d(rows: &Layout, nx: usize, ny: usize) -> Result<CsrRows> {
-    if rows.global_len() != nx * ny {
-        return Err(Error::ShapeMismatch {
-            context: "laplacian_2d rows".into(),
-            expected: vec![nx * ny],
-            found: rows.shape().to_vec(),
-        });
-    }
-    let range = owned_rows(rows)?;
-    let mut out = CsrRows {
-        first_row: range.start,
-        ncols: nx * ny,
-        row_ptr: vec![0],
-        cols: Vec::with_capacity(5 * range.len()),
-        vals: Vec::with_capacity(5 * range.len()),
-    };
-    for r in range {
-        let (i, j) = (r / ny, r % ny);
-        let mut push = |c: usize, v: f64| {
-            out.cols.push(c);
-            out.vals.push(v);
-        };
-        if i > 0 {
-            push(r - ny, -1.0);
-        }
-        if j > 0 {
-            push(r - 1, -1.0);
-        }
-        push(r, 4.0);
-        if j + 1 < ny {
-            push(r + 1, -1.0);
-        }
-        if i + 1 < nx {
-            push(r + ny, -1.0);
-        }
-        out.row_ptr.push(out.cols.len());
-    }
-    Ok(out)
+/// [`check_rows`] for a square matrix: `rows.global_len()` columns.
+pub fn check_square_rows<T>(rows: &Layout, csr: &CsrRows<T>) -> Result<Range<usize>> {
+    check_rows(rows, rows.global_len(), csr)
 }
