@@ -432,10 +432,10 @@ fn count(v: i64, what: &str, k: usize, at: u64) -> std::result::Result<usize, Sc
 }
 
 /// Reads `n` big-endian `PetscInt`s at byte `at`: as `u64`s, each checked
-/// to be in `0..=max`.
+/// to be in `0..=max` (an error names the `first + i`th `what`).
 pub(super) fn read_ints(
     f: &File,
-    at: u64,
+    (at, first): (u64, u64),
     n: usize,
     width: PetscIndexWidth,
     max: u64,
@@ -454,7 +454,7 @@ pub(super) fn read_ints(
             if v < 0 || v as u64 > max {
                 return Err(std::io::Error::other(format!(
                     "{what} {} is {v}, not in 0..={max}",
-                    done + i
+                    first + (done + i) as u64
                 )));
             }
             out.push(v as u64);

@@ -137,11 +137,11 @@ impl PetscBinaryFile {
             let at = lengths_at + mine.start as u64 * isz;
             read_ints(
                 f,
-                at,
+                (at, mine.start as u64),
                 mine.len(),
                 self.options.index,
                 n as u64,
-                "row length",
+                "the length of row",
             )
             .map_err(|e| io_err(&self.path, e))
         });
@@ -163,11 +163,11 @@ impl PetscBinaryFile {
         let mut read = |f: &File| -> std::io::Result<Vec<u64>> {
             let cols = read_ints(
                 f,
-                cols_at + before * isz,
+                (cols_at + before * isz, before),
                 local as usize,
                 self.options.index,
                 n.saturating_sub(1) as u64,
-                "column index",
+                "the column index of entry",
             )?;
             let vals_here = vals_at + before * self.options.scalar.bytes() as u64;
             read_scalars(f, vals_here, &mut vals)?;

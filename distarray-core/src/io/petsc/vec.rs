@@ -117,7 +117,8 @@ impl PetscBinaryFile {
     /// Object `k`'s length, when it is a Vec of `T`'s scalars.
     fn vec_len<T: PetscScalar>(&self, k: usize) -> Result<usize> {
         match self.objects[k] {
-            PetscObject::Vec { len, .. } if self.options.scalar == T::KIND => Ok(len),
+            // (an empty Vec holds no scalar to tell its kind by)
+            PetscObject::Vec { len, .. } if self.options.scalar == T::KIND || len == 0 => Ok(len),
             PetscObject::Vec { .. } => Err(Error::DTypeMismatch {
                 expected: T::DTYPE.to_string(),
                 found: format!("{} in {}", self.options.scalar, self.path.display()),
