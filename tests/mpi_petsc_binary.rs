@@ -39,7 +39,8 @@ macro_rules! checks {
 static CHECKS: &[Check] = checks!(
     files_petsc_wrote_load_here,
     files_we_wrote_load_in_petsc,
-    our_bytes_are_petscs
+    our_bytes_are_petscs,
+    petsc_finalizes_before_mpi
 );
 #[cfg(not(feature = "petsc"))]
 static CHECKS: &[Check] = checks!();
@@ -485,4 +486,7 @@ fn arguments_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
 #[path = "mpi_petsc_binary/with_petsc.rs"]
 mod with_petsc;
 #[cfg(feature = "petsc")]
-use with_petsc::{files_petsc_wrote_load_here, files_we_wrote_load_in_petsc, our_bytes_are_petscs};
+use with_petsc::{
+    files_petsc_wrote_load_here, files_we_wrote_load_in_petsc, our_bytes_are_petscs,
+    petsc_finalizes_before_mpi,
+};

@@ -186,3 +186,11 @@ pub fn our_bytes_are_petscs(comm: &Comm) {
 fn harness_scratch(comm: &Comm, name: &str) -> std::path::PathBuf {
     super::harness::scratch(comm, name)
 }
+
+/// The last check: PETSc finalizes here, before the harness finalizes MPI.
+pub fn petsc_finalizes_before_mpi(_comm: &Comm) {
+    let petsc = PETSC.with(|p| p.borrow_mut().take());
+    assert!(petsc.is_some(), "initialized by the earlier checks");
+    drop(petsc); // PetscFinalize
+    assert!(distarray::mpi::environment::is_initialized());
+}
