@@ -61,7 +61,8 @@ fn convert(
                 ..Default::default()
             };
             io::save_petsc_mat_with(output, &rows, &csr, o)?;
-            return Ok(done(comm, output, &info));
+            done(comm, output, &info);
+            return Ok(());
         }
         Format::PetscMat { .. } => dense(comm, input, &info.shape)?,
         _ => info.load_in(&Layout::block(comm, &info.shape)?)?,
@@ -72,7 +73,8 @@ fn convert(
         Kind::Hdf5 => save_h5(&a, output, dataset.unwrap_or("data")),
         Kind::Dnpy => a.save_dnpy(output),
     }?;
-    Ok(done(comm, output, &info))
+    done(comm, output, &info);
+    Ok(())
 }
 
 fn done(comm: &Comm, output: &Path, info: &io::FileInfo) {

@@ -55,7 +55,7 @@ pub enum PetscObject {
 }
 
 impl PetscObject {
-    /// The global shape: `[len]` or `[rows, cols]`.
+    /// The global shape: `[len]` or `[rows, cols]` (example: [`PetscObject`]).
     pub fn shape(&self) -> Vec<usize> {
         match *self {
             PetscObject::Vec { len, .. } => vec![len],
@@ -63,7 +63,15 @@ impl PetscObject {
         }
     }
 
-    /// The byte where the object's header starts.
+    /// The byte where the object's header starts (`info --json` shows it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::io::PetscObject;
+    /// let a = PetscObject::Mat { rows: 2, cols: 2, nnz: 3, offset: 48 };
+    /// assert_eq!((a.offset(), a.shape()), (48, vec![2, 2]));
+    /// ```
     pub fn offset(&self) -> u64 {
         match *self {
             PetscObject::Vec { offset, .. } | PetscObject::Mat { offset, .. } => offset,
@@ -250,14 +258,14 @@ impl PetscBinaryFile {
         })
     }
 
-    /// The index of the first Vec in the file.
+    /// The index of the first Vec in the file (see [`load_vec`](Self::load_vec)).
     pub fn first_vec(&self) -> Option<usize> {
         self.objects
             .iter()
             .position(|o| matches!(o, PetscObject::Vec { .. }))
     }
 
-    /// The index of the first Mat in the file.
+    /// The index of the first Mat in the file (see [`load_mat`](Self::load_mat)).
     pub fn first_mat(&self) -> Option<usize> {
         self.objects
             .iter()
@@ -404,7 +412,7 @@ fn scan(
                 return Err((e, at, name.is_some()));
             }
         };
-        let end = at.checked_add(object.bytes(o)).unwrap_or(u64::MAX);
+        let end = at.saturating_add(object.bytes(o));
         if end > size {
             return Err((
                 truncated(&format!("object {k} ({object}, at byte {at})"), end),

@@ -76,6 +76,22 @@ pub fn load_petsc_mat_in(rows: &Layout, path: impl AsRef<Path>) -> Result<CsrRow
 impl PetscBinaryFile {
     /// Loads object `k` (an AIJ Mat): the balanced 1-D block layout of its
     /// rows, and this rank's rows. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::io::{self, PetscBinaryFile};
+    /// use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let path = std::env::temp_dir().join(format!("distarray-doc-lm-{}.petsc", std::process::id()));
+    /// let rows = Layout::block(&comm, &[4]).unwrap();
+    /// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+    /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
+    /// let (rows, a) = file.load_mat(&comm, file.first_mat().unwrap()).unwrap();
+    /// assert_eq!(comm.sum_u64(a.vals.len() as u64), 12);
+    /// assert!(file.load_vec::<f64>(&comm, 0).is_err()); // not a Vec
+    /// ```
     pub fn load_mat(&self, comm: &Comm, k: usize) -> Result<(Layout, CsrRows)> {
         self.agree(comm, k, 0, "PetscBinaryFile::load_mat (file, object)")?;
         let rows = Layout::block(comm, &[self.mat_shape(k)?.0])?;
@@ -85,6 +101,23 @@ impl PetscBinaryFile {
 
     /// Loads object `k` (an AIJ Mat) into the rows `rows` (1-D block)
     /// gives this rank. Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::io::{self, PetscBinaryFile};
+    /// use distarray_core::{sparse::laplacian_2d, Comm, Dist, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let path = std::env::temp_dir().join(format!("distarray-doc-lmi-{}.petsc", std::process::id()));
+    /// let rows = Layout::block(&comm, &[6]).unwrap();
+    /// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 2, 3).unwrap()).unwrap();
+    /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
+    /// // every row on rank 0
+    /// let first = Layout::new(&comm, &[6], &[Dist::BlockBounds([vec![0], vec![6; comm.size()]].concat())]).unwrap();
+    /// let a = file.load_mat_in(&first, 0).unwrap();
+    /// assert_eq!(a.local_rows(), if comm.rank() == 0 { 6 } else { 0 });
+    /// ```
     pub fn load_mat_in(&self, rows: &Layout, k: usize) -> Result<CsrRows> {
         let what = "PetscBinaryFile::load_mat_in (file, object, rows)";
         self.agree(rows.comm(), k, rows.fingerprint(), what)?;

@@ -74,6 +74,21 @@ impl PetscBinaryFile {
     /// Loads object `k` (a Vec) in a balanced 1-D block layout, in
     /// parallel. Collective: every rank passes the same file description
     /// (checked) and gets the same verdict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::io::PetscBinaryFile;
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let path = std::env::temp_dir().join(format!("distarray-doc-lv-{}.petsc", std::process::id()));
+    /// DistArray::<f64>::ones(&Layout::block(&comm, &[3]).unwrap()).save_petsc_vec(&path).unwrap();
+    /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
+    /// let x: DistArray<f64> = file.load_vec(&comm, file.first_vec().unwrap()).unwrap();
+    /// assert_eq!(x.shape(), &[3]);
+    /// assert!(file.load_vec::<f64>(&comm, 1).is_err()); // one object only
+    /// ```
     pub fn load_vec<T: PetscScalar>(&self, comm: &Comm, k: usize) -> Result<DistArray<T>> {
         self.agree(comm, k, 0, "PetscBinaryFile::load_vec (file, object)")?;
         let len = self.vec_len::<T>(k)?;
