@@ -23,6 +23,11 @@
 //!   and global vectors over the arrays' memory; `DMGlobalToLocal` agrees
 //!   with distarray's halo update.
 //!
+//! - Binary files: [`PetscVec::load`]/[`PetscVec::save`] and
+//!   [`PetscMat::load`]/[`PetscMat::save`] through PETSc's own `VecLoad`,
+//!   `VecView`, `MatLoad`, `MatView` (distarray reads and writes the same
+//!   files without PETSc: `distarray_core::io::petsc`).
+//!
 //! Every PETSc return code is checked; errors carry PETSc's own message.
 
 // A documentation build without PETSc (docs.rs sets `DOCS_RS`; see
@@ -54,6 +59,7 @@ pub mod ffi {
     include!("ffi_docs.rs");
 }
 
+mod binary_io;
 mod dense;
 mod dmda;
 mod error;

@@ -260,6 +260,17 @@ impl<'p> PetscMat<'p> {
     pub(crate) fn raw(&self) -> ffi::Mat {
         self.raw
     }
+
+    /// Takes ownership of an assembled Mat whose rows follow `rows`
+    /// (`MatLoad`'s result; binary_io.rs).
+    pub(crate) fn from_raw(raw: ffi::Mat, rows: Layout) -> PetscMat<'p> {
+        PetscMat {
+            raw,
+            rows,
+            _arrays: None,
+            _petsc: PhantomData,
+        }
+    }
 }
 
 impl Drop for PetscMat<'_> {

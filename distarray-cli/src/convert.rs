@@ -1,16 +1,26 @@
-//! `distarray convert`: any of .dnpy set / .npy / HDF5 to any other, on one
-//! process or under mpiexec.
+//! `distarray convert`: any of .dnpy set / .npy / HDF5 / PETSc binary Vec
+//! to any other, on one process or under mpiexec; a PETSc binary AIJ Mat to
+//! a dense 2-D array (any output) or to a PETSc binary file again.
 
 use crate::{kind_of, open_input, Kind};
-use distarray::io::Order;
-use distarray::{AnyDistArray, Comm, Layout};
+use distarray::io::{self, Format, Order, PetscBinaryOptions, PetscIndexWidth, PetscScalarKind};
+use distarray::{AnyDistArray, Comm, Dist, DistArray, Layout};
 use std::path::{Path, PathBuf};
+
+/// Whether `path` names a PETSc binary output (`.petsc` or `.bin`).
+fn is_petsc(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("petsc") | Some("bin")
+    )
+}
 
 pub fn run(
     input: &[PathBuf],
     output: &Path,
     dataset: Option<&str>,
     order: &str,
+    int64: bool,
 ) -> Result<(), String> {
     let universe = distarray::mpi::initialize().ok_or("MPI was already initialized")?;
     distarray::abort_on_panic();
@@ -21,7 +31,11 @@ pub fn run(
             "f" | "F" | "fortran" => Order::Fortran,
             other => return Err(format!("unknown order {other:?} (c or f)")),
         };
-        convert(&comm, &input[0], output, dataset, order).map_err(|e| e.to_string())
+        let index = match int64 {
+            true => PetscIndexWidth::I64,
+            false => PetscIndexWidth::I32,
+        };
+        convert(&comm, &input[0], output, dataset, order, index).map_err(|e| e.to_string())
     };
     drop(universe);
     result
@@ -36,14 +50,34 @@ fn convert(
     output: &Path,
     dataset: Option<&str>,
     order: Order,
+    index: PetscIndexWidth,
 ) -> distarray::Result<()> {
     let info = comm.agree(open_input(input, dataset))?;
-    let a = info.load_in(&Layout::block(comm, &info.shape)?)?;
+    let a = match info.format {
+        Format::PetscMat { .. } if is_petsc(output) => {
+            let (rows, csr) = io::load_petsc_mat(comm, input)?;
+            let o = PetscBinaryOptions {
+                index,
+                ..Default::default()
+            };
+            io::save_petsc_mat_with(output, &rows, &csr, o)?;
+            done(comm, output, &info);
+            return Ok(());
+        }
+        Format::PetscMat { .. } => dense(comm, input, &info.shape)?,
+        _ => info.load_in(&Layout::block(comm, &info.shape)?)?,
+    };
     match kind_of(output) {
+        _ if is_petsc(output) => save_petsc(&a, output, index),
         Kind::Npy => a.save_npy(output, order),
         Kind::Hdf5 => save_h5(&a, output, dataset.unwrap_or("data")),
         Kind::Dnpy => a.save_dnpy(output),
     }?;
+    done(comm, output, &info);
+    Ok(())
+}
+
+fn done(comm: &Comm, output: &Path, info: &io::FileInfo) {
     if comm.rank() == 0 {
         eprintln!(
             "distarray: wrote {} ({:?} {}) on {} rank(s)",
@@ -53,7 +87,40 @@ fn convert(
             comm.size()
         );
     }
-    Ok(())
+}
+
+/// A PETSc binary AIJ Mat as a dense 2-D array: each rank reads its rows
+/// (a row block) and spreads them out.
+fn dense(comm: &Comm, input: &Path, shape: &[usize]) -> distarray::Result<AnyDistArray> {
+    let (m, n) = (shape[0], shape[1]);
+    let grid = [comm.size(), 1];
+    let layout = Layout::with_grid(comm, &[m, n], &[Dist::Block, Dist::NotDistributed], &grid)?;
+    let rows = Layout::with_grid(comm, &[m], &[Dist::Block], &[comm.size()])?;
+    let csr = io::load_petsc_mat_in(&rows, input)?;
+    let mut a = DistArray::<f64>::zeros(&layout);
+    let mut local = a.local_mut();
+    for i in 0..csr.local_rows() {
+        let (cols, vals) = csr.row(i);
+        for (&c, &v) in cols.iter().zip(vals) {
+            local[[i, c]] = v;
+        }
+    }
+    Ok(a.into())
+}
+
+/// Saves as a PETSc binary Vec (the cells in C order): complex arrays as a
+/// complex build's, real and integer ones as a real build's scalars.
+fn save_petsc(a: &AnyDistArray, path: &Path, index: PetscIndexWidth) -> distarray::Result<()> {
+    let o = |scalar| PetscBinaryOptions { scalar, index };
+    match a {
+        AnyDistArray::C128(z) => z.save_petsc_vec_with(path, o(PetscScalarKind::Complex)),
+        AnyDistArray::C64(z) => z
+            .map(|z| distarray::num_complex::Complex64::new(z.re.into(), z.im.into()))
+            .save_petsc_vec_with(path, o(PetscScalarKind::Complex)),
+        _ => a
+            .to_f64()?
+            .save_petsc_vec_with(path, o(PetscScalarKind::Real)),
+    }
 }
 
 #[cfg(feature = "hdf5")]

@@ -1,7 +1,9 @@
 //! `distarray info`: what a file or a .dnpy set holds, without MPI
 //! (`io::open`: headers only).
 
-use distarray::io::{dnpy_path, FileInfo, Format, Order, StoredLayout};
+use distarray::io::{
+    dnpy_path, FileInfo, Format, Order, PetscBinaryFile, PetscObject, StoredLayout,
+};
 use distarray::DistType;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -58,6 +60,22 @@ fn describe(info: &FileInfo) -> Value {
             json!({"file": file, "format": "npy", "shape": info.shape, "dtype": dtype,
                   "order": if info.order == Order::Fortran { "F" } else { "C" }})
         }
+        Format::PetscVec { index } | Format::PetscMat { index, .. } => {
+            // every object of the file (io::open describes the first)
+            let objects: Vec<Value> = PetscBinaryFile::open(&info.path)
+                .map(|f| f.objects)
+                .unwrap_or_default()
+                .iter()
+                .map(|o| match o {
+                    PetscObject::Mat { nnz, .. } => {
+                        json!({"class": "Mat", "shape": o.shape(), "nnz": nnz, "offset": o.offset()})
+                    }
+                    _ => json!({"class": "Vec", "shape": o.shape(), "offset": o.offset()}),
+                })
+                .collect();
+            json!({"file": file, "format": "petsc", "shape": info.shape, "dtype": dtype,
+                   "index_bits": 8 * index.bytes(), "objects": objects})
+        }
         other => {
             json!({"file": file, "format": other.to_string(), "shape": info.shape, "dtype": dtype})
         }
@@ -97,6 +115,26 @@ fn print_text(r: &Value) {
                 println!(
                     "  rank {} buffer {}: {}",
                     rank["rank"], rank["buffer_shape"], rank["dim_data"]
+                );
+            }
+        }
+        Some("petsc") => {
+            println!(
+                "{}: PETSc binary file ({} scalars, {}-bit indices)",
+                r["file"].as_str().unwrap_or(""),
+                r["dtype"].as_str().unwrap_or(""),
+                field("index_bits")
+            );
+            for (k, o) in r["objects"].as_array().into_iter().flatten().enumerate() {
+                let nnz = o
+                    .get("nnz")
+                    .map(|n| format!("  nnz {n}"))
+                    .unwrap_or_default();
+                println!(
+                    "  object {k}: {}  shape {}{nnz}  at byte {}",
+                    o["class"].as_str().unwrap_or(""),
+                    o["shape"],
+                    o["offset"]
                 );
             }
         }

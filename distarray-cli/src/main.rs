@@ -5,6 +5,8 @@
 //! distarray info a.npy --json
 //! distarray info out.h5                # its only dataset (or --dataset results/u)
 //! distarray convert run/u u.npy        # any direction between .dnpy sets, .npy, .h5
+//! distarray info solution.petsc        # a PETSc binary file (VecView/MatView output)
+//! distarray convert x.petsc x.npy      # a PETSc Vec to .npy; u.npy u.petsc the other way
 //! mpiexec -n 4 distarray convert big.npy big.h5 --dataset u
 //! distarray plot run/u -o u.png        # which rank owns which cell
 //! distarray plot --shape 8x10 --dist b,c --grid 2x2 -o layout.svg
@@ -40,7 +42,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Shape, dtype, distribution and each rank's DAP dim_data of a .dnpy set, or an .npy/HDF5 file's metadata.
+    /// Shape, dtype, distribution and each rank's DAP dim_data of a .dnpy set, or an .npy/HDF5/PETSc binary file's metadata.
     Info {
         /// A .dnpy set (its prefix, or its files), an .npy file, or an HDF5 file.
         files: Vec<PathBuf>,
@@ -51,9 +53,9 @@ enum Command {
         #[arg(long)]
         dataset: Option<String>,
     },
-    /// Convert between .dnpy sets, .npy and HDF5 (by extension: .npy, .h5/.hdf5, otherwise a .dnpy prefix).
+    /// Convert between .dnpy sets, .npy, HDF5 and PETSc binary Vecs (by extension: .npy, .h5/.hdf5, .petsc/.bin, otherwise a .dnpy prefix); a PETSc binary Mat to a dense array or a PETSc file.
     Convert {
-        /// Input (a .dnpy set's prefix or files, .npy, or .h5), then the output.
+        /// Input (a .dnpy set's prefix or files, .npy, .h5, or a PETSc binary file), then the output.
         #[arg(num_args = 2.., required = true)]
         paths: Vec<PathBuf>,
         /// HDF5 dataset name, of the input (default: its only dataset) and of
@@ -63,6 +65,9 @@ enum Command {
         /// Element order of an .npy output.
         #[arg(long, default_value = "c")]
         order: String,
+        /// A PETSc binary output (.petsc, .bin) for a PETSc build with 64-bit indices.
+        #[arg(long)]
+        int64: bool,
     },
     /// Draw which rank owns which cell (1-D and 2-D), or with --values the data (a heatmap), as PNG or SVG.
     Plot {
@@ -116,9 +121,10 @@ fn main() -> ExitCode {
             mut paths,
             dataset,
             order,
+            int64,
         } => {
             let out = paths.pop().expect("clap requires two paths");
-            convert::run(&paths, &out, dataset.as_deref(), &order)
+            convert::run(&paths, &out, dataset.as_deref(), &order, int64)
         }
         Command::Plot {
             files,

@@ -396,3 +396,117 @@ fn plot_draws_owners() {
     assert_eq!(out.status.code(), Some(1));
     let _ = Path::new("");
 }
+
+fn be(words: &[i32], values: &[f64]) -> Vec<u8> {
+    let mut b: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+    b.extend(values.iter().flat_map(|v| v.to_be_bytes()));
+    b
+}
+
+/// The f64 values of an .npy file, with its shape.
+fn npy_values(path: &Path) -> (Vec<usize>, Vec<f64>) {
+    let bytes = std::fs::read(path).unwrap();
+    let (h, off) = distarray::io::NpyHeader::parse(&bytes, "out.npy").unwrap();
+    assert_eq!(h.dtype, distarray::DType::F64);
+    let mut v = vec![0.0; h.shape.iter().product()];
+    distarray::io::from_bytes(&bytes[off..], &mut v, "out.npy").unwrap();
+    (h.shape, v)
+}
+
+#[test]
+fn petsc_binary_files_show_and_convert() {
+    let d = scratch("petsc");
+    let x = [1.5, -2.0, 0.25, 8.0, 3.0];
+    let vec = be(&[1211214, 5], &x);
+    // [[1 0 2], [0 0 0], [3 4 0]]
+    let mat = be(
+        &[1211216, 3, 3, 4, 2, 0, 2, 0, 2, 0, 1],
+        &[1.0, 2.0, 3.0, 4.0],
+    );
+    std::fs::write(d.join("x.petsc"), [vec.clone(), mat.clone()].concat()).unwrap();
+    std::fs::write(d.join("a.petsc"), &mat).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(&bin()
+        .args(["info", "--json"])
+        .arg(d.join("x.petsc"))
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(json["format"], "petsc");
+    assert_eq!(json["shape"], serde_json::json!([5]));
+    assert_eq!(
+        (&json["dtype"], &json["index_bits"]),
+        (&"float64".into(), &32.into())
+    );
+    assert_eq!(json["objects"][1]["class"], "Mat");
+    assert_eq!(json["objects"][1]["nnz"], 4);
+    assert_eq!(json["objects"][1]["offset"], 48);
+    let text = ok(&bin().arg("info").arg(d.join("a.petsc")).output().unwrap());
+    assert!(
+        text.contains("PETSc binary file (float64 scalars, 32-bit indices)")
+            && text.contains("object 0: Mat  shape [3,3]  nnz 4"),
+        "{text}"
+    );
+    // a Vec to .npy (its first Vec), on 1 and 2 ranks; and back, byte for byte
+    for n in [1, 2] {
+        let (npy, back) = (d.join(format!("x{n}.npy")), d.join(format!("x{n}.petsc")));
+        let (x_in, npy_s, back_s) = (
+            d.join("x.petsc"),
+            npy.to_str().unwrap(),
+            back.to_str().unwrap(),
+        );
+        ok(&mpirun(n, &["convert", x_in.to_str().unwrap(), npy_s]));
+        assert_eq!(npy_values(&npy), (vec![5], x.to_vec()));
+        ok(&mpirun(n, &["convert", npy_s, back_s]));
+        assert_eq!(std::fs::read(&back).unwrap(), vec);
+        assert_eq!(
+            std::fs::read_to_string(d.join(format!("x{n}.petsc.info"))).unwrap(),
+            "-vecload_block_size 1\n"
+        );
+    }
+    // a Mat: dense to .npy, and to a PETSc file with 64-bit indices
+    ok(&mpirun(
+        2,
+        &[
+            "convert",
+            d.join("a.petsc").to_str().unwrap(),
+            d.join("a.npy").to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(
+        npy_values(&d.join("a.npy")),
+        (
+            vec![3, 3],
+            vec![1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 3.0, 4.0, 0.0]
+        )
+    );
+    ok(&bin()
+        .arg("convert")
+        .arg(d.join("a.petsc"))
+        .arg(d.join("a64.bin"))
+        .arg("--int64")
+        .output()
+        .unwrap());
+    let a64 = std::fs::read(d.join("a64.bin")).unwrap();
+    assert_eq!(
+        &a64[..16],
+        &[0, 0, 0, 0, 0, 0x12, 0x7b, 0x50, 0, 0, 0, 0, 0, 0, 0, 3]
+    );
+    assert_eq!(a64.len(), (4 + 3 + 4) * 8 + 4 * 8);
+    // a truncated file: named, and nothing written
+    std::fs::write(d.join("t.petsc"), &vec[..vec.len() - 4]).unwrap();
+    for cmd in [&["info"][..], &["convert"][..]] {
+        let mut c = bin();
+        c.args(cmd).arg(d.join("t.petsc"));
+        if cmd[0] == "convert" {
+            c.arg(d.join("out.npy"));
+        }
+        let out = c.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("t.petsc") && err.contains("truncated"),
+            "{err}"
+        );
+    }
+    assert!(!d.join("out.npy").exists());
+}

@@ -122,6 +122,8 @@ impl FileInfo {
             Format::Npy => (0, 0, ""),
             Format::Dnpy { ranks } => (1, *ranks, ""),
             Format::Hdf5 { dataset } => (2, 0, dataset.as_str()),
+            Format::PetscVec { index } => (3 + *index as u64, 0, ""),
+            Format::PetscMat { nnz, index } => (5 + *index as u64, *nnz, ""),
         };
         let dtype = DType::ALL.iter().position(|&d| d == self.dtype);
         let words = path_words(&self.path, name)
@@ -194,6 +196,50 @@ fn load_typed_unchecked<T: FileElement>(
         }
         (Format::Dnpy { .. }, Target::In(layout)) => DistArray::load_dnpy_in(layout, path),
         (Format::Hdf5 { dataset }, target) => load_hdf5::<T>(info, dataset, target),
+        (Format::PetscVec { index }, target) => load_petsc_vec(info, *index, target)?.into_typed(),
+        (Format::PetscMat { .. }, _) => Err(super::io_err(
+            path,
+            "a PETSc binary AIJ Mat: a sparse matrix loads as each rank's rows with \
+             io::load_petsc_mat, not as a dense array",
+        )),
+    }
+}
+
+/// The Vec `open` found (the file's first object), as the element type it
+/// holds (agreed file, object and layout: every rank the same verdict).
+fn load_petsc_vec(
+    info: &FileInfo,
+    index: super::PetscIndexWidth,
+    target: Target<'_>,
+) -> Result<AnyDistArray> {
+    use super::{PetscBinaryFile, PetscBinaryOptions, PetscScalarKind};
+    let comm = match target {
+        Target::Stored(comm) => comm,
+        Target::In(layout) => layout.comm(),
+    };
+    let scalar = match info.dtype {
+        DType::C128 => PetscScalarKind::Complex,
+        _ => PetscScalarKind::Real,
+    };
+    let file = comm.agree(PetscBinaryFile::open_with(
+        &info.path,
+        PetscBinaryOptions { scalar, index },
+    ))?;
+    fn typed<T: super::PetscScalar>(
+        file: &PetscBinaryFile,
+        target: Target<'_>,
+    ) -> Result<AnyDistArray>
+    where
+        AnyDistArray: From<DistArray<T>>,
+    {
+        match target {
+            Target::Stored(comm) => file.load_vec::<T>(comm, 0).map(AnyDistArray::from),
+            Target::In(layout) => file.load_vec_in::<T>(layout, 0).map(AnyDistArray::from),
+        }
+    }
+    match scalar {
+        PetscScalarKind::Real => typed::<f64>(&file, target),
+        PetscScalarKind::Complex => typed::<num_complex::Complex64>(&file, target),
     }
 }
 

@@ -10,6 +10,13 @@
 //!   Fortran order, from and into any layout (through one redistribution
 //!   when the layout is not already the file's slab layout).
 //!
+//! - PETSc's binary files (what `VecView`/`MatView` write; [`petsc`]),
+//!   without PETSc: Vecs into any layout
+//!   ([`DistArray::load_petsc_vec`](crate::DistArray::load_petsc_vec),
+//!   [`DistArrayBase::save_petsc_vec`](crate::DistArrayBase::save_petsc_vec)),
+//!   AIJ matrices into each rank's CSR rows ([`load_petsc_mat`],
+//!   [`save_petsc_mat`]), byte-compatible with PETSc's own.
+//!
 //! - Any of them, without knowing its shape or element type in advance:
 //!   [`open`] reads the headers into a [`FileInfo`], whose
 //!   [`load`](FileInfo::load) gives an [`AnyDistArray`](crate::AnyDistArray).
@@ -45,6 +52,7 @@ mod load;
 mod npy;
 mod npy_file;
 mod open;
+pub mod petsc;
 mod progress;
 pub mod pyliteral;
 
@@ -60,6 +68,10 @@ pub use load::load;
 pub use npy::{from_bytes, to_bytes, NpyHeader, NPY_MAGIC};
 pub use npy_file::Order;
 pub use open::{is_hdf5, open, open_hdf5, FileInfo, Format, StoredLayout};
+pub use petsc::{
+    load_petsc_mat, load_petsc_mat_in, save_petsc_mat, save_petsc_mat_with, PetscBinaryFile,
+    PetscBinaryOptions, PetscIndexWidth, PetscObject, PetscScalar, PetscScalarKind,
+};
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};

@@ -29,7 +29,7 @@ pub enum Order {
 }
 
 /// The layout whose local parts are contiguous slabs of the file.
-fn slab_layout(like: &Layout, order: Order) -> Result<Layout> {
+pub(crate) fn slab_layout(like: &Layout, order: Order) -> Result<Layout> {
     let d = like.ndim();
     let p = like.comm().size();
     if d == 0 {
@@ -54,7 +54,7 @@ fn slab_layout(like: &Layout, order: Order) -> Result<Layout> {
 
 /// Byte offset of this rank's slab in the data part, and the slab's elements
 /// in file order.
-fn slab_offset(slab: &Layout, order: Order) -> usize {
+pub(crate) fn slab_offset(slab: &Layout, order: Order) -> usize {
     let d = slab.ndim();
     if d == 0 {
         return 0;

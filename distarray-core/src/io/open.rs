@@ -1,5 +1,5 @@
 //! What a file holds, before loading it: [`open`] recognizes an `.npy`
-//! file, a `.dnpy` set or an HDF5 file by its content and reads its headers
+//! file, a `.dnpy` set, an HDF5 file or a PETSc binary file by its content and reads its headers
 //! only (shape, element type, order, the layout it was saved from).
 //! Loading is then one collective call that needs no type parameter
 //! ([`FileInfo::load`], giving an [`AnyDistArray`](crate::AnyDistArray)), or a typed one
@@ -27,6 +27,8 @@ use super::dnpy::{check_dnpy_set, dnpy_path, DNPY_MAGIC};
 use super::io_err;
 use super::npy::NPY_MAGIC;
 use super::npy_file::{read_header, Order};
+use super::petsc::file::index_width_of;
+use super::petsc::{PetscBinaryFile, PetscIndexWidth, PetscObject};
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::protocol::DimDict;
@@ -63,6 +65,22 @@ pub enum Format {
         /// The dataset's path in the file (`"results/u"`).
         dataset: String,
     },
+    /// A PETSc binary file whose first object is a Vec (`VecView`); the
+    /// [`FileInfo`] describes that Vec (all objects:
+    /// [`PetscBinaryFile`](super::PetscBinaryFile)).
+    PetscVec {
+        /// The width of the file's integers.
+        index: PetscIndexWidth,
+    },
+    /// A PETSc binary file whose first object is an AIJ Mat (`MatView`),
+    /// of shape `[rows, columns]`; it loads as sparse rows
+    /// ([`load_petsc_mat`](super::load_petsc_mat)), not as a dense array.
+    PetscMat {
+        /// Its stored entries.
+        nnz: usize,
+        /// The width of the file's integers.
+        index: PetscIndexWidth,
+    },
 }
 
 impl std::fmt::Display for Format {
@@ -71,6 +89,10 @@ impl std::fmt::Display for Format {
             Format::Npy => f.write_str(".npy file"),
             Format::Dnpy { ranks } => write!(f, ".dnpy set of {ranks} files"),
             Format::Hdf5 { dataset } => write!(f, "HDF5 dataset {dataset}"),
+            Format::PetscVec { index } => write!(f, "PETSc binary Vec ({index})"),
+            Format::PetscMat { nnz, index } => {
+                write!(f, "PETSc binary AIJ Mat with {nnz} nonzeros ({index})")
+            }
         }
     }
 }
@@ -141,8 +163,10 @@ pub struct FileInfo {
 /// What `path` holds, recognized by content, from its headers only: an
 /// `.npy` file, a `.dnpy` set (given its prefix `dir/u` or one of its files
 /// `dir/u_3.dnpy`; the set is checked as a whole, as
-/// [`check_dnpy_set`] does), or an HDF5 file holding exactly one dataset
-/// (several: an error listing their names; name one with [`open_hdf5`]).
+/// [`check_dnpy_set`] does), an HDF5 file holding exactly one dataset
+/// (several: an error listing their names; name one with [`open_hdf5`]),
+/// or a PETSc binary file (by its class id; the [`FileInfo`] describes its
+/// first object, a Vec or an AIJ Mat: shape, `float64` or `complex128`).
 ///
 /// Local and cheap (no MPI, no data read). To load on several ranks, let
 /// every rank open the file and agree on the verdict, so a rank that cannot
@@ -262,6 +286,9 @@ fn open_file(path: &Path, dataset: Option<&str>) -> Result<FileInfo> {
     if hdf5_signature(&f) {
         return open_hdf5_file(path, dataset);
     }
+    if index_width_of(&head).is_some() {
+        return open_petsc(path);
+    }
     if let Some(prefix) = set_prefix(path) {
         // a set's file (a corrupt one too: the set's check names what is wrong)
         return open_dnpy(&prefix);
@@ -276,8 +303,9 @@ fn open_file(path: &Path, dataset: Option<&str>) -> Result<FileInfo> {
         "empty file: not a file distarray reads (.npy, .dnpy set, HDF5)".to_string()
     } else {
         format!(
-            "not a file distarray reads: neither .npy (\\x93NUMPY), .dnpy (\\x93DARRY) nor \
-             HDF5 (\\x89HDF); it starts with {}",
+            "not a file distarray reads: neither .npy (\\x93NUMPY), .dnpy (\\x93DARRY), \
+             HDF5 (\\x89HDF) nor a PETSc binary Vec or Mat (00127b4e, 00127b50); it starts \
+             with {}",
             head.iter().map(|b| format!("{b:02x}")).collect::<String>()
         )
     };
@@ -304,6 +332,23 @@ fn open_npy(path: &Path) -> Result<FileInfo> {
         } else {
             Order::C
         },
+        stored_layout: None,
+    })
+}
+
+fn open_petsc(path: &Path) -> Result<FileInfo> {
+    let file = PetscBinaryFile::open(path)?;
+    let index = file.options.index;
+    let first = file.objects[0];
+    Ok(FileInfo {
+        path: path.to_path_buf(),
+        format: match first {
+            PetscObject::Mat { nnz, .. } => Format::PetscMat { nnz, index },
+            _ => Format::PetscVec { index },
+        },
+        shape: first.shape(),
+        dtype: file.options.scalar.dtype(),
+        order: Order::C,
         stored_layout: None,
     })
 }
