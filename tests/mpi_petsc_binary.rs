@@ -9,14 +9,16 @@
 //! PETSc's for the same data, `.info` file included.
 
 mod harness;
+mod laplacian;
 
 use distarray::io::{
     self, PetscBinaryFile, PetscBinaryOptions, PetscIndexWidth, PetscObject, PetscScalarKind,
 };
 use distarray::num_complex::Complex64;
-use distarray::sparse::{laplacian_2d, CsrRows};
+use distarray::sparse::CsrRows;
 use distarray::{Comm, DType, Dist, DistArray, Error, Layout};
 use harness::{assert_same_everywhere, io_layouts, scratch, Check};
+use laplacian::laplacian_2d;
 use std::path::Path;
 
 macro_rules! checks {

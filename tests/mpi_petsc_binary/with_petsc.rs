@@ -2,9 +2,10 @@
 //! files PETSc writes load here, ours load in PETSc, and the bytes agree.
 
 use super::{all_on, value, write_file};
+use crate::laplacian::laplacian_2d;
 use distarray::io::{self, PetscBinaryOptions, PetscIndexWidth};
 use distarray::petsc::{Petsc, PetscMat, PetscVec, VecOverArray};
-use distarray::sparse::{laplacian_2d, owned_rows, CsrRows};
+use distarray::sparse::{owned_rows, CsrRows};
 use distarray::{Comm, Dist, DistArray, Layout};
 use std::cell::RefCell;
 
