@@ -106,7 +106,7 @@ fn main() {
     println!("cargo:libdir={}", lib_dir.display());
 
     let b = bridge_build::bindgen_with_mpi("wrapper.h", std::slice::from_ref(&include))
-        .allowlist_function("El(Initialize|Finalize|Initialized|ErrorString|Grid.*|DistMatrix.*_d|Gemm.*Dist_d|LinearSolveDist_d|CholeskyDist_d|HPDSolveDist_d|SolveAfterCholeskyDist_d|LUPartialPivDist_d|SolveAfterLUPartialPivDist_d|DistPermutation.*)")
+        .allowlist_function("El(Initialize|Finalize|Initialized|ErrorString|Grid.*|DistMatrix.*_[sdcz]|GemmDist_[sdcz]|LinearSolveDist_[sdcz]|CholeskyDist_[sdcz]|HPDSolveDist_[sdcz]|LUPartialPivDist_[sdcz]|SolveAfterLUPartialPivDist_[sdcz]|DistPermutation.*)")
         .allowlist_type("El.*")
         .allowlist_var("EL_.*")
         .default_enum_style(bindgen::EnumVariation::Consts);

@@ -72,12 +72,12 @@ fn run(comm: &Comm, el: &Elemental) -> Result<(), distarray::Error> {
     linear_solve(&a_m, &mut x_m)?;
     let mut r_m = DistMatrix::from_array_copy(&grid, ElDist::McMr, &b_el)?;
     gemm(Normal, Normal, 1.0, &a_m, &x_m, -1.0, &mut r_m)?;
-    let worst = r_m.array()?.abs().max(All)?; // NumPy's abs(R).max()
+    let worst = r_m.to_array()?.abs().max(All)?; // NumPy's abs(R).max()
 
     // 4. X back in the problem's row-block layout
     let mut x = DistArray::zeros(b.layout());
     grid.redistribution(&lb, b.layout())?
-        .execute(&x_m.array()?, &mut x)?;
+        .execute(&*x_m.to_array()?, &mut x)?;
     let x00 = x.get(&[0, 0])?;
     if comm.rank() == 0 {
         println!(

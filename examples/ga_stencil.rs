@@ -41,13 +41,12 @@ fn run(comm: &Comm, ga: &Ga) -> Result<(), distarray::Error> {
     let u = DistArray::from_fn(&padded, |ix: &[usize]| {
         field((ix[0] + ny - 1) % ny, (ix[1] + nx - 1) % nx)
     });
-    let mut g = GlobalArray::from_array(ga, &u)?;
+    let mut g = GlobalArray::from_array_copy(ga, &u)?;
     // poison the ghost ring (GA's ghosts surround each rank's block), so
     // the check below proves GA filled it
     {
-        let mut access = g.access_mut()?;
-        let mut view = access.view_mut();
-        let mut local = view.local_mut();
+        let mut lent = g.array_mut()?; // GA's memory, no copy
+        let mut local = lent.local_mut();
         let (h, w) = (local.shape()[0], local.shape()[1]);
         for ((i, j), x) in local.indexed_iter_mut().map(|(ix, x)| ((ix[0], ix[1]), x)) {
             if i == 0 || j == 0 || i + 1 == h || j + 1 == w {
@@ -60,7 +59,7 @@ fn run(comm: &Comm, ga: &Ga) -> Result<(), distarray::Error> {
     // the stencil on GA's memory, through distarray's local view: the
     // error at every owned interior cell, as a distributed array of the
     // same layout (its ghost cells are never counted by reductions)
-    let view = g.access_mut()?;
+    let view = g.to_array()?;
     let local = view.local();
     let rows = view.layout().global_indices(0);
     let cols = view.layout().global_indices(1);

@@ -103,7 +103,9 @@
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
 //! | `ksp.solve(b, x)` | `Ksp::new(&petsc, &mat)?.solve(&b, &mut x)?`, or `petsc::solve(&petsc, &mat, &b)?` |
-//! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |
+//! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view, handed back when the guard ends) |
+//! | `Belos::SolverFactory` + Ifpack2 (Trilinos) | `BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi)?.solve(&b, &mut x)?` (the `LinearSolver` trait, set up once) |
+//! | `El::LinearSolve(A, B)` (Elemental) | `LuSolver::new(&a)?.solve(&b, &mut x)?` (LU factored once, the `LinearSolver` trait) |
 //!
 //! ## Worked examples
 //!
@@ -315,5 +317,6 @@
 //! ```
 //!
 //! The Trilinos bridge has the same shape (`TpetraMap::from_layout`,
-//! `CrsMatrix::from_csr`, `trilinos::solve`); `examples/poisson_trilinos.rs`
-//! solves the same problem with Belos.
+//! `CrsMatrix::from_csr`, `BelosSolver`, which implements the same
+//! `LinearSolver` trait); `examples/poisson_trilinos.rs` solves the same
+//! problem with Belos.

@@ -4,16 +4,23 @@
 //! Elemental's own Get); arrays attach without copying and Elemental's
 //! memory is lent as arrays (writes seen both ways); other layouts move by
 //! explicit redistributions; GEMM, LU solve, Cholesky and SPD solve agree
-//! with a local reference; bad input is an error on every rank. (Built with
+//! with a local reference; the LU solver (factored once, behind the
+//! `LinearSolver` trait) solves several right-hand sides of a matrix
+//! assembled from sparse rows; every scalar type (f32, f64, Complex32,
+//! Complex64) round-trips and solves; a singular matrix is a typed error;
+//! bad input is an error on every rank. (Built with
 //! `--features elemental`; scripts/test enables it when Elemental is found.)
 
 mod harness;
 
+use distarray::bridge::{Library, LinearSolver};
 use distarray::elemental::{
     cholesky, column_major_zeros, gemm, linear_solve, spd_solve, DistMatrix, ElDist, ElGrid,
-    Elemental, Orientation, Triangle,
+    ElScalar, Elemental, LuSolver, Orientation, Triangle,
 };
 use distarray::ndarray::{Array2, Ix2};
+use distarray::num_complex::{Complex32, Complex64};
+use distarray::sparse::laplacian_2d;
 use distarray::{Comm, DistArray, Error, Layout};
 use harness::Check;
 use std::cell::RefCell;
@@ -27,6 +34,9 @@ static CHECKS: &[Check] = &[
     check!(gemm_agrees_with_ndarray),
     check!(solves_and_factorizations_agree_with_ndarray),
     check!(bad_input_is_an_error_everywhere),
+    check!(lu_solver_factors_once_for_many_right_hand_sides),
+    check!(a_singular_matrix_is_not_converged_everywhere),
+    check!(every_scalar_type_round_trips_and_solves),
 ];
 
 fn main() {
@@ -136,7 +146,11 @@ fn attached_arrays_share_memory(comm: &Comm) {
             // Elemental sees the array's values, and its buffer is the array's
             assert_cells(&m, value, &format!("attached {d:?}"));
             if layout.local_len() > 0 {
-                assert_eq!(m.array().unwrap().local().as_ptr(), ptr, "the same memory");
+                assert_eq!(
+                    m.to_array().unwrap().local().as_ptr(),
+                    ptr,
+                    "the same memory"
+                );
             }
             // Elemental writes; the array sees them after the matrix is gone
             for i in 0..6 {
@@ -170,7 +184,7 @@ fn elemental_memory_is_lent_as_arrays(comm: &Comm) {
     let mut m = DistMatrix::new(&grid, ElDist::McMr, 5, 8).unwrap();
     m.set(2, 3, 7.5).unwrap();
     {
-        let a = m.array().unwrap();
+        let a = m.to_array().unwrap();
         assert_eq!(
             a.get(&[2, 3]).unwrap(),
             7.5,
@@ -219,13 +233,13 @@ fn other_layouts_move_by_explicit_redistribution(comm: &Comm) {
         // and back out of Elemental's memory
         let mut back = grid.redistribution(&target, &block).unwrap();
         let mut again = DistArray::zeros(&block);
-        back.execute(&m.array().unwrap(), &mut again).unwrap();
+        back.execute(&m.to_array().unwrap(), &mut again).unwrap();
         assert_eq!(again.local(), src.local(), "{d:?} there and back");
     }
 }
 
 fn gathered(m: &DistMatrix<'_>) -> Array2<f64> {
-    m.array()
+    m.to_array()
         .unwrap()
         .gather_all()
         .unwrap()
@@ -379,10 +393,156 @@ fn bad_input_is_an_error_everywhere(comm: &Comm) {
     harness::assert_same_everywhere(comm, &err);
     // operands on different grids
     let other = ElGrid::new(el(), comm, p).unwrap();
-    let x = DistMatrix::new(&other, ElDist::McMr, 3, 3).unwrap();
+    let x = DistMatrix::<f64>::new(&other, ElDist::McMr, 3, 3).unwrap();
     let mut y = DistMatrix::new(&grid, ElDist::McMr, 3, 3).unwrap();
     let err = linear_solve(&x, &mut y).expect_err("two grids");
     harness::assert_same_everywhere(comm, &err);
     // out-of-range entries
     assert!(a.get(4, 0).is_err());
+}
+
+/// A dense matrix assembled from the 5-point Laplacian's CSR rows, factored
+/// once by LuSolver and used (through the trait) for several right-hand
+/// sides; the solution satisfies the stencil.
+fn lu_solver_factors_once_for_many_right_hand_sides(comm: &Comm) {
+    let n = 5;
+    for h in heights(comm.size()) {
+        let grid = ElGrid::new(el(), comm, h).unwrap();
+        let rows = Layout::block(comm, &[n * n]).unwrap();
+        let a = DistMatrix::from_csr(&grid, &rows, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+        let dense = gathered(&a);
+        for r in 0..n * n {
+            for c in 0..n * n {
+                let (i, j, k, l) = (r / n, r % n, c / n, c % n);
+                let near = i.abs_diff(k) + j.abs_diff(l) == 1;
+                let want = if r == c {
+                    4.0
+                } else if near {
+                    -1.0
+                } else {
+                    0.0
+                };
+                assert_eq!(dense[[r, c]], want, "entry ({r}, {c})");
+            }
+        }
+        let mut lu = LuSolver::new(&a).unwrap();
+        let solver: &mut dyn LinearSolver<f64> = &mut lu;
+        assert_eq!(solver.library(), Library::Elemental);
+        for k in 1..=3 {
+            let b = DistArray::from_fn(solver.rows(), |ix: &[usize]| ((ix[0] * k) % 7) as f64);
+            let mut x = DistArray::zeros(solver.rows());
+            let report = solver.solve(&b, &mut x).unwrap();
+            assert!(report.residual < 1e-10, "{report}");
+            assert_eq!(report.iterations, 0);
+            let (xw, bw) = (x.gather_all().unwrap(), b.gather_all().unwrap());
+            for r in 0..n * n {
+                let ax: f64 = (0..n * n).map(|c| dense[[r, c]] * xw[c]).sum();
+                assert!((ax - bw[r]).abs() < 1e-10, "rhs {k}, row {r}");
+            }
+        }
+        // b in another layout is an error on every rank, pointing at a plan
+        if comm.size() > 1 {
+            let cyclic = Layout::new(comm, &[n * n], &[distarray::Dist::Cyclic]).unwrap();
+            let b = DistArray::zeros(&cyclic);
+            let mut x = DistArray::zeros(solver.rows());
+            let err = solver.solve(&b, &mut x).unwrap_err();
+            assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
+            harness::assert_same_everywhere(comm, &err);
+        }
+    }
+}
+
+fn a_singular_matrix_is_not_converged_everywhere(comm: &Comm) {
+    let grid = ElGrid::new(el(), comm, 1).unwrap();
+    let zero = DistMatrix::<f64>::new(&grid, ElDist::McMr, 4, 4).unwrap();
+    let err = LuSolver::new(&zero).expect_err("a singular matrix");
+    match &err {
+        Error::NotConverged {
+            library, reason, ..
+        } => {
+            assert_eq!(*library, Library::Elemental);
+            assert_eq!(reason, "singular");
+        }
+        other => panic!("expected NotConverged, got {other}"),
+    }
+    harness::assert_same_everywhere(comm, &err);
+}
+
+/// Writes `make(i, j)` into every local cell through the lent view, checks
+/// Elemental reads it back, and solves with LuSolver<T>.
+fn round_trip_and_solve<T: ElScalar>(comm: &Comm, make: fn(usize, usize) -> T, tol: f64) {
+    let n = 6;
+    for h in heights(comm.size()) {
+        let grid = ElGrid::new(el(), comm, h).unwrap();
+        let mut a = DistMatrix::<T>::new(&grid, ElDist::McMr, n, n).unwrap();
+        {
+            let mut lent = a.array_mut().unwrap();
+            let rows = lent.layout().global_indices(0);
+            let cols = lent.layout().global_indices(1);
+            let mut local = lent.local_mut();
+            for (li, &i) in rows.iter().enumerate() {
+                for (lj, &j) in cols.iter().enumerate() {
+                    local[[li, lj]] = make(i, j);
+                }
+            }
+        }
+        assert_eq!(
+            a.get(n - 1, 2).unwrap(),
+            make(n - 1, 2),
+            "Elemental sees the writes"
+        );
+        let whole = a.to_array().unwrap().gather_all().unwrap();
+        assert_eq!(whole[[3, 4]], make(3, 4), "the view is Elemental's memory");
+        let mut solver = LuSolver::new(&a).unwrap();
+        let b = DistArray::from_fn(solver.rows(), |ix: &[usize]| make(ix[0], 0));
+        let mut x = DistArray::zeros(solver.rows());
+        let report = solver.solve(&b, &mut x).unwrap();
+        assert!(
+            report.residual < tol,
+            "{}: {report}",
+            std::any::type_name::<T>()
+        );
+    }
+}
+
+fn every_scalar_type_round_trips_and_solves(comm: &Comm) {
+    // diagonally dominant, so LU is stable in every precision
+    round_trip_and_solve::<f32>(
+        comm,
+        |i, j| {
+            if i == j {
+                10.0
+            } else {
+                (i + 2 * j) as f32 * 0.1
+            }
+        },
+        1e-4,
+    );
+    round_trip_and_solve::<f64>(
+        comm,
+        |i, j| {
+            if i == j {
+                10.0
+            } else {
+                (i + 2 * j) as f64 * 0.1
+            }
+        },
+        1e-12,
+    );
+    round_trip_and_solve::<Complex32>(
+        comm,
+        |i, j| {
+            let d = if i == j { 10.0 } else { 0.0 };
+            Complex32::new(d + (i + j) as f32 * 0.1, (i as f32 - j as f32) * 0.2)
+        },
+        1e-4,
+    );
+    round_trip_and_solve::<Complex64>(
+        comm,
+        |i, j| {
+            let d = if i == j { 10.0 } else { 0.0 };
+            Complex64::new(d + (i + j) as f64 * 0.1, (i as f64 - j as f64) * 0.2)
+        },
+        1e-12,
+    );
 }

@@ -10,7 +10,7 @@
 
 mod harness;
 
-use distarray::ga::{ghost_layout, to_ga_plan, Ga, GaElement, GlobalArray};
+use distarray::ga::{ghost_layout, to_native_plan, Ga, GaElement, GlobalArray};
 use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, Dimension, IxDyn};
 use distarray::num_complex::{Complex32, Complex64};
@@ -75,7 +75,7 @@ fn block_layouts(comm: &Comm) -> Vec<Layout> {
 fn block_layouts_become_global_arrays(comm: &Comm) {
     for layout in block_layouts(comm) {
         let a = DistArray::from_fn(&layout, value);
-        let g = GlobalArray::from_array(ga(), &a).unwrap();
+        let g = GlobalArray::from_array_copy(ga(), &a).unwrap();
         assert_eq!(g.layout(), &layout);
         assert_eq!(g.ga_shape(), layout.shape());
         // every rank reads the whole array one-sidedly: GA holds the same values
@@ -89,9 +89,9 @@ fn ga_memory_is_the_arrays_memory(comm: &Comm) {
         let mut g = GlobalArray::<f64>::new(ga(), &layout).unwrap();
         // write through distarray, read through GA
         {
-            let mut a = g.access_mut().unwrap();
+            let mut a = g.array_mut().unwrap();
             let values = DistArray::from_fn(&layout, value);
-            a.view_mut().local_mut().assign(&values.local());
+            a.local_mut().assign(&values.local());
             assert_eq!(
                 a.sum(distarray::All),
                 values.sum(distarray::All),
@@ -111,9 +111,25 @@ fn ga_memory_is_the_arrays_memory(comm: &Comm) {
             g.put(&vec![0; layout.ndim()], &twice.view()).unwrap();
         }
         g.sync();
-        let a = g.access_mut().unwrap();
+        let a = g.to_array().unwrap();
         let want = DistArray::from_fn(&layout, |ix| 2.0 * value(ix));
         assert_eq!(a.local(), want.local(), "the array sees GA's writes");
+        // read-only views are shared: a second one while the first lives,
+        // each released (NGA_Release) when it ends
+        let b = g.to_array().unwrap();
+        assert_eq!(b.local(), a.local());
+        b.finish().unwrap();
+        a.finish().unwrap();
+        // a released writable view leaves its writes in GA
+        let mut w = g.array_mut().unwrap();
+        w.local_mut().fill(-1.0);
+        w.finish().unwrap();
+        g.sync();
+        let whole = g.get(&vec![0; layout.ndim()], layout.shape()).unwrap();
+        assert!(
+            whole.iter().all(|&v| v == -1.0),
+            "NGA_Release_update kept the writes"
+        );
     }
 }
 
@@ -138,7 +154,7 @@ fn block_cyclic_layouts_match_ga_block_cyclic(comm: &Comm) {
         Layout::new(comm, &[9, 4], &[Dist::Cyclic, Dist::NotDistributed]).unwrap(),
     ] {
         let a = DistArray::from_fn(&layout, value);
-        let mut g = GlobalArray::from_array(ga(), &a).unwrap();
+        let mut g = GlobalArray::from_array_copy(ga(), &a).unwrap();
         let whole = g.get(&vec![0; layout.ndim()], layout.shape()).unwrap();
         assert_eq!(
             whole,
@@ -152,7 +168,7 @@ fn block_cyclic_layouts_match_ga_block_cyclic(comm: &Comm) {
                 .unwrap();
         }
         g.sync();
-        let view = g.access_mut().unwrap();
+        let view = g.to_array().unwrap();
         assert_eq!(
             view.local(),
             a.local().mapv(|v| -v),
@@ -203,7 +219,7 @@ fn adopted_global_arrays_bring_their_layout(comm: &Comm) {
             g.put(&[0, 0], &vals.view()).unwrap();
         }
         g.sync();
-        let view = g.access_mut().unwrap();
+        let view = g.to_array().unwrap();
         let rows = view.layout().global_indices(0);
         let cols = view.layout().global_indices(1);
         let owned = view.layout().owned_local_ranges();
@@ -326,13 +342,13 @@ fn ghost_update_agrees_with_halo(comm: &Comm) {
             g.put(&vec![0; shape.len()], &vals.view()).unwrap();
         }
         g.sync();
-        let mut ours = g.to_dist_array().unwrap();
+        let mut ours = g.to_array().unwrap().to_owned();
         g.update_ghosts();
         Halo::new(&padded, Stencil::Box)
             .unwrap()
             .update(&mut ours)
             .unwrap();
-        let theirs = g.access_mut().unwrap();
+        let theirs = g.to_array().unwrap();
         assert_eq!(
             theirs.local(),
             ours.local(),
@@ -413,7 +429,7 @@ fn one_sided_patches_from_any_rank(comm: &Comm) {
 fn round_trip<T: GaElement + std::ops::Add<Output = T>>(comm: &Comm, make: fn(usize) -> T) {
     let layout = Layout::block(comm, &[7, 2 * comm.size() + 1]).unwrap();
     let a = DistArray::from_fn(&layout, |ix| make(ix[0] * 31 + ix[1]));
-    let mut g = GlobalArray::from_array(ga(), &a).unwrap();
+    let mut g = GlobalArray::from_array_copy(ga(), &a).unwrap();
     let whole = g.get(&[0, 0], layout.shape()).unwrap();
     assert_eq!(
         whole,
@@ -426,7 +442,7 @@ fn round_trip<T: GaElement + std::ops::Add<Output = T>>(comm: &Comm, make: fn(us
         g.acc(&[0, 0], &whole.view(), T::one()).unwrap();
     }
     g.sync();
-    let view = g.access_mut().unwrap();
+    let view = g.to_array().unwrap();
     assert_eq!(
         view.local(),
         a.local().mapv(|x| x + x),
@@ -550,16 +566,16 @@ fn other_layouts_go_through_an_explicit_plan(comm: &Comm) {
     )
     .unwrap();
     let a = DistArray::from_fn(&unstructured, value);
-    let (block, mut to, mut back) = to_ga_plan::<f64>(&unstructured).unwrap();
-    let mut b = DistArray::zeros(&block);
-    to.execute(&a, &mut b).unwrap();
-    let mut g = GlobalArray::from_array(ga(), &b).unwrap();
+    let mut plan = to_native_plan::<f64>(&unstructured).unwrap();
+    let mut b = DistArray::zeros(&plan.native);
+    plan.to_native.execute(&a, &mut b).unwrap();
+    let g = GlobalArray::from_array_copy(ga(), &b).unwrap();
     assert_eq!(g.get(&[0], &[19]).unwrap(), a.gather_all().unwrap());
     // and back from GA's memory to the unstructured layout
     let mut c = DistArray::zeros(&unstructured);
     {
-        let view = g.access_mut().unwrap();
-        back.execute(&view.view(), &mut c).unwrap();
+        let view = g.to_array().unwrap();
+        plan.from_native.execute(&view.view(), &mut c).unwrap();
     }
     assert_eq!(c.local(), a.local());
 }

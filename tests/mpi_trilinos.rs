@@ -1,14 +1,18 @@
 //! The Trilinos bridge on 1-4 ranks: maps both ways, Tpetra vectors lent as
-//! arrays (writes seen on both sides), a Belos CG solve of the Poisson
-//! problem against the analytic solution, and a Tpetra Import that agrees
+//! arrays (writes seen on both sides), Belos solves of the Poisson problem
+//! through the `LinearSolver` trait against the analytic solution (one
+//! solver reused for several right-hand sides), a solve that does not
+//! converge as a typed error on every rank, and a Tpetra Import that agrees
 //! with our redistribution plan. (Feature `trilinos`.)
 
 mod harness;
 mod laplacian;
 
+use distarray::bridge::{Library, LinearSolver, Tolerances};
 use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use distarray::trilinos::{
-    export, import, solve, CrsMatrix, Solver, TpetraMap, TpetraMultiVector, TpetraVector, Trilinos,
+    export, import, to_native_plan, BelosMethod, BelosSolver, CrsMatrix, Preconditioner, TpetraMap,
+    TpetraMultiVector, TpetraVector, Trilinos,
 };
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::{assert_same_everywhere, Check};
@@ -19,6 +23,9 @@ static CHECKS: &[Check] = &[
     check!(maps_both_ways),
     check!(vectors_share_memory),
     check!(belos_solves_poisson),
+    check!(one_solver_many_right_hand_sides),
+    check!(not_converging_is_typed_everywhere),
+    check!(other_layouts_go_through_the_native_plan),
     check!(import_agrees_with_our_plan),
     check!(our_memory_as_tpetra_vectors),
     check!(broken_csr_on_one_rank_fails_everywhere),
@@ -110,11 +117,39 @@ fn vectors_share_memory(comm: &Comm) {
             (v.norm2().unwrap() - want).abs() < 1e-9,
             "Tpetra sees the array's write"
         );
-        let a = v.array_mut().unwrap();
+        let a = v.to_array().unwrap();
         assert_eq!(
             a.gather_all().unwrap().into_raw_vec_and_offset().0,
             (0..17).map(|g| g as f64).collect::<Vec<_>>()
         );
+        a.finish().unwrap();
+        // an explicit copy in, and Tpetra's memory lent back read-only
+        let src = DistArray::from_fn(&layout, |ix: &[usize]| 2.0 * ix[0] as f64);
+        let copy = TpetraVector::from_array_copy(&map, &src).unwrap();
+        let (r1, r2) = (copy.to_array().unwrap(), copy.to_array().unwrap()); // shared: two at once
+        assert_eq!(r1.local(), src.local());
+        assert_eq!(r2.local(), src.local());
+        // a multivector in Tpetra's memory, lent as a column-major 2-D array
+        let mut mv = TpetraMultiVector::new(&map, 3).unwrap();
+        {
+            let mut lent = mv.array_mut().unwrap();
+            let rows = lent.layout().global_indices(0);
+            for (mut row, g) in lent.local_mut().outer_iter_mut().zip(rows) {
+                for (c, x) in row.iter_mut().enumerate() {
+                    *x = (g * 10 + c) as f64;
+                }
+            }
+        }
+        let norms = mv.norms2().unwrap();
+        for (c, nm) in norms.iter().enumerate() {
+            let want = (0..17)
+                .map(|g| ((g * 10 + c) as f64).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            assert!((nm - want).abs() < 1e-9, "column {c}: {nm} vs {want}");
+        }
+        let whole = mv.to_array().unwrap().gather_all().unwrap();
+        assert_eq!(whole[[16, 2]], 162.0);
     })
 }
 
@@ -139,72 +174,224 @@ fn broken_csr_on_one_rank_fails_everywhere(comm: &Comm) {
     })
 }
 
+/// The Poisson right-hand side h² 2π² sin(πx) sin(πy) on an n x n grid
+/// and its exact solution, as functions of the row.
+fn poisson(n: usize) -> (impl Fn(usize) -> f64, impl Fn(usize) -> f64) {
+    let h = 1.0 / (n + 1) as f64;
+    let pi = std::f64::consts::PI;
+    let exact = move |r: usize| {
+        (pi * ((r / n) + 1) as f64 * h).sin() * (pi * ((r % n) + 1) as f64 * h).sin()
+    };
+    (move |r| h * h * 2.0 * pi * pi * exact(r), exact)
+}
+
+/// The largest |a - b| over every rank.
+fn max_diff(comm: &Comm, a: &DistArray<f64>, b: &DistArray<f64>) -> f64 {
+    let mine = a
+        .local()
+        .iter()
+        .zip(b.local().iter())
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f64::max);
+    comm.all_gather_u64(mine.to_bits())
+        .into_iter()
+        .map(f64::from_bits)
+        .fold(0.0, f64::max)
+}
+
 fn belos_solves_poisson(comm: &Comm) {
     with_trilinos(comm, |t| {
         let n = 20;
-        let h = 1.0 / (n + 1) as f64;
         let rows = Layout::block(comm, &[n * n]).unwrap();
         let map = TpetraMap::from_layout(t, &rows).unwrap();
         let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
-        let pi = std::f64::consts::PI;
-        let exact = |r: usize| {
-            (pi * ((r / n) + 1) as f64 * h).sin() * (pi * ((r % n) + 1) as f64 * h).sin()
-        };
-        let mut b = TpetraVector::new(&map).unwrap();
-        {
-            let mut ba = b.array_mut().unwrap();
-            let idx = ba.layout().global_indices(0);
-            for (x, g) in ba.local_mut().iter_mut().zip(idx) {
-                *x = h * h * 2.0 * pi * pi * exact(g);
+        let (rhs, exact) = poisson(n);
+        let b = DistArray::from_fn(&rows, |ix: &[usize]| rhs(ix[0]));
+        let want = DistArray::from_fn(&rows, |ix: &[usize]| exact(ix[0]));
+        for (method, prec) in [
+            (BelosMethod::Cg, Preconditioner::None),
+            (BelosMethod::Cg, Preconditioner::Jacobi),
+            (BelosMethod::Cg, Preconditioner::Ilu),
+            (BelosMethod::Gmres, Preconditioner::None),
+            (BelosMethod::Gmres, Preconditioner::Ilu),
+            (BelosMethod::BiCgStab, Preconditioner::Jacobi),
+            (BelosMethod::Minres, Preconditioner::None),
+        ] {
+            let mut solver = BelosSolver::new(&a, method, prec).unwrap();
+            solver
+                .set_tolerances(Tolerances::default().relative(1e-10))
+                .unwrap();
+            // through the trait object: a program written for any library
+            let s: &mut dyn LinearSolver<f64> = &mut solver;
+            assert_eq!(s.library(), Library::Trilinos);
+            assert_eq!(s.rows(), &rows);
+            let mut x = DistArray::full(&rows, 7.0); // ignored: no initial guess
+            let report = s.solve(&b, &mut x).unwrap();
+            assert!(
+                report.iterations > 0 && report.residual <= 1e-10,
+                "{method:?}/{prec:?}: {report}"
+            );
+            assert_eq!(report.reason, "converged");
+            assert!(report.method.contains(method.name()), "{}", report.method);
+            let err = max_diff(comm, &x, &want);
+            assert!(err < 3e-3, "{method:?}/{prec:?}: max error {err}");
+            // Belos' numbers come from global reductions: the same on every rank
+            let words = [report.iterations as u64, report.residual.to_bits()];
+            assert!(comm.same_on_all(words[0]) && comm.same_on_all(words[1]));
+        }
+        // Tpetra-owned vectors solve alike
+        let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi).unwrap();
+        let bv = TpetraVector::from_array_copy(&map, &b).unwrap();
+        let mut xv = TpetraVector::new(&map).unwrap();
+        let report = solver.solve_vectors(&bv, &mut xv).unwrap();
+        assert!(report.iterations > 0);
+        let x = xv.to_array().unwrap().to_owned();
+        assert!(max_diff(comm, &x, &want) < 3e-3);
+    })
+}
+
+/// One solver, set up once (preconditioner and Belos manager kept in the
+/// shim), solves several right-hand sides; an initial guess that is the
+/// solution converges at once.
+fn one_solver_many_right_hand_sides(comm: &Comm) {
+    with_trilinos(comm, |t| {
+        let n = 12;
+        let rows = Layout::block(comm, &[n * n]).unwrap();
+        let map = TpetraMap::from_layout(t, &rows).unwrap();
+        let csr = laplacian_2d(&rows, n, n).unwrap();
+        let a = CrsMatrix::from_csr(&map, &csr).unwrap();
+        let mut solver = BelosSolver::new(&a, BelosMethod::Gmres, Preconditioner::Ilu).unwrap();
+        solver
+            .set_tolerances(Tolerances::default().relative(1e-11))
+            .unwrap();
+        for k in 1..=3 {
+            let b = DistArray::from_fn(&rows, |ix: &[usize]| ((ix[0] * k) % 5) as f64 + 1.0);
+            let mut x = DistArray::zeros(&rows);
+            let report = solver.solve(&b, &mut x).unwrap();
+            assert!(report.iterations > 0, "{report}");
+            // the residual with our own stencil: |A x - b| small everywhere
+            let whole = x.gather_all().unwrap();
+            let bw = b.gather_all().unwrap();
+            for r in 0..n * n {
+                let (i, j) = (r / n, r % n);
+                let mut ax = 4.0 * whole[r];
+                if i > 0 {
+                    ax -= whole[r - n];
+                }
+                if i + 1 < n {
+                    ax -= whole[r + n];
+                }
+                if j > 0 {
+                    ax -= whole[r - 1];
+                }
+                if j + 1 < n {
+                    ax -= whole[r + 1];
+                }
+                assert!(
+                    (ax - bw[r]).abs() < 1e-7,
+                    "rhs {k}, row {r}: {ax} vs {}",
+                    bw[r]
+                );
+            }
+            // started from its own solution, a solve to an absolute
+            // tolerance has nothing to do
+            solver.use_initial_guess(true).unwrap();
+            solver
+                .set_tolerances(Tolerances::default().relative(0.0).absolute(1e-8))
+                .unwrap();
+            let again = solver.solve(&b, &mut x).unwrap();
+            assert!(again.iterations <= 1, "{again}");
+            solver.use_initial_guess(false).unwrap();
+            solver
+                .set_tolerances(Tolerances::default().relative(1e-11))
+                .unwrap();
+        }
+        // an absolute tolerance is honoured: the residual of a loose solve
+        // is below it
+        solver
+            .set_tolerances(Tolerances::default().relative(0.0).absolute(1e-3))
+            .unwrap();
+        let b = DistArray::full(&rows, 1.0);
+        let mut x = DistArray::zeros(&rows);
+        let loose = solver.solve(&b, &mut x).unwrap();
+        let bnorm = (n * n) as f64; // ||b||² for b = 1: r0 = b from a zero start
+        assert!(loose.residual * bnorm.sqrt() <= 1e-3 * 1.0001, "{loose}");
+        // arguments that differ between ranks, or a wrong layout, are errors everywhere
+        let other = Layout::new(comm, &[n * n], &[Dist::Cyclic]).unwrap();
+        let wrong = DistArray::zeros(&other);
+        let mut x = DistArray::zeros(&rows);
+        if comm.size() > 1 {
+            let e = solver.solve(&wrong, &mut x).unwrap_err();
+            assert!(matches!(e, Error::LayoutMismatch { .. }), "{e}");
+            assert_same_everywhere(comm, &e);
+        }
+        let bad = if comm.rank() == 0 { -1.0 } else { 1e-8 };
+        let e = solver
+            .set_tolerances(Tolerances::default().relative(bad))
+            .unwrap_err();
+        assert_same_everywhere(comm, &e);
+    })
+}
+
+/// Too few iterations: Error::NotConverged with Belos' numbers, on every rank.
+fn not_converging_is_typed_everywhere(comm: &Comm) {
+    with_trilinos(comm, |t| {
+        let n = 16;
+        let rows = Layout::block(comm, &[n * n]).unwrap();
+        let map = TpetraMap::from_layout(t, &rows).unwrap();
+        let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+        let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::None).unwrap();
+        solver
+            .set_tolerances(Tolerances::default().relative(1e-14).max_iterations(2))
+            .unwrap();
+        let b = DistArray::from_fn(&rows, |ix: &[usize]| (ix[0] % 3) as f64);
+        let mut x = DistArray::zeros(&rows);
+        let e = solver.solve(&b, &mut x).unwrap_err();
+        match &e {
+            Error::NotConverged {
+                library,
+                iterations,
+                residual,
+                reason,
+                ..
+            } => {
+                assert_eq!(*library, Library::Trilinos);
+                assert_eq!(*iterations, 2);
+                assert!(*residual > 1e-14 && residual.is_finite(), "{residual}");
+                assert_eq!(reason, "max iterations");
+            }
+            other => panic!("expected NotConverged, got {other}"),
+        }
+        assert_same_everywhere(comm, &e);
+    })
+}
+
+/// A 2-D cyclic array goes to Tpetra through the explicit native plan and
+/// back: the solve on the native layout equals the one on a block layout.
+fn other_layouts_go_through_the_native_plan(comm: &Comm) {
+    with_trilinos(comm, |t| {
+        let n = 8;
+        let grid = Layout::new(comm, &[n, n], &[Dist::Cyclic, Dist::Block]).unwrap();
+        let mut plan = to_native_plan(&grid).unwrap();
+        assert_eq!(plan.native.shape(), &[n * n]);
+        let map = TpetraMap::from_layout(t, &plan.native).unwrap();
+        let a = CrsMatrix::from_csr(&map, &laplacian_2d(&plan.native, n, n).unwrap()).unwrap();
+        let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi).unwrap();
+        let b2 = DistArray::from_fn(&grid, |ix: &[usize]| (ix[0] + 2 * ix[1]) as f64);
+        let mut b = DistArray::zeros(&plan.native);
+        plan.to_native.execute(&b2, &mut b).unwrap();
+        let mut x = DistArray::zeros(&plan.native);
+        solver.solve(&b, &mut x).unwrap();
+        let mut x2 = DistArray::zeros(&grid);
+        plan.from_native.execute(&x, &mut x2).unwrap();
+        // x2[i, j] is the solution at row i * n + j
+        let flat = x.gather_all().unwrap();
+        let back = x2.gather_all().unwrap();
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(back[[i, j]], flat[i * n + j]);
             }
         }
-        for (method, prec) in [
-            ("CG", "none"),
-            ("CG", "jacobi"),
-            ("CG", "ilu"),
-            ("GMRES", "none"),
-            ("GMRES", "ilu"),
-        ] {
-            let mut x = TpetraVector::new(&map).unwrap(); // a zero initial guess each time
-            let info = solve(
-                &a,
-                &b,
-                &mut x,
-                &Solver::default()
-                    .method(method)
-                    .preconditioner(prec)
-                    .tolerance(1e-10),
-            )
-            .unwrap();
-            assert!(
-                info.iterations > 0 && info.achieved_tolerance <= 1e-10,
-                "{prec}: {info:?}"
-            );
-            let xa = x.array_mut().unwrap();
-            let want = DistArray::from_fn(xa.layout(), |ix: &[usize]| exact(ix[0]));
-            let err = xa
-                .local()
-                .iter()
-                .zip(want.local().iter())
-                .map(|(p, q)| (p - q).abs())
-                .fold(0.0, f64::max);
-            let err = comm
-                .all_gather_u64(err.to_bits())
-                .into_iter()
-                .map(f64::from_bits)
-                .fold(0.0, f64::max);
-            assert!(err < 3e-3, "{prec}: max error {err}");
-        }
-        // not converging is an error
-        let mut y = TpetraVector::new(&map).unwrap();
-        let e = solve(
-            &a,
-            &b,
-            &mut y,
-            &Solver::default().max_iterations(1).tolerance(1e-14),
-        )
-        .unwrap_err();
-        assert!(matches!(e, Error::Native { .. }), "{e}");
     })
 }
 
@@ -231,7 +418,7 @@ fn import_agrees_with_our_plan(comm: &Comm) {
             .redistribute(&dst)
             .unwrap();
         assert_eq!(
-            yd.array_mut().unwrap().local(),
+            yd.to_array().unwrap().local(),
             ours.local(),
             "Tpetra Import and our plan agree"
         );
@@ -240,7 +427,7 @@ fn import_agrees_with_our_plan(comm: &Comm) {
         export(&yd, &mut back).unwrap();
         let ours_back = ours.redistribute(&src).unwrap();
         assert_eq!(
-            back.array_mut().unwrap().local(),
+            back.to_array().unwrap().local(),
             ours_back.local(),
             "Tpetra Export and our plan agree"
         );
@@ -266,16 +453,13 @@ fn our_memory_as_tpetra_vectors(comm: &Comm) {
                 (bv.norm2().unwrap() - want).abs() < 1e-9,
                 "Tpetra sees our values"
             );
-            let mut xv = TpetraVector::wrap(&map, &mut x).unwrap();
-            solve(
-                &a,
-                &bv,
-                &mut xv,
-                &Solver::default().preconditioner("jacobi").tolerance(1e-12),
-            )
-            .unwrap();
         }
-        // the solution is in our array: check the residual with our own stencil
+        let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi).unwrap();
+        solver
+            .set_tolerances(Tolerances::default().relative(1e-12))
+            .unwrap();
+        solver.solve(&b, &mut x).unwrap(); // b and x wrapped, no copy
+                                           // the solution is in our array: check the residual with our own stencil
         let whole = x.gather_all().unwrap();
         let bw = b.gather_all().unwrap();
         for r in 0..n * n {

@@ -21,7 +21,7 @@ macro_rules! c_enum {
     )*};
 }
 c_enum! {
-    ElError { ElError_EL_SUCCESS = 0 }
+    ElError { ElError_EL_SUCCESS = 0, ElError_EL_RUNTIME_ERROR = 5 }
     ElDist {
         ElDist_EL_MC = 0, ElDist_EL_MD = 1, ElDist_EL_MR = 2, ElDist_EL_VC = 3,
         ElDist_EL_VR = 4, ElDist_EL_STAR = 5, ElDist_EL_CIRC = 6,

@@ -11,17 +11,35 @@
 //! transpose, `[STAR,STAR]` every row on every process (an unstructured,
 //! replicated axis) and `[CIRC,CIRC]` everything on the root.
 //!
-//! - [`Elemental`]: Elemental initialized after MPI, finalized before it.
-//! - [`ElGrid`]: Elemental's grid over a communicator, built row-major so
-//!   that `[MC,MR]` is distarray's C-order grid (see the [`grid`] module on
-//!   the VC-ordered twin communicator).
-//! - [`DistMatrix::attach`]: an array with a DistMatrix layout and a
-//!   column-major local buffer ([`column_major_zeros`]) becomes that
-//!   DistMatrix over the same memory; [`DistMatrix::array_mut`] lends a
-//!   DistMatrix's memory as a distributed array. Other layouts move through
-//!   an explicit [`Redistribution`] (never silently).
-//! - [`gemm`], [`linear_solve`] (LU with partial pivoting), [`cholesky`],
-//!   [`spd_solve`].
+//! The crate has the shape every bridge has (see
+//! [`distarray_core::bridge`]):
+//!
+//! | module | here |
+//! |---|---|
+//! | `init` | [`Elemental`]: initialized after MPI, finalized before it |
+//! | `error` | Elemental's `ElError` codes as [`Error::Native`](distarray_core::Error::Native) with [`Library::Elemental`](distarray_core::bridge::Library::Elemental) |
+//! | [`layout`] | [`ElGrid`] (built row-major so that `[MC,MR]` is distarray's C-order grid) and the layout of every [`ElDist`]; [`Redistribution`] between them |
+//! | `matrix` | [`DistMatrix`] (Elemental has no separate vectors: a vector is an `n x 1` DistMatrix) |
+//! | `solver` | [`LuSolver`], behind the core's [`LinearSolver`](distarray_core::bridge::LinearSolver); the free functions [`gemm`], [`linear_solve`], [`cholesky`], [`spd_solve`] |
+//!
+//! and the same verbs: `wrap` is [`DistMatrix::attach`] (Elemental's own
+//! word: an array with a DistMatrix layout and a column-major local buffer,
+//! [`column_major_zeros`], becomes that DistMatrix over the same memory,
+//! borrowed); [`DistMatrix::from_array_copy`] (the explicit copy);
+//! [`DistMatrix::to_array`] / [`DistMatrix::array_mut`] (Elemental's memory
+//! lent as a [`LentRef`](distarray_core::bridge::LentRef) /
+//! [`LentMut`](distarray_core::bridge::LentMut) view); other layouts move
+//! through an explicit [`Redistribution`] (never silently), and
+//! [`DistMatrix::from_csr`] assembles a dense matrix from sparse rows.
+//!
+//! Scalar types: `f32`, `f64`, `Complex32`, `Complex64` ([`ElScalar`],
+//! sealed), Elemental's `_s`, `_d`, `_c`, `_z` functions.
+//!
+//! Lifetimes carry Elemental's rules: a grid borrows the [`Elemental`]
+//! handle, a matrix its grid, an attached array is mutably borrowed by its
+//! matrix, a lent view borrows its matrix, an [`LuSolver`] its matrix;
+//! dropping anything still in use does not compile (the `compile_fail`
+//! examples on each type, run where Elemental is built).
 //!
 //! Supported Elemental: 0.87 and 0.88-dev (built with `EL_C_INTERFACE`,
 //! 32-bit `ElInt`), found through `ELEMENTAL_DIR`.
@@ -37,7 +55,7 @@
 //! let b = DistMatrix::new(&grid, ElDist::McMr, 50, 20).unwrap();
 //! let mut c = DistMatrix::new(&grid, ElDist::McMr, 100, 20).unwrap();
 //! gemm(Normal, Normal, 1.0, &a, &b, 0.0, &mut c).unwrap();
-//! let result = c.array().unwrap(); // C as a distributed array, no copy
+//! let result = c.to_array().unwrap(); // C as a distributed array, no copy
 //! ```
 
 // A documentation build without Elemental (docs.rs sets `DOCS_RS`; see
@@ -71,12 +89,16 @@ pub mod ffi {
 }
 
 mod error;
-pub mod grid;
 mod init;
+pub mod layout;
 mod matrix;
 mod ops;
+mod scalar;
+mod solver;
 
-pub use grid::{ElDist, ElGrid, Redistribution};
 pub use init::Elemental;
-pub use matrix::{column_major_zeros, DistMatrix};
+pub use layout::{ElDist, ElGrid, Redistribution};
+pub use matrix::{column_major_zeros, DistMatrix, ElBuffer};
 pub use ops::{cholesky, gemm, linear_solve, spd_solve, Orientation, Triangle};
+pub use scalar::ElScalar;
+pub use solver::LuSolver;

@@ -9,6 +9,8 @@
 use crate::error::check;
 use crate::ffi;
 use crate::matrix::DistMatrix;
+use crate::scalar::ElScalar;
+use distarray_core::bridge::Library;
 use distarray_core::{Error, Result};
 
 /// Whether an operand is used as is or transposed.
@@ -21,7 +23,7 @@ pub enum Orientation {
 }
 
 impl Orientation {
-    fn raw(self) -> ffi::ElOrientation {
+    pub(crate) fn raw(self) -> ffi::ElOrientation {
         match self {
             Orientation::Normal => ffi::ElOrientation_EL_NORMAL,
             Orientation::Transpose => ffi::ElOrientation_EL_TRANSPOSE,
@@ -54,7 +56,7 @@ impl Triangle {
     }
 }
 
-fn same_grid(ms: &[&DistMatrix<'_>], what: &str) -> Result<()> {
+pub(crate) fn same_grid<T: ElScalar>(ms: &[&DistMatrix<'_, T>], what: &str) -> Result<()> {
     if ms.windows(2).all(|w| w[0].grid_raw() == w[1].grid_raw()) {
         Ok(())
     } else {
@@ -68,7 +70,7 @@ fn dims_error(what: &str, detail: String) -> Error {
     Error::InvalidArgument(format!("{what}: {detail}"))
 }
 
-/// `C = alpha op(A) op(B) + beta C` (`ElGemmDist_d`). Collective.
+/// `C = alpha op(A) op(B) + beta C` (`ElGemmDist_<x>`). Collective.
 ///
 /// ```no_run
 /// # fn f(a: &bridge_elemental::DistMatrix, b: &bridge_elemental::DistMatrix, c: &mut bridge_elemental::DistMatrix) {
@@ -76,14 +78,14 @@ fn dims_error(what: &str, detail: String) -> Error {
 /// gemm(Normal, Normal, 1.0, a, b, 0.0, c).unwrap();
 /// # }
 /// ```
-pub fn gemm(
+pub fn gemm<T: ElScalar>(
     orient_a: Orientation,
     orient_b: Orientation,
-    alpha: f64,
-    a: &DistMatrix<'_>,
-    b: &DistMatrix<'_>,
-    beta: f64,
-    c: &mut DistMatrix<'_>,
+    alpha: T,
+    a: &DistMatrix<'_, T>,
+    b: &DistMatrix<'_, T>,
+    beta: T,
+    c: &mut DistMatrix<'_, T>,
 ) -> Result<()> {
     let comm = c.layout().comm().clone();
     let (m, k) = orient_a.apply(a.shape());
@@ -105,7 +107,7 @@ pub fn gemm(
     // SAFETY: live matrices on one grid with conforming sizes (checked).
     check(
         unsafe {
-            ffi::ElGemmDist_d(
+            T::gemm(
                 orient_a.raw(),
                 orient_b.raw(),
                 alpha,
@@ -115,12 +117,16 @@ pub fn gemm(
                 c.raw(),
             )
         },
-        "ElGemmDist_d",
+        &format!("ElGemmDist_{}", T::SUFFIX),
     )
 }
 
 /// Checks a solve's operands: `A` square `n x n`, `B` `n x k`, one grid.
-fn check_system(a: &DistMatrix<'_>, b: &DistMatrix<'_>, what: &str) -> Result<()> {
+pub(crate) fn check_system<T: ElScalar>(
+    a: &DistMatrix<'_, T>,
+    b: &DistMatrix<'_, T>,
+    what: &str,
+) -> Result<()> {
     let comm = b.layout().comm().clone();
     let ok = same_grid(&[a, b], what).and_then(|_| {
         let (n, n2) = a.shape();
@@ -140,14 +146,12 @@ fn check_system(a: &DistMatrix<'_>, b: &DistMatrix<'_>, what: &str) -> Result<()
 }
 
 /// Fails on every rank when any rank's part of `m` holds a non-finite value.
-fn finite(m: &mut DistMatrix<'_>, what: &str, why: &str) -> Result<()> {
-    let comm = m.layout().comm().clone();
-    let mine = comm.agree(m.array().map(|a| a.local().iter().all(|x| x.is_finite())))?;
-    if comm.all(mine) {
+fn finite<T: ElScalar>(m: &DistMatrix<'_, T>, what: &str, why: &str) -> Result<()> {
+    if all_finite(m)? {
         Ok(())
     } else {
         Err(Error::Native {
-            library: distarray_core::bridge::Library::Elemental,
+            library: Library::Elemental,
             code: 0,
             call: what.into(),
             message: why.into(),
@@ -155,26 +159,35 @@ fn finite(m: &mut DistMatrix<'_>, what: &str, why: &str) -> Result<()> {
     }
 }
 
-/// Solves `A X = B` by LU with partial pivoting (`ElLinearSolveDist_d`);
-/// `B` is overwritten with `X`, `A` is left unchanged. Collective.
-pub fn linear_solve(a: &DistMatrix<'_>, b: &mut DistMatrix<'_>) -> Result<()> {
-    check_system(a, b, "linear_solve")?;
-    // SAFETY: live matrices on one grid, A square with B's row count (checked).
-    check(
-        unsafe { ffi::ElLinearSolveDist_d(a.raw(), b.raw()) },
-        "ElLinearSolveDist_d",
+/// Whether every rank's part of `m` is finite (the same answer everywhere).
+pub(crate) fn all_finite<T: ElScalar>(m: &DistMatrix<'_, T>) -> Result<bool> {
+    let comm = m.layout().comm().clone();
+    let mine = comm.agree(
+        m.to_array()
+            .map(|a| a.local().iter().all(|x| x.abs2().is_finite())),
     )?;
+    Ok(comm.all(mine))
+}
+
+/// Solves `A X = B` by LU with partial pivoting (`ElLinearSolveDist_<x>`);
+/// `B` is overwritten with `X`, `A` is left unchanged. Collective. To
+/// factor once and solve many times, use [`LuSolver`](crate::LuSolver).
+pub fn linear_solve<T: ElScalar>(a: &DistMatrix<'_, T>, b: &mut DistMatrix<'_, T>) -> Result<()> {
+    check_system(a, b, "linear_solve")?;
+    let call = format!("ElLinearSolveDist_{}", T::SUFFIX);
+    // SAFETY: live matrices on one grid, A square with B's row count (checked).
+    check(unsafe { T::linear_solve(a.raw(), b.raw()) }, &call)?;
     finite(
         b,
-        "ElLinearSolveDist_d",
+        &call,
         "the solution has non-finite values: A is singular (or the data held NaN/inf)",
     )
 }
 
-/// Cholesky factorization in place (`ElCholeskyDist_d`): the chosen
+/// Cholesky factorization in place (`ElCholeskyDist_<x>`): the chosen
 /// triangle of `A` becomes the factor (the other is left as it was).
-/// `A` must be symmetric positive definite. Collective.
-pub fn cholesky(triangle: Triangle, a: &mut DistMatrix<'_>) -> Result<()> {
+/// `A` must be symmetric (Hermitian) positive definite. Collective.
+pub fn cholesky<T: ElScalar>(triangle: Triangle, a: &mut DistMatrix<'_, T>) -> Result<()> {
     let comm = a.layout().comm().clone();
     let (n, n2) = a.shape();
     comm.agree(if n == n2 {
@@ -185,38 +198,41 @@ pub fn cholesky(triangle: Triangle, a: &mut DistMatrix<'_>) -> Result<()> {
             format!("A is {n} x {n2}: need a square matrix"),
         ))
     })?;
+    let call = format!("ElCholeskyDist_{}", T::SUFFIX);
     // SAFETY: a live square matrix.
-    check(
-        unsafe { ffi::ElCholeskyDist_d(triangle.raw(), a.raw()) },
-        "ElCholeskyDist_d",
-    )?;
+    check(unsafe { T::cholesky(triangle.raw(), a.raw()) }, &call)?;
     finite(
         a,
-        "ElCholeskyDist_d",
+        &call,
         "the factor has non-finite values: A is not positive definite",
     )
 }
 
-/// Solves `A X = B` for symmetric positive definite `A` (Cholesky,
-/// `ElHPDSolveDist_d`, reading the chosen triangle); `B` becomes `X`.
-/// Collective.
-pub fn spd_solve(triangle: Triangle, a: &DistMatrix<'_>, b: &mut DistMatrix<'_>) -> Result<()> {
+/// Solves `A X = B` for symmetric (Hermitian) positive definite `A`
+/// (Cholesky, `ElHPDSolveDist_<x>`, reading the chosen triangle); `B`
+/// becomes `X`. Collective.
+pub fn spd_solve<T: ElScalar>(
+    triangle: Triangle,
+    a: &DistMatrix<'_, T>,
+    b: &mut DistMatrix<'_, T>,
+) -> Result<()> {
     check_system(a, b, "spd_solve")?;
+    let call = format!("ElHPDSolveDist_{}", T::SUFFIX);
     // SAFETY: live matrices on one grid, A square with B's row count (checked).
     check(
         unsafe {
-            ffi::ElHPDSolveDist_d(
+            T::hpd_solve(
                 triangle.raw(),
                 ffi::ElOrientation_EL_NORMAL,
                 a.raw(),
                 b.raw(),
             )
         },
-        "ElHPDSolveDist_d",
+        &call,
     )?;
     finite(
         b,
-        "ElHPDSolveDist_d",
+        &call,
         "the solution has non-finite values: A is not positive definite",
     )
 }

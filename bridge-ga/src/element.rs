@@ -10,6 +10,11 @@ use std::ffi::c_int;
 /// GA's complex types are `{real, imag}` structs of the same width, the
 /// layout of `num_complex::Complex<T>` (`#[repr(C)]`).
 ///
+/// The trait is sealed: its `GA_TYPE` id tells GA how many bytes an element
+/// has, and the bridge lends GA's memory as a slice of `T` on its word, so
+/// an implementation outside this crate (a 16-byte type claiming GA's
+/// 8-byte `C_DBL`) would make safe code read past GA's buffers.
+///
 /// # Examples
 ///
 /// ```
@@ -18,7 +23,7 @@ use std::ffi::c_int;
 /// use num_complex::Complex64;
 /// fn ones<T: GaElement>(ga: &Ga, layout: &Layout) -> T {
 ///     let mut g = GlobalArray::<T>::new(ga, layout).unwrap();
-///     g.access_mut().unwrap().view_mut().fill(T::one());
+///     g.array_mut().unwrap().local_mut().fill(T::one());
 ///     g.sync();
 ///     g.get(&[0], &[1]).unwrap()[[0]]
 /// }
@@ -29,13 +34,29 @@ use std::ffi::c_int;
 /// assert_eq!(ones::<f32>(&ga, &layout), 1.0);
 /// assert_eq!(ones::<Complex64>(&ga, &layout), Complex64::new(1.0, 0.0));
 /// ```
-pub trait GaElement: Element {
+///
+/// ```compile_fail,E0277
+/// use bridge_ga::GaElement;
+/// #[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// struct Wide([f64; 2]);
+/// impl GaElement for Wide { // error: the trait `Sealed` is not implemented
+///     const GA_TYPE: std::ffi::c_int = 1004; // C_DBL: 8 bytes, not 16
+/// }
+/// ```
+pub trait GaElement: Element + sealed::Sealed {
     /// GA's type id (`C_DBL`, `C_INT`, ...).
     const GA_TYPE: c_int;
 }
 
+mod sealed {
+    /// Implemented for the element types GA stores; not nameable outside
+    /// the crate, so no other type can be a [`GaElement`](super::GaElement).
+    pub trait Sealed {}
+}
+
 macro_rules! ga_element {
     ($($t:ty => $id:expr),* $(,)?) => {$(
+        impl sealed::Sealed for $t {}
         impl GaElement for $t {
             const GA_TYPE: c_int = $id as c_int;
         }

@@ -1,5 +1,6 @@
 //! GA's lifetime alongside MPI.
 
+use crate::error::native;
 use crate::ffi;
 use distarray_core::{Comm, Error, Result};
 use std::cell::Cell;
@@ -34,15 +35,6 @@ pub struct Ga {
     counted: bool,
     // GA's state is per process and not thread-safe
     _not_send: PhantomData<*const ()>,
-}
-
-fn native(call: &str, message: String) -> Error {
-    Error::Native {
-        library: distarray_core::bridge::Library::GlobalArrays,
-        code: 0,
-        call: call.into(),
-        message,
-    }
 }
 
 impl Ga {

@@ -13,7 +13,9 @@
 #include <Tpetra_Import.hpp>
 #include <Tpetra_Map.hpp>
 #include <Tpetra_Vector.hpp>
+#include <algorithm>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -141,12 +143,42 @@ int tri_mv_scale(TriMV *mv, double alpha, char *err, int errlen) {
 
 void tri_mv_free(TriMV *mv) { delete mv; }
 
-int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen) {
-    GUARD({
-        auto view = vec->vec->getLocalViewHost(Tpetra::Access::ReadWrite);
-        *data = view.data();
-        *len = (int)vec->vec->getLocalLength();
-    })
+/* Holding the host view keeps Tpetra's record of host access (and the
+ * memory) until the bridge hands it back. */
+struct TriHostView {
+    MV::dual_view_type::t_host view;
+    MV::dual_view_type::t_host::const_type const_view;
+};
+
+static void view_host(MV &mv, int readonly, TriHostView **view, double **data, int *len, long long *stride) {
+    auto *v = new TriHostView{};
+    if (readonly) {
+        v->const_view = mv.getLocalViewHost(Tpetra::Access::ReadOnly);
+        *data = const_cast<double *>(v->const_view.data());
+        *stride = (long long)v->const_view.stride(1);
+    } else {
+        v->view = mv.getLocalViewHost(Tpetra::Access::ReadWrite);
+        *data = v->view.data();
+        *stride = (long long)v->view.stride(1);
+    }
+    *len = (int)mv.getLocalLength();
+    *view = v;
+}
+
+int tri_vec_view_host(TriVec *vec, int readonly, TriHostView **view, double **data, int *len, char *err, int errlen) {
+    long long stride = 0;
+    GUARD({ view_host(*vec->vec, readonly, view, data, len, &stride); })
+}
+
+int tri_mv_view_host(TriMV *mv, int readonly, TriHostView **view, double **data, int *len, long long *stride, char *err,
+                     int errlen) {
+    GUARD({ view_host(*mv->mv, readonly, view, data, len, stride); })
+}
+
+void tri_host_view_free(TriHostView *view) { delete view; }
+
+int tri_mv_create(const TriMap *map, int ncols, TriMV **out, char *err, int errlen) {
+    GUARD({ *out = new TriMV{Teuchos::rcp(new MV(map->map, (size_t)ncols))}; })
 }
 
 int tri_vec_norm2(TriVec *vec, double *out, char *err, int errlen) {
@@ -180,36 +212,72 @@ int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen) {
 
 void tri_mat_free(TriMat *mat) { delete mat; }
 
-int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char *prec, double tol, int maxit, int *iterations,
-              double *achieved, int *converged, char *err, int errlen) {
+struct TriSolver {
+    Teuchos::RCP<Crs> mat;
+    Teuchos::RCP<Teuchos::ParameterList> params;
+    Teuchos::RCP<Belos::LinearProblem<SC, MV, OP>> problem;
+    Teuchos::RCP<Belos::SolverManager<SC, MV, OP>> belos;
+};
+
+int tri_solver_create(TriMat *mat, const char *method, const char *prec, TriSolver **out, char *err, int errlen) {
     GUARD({
-        auto params = Teuchos::rcp(new Teuchos::ParameterList());
-        params->set("Convergence Tolerance", tol);
-        params->set("Maximum Iterations", maxit);
-        Belos::SolverFactory<SC, MV, OP> factory;
-        auto belos = factory.create(solver, params);
-        Teuchos::RCP<const OP> A = mat->mat;
-        auto problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>(A, x->vec, b->vec));
-        std::string p(prec);
-        if (p != "none") {
-            Ifpack2::Factory f;
-            Teuchos::RCP<const RowMatrix> rm = mat->mat;
-            auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
-            Teuchos::ParameterList pl;
-            if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
-            pc->setParameters(pl);
-            pc->initialize();
-            pc->compute();
-            problem->setRightPrec(pc);
+        auto s = new TriSolver{};
+        try {
+            s->mat = mat->mat;
+            s->params = Teuchos::rcp(new Teuchos::ParameterList());
+            Belos::SolverFactory<SC, MV, OP> factory;
+            s->belos = factory.create(method, s->params);
+            Teuchos::RCP<const OP> A = mat->mat;
+            s->problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>());
+            s->problem->setOperator(A);
+            std::string p(prec);
+            if (p != "none") {
+                Ifpack2::Factory f;
+                Teuchos::RCP<const RowMatrix> rm = mat->mat;
+                auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
+                Teuchos::ParameterList pl;
+                if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
+                pc->setParameters(pl);
+                pc->initialize();
+                pc->compute();
+                s->problem->setRightPrec(pc);
+            }
+        } catch (...) {
+            delete s;
+            throw;
         }
-        if (!problem->setProblem()) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
-        belos->setProblem(problem);
-        Belos::ReturnType r = belos->solve();
-        *iterations = belos->getNumIters();
-        *achieved = belos->achievedTol();
+        *out = s;
+    })
+}
+
+int tri_solver_solve(TriSolver *s, TriVec *b, TriVec *x, double rtol, double atol, int maxit, int *iterations,
+                     double *achieved, int *converged, char *err, int errlen) {
+    GUARD({
+        double tol = rtol;
+        if (atol > 0) {
+            /* Belos scales by the initial residual: an absolute tolerance
+             * is the relative one that reaches it from this start */
+            Vec r(b->vec->getMap());
+            s->mat->apply(*x->vec, r);
+            r.update(1.0, *b->vec, -1.0);
+            double r0 = r.norm2();
+            tol = r0 > 0 ? std::max(rtol, atol / r0) : rtol;
+        }
+        s->params->set("Convergence Tolerance", tol);
+        s->params->set("Maximum Iterations", maxit);
+        s->belos->setParameters(s->params);
+        Teuchos::RCP<MV> X = x->vec;
+        Teuchos::RCP<const MV> B = b->vec;
+        if (!s->problem->setProblem(X, B)) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
+        s->belos->setProblem(s->problem);
+        Belos::ReturnType r = s->belos->solve();
+        *iterations = s->belos->getNumIters();
+        *achieved = s->belos->achievedTol();
         *converged = (r == Belos::Converged) ? 1 : 0;
     })
 }
+
+void tri_solver_free(TriSolver *s) { delete s; }
 
 int tri_import(TriVec *x, TriVec *y, char *err, int errlen) {
     GUARD({

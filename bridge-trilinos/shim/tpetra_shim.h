@@ -34,7 +34,15 @@ int tri_mv_wrap(const TriMap *map, double *data, int ncols, TriMV **out, char *e
 int tri_mv_norms2(TriMV *mv, double *out, char *err, int errlen);
 int tri_mv_scale(TriMV *mv, double alpha, char *err, int errlen);
 void tri_mv_free(TriMV *mv);
-int tri_vec_data(TriVec *vec, double **data, int *len, char *err, int errlen);
+/* The host memory of a vector or multivector, held through a host view
+ * (`view`) until tri_host_view_free: `data` column-major with column stride
+ * `stride` (>= local length), `len` local rows. readonly: 1 asks for
+ * Access::ReadOnly, 0 for Access::ReadWrite. */
+typedef struct TriHostView TriHostView;
+int tri_vec_view_host(TriVec *vec, int readonly, TriHostView **view, double **data, int *len, char *err, int errlen);
+int tri_mv_view_host(TriMV *mv, int readonly, TriHostView **view, double **data, int *len, long long *stride, char *err, int errlen);
+void tri_host_view_free(TriHostView *view);
+int tri_mv_create(const TriMap *map, int ncols, TriMV **out, char *err, int errlen);
 int tri_vec_norm2(TriVec *vec, double *out, char *err, int errlen);
 void tri_vec_free(TriVec *vec);
 
@@ -42,9 +50,18 @@ int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols
 int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen);
 void tri_mat_free(TriMat *mat);
 
-/* solver: "CG" or "GMRES"; prec: "none", "jacobi" or "ilu". converged is 1 or 0. */
-int tri_solve(TriMat *mat, TriVec *b, TriVec *x, const char *solver, const char *prec, double tol, int maxit,
-              int *iterations, double *achieved, int *converged, char *err, int errlen);
+/* A Belos solver for one matrix, set up once and reused by every solve:
+ * the Ifpack2 preconditioner (prec: "none", "jacobi" or "ilu") is built
+ * (initialize + compute) at creation, the Belos solver manager (method: a
+ * Belos::SolverFactory name such as "CG", "GMRES", "BICGSTAB", "MINRES")
+ * and the linear problem persist; each solve only sets the vectors. */
+typedef struct TriSolver TriSolver;
+int tri_solver_create(TriMat *mat, const char *method, const char *prec, TriSolver **out, char *err, int errlen);
+/* Stops when ||r|| <= max(rtol * ||r0||, atol) or after maxit iterations;
+ * converged is 1 or 0; achieved is Belos' achieved relative tolerance. */
+int tri_solver_solve(TriSolver *s, TriVec *b, TriVec *x, double rtol, double atol, int maxit, int *iterations,
+                     double *achieved, int *converged, char *err, int errlen);
+void tri_solver_free(TriSolver *s);
 
 /* y = x moved from x's map to y's map (Tpetra::Import, INSERT). */
 int tri_import(TriVec *x, TriVec *y, char *err, int errlen);

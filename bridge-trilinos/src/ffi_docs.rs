@@ -21,4 +21,6 @@ opaque!(
     TriMat: "a Tpetra CrsMatrix",
     TriMV: "a Tpetra MultiVector",
     TriImporter: "a Tpetra Import",
+    TriHostView: "a host view of a Tpetra (multi)vector's memory",
+    TriSolver: "a Belos solver with its preconditioner",
 );

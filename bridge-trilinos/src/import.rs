@@ -1,8 +1,8 @@
 //! Tpetra Import and Export between vectors on different maps.
 
+use crate::error::call;
 use crate::ffi;
-use crate::init::call;
-use crate::map::TpetraMap;
+use crate::layout::TpetraMap;
 use crate::vector::TpetraVector;
 use distarray_core::Result;
 use std::marker::PhantomData;
@@ -25,7 +25,7 @@ use std::marker::PhantomData;
 /// let x = TpetraVector::wrap(&from, &mut a).unwrap();
 /// let mut y = TpetraVector::new(&to).unwrap();
 /// import(&x, &mut y).unwrap();
-/// assert_eq!(y.array_mut().unwrap().get(&[5]).unwrap(), 5.0);
+/// assert_eq!(y.to_array().unwrap().get(&[5]).unwrap(), 5.0);
 ///
 /// // and back, by an Export
 /// let mut z = TpetraVector::new(&from).unwrap();
@@ -63,7 +63,7 @@ pub fn export(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
 /// let importer = Importer::new(&from, &to).unwrap(); // planned once
 /// let (mut x, mut y) = (TpetraVector::new(&from).unwrap(), TpetraVector::new(&to).unwrap());
 /// for step in 1..=3 {
-///     x.array_mut().unwrap().fill(step as f64);
+///     x.array_mut().unwrap().local_mut().fill(step as f64);
 ///     importer.apply(&x, &mut y).unwrap(); // applied many times
 ///     assert_eq!(y.norm2().unwrap(), step as f64 * 12.0_f64.sqrt());
 /// }

@@ -1,30 +1,9 @@
-//! Tpetra's lifetime alongside MPI, and the call into the shim that turns
-//! a C++ exception into an error.
+//! Tpetra's lifetime alongside MPI.
 
+use crate::error::call;
 use crate::ffi;
 use distarray_core::mpi::raw::AsRaw;
-use distarray_core::{Comm, Error, Result};
-use std::ffi::{c_char, c_int};
-
-/// Calls a shim function with an error buffer; a non-zero return becomes an error.
-pub(crate) fn call(what: &str, f: impl FnOnce(*mut c_char, c_int) -> c_int) -> Result<()> {
-    let mut buf = vec![0 as c_char; 2048];
-    let code = f(buf.as_mut_ptr(), buf.len() as c_int);
-    if code == 0 {
-        return Ok(());
-    }
-    let bytes: Vec<u8> = buf
-        .iter()
-        .take_while(|&&c| c != 0)
-        .map(|&c| c as u8)
-        .collect();
-    Err(Error::Native {
-        library: distarray_core::bridge::Library::Trilinos,
-        code: code as i64,
-        call: what.into(),
-        message: String::from_utf8_lossy(&bytes).into_owned(),
-    })
-}
+use distarray_core::{Comm, Result};
 
 /// Handles alive in this process.
 static HANDLES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);

@@ -1,13 +1,12 @@
 //! Tpetra CrsMatrix assembled from each rank's CSR rows.
 
+use crate::error::call;
 use crate::ffi;
-use crate::init::call;
-use crate::map::TpetraMap;
+use crate::layout::TpetraMap;
 use crate::vector::TpetraVector;
 use distarray_core::sparse::CsrRows;
-use distarray_core::{Error, Result};
+use distarray_core::{Error, Layout, Result};
 use std::ffi::c_int;
-use std::marker::PhantomData;
 
 /// A Tpetra CrsMatrix.
 ///
@@ -41,9 +40,25 @@ use std::marker::PhantomData;
 /// // row sums: 2 at the 4 corners, 1 at the 4 edges, 0 in the middle
 /// assert_eq!(y.norm2().unwrap(), 20.0_f64.sqrt());
 /// ```
+///
+/// A matrix borrows its row map, so the map outlives it:
+///
+/// ```compile_fail,E0505
+/// # use bridge_trilinos::{CrsMatrix, TpetraMap, Trilinos};
+/// # use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+/// # let _u = mpi::initialize().unwrap();
+/// # let comm = Comm::world();
+/// # let t = Trilinos::init(&comm).unwrap();
+/// let rows = Layout::block(&comm, &[4]).unwrap();
+/// let map = TpetraMap::from_layout(&t, &rows).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+/// drop(map); // error: `map` is borrowed by `a`
+/// drop(a);
+/// ```
 pub struct CrsMatrix<'m> {
     pub(crate) raw: *mut ffi::TriMat,
-    _map: PhantomData<&'m TpetraMap<'m>>,
+    pub(crate) map: &'m TpetraMap<'m>,
+    pub(crate) rows: Layout,
 }
 
 impl<'m> CrsMatrix<'m> {
@@ -95,8 +110,19 @@ impl<'m> CrsMatrix<'m> {
         })?;
         Ok(CrsMatrix {
             raw,
-            _map: PhantomData,
+            map: rows,
+            rows: layout,
         })
+    }
+
+    /// The row layout (the map's).
+    pub fn rows(&self) -> &Layout {
+        &self.rows
+    }
+
+    /// The row map.
+    pub fn map(&self) -> &'m TpetraMap<'m> {
+        self.map
     }
 
     /// `y = A x` (collective).

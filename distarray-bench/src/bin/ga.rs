@@ -26,7 +26,7 @@ fn main() {
         for _ in 0..101 {
             for (g, t) in arrays.iter_mut().zip(&mut times) {
                 t.push(timed(&comm, || {
-                    let view = g.access_mut().unwrap();
+                    let view = g.array_mut().unwrap();
                     std::hint::black_box(&view);
                 }));
             }
@@ -56,15 +56,15 @@ fn main() {
         let interior = Layout::block(&comm, &[side, side]).unwrap();
         let padded = ghost_layout(&interior, &[1, 1]).unwrap();
         let mut g = GlobalArray::<f64>::new(&ga, &padded).unwrap();
-        g.access_mut().unwrap().view_mut().local_mut().fill(1.0);
+        g.array_mut().unwrap().local_mut().fill(1.0);
         g.sync();
         let mut halo = Halo::new(&padded, Stencil::Box).unwrap();
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         for _ in 0..21 {
             theirs.push(timed(&comm, || g.update_ghosts()));
             ours.push(timed(&comm, || {
-                let mut access = g.access_mut().unwrap();
-                halo.update(&mut access.view_mut()).unwrap();
+                let mut lent = g.array_mut().unwrap();
+                halo.update(&mut lent.view_mut()).unwrap();
             }));
         }
         let (ours, theirs) = (median(ours), median(theirs));

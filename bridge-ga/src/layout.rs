@@ -1,4 +1,6 @@
-//! Layouts as GA distributions and back.
+//! Our layouts as GA distributions and back (the skeleton's `layout`):
+//! what GA can hold is described to GA exactly; anything else goes through
+//! an explicit [`to_native_plan`].
 //!
 //! GA distributes an N-d array as a grid of blocks (`nblock[a]` along axis
 //! `a`, block starts in `map`), block `(b0, b1, ...)` on process
@@ -11,8 +13,8 @@
 //! interface plus boundary padding `(w, w)` counted in the global shape, on
 //! a periodic axis.
 
+use distarray_core::bridge::NativePlan;
 use distarray_core::map::AxisMap;
-use distarray_core::redistribute::Plan;
 use distarray_core::{BlockMap, Element, Error, Layout, Result};
 
 /// A GA distribution: extents, blocks per axis, block starts, ghost widths
@@ -84,7 +86,7 @@ fn block_starts(axis: usize, lens: &[usize], width: usize) -> Result<Vec<i64>> {
         return Err(mismatch(
             axis,
             format!(
-                "{} blocks for {n} cells; GA needs at most one block per cell (use to_ga_plan for a layout with fewer blocks)",
+                "{} blocks for {n} cells; GA needs at most one block per cell (use to_native_plan for a layout with fewer blocks)",
                 lens.len()
             ),
         ));
@@ -166,7 +168,7 @@ pub(crate) fn describe(layout: &Layout) -> Result<GaDistribution> {
                     a,
                     format!(
                         "GA holds block axes, or cyclic/block-cyclic ones when every axis is; this one is {} \
-                         (use to_ga_plan for an explicit redistribution)",
+                         (use to_native_plan for an explicit redistribution)",
                         match other.short_name() {
                             "c" => "cyclic among block axes",
                             "bc" => "block-cyclic among block axes",
@@ -256,26 +258,32 @@ pub fn ghost_layout(interior: &Layout, width: &[usize]) -> Result<Layout> {
 }
 
 /// For a layout GA cannot hold (unstructured axes, or cyclic axes mixed
-/// with distributed block axes):
-/// the balanced block layout of the same shape and the plans there and
-/// back. Explicit and reusable: build once, execute per transfer.
+/// with distributed block axes): the balanced block layout of the same
+/// shape and the plans there and back ([`NativePlan`]). Explicit and
+/// reusable: build once, execute per transfer. Collective.
+///
+/// # Examples
 ///
 /// ```
-/// # let _u = mpi::initialize().unwrap();
-/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// use bridge_ga::{to_native_plan, Ga, GlobalArray};
+/// use distarray_core::{Comm, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let ga = Ga::init().unwrap();
 /// let comm = Comm::world();
-/// let cyclic = Layout::new(&comm, &[64], &[Dist::Cyclic]).unwrap();
-/// let (block, mut to, _back) = bridge_ga::to_ga_plan::<f64>(&cyclic).unwrap();
-/// let a = DistArray::<f64>::zeros(&cyclic);
-/// let mut b = DistArray::<f64>::zeros(&block);
-/// to.execute(&a, &mut b).unwrap(); // `b` can now become a GlobalArray
+/// let mine: Vec<usize> = (0..64).rev().filter(|i| i % comm.size() == comm.rank()).collect();
+/// let u = distarray_core::Dist::Unstructured { indices: mine, one_to_one: true };
+/// let scattered = Layout::with_grid(&comm, &[64], &[u], &[comm.size()]).unwrap();
+/// let a = DistArray::from_fn(&scattered, |ix: &[usize]| ix[0] as f64);
+/// let mut plan = to_native_plan::<f64>(&scattered).unwrap();
+/// let mut block = DistArray::zeros(&plan.native);
+/// plan.to_native.execute(&a, &mut block).unwrap(); // the explicit copy
+/// let g = GlobalArray::from_array_copy(&ga, &block).unwrap();
+/// assert_eq!(g.get(&[40], &[41]).unwrap()[[0]], 40.0);
 /// ```
-pub fn to_ga_plan<T: Element>(layout: &Layout) -> Result<(Layout, Plan<T>, Plan<T>)> {
+pub fn to_native_plan<T: Element>(layout: &Layout) -> Result<NativePlan<T>> {
     let block = Layout::block(layout.comm(), layout.shape())?;
     layout.comm().agree(describe(&block).map(|_| ()))?;
-    let to = Plan::new(layout, &block)?;
-    let back = Plan::new(&block, layout)?;
-    Ok((block, to, back))
+    NativePlan::new(layout, &block)
 }
 
 /// The layout of a GA distribution read back from GA: `bounds[a]` are the

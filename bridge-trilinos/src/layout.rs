@@ -1,9 +1,14 @@
-//! Tpetra maps from and to 1-D layouts.
+//! Our layouts and Tpetra's distributions: a 1-D layout is a Tpetra map
+//! ([`TpetraMap`]) and back; any other layout reaches a map through an
+//! explicit [`to_native_plan`].
 
+use crate::error::call;
 use crate::ffi;
-use crate::init::{call, Trilinos};
+use crate::init::Trilinos;
+use distarray_core::bridge::NativePlan;
 use distarray_core::map::AxisMap;
 use distarray_core::mpi::raw::AsRaw;
+use distarray_core::redistribute::Plan;
 use distarray_core::{Comm, Dist, Error, Layout, Result};
 use std::ffi::c_int;
 use std::marker::PhantomData;
@@ -28,6 +33,20 @@ use std::marker::PhantomData;
 ///
 /// let square = Layout::block(&comm, &[3, 3]).unwrap(); // a map has one axis
 /// assert!(matches!(TpetraMap::from_layout(&t, &square), Err(Error::LayoutMismatch { .. })));
+/// ```
+///
+/// A map borrows the [`Trilinos`] handle: Tpetra can not be finalized
+/// under it.
+///
+/// ```compile_fail,E0505
+/// # use bridge_trilinos::{TpetraMap, Trilinos};
+/// # use distarray_core::{Comm, Layout};
+/// # let _u = mpi::initialize().unwrap();
+/// # let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let map = TpetraMap::from_layout(&t, &Layout::block(&comm, &[4]).unwrap()).unwrap();
+/// drop(t); // error: `t` is borrowed by `map`
+/// drop(map);
 /// ```
 pub struct TpetraMap<'t> {
     pub(crate) raw: *mut ffi::TriMap,
@@ -142,4 +161,46 @@ impl Drop for TpetraMap<'_> {
         // SAFETY: created by the shim, freed once.
         unsafe { ffi::tri_map_free(self.raw) }
     }
+}
+
+/// For an array of any layout: the 1-D block layout Tpetra takes as a
+/// contiguous map (the cells in C order, balanced over the ranks; what
+/// [`CrsMatrix::from_csr`](crate::CrsMatrix::from_csr) and
+/// [`TpetraVector::wrap`](crate::TpetraVector::wrap) need for an N-d array,
+/// or for a 1-D layout that is not one-to-one) and the plans there and back.
+/// Explicit and reusable: build once, execute per solve. Collective.
+///
+/// A 1-D one-to-one layout (block, cyclic, unstructured) needs none: a map
+/// lists its indices ([`TpetraMap::from_layout`]).
+///
+/// # Examples
+///
+/// ```
+/// use bridge_trilinos::{to_native_plan, TpetraMap, TpetraVector, Trilinos};
+/// use distarray_core::{Comm, Dist, DistArray, Layout};
+/// let _u = mpi::initialize().unwrap();
+/// let comm = Comm::world();
+/// let t = Trilinos::init(&comm).unwrap();
+/// let grid = Layout::new(&comm, &[3, 4], &[Dist::Cyclic, Dist::Block]).unwrap();
+/// let a = DistArray::from_fn(&grid, |ix: &[usize]| (4 * ix[0] + ix[1]) as f64);
+/// let mut plan = to_native_plan(&grid).unwrap();
+/// let mut flat = DistArray::zeros(&plan.native);
+/// plan.to_native.execute(&a, &mut flat).unwrap(); // the explicit copy
+/// let map = TpetraMap::from_layout(&t, &plan.native).unwrap();
+/// {
+///     let v = TpetraVector::wrap(&map, &mut flat).unwrap(); // no copy
+///     let want = (0..12).map(|i| (i * i) as f64).sum::<f64>().sqrt();
+///     assert!((v.norm2().unwrap() - want).abs() < 1e-12);
+/// }
+/// let mut back = DistArray::zeros(&grid);
+/// plan.from_native.execute(&flat, &mut back).unwrap();
+/// assert_eq!(back.get(&[2, 3]).unwrap(), 11.0);
+/// ```
+pub fn to_native_plan(layout: &Layout) -> Result<NativePlan<f64>> {
+    let native = Layout::block(layout.comm(), &[layout.global_len()])?;
+    Ok(NativePlan {
+        to_native: Plan::reshape(layout, &native)?,
+        from_native: Plan::reshape(&native, layout)?,
+        native,
+    })
 }

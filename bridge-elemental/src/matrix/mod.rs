@@ -1,22 +1,41 @@
 //! DistMatrices over distributed arrays' memory, and Elemental's memory as
-//! distributed arrays.
+//! distributed arrays (the skeleton's `matrix`; Elemental has no separate
+//! vectors: a vector is an `n x 1` DistMatrix).
 //!
 //! Elemental stores each process' part of a matrix column-major with a
 //! leading dimension `ldim >= local height`. A distarray whose local buffer
 //! is column-major (see [`column_major_zeros`]) shares its memory with the
 //! DistMatrix ([`DistMatrix::attach`], no copy); a C-order array is copied,
 //! visibly, by [`DistMatrix::from_array_copy`]. A DistMatrix's memory is
-//! lent back as a distributed array by [`DistMatrix::array_mut`] (a
-//! column-major view, no copy).
+//! lent back as a distributed array by [`DistMatrix::array_mut`] /
+//! [`DistMatrix::to_array`] (a column-major view, no copy).
+//! [`DistMatrix::from_csr`] assembles a dense matrix from sparse rows.
+
+mod csr;
 
 use crate::error::{check, el_int};
 use crate::ffi;
-use crate::grid::{ElDist, ElGrid};
-use distarray_core::{
-    DistArray, DistArrayBase, DistArrayView, DistArrayViewMut, Error, Layout, Result,
-};
+use crate::layout::{ElDist, ElGrid};
+use crate::scalar::ElScalar;
+use distarray_core::bridge::{LentMut, LentRef, Restore};
+use distarray_core::{DistArray, DistArrayBase, Error, Layout, Result};
 use ndarray::{ArrayD, ArrayView, ArrayViewMut, Data, DataMut, IxDyn, ShapeBuilder};
+use std::ffi::c_void;
 use std::marker::PhantomData;
+
+/// What a [`LentRef`] / [`LentMut`] of [`DistMatrix::to_array`] /
+/// [`DistMatrix::array_mut`] hands back when it ends: nothing, as
+/// Elemental lends its local buffer without an access protocol. The
+/// guard's borrow of the matrix is what matters: the matrix can not be
+/// resized, emptied or dropped while the view lives.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ElBuffer;
+
+impl Restore for ElBuffer {
+    fn restore(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
 
 /// A distributed array of `layout` whose local buffer is column-major
 /// (Fortran order): the memory order Elemental shares. Not collective.
@@ -29,8 +48,8 @@ use std::marker::PhantomData;
 /// let m = DistMatrix::attach(grid, ElDist::McMr, &mut a).unwrap(); // no copy
 /// # }
 /// ```
-pub fn column_major_zeros(layout: &Layout) -> DistArray<f64> {
-    let local = ArrayD::zeros(IxDyn(layout.local_shape()).f());
+pub fn column_major_zeros<T: ElScalar>(layout: &Layout) -> DistArray<T> {
+    let local = ArrayD::from_elem(IxDyn(layout.local_shape()).f(), T::default());
     DistArrayBase::from_local(layout.clone(), local).expect("the layout's local shape")
 }
 
@@ -61,46 +80,130 @@ fn leading_dim(shape: &[usize], strides: &[isize]) -> std::result::Result<usize,
     ))
 }
 
-/// An Elemental `DistMatrix<double>` with a distarray layout.
-pub struct DistMatrix<'a> {
-    raw: ffi::ElDistMatrix_d,
+/// An Elemental `DistMatrix<T>` (`T` one of [`ElScalar`]'s `f32`, `f64`,
+/// `Complex32`, `Complex64`) with a distarray layout.
+///
+/// # Examples
+///
+/// ```no_run
+/// use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental};
+/// use distarray_core::Comm;
+/// use num_complex::Complex64;
+/// let _u = mpi::initialize().unwrap();
+/// let el = Elemental::init().unwrap();
+/// let comm = Comm::world();
+/// let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// let mut a = DistMatrix::<Complex64>::new(&grid, ElDist::McMr, 3, 3).unwrap();
+/// a.set(1, 2, Complex64::new(0.0, 1.0)).unwrap();
+/// assert_eq!(a.get(1, 2).unwrap(), Complex64::new(0.0, 1.0));
+/// let view = a.to_array().unwrap(); // Elemental's memory as a distributed array
+/// assert_eq!(view.shape(), &[3, 3]);
+/// ```
+///
+/// The lifetime rules, each a compile error: a matrix can not outlive its
+/// grid,
+///
+/// ```compile_fail,E0505
+/// # use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental};
+/// # use distarray_core::Comm;
+/// # let _u = mpi::initialize().unwrap();
+/// # let el = Elemental::init().unwrap();
+/// # let comm = Comm::world();
+/// let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// let a = DistMatrix::<f64>::new(&grid, ElDist::McMr, 4, 4).unwrap();
+/// drop(grid); // error: `grid` is borrowed by `a`
+/// drop(a);
+/// ```
+///
+/// an attached array can not be touched while the matrix lives,
+///
+/// ```compile_fail,E0499
+/// # use bridge_elemental::{column_major_zeros, DistMatrix, ElDist, ElGrid, Elemental};
+/// # use distarray_core::Comm;
+/// # let _u = mpi::initialize().unwrap();
+/// # let el = Elemental::init().unwrap();
+/// # let comm = Comm::world();
+/// # let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// let mut x = column_major_zeros::<f64>(&grid.layout(ElDist::McMr, 4, 4).unwrap());
+/// let a = DistMatrix::attach(&grid, ElDist::McMr, &mut x).unwrap();
+/// x.local_mut().fill(1.0); // error: `x` is mutably borrowed by `a`
+/// drop(a);
+/// ```
+///
+/// and a lent view can not outlive the matrix (or be lent twice mutably):
+///
+/// ```compile_fail,E0505
+/// # use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental};
+/// # use distarray_core::Comm;
+/// # let _u = mpi::initialize().unwrap();
+/// # let el = Elemental::init().unwrap();
+/// # let comm = Comm::world();
+/// # let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// let mut a = DistMatrix::<f64>::new(&grid, ElDist::McMr, 4, 4).unwrap();
+/// let view = a.array_mut().unwrap();
+/// drop(a); // error: `a` is borrowed by `view`
+/// drop(view);
+/// ```
+///
+/// ```compile_fail,E0499
+/// # use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental};
+/// # use distarray_core::Comm;
+/// # let _u = mpi::initialize().unwrap();
+/// # let el = Elemental::init().unwrap();
+/// # let comm = Comm::world();
+/// # let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// let mut a = DistMatrix::<f64>::new(&grid, ElDist::McMr, 4, 4).unwrap();
+/// let first = a.array_mut().unwrap();
+/// let second = a.array_mut().unwrap(); // error: a second mutable borrow
+/// drop((first, second));
+/// ```
+pub struct DistMatrix<'a, T: ElScalar = f64> {
+    raw: *mut c_void,
     grid: ffi::ElConstGrid,
     layout: Layout,
     dist: ElDist,
-    _grid: PhantomData<&'a ElGrid<'a>>,
-    _memory: PhantomData<&'a mut [f64]>,
+    grid_ref: &'a ElGrid<'a>,
+    _memory: PhantomData<&'a mut [T]>,
 }
 
-impl<'a> DistMatrix<'a> {
-    fn create(grid: &'a ElGrid<'a>, dist: ElDist, layout: Layout) -> Result<DistMatrix<'a>> {
+impl<'a, T: ElScalar> DistMatrix<'a, T> {
+    fn create(grid: &'a ElGrid<'a>, dist: ElDist, layout: Layout) -> Result<DistMatrix<'a, T>> {
         let (u, v) = dist.uv();
-        let mut raw: ffi::ElDistMatrix_d = std::ptr::null_mut();
+        let mut raw: *mut c_void = std::ptr::null_mut();
         // SAFETY: a live grid; Elemental writes the new handle.
         check(
-            unsafe { ffi::ElDistMatrixCreateSpecific_d(u, v, grid.raw, &mut raw) },
-            "ElDistMatrixCreateSpecific_d",
+            unsafe { T::create(u, v, grid.raw, &mut raw) },
+            &format!("ElDistMatrixCreateSpecific_{}", T::SUFFIX),
         )?;
         Ok(DistMatrix {
             raw,
             grid: grid.raw,
             layout,
             dist,
-            _grid: PhantomData,
+            grid_ref: grid,
             _memory: PhantomData,
         })
     }
 
     /// A zero `m x n` matrix with distribution `dist`, in Elemental's
     /// memory. Collective over the grid.
-    pub fn new(grid: &'a ElGrid<'a>, dist: ElDist, m: usize, n: usize) -> Result<DistMatrix<'a>> {
+    pub fn new(
+        grid: &'a ElGrid<'a>,
+        dist: ElDist,
+        m: usize,
+        n: usize,
+    ) -> Result<DistMatrix<'a, T>> {
         let layout = grid.layout(dist, m, n)?;
         let mut a = DistMatrix::create(grid, dist, layout)?;
+        let (mi, ni) = (el_int(m, "rows")?, el_int(n, "columns")?);
         // SAFETY: a live matrix; the sizes fit ElInt.
         check(
-            unsafe { ffi::ElDistMatrixResize_d(a.raw, el_int(m, "rows")?, el_int(n, "columns")?) },
-            "ElDistMatrixResize_d",
+            unsafe { T::resize(a.raw, mi, ni) },
+            &format!("ElDistMatrixResize_{}", T::SUFFIX),
         )?;
-        let zeroed = a.array_mut().map(|mut view| view.local_mut().fill(0.0));
+        let zeroed = a
+            .array_mut()
+            .map(|mut view| view.local_mut().fill(T::default()));
         a.layout.comm().agree(zeroed)?;
         Ok(a)
     }
@@ -109,11 +212,11 @@ impl<'a> DistMatrix<'a> {
     /// be `dist`'s on `grid` ([`ElGrid::layout`]) and its local buffer
     /// column-major. The array stays mutably borrowed while the matrix
     /// lives. Collective; the same error on every rank otherwise.
-    pub fn attach<S: DataMut<Elem = f64>>(
+    pub fn attach<S: DataMut<Elem = T>>(
         grid: &'a ElGrid<'a>,
         dist: ElDist,
         array: &'a mut DistArrayBase<S>,
-    ) -> Result<DistMatrix<'a>> {
+    ) -> Result<DistMatrix<'a, T>> {
         check_layout(grid, dist, array.layout(), "DistMatrix::attach")?;
         let layout = array.layout().clone();
         let (m, n) = (layout.shape()[0], layout.shape()[1]);
@@ -132,21 +235,14 @@ impl<'a> DistMatrix<'a> {
         // local shape Elemental computes for this distribution (the layout
         // equals the distribution's); the array is mutably borrowed for 'a,
         // as long as the matrix, which detaches before it ends (Drop).
+        let (mi, ni, ldi) = (
+            el_int(m, "rows")?,
+            el_int(n, "columns")?,
+            el_int(ld, "leading dimension")?,
+        );
         check(
-            unsafe {
-                ffi::ElDistMatrixAttach_d(
-                    a.raw,
-                    el_int(m, "rows")?,
-                    el_int(n, "columns")?,
-                    grid.raw,
-                    0,
-                    0,
-                    ptr,
-                    el_int(ld, "leading dimension")?,
-                    0,
-                )
-            },
-            "ElDistMatrixAttach_d",
+            unsafe { T::attach(a.raw, mi, ni, grid.raw, ptr, ldi) },
+            &format!("ElDistMatrixAttach_{}", T::SUFFIX),
         )?;
         Ok(a)
     }
@@ -154,11 +250,11 @@ impl<'a> DistMatrix<'a> {
     /// A matrix in Elemental's memory holding a copy of `array`'s cells
     /// (any memory order; the layout must be `dist`'s on `grid`). An
     /// explicit copy, local to each rank. Collective.
-    pub fn from_array_copy<S: Data<Elem = f64>>(
+    pub fn from_array_copy<S: Data<Elem = T>>(
         grid: &'a ElGrid<'a>,
         dist: ElDist,
         array: &DistArrayBase<S>,
-    ) -> Result<DistMatrix<'a>> {
+    ) -> Result<DistMatrix<'a, T>> {
         check_layout(grid, dist, array.layout(), "DistMatrix::from_array_copy")?;
         let (m, n) = (array.layout().shape()[0], array.layout().shape()[1]);
         let mut a = DistMatrix::new(grid, dist, m, n)?;
@@ -167,6 +263,11 @@ impl<'a> DistMatrix<'a> {
             .map(|mut view| view.local_mut().assign(&array.local()));
         a.layout.comm().agree(copied)?;
         Ok(a)
+    }
+
+    /// The grid the matrix lives on.
+    pub fn grid(&self) -> &'a ElGrid<'a> {
+        self.grid_ref
     }
 
     /// The distribution.
@@ -195,36 +296,35 @@ impl<'a> DistMatrix<'a> {
         }
     }
 
-    /// Entry `(i, j)`, read by Elemental (`ElDistMatrixGet_d`, collective:
-    /// the owner broadcasts it). Every rank must ask for the same entry.
-    pub fn get(&self, i: usize, j: usize) -> Result<f64> {
+    /// Entry `(i, j)`, read by Elemental (`ElDistMatrixGet_<x>`,
+    /// collective: the owner broadcasts it). Every rank must ask for the
+    /// same entry.
+    pub fn get(&self, i: usize, j: usize) -> Result<T> {
         self.layout.comm().agree(self.check_index(i, j))?;
-        let mut v = 0.0;
+        let mut v = T::default();
+        let (ii, jj) = (el_int(i, "row")?, el_int(j, "column")?);
         // SAFETY: a live matrix and an index inside it (checked on every rank).
         check(
-            unsafe {
-                ffi::ElDistMatrixGet_d(self.raw, el_int(i, "row")?, el_int(j, "column")?, &mut v)
-            },
-            "ElDistMatrixGet_d",
+            unsafe { T::get(self.raw, ii, jj, &mut v) },
+            &format!("ElDistMatrixGet_{}", T::SUFFIX),
         )?;
         Ok(v)
     }
 
-    /// Sets entry `(i, j)` through Elemental (`ElDistMatrixSet_d`: the
+    /// Sets entry `(i, j)` through Elemental (`ElDistMatrixSet_<x>`: the
     /// processes holding it write it; no communication). SPMD: every rank
     /// calls it with the same arguments.
-    pub fn set(&mut self, i: usize, j: usize, value: f64) -> Result<()> {
+    pub fn set(&mut self, i: usize, j: usize, value: T) -> Result<()> {
         self.check_index(i, j)?;
+        let (ii, jj) = (el_int(i, "row")?, el_int(j, "column")?);
         // SAFETY: a live matrix and an index inside it.
         check(
-            unsafe {
-                ffi::ElDistMatrixSet_d(self.raw, el_int(i, "row")?, el_int(j, "column")?, value)
-            },
-            "ElDistMatrixSet_d",
+            unsafe { T::set(self.raw, ii, jj, value) },
+            &format!("ElDistMatrixSet_{}", T::SUFFIX),
         )
     }
 
-    pub(crate) fn raw(&self) -> ffi::ElDistMatrix_d {
+    pub(crate) fn raw(&self) -> *mut c_void {
         self.raw
     }
 
@@ -233,26 +333,15 @@ impl<'a> DistMatrix<'a> {
     }
 
     /// Local buffer pointer, local height, width and leading dimension.
-    fn local_parts(&self) -> Result<(*mut f64, usize, usize, usize)> {
+    fn local_parts(&self) -> Result<(*mut T, usize, usize, usize)> {
         let (mut ptr, mut h, mut w, mut ld) = (std::ptr::null_mut(), 0, 0, 0);
+        let call = |what: &str| format!("ElDistMatrix{what}_{}", T::SUFFIX);
         // SAFETY: a live matrix; each call writes one value.
         unsafe {
-            check(
-                ffi::ElDistMatrixBuffer_d(self.raw, &mut ptr),
-                "ElDistMatrixBuffer_d",
-            )?;
-            check(
-                ffi::ElDistMatrixLocalHeight_d(self.raw, &mut h),
-                "ElDistMatrixLocalHeight_d",
-            )?;
-            check(
-                ffi::ElDistMatrixLocalWidth_d(self.raw, &mut w),
-                "ElDistMatrixLocalWidth_d",
-            )?;
-            check(
-                ffi::ElDistMatrixLDim_d(self.raw, &mut ld),
-                "ElDistMatrixLDim_d",
-            )?;
+            check(T::buffer(self.raw, &mut ptr), &call("Buffer"))?;
+            check(T::local_height(self.raw, &mut h), &call("LocalHeight"))?;
+            check(T::local_width(self.raw, &mut w), &call("LocalWidth"))?;
+            check(T::ldim(self.raw, &mut ld), &call("LDim"))?;
         }
         let (h, w, ld) = (h as usize, w as usize, ld as usize);
         let want = self.layout.local_shape();
@@ -273,9 +362,10 @@ impl<'a> DistMatrix<'a> {
         Ok((ptr, h, w, ld))
     }
 
-    /// The matrix's memory as a distributed array (no copy; a column-major
-    /// local view), for as long as the matrix is mutably borrowed.
-    pub fn array_mut(&mut self) -> Result<DistArrayViewMut<'_, f64>> {
+    /// The matrix's memory lent as a writable distributed array (no copy;
+    /// a column-major local view), for as long as the guard lives (it
+    /// borrows the matrix mutably). Not collective.
+    pub fn array_mut(&mut self) -> Result<LentMut<'_, T, ElBuffer>> {
         let (ptr, h, w, ld) = self.local_parts()?;
         let view = if h == 0 || w == 0 || ptr.is_null() {
             ArrayViewMut::from_shape(IxDyn(&[h, w]), &mut [][..])
@@ -283,14 +373,16 @@ impl<'a> DistMatrix<'a> {
         } else {
             // SAFETY: Elemental's local buffer holds column j of the h x w
             // block at ptr + j * ld (ld >= h), alive while the matrix lives and
-            // not resized while `self` is mutably borrowed.
+            // not resized while `self` is mutably borrowed by the guard.
             unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&[h, w]).strides(IxDyn(&[1, ld])), ptr) }
         };
-        DistArrayBase::from_local(self.layout.clone(), view)
+        let view = DistArrayBase::from_local(self.layout.clone(), view)?;
+        Ok(LentMut::new(view, ElBuffer))
     }
 
-    /// The matrix's memory as a read-only distributed array (no copy).
-    pub fn array(&self) -> Result<DistArrayView<'_, f64>> {
+    /// The matrix's memory lent as a read-only distributed array (no copy);
+    /// several may live at once. Not collective.
+    pub fn to_array(&self) -> Result<LentRef<'_, T, ElBuffer>> {
         let (ptr, h, w, ld) = self.local_parts()?;
         let view = if h == 0 || w == 0 || ptr.is_null() {
             ArrayView::from_shape(IxDyn(&[h, w]), &[][..])
@@ -298,13 +390,11 @@ impl<'a> DistMatrix<'a> {
         } else {
             // SAFETY: as in `array_mut`, read-only while `self` is borrowed.
             unsafe {
-                ArrayView::from_shape_ptr(
-                    IxDyn(&[h, w]).strides(IxDyn(&[1, ld])),
-                    ptr as *const f64,
-                )
+                ArrayView::from_shape_ptr(IxDyn(&[h, w]).strides(IxDyn(&[1, ld])), ptr as *const T)
             }
         };
-        DistArrayBase::from_local(self.layout.clone(), view)
+        let view = DistArrayBase::from_local(self.layout.clone(), view)?;
+        Ok(LentRef::new(view, ElBuffer))
     }
 }
 
@@ -334,22 +424,31 @@ fn check_layout(grid: &ElGrid<'_>, dist: ElDist, layout: &Layout, context: &str)
     }
 }
 
-impl Drop for DistMatrix<'_> {
+impl<T: ElScalar> Drop for DistMatrix<'_, T> {
     fn drop(&mut self) {
         // SAFETY: a live matrix, emptied (detaching an attached buffer or
         // freeing Elemental's own) and then destroyed, once. Elemental's C
         // destructor frees nothing itself, so Empty must come first.
         unsafe {
-            let code = ffi::ElDistMatrixEmpty_d(self.raw, true);
+            let code = T::empty(self.raw);
             if code != ffi::ElError_EL_SUCCESS {
-                eprintln!("bridge-elemental: ElDistMatrixEmpty_d returned {code}");
+                eprintln!(
+                    "bridge-elemental: ElDistMatrixEmpty_{} returned {code}",
+                    T::SUFFIX
+                );
             }
-            ffi::ElDistMatrixDestroy_d(self.raw);
+            let code = T::destroy(self.raw);
+            if code != ffi::ElError_EL_SUCCESS {
+                eprintln!(
+                    "bridge-elemental: ElDistMatrixDestroy_{} returned {code}",
+                    T::SUFFIX
+                );
+            }
         }
     }
 }
 
-impl std::fmt::Debug for DistMatrix<'_> {
+impl<T: ElScalar> std::fmt::Debug for DistMatrix<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DistMatrix")
             .field("dist", &self.dist)

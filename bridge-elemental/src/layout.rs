@@ -1,3 +1,4 @@
+//! Our layouts and Elemental's distributions (the skeleton's `layout`):
 //! Elemental's process grid built from distarray's, and the layout of every
 //! DistMatrix distribution on it.
 //!
@@ -22,7 +23,7 @@ use crate::Elemental;
 use distarray_core::mpi::raw::AsRaw;
 use distarray_core::mpi::topology::Communicator;
 use distarray_core::redistribute::Plan;
-use distarray_core::{Comm, Dist, DistArrayBase, Error, Layout, Result};
+use distarray_core::{Comm, Dist, DistArrayBase, Element, Error, Layout, Result};
 use ndarray::{Data, DataMut};
 use std::marker::PhantomData;
 
@@ -83,6 +84,33 @@ impl ElDist {
 }
 
 /// Elemental's process grid (`ElGrid`, row-major) over a communicator.
+///
+/// # Examples
+///
+/// ```no_run
+/// use bridge_elemental::{ElDist, ElGrid, Elemental};
+/// use distarray_core::Comm;
+/// let _u = mpi::initialize().unwrap();
+/// let el = Elemental::init().unwrap();
+/// let comm = Comm::world();
+/// let grid = ElGrid::new(&el, &comm, 1).unwrap(); // 1 x p
+/// let layout = grid.layout(ElDist::McMr, 6, 4).unwrap(); // cyclic x cyclic
+/// assert_eq!(grid.dist_of(&layout).unwrap(), Some(ElDist::McMr));
+/// ```
+///
+/// A grid borrows the [`Elemental`] handle, so Elemental can not be
+/// finalized under it:
+///
+/// ```compile_fail,E0505
+/// # use bridge_elemental::{ElGrid, Elemental};
+/// # use distarray_core::Comm;
+/// # let _u = mpi::initialize().unwrap();
+/// # let comm = Comm::world();
+/// let el = Elemental::init().unwrap();
+/// let grid = ElGrid::new(&el, &comm, 1).unwrap();
+/// drop(el); // error: `el` is borrowed by `grid`
+/// drop(grid);
+/// ```
 pub struct ElGrid<'e> {
     pub(crate) raw: ffi::ElGrid,
     comm: Comm,
@@ -274,7 +302,11 @@ impl<'e> ElGrid<'e> {
     /// grid's processes, in either rank order (a [`Plan`] within one order,
     /// [`Plan::across`] the grid's communicator between them). Collective
     /// over the grid's processes.
-    pub fn redistribution(&self, src: &Layout, dst: &Layout) -> Result<Redistribution> {
+    pub fn redistribution<T: Element>(
+        &self,
+        src: &Layout,
+        dst: &Layout,
+    ) -> Result<Redistribution<T>> {
         let on = |l: &Layout| l.comm().congruent(&self.comm) || l.comm().congruent(&self.vc);
         if !on(src) || !on(dst) {
             return Err(Error::LayoutMismatch {
@@ -306,14 +338,14 @@ impl Drop for ElGrid<'_> {
 /// one communicator or on the grid's two rank orders), which also fills
 /// targets whose local buffers are column-major.
 #[derive(Debug)]
-pub struct Redistribution(Plan<f64>);
+pub struct Redistribution<T = f64>(Plan<T>);
 
-impl Redistribution {
+impl<T: Element> Redistribution<T> {
     /// Moves the cells of `src` into `dst`. Collective. A target whose
     /// local buffer is not C-contiguous on some rank (a column-major array,
     /// Elemental's memory) is filled through a C-order temporary: one local
     /// copy more, and an allocation, on every rank.
-    pub fn execute<S: Data<Elem = f64>, D: DataMut<Elem = f64>>(
+    pub fn execute<S: Data<Elem = T>, D: DataMut<Elem = T>>(
         &mut self,
         src: &DistArrayBase<S>,
         dst: &mut DistArrayBase<D>,
@@ -322,7 +354,7 @@ impl Redistribution {
         if comm.all(dst.local().is_standard_layout()) {
             return self.0.execute(src, dst);
         }
-        let mut tmp = distarray_core::DistArray::<f64>::zeros(dst.layout());
+        let mut tmp = distarray_core::DistArray::<T>::zeros(dst.layout());
         self.0.execute(src, &mut tmp)?;
         dst.local_mut().assign(&tmp.local());
         Ok(())

@@ -7,9 +7,9 @@
 //! collective: each rank reads or writes what it wants; [`GlobalArray::sync`]
 //! makes writes visible everywhere.
 
+use super::GlobalArray;
 use crate::element::GaElement;
 use crate::ffi;
-use crate::global::GlobalArray;
 use distarray_core::{Error, Result};
 use ndarray::{ArrayD, ArrayView, Dimension, IxDyn};
 use std::ffi::c_void;
@@ -58,7 +58,7 @@ impl<T: GaElement> GlobalArray<'_, T> {
     /// # let ga = Ga::init().unwrap();
     /// # let layout = Layout::block(&Comm::world(), &[5, 6]).unwrap();
     /// # let a = DistArray::from_fn(&layout, |ix: &[usize]| (6 * ix[0] + ix[1]) as f64);
-    /// let g = GlobalArray::from_array(&ga, &a).unwrap();
+    /// let g = GlobalArray::from_array_copy(&ga, &a).unwrap();
     /// let block = g.get(&[0, 0], &[3, 4]).unwrap(); // a 3 x 4 ndarray, wherever its cells live
     /// assert_eq!(block.shape(), &[3, 4]);
     /// assert_eq!(block[[2, 3]], 15.0);
