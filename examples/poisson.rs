@@ -12,7 +12,8 @@
 //! Files go to `target/demo/` (or `DISTARRAY_DEMO_DIR`).
 
 use distarray::io::Order;
-use distarray::petsc::{solve, Petsc, PetscMat};
+use distarray::num_complex::ComplexFloat;
+use distarray::petsc::{Petsc, PetscMat, Scalar};
 use distarray::redistribute::Plan;
 use distarray::sparse::laplacian_2d;
 use distarray::{s, All, Comm, DistArray, Layout};
@@ -53,8 +54,9 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     let t = Instant::now();
     let rows = Layout::block(&comm, &[n * n])?;
     let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, n, n)?)?;
+    // in PETSc's scalar type: f64, or Complex64 for a complex PETSc
     let b = DistArray::from_fn(&rows, |ix: &[usize]| {
-        h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n)
+        Scalar::from(h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n))
     });
     say(format!(
         "assembled in {:.3} s (PETSc mallocs during assembly: {})",
@@ -63,14 +65,15 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     ));
 
     // 2. solve with PETSc; b and x are PETSc Vecs over the arrays' memory
-    let t = Instant::now();
-    let (x, info) = solve(petsc, &a, &b)?;
+    let (x, report) = a.solve(&b)?;
+    let x = x.map(ComplexFloat::re); // the real part (all of it for a real PETSc)
     say(format!(
-        "KSP: {} in {} iterations, residual norm {:.3e}, {:.3} s",
-        info.reason_name,
-        info.iterations,
-        info.residual_norm,
-        t.elapsed().as_secs_f64()
+        "KSP {}: {} in {} iterations, residual norm {:.3e}, {:.3} s",
+        report.method,
+        report.reason,
+        report.iterations,
+        report.residual,
+        report.time.as_secs_f64()
     ));
 
     // 3. the solution as a 2-D distributed array (block x block grid)

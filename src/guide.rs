@@ -102,7 +102,7 @@
 //! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
-//! | `ksp.solve(b, x)` | `Ksp::new(&petsc, &mat)?.solve(&b, &mut x)?`, or `petsc::solve(&petsc, &mat, &b)?` |
+//! | `ksp.solve(b, x)` | `Ksp::new(&mat)?.solve(&b, &mut x)?` (any library's solver through `bridge::LinearSolver`), or `mat.solve(&b)?` (its KSP kept for the next call) |
 //! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |
 //!
 //! ## Worked examples
@@ -279,7 +279,7 @@
 //! ```
 //! # #[cfg(feature = "petsc")]
 //! # fn main() -> distarray::Result<()> {
-//! use distarray::petsc::{solve, Petsc, PetscMat};
+//! use distarray::petsc::{Petsc, PetscMat, Scalar};
 //! use distarray::prelude::*;
 //! use distarray::sparse::laplacian_2d;
 //! let universe = distarray::mpi::initialize().unwrap();
@@ -289,10 +289,12 @@
 //!     let n = 16;
 //!     let rows = Layout::block(&comm, &[n * n])?;
 //!     let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n, n)?)?;
-//!     let b = DistArray::full(&rows, 1.0);
-//!     let (x, info) = solve(&petsc, &a, &b)?;   // x: a DistArray in b's layout
-//!     assert!(info.reason > 0, "KSP converged");
-//!     assert!(x.min(All)? > 0.0);
+//!     // Scalar: f64, or Complex64 when the PETSc built against is complex
+//!     let b = DistArray::full(&rows, Scalar::from(1.0));
+//!     let (x, report) = a.solve(&b)?;           // x: a DistArray in b's layout
+//!     assert!(report.reason.starts_with("CONVERGED"), "{report}");
+//!     assert_eq!(x.layout(), b.layout());
+//!     a.solve(&b)?;                             // the same KSP, set up once
 //! }
 //! drop(petsc);                                  // PETSc finalizes before MPI
 //! drop(universe);
