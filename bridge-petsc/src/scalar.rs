@@ -129,7 +129,7 @@ let v = PetscVec::wrap(&petsc, &mut a);
     diagnostic::on_unimplemented(
         message = "this PETSc build uses complex scalars (PetscScalar = Complex64): use DistArray<Complex64> (bridge_petsc::Scalar), not DistArray<{Self}>",
         label = "PETSc can not share memory holding `{Self}`",
-        note = "convert with `a.mapv(Complex64::from)`, or point PETSC_DIR/PETSC_ARCH at a real PETSc (Debian: petsc-dev)"
+        note = "convert with `a.map(Complex64::from)`, or point PETSC_DIR/PETSC_ARCH at a real PETSc (Debian: petsc-dev)"
     )
 )]
 pub trait IsPetscScalar: Element + sealed::Sealed {

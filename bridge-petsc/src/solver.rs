@@ -391,6 +391,7 @@ impl PetscMat<'_> {
     ///
     /// ```
     /// use bridge_petsc::{Petsc, PetscMat, Scalar};
+    /// use distarray_core::num_complex::ComplexFloat;
     /// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
@@ -401,7 +402,8 @@ impl PetscMat<'_> {
     /// assert!(report.reason.starts_with("CONVERGED"), "{report}");
     /// // symmetric problem, symmetric answer: the four corners agree
     /// let corner = x.get(&[0]).unwrap();
-    /// assert!((x.get(&[24]).unwrap() - corner).abs() < 1e-4);
+    /// let diff = x.get(&[24]).unwrap() - corner;
+    /// assert!(ComplexFloat::abs(diff) < 1e-4); // |.| of f64 or Complex64
     /// let first = a.solver_id();
     /// a.solve(&b).unwrap();
     /// assert_eq!(a.solver_id(), first); // the same KSP, set up once
