@@ -395,11 +395,20 @@ fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
             other => panic!("expected PETSc's error, got {other:?}"),
         }
         drop((xv, cv));
-        // a configuration that would write the shared b is refused, everywhere
+        // configurations that would write the shared b are refused, everywhere
         ksp.set_preconditioner("eisenstat").unwrap();
         let err = ksp.solve(&b, &mut x).expect_err("Eisenstat writes b");
         assert!(err.to_string().contains("Eisenstat"), "{err}");
         harness::assert_same_everywhere(comm, &err);
+        petsc.set_options("-ksp_diagonal_scale").unwrap();
+        let mut scaled = Ksp::new(&a).unwrap();
+        petsc.set_options("-ksp_diagonal_scale 0").unwrap();
+        let err = scaled
+            .solve(&b, &mut x)
+            .expect_err("diagonal scaling writes b");
+        assert!(err.to_string().contains("diagonal scaling"), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+        assert!(b.local().iter().all(|&v| v == s(1.0)), "b untouched");
     })
 }
 

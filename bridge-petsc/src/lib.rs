@@ -32,11 +32,23 @@
 //!
 //! ## Lifetimes
 //!
-//! Every PETSc object borrows the [`Petsc`] handle; a wrapped vector or
-//! dense matrix borrows its array; a [`Ksp`] borrows its [`PetscMat`]; a lent
-//! view borrows its vector or matrix; a DMDA's vectors borrow the DMDA. So
-//! dropping something still in use does not compile (each rule has a
-//! `compile_fail` example on the type it concerns).
+//! Every handle that lends or borrows memory or a PETSc object carries the
+//! rule in its type, so dropping something still in use does not compile
+//! (each rule has a `compile_fail` example, with its error code, on the
+//! type it concerns):
+//!
+//! | handle | borrows | so that |
+//! |---|---|---|
+//! | every object ([`PetscVec`], [`PetscMat`], [`DenseMat`], [`Dmda`], [`Ksp`]) | the [`Petsc`] handle | PETSc is not finalized under it |
+//! | [`PetscVec::wrap`], [`DenseMat::wrap`] | the array, mutably | the memory PETSc uses is not freed, moved or read meanwhile |
+//! | [`Ksp`] | its [`PetscMat`] | the matrix (and the CSR arrays of [`PetscMat::from_csr_split`], which it owns) outlives the solver |
+//! | [`PetscMat::solve`]'s KSP | (kept inside the matrix) | destroyed in the matrix's `Drop`, before the matrix |
+//! | [`PetscVec::to_array`] / [`PetscVec::array_mut`], [`DenseMat::to_array`] / [`DenseMat::array_mut`] | the vector or matrix (shared / mutably) | the view ends before `...RestoreArray`; a writable lend is exclusive |
+//! | [`Dmda::local_vec`], [`Dmda::global_vec`] | the array and the DMDA | neither goes while PETSc uses the memory |
+//!
+//! [`AsPetscVec`] hands raw `Vec` handles to PETSc and is sealed. A right-hand
+//! side given as `&DistArray` is shared with PETSc read-only; a KSP
+//! configured to write it in place (diagonal scaling, Eisenstat) is refused.
 //!
 //! ## Every PETSc build
 //!
