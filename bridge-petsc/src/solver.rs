@@ -1,5 +1,5 @@
 //! Krylov solves (KSP): [`Ksp`] implements the core's
-//! [`LinearSolver`](distarray_core::bridge::LinearSolver), so code written
+//! [`LinearSolver`], so code written
 //! against the trait runs on PETSc as on Trilinos or Elemental.
 //! [`PetscMat::solve`] is the one-call form, with a KSP set up once per
 //! matrix and reused.
