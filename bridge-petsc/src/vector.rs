@@ -262,6 +262,13 @@ impl<'a> PetscVec<'a> {
             ffi::PETSC_DECIDE as ffi::PetscInt,
             pint(n, "global size")?,
         )?;
+        Self::from_raw(raw, comm)
+    }
+
+    /// Takes ownership of a PETSc-owned MPI `Vec` on `comm` (made by
+    /// `VecCreateMPI`, `VecLoad`, ...); its layout comes from the ownership
+    /// ranges. On error the `Vec` is destroyed.
+    pub(crate) fn from_raw(raw: ffi::Vec, comm: &Comm) -> Result<PetscVec<'a>> {
         match ranges_of(raw, comm.size()).and_then(|r| from_ownership_ranges(comm, &r)) {
             Ok(layout) => Ok(PetscVec {
                 raw,
