@@ -12,9 +12,10 @@
 //! Files go to `target/demo/` (or `DISTARRAY_DEMO_DIR`).
 
 use distarray::io::Order;
-use distarray::petsc::{solve, Petsc, PetscMat};
+use distarray::num_complex::ComplexFloat;
+use distarray::petsc::{Petsc, PetscMat, Scalar};
 use distarray::redistribute::Plan;
-use distarray::sparse::{owned_rows, CsrRows, SparseBuilder};
+use distarray::sparse::gallery::poisson_2d;
 use distarray::{s, All, Comm, DistArray, Layout};
 use std::f64::consts::PI;
 use std::time::Instant;
@@ -52,9 +53,10 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     // 1. the problem as distributed arrays: rows of the operator in 1-D blocks
     let t = Instant::now();
     let rows = Layout::block(&comm, &[n * n])?;
-    let a = PetscMat::from_csr(petsc, &rows, &laplacian_2d(&rows, n)?)?;
+    let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, n, n)?)?;
+    // in PETSc's scalar type: f64, or Complex64 for a complex PETSc
     let b = DistArray::from_fn(&rows, |ix: &[usize]| {
-        h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n)
+        Scalar::from(h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n))
     });
     say(format!(
         "assembled in {:.3} s (PETSc mallocs during assembly: {})",
@@ -63,14 +65,15 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     ));
 
     // 2. solve with PETSc; b and x are PETSc Vecs over the arrays' memory
-    let t = Instant::now();
-    let (x, info) = solve(petsc, &a, &b)?;
+    let (x, report) = a.solve(&b)?;
+    let x = x.map(ComplexFloat::re); // the real part (all of it for a real PETSc)
     say(format!(
-        "KSP: {} in {} iterations, residual norm {:.3e}, {:.3} s",
-        info.reason_name,
-        info.iterations,
-        info.residual_norm,
-        t.elapsed().as_secs_f64()
+        "KSP {}: {} in {} iterations, residual norm {:.3e}, {:.3} s",
+        report.method,
+        report.reason,
+        report.iterations,
+        report.residual,
+        report.time.as_secs_f64()
     ));
 
     // 3. the solution as a 2-D distributed array (block x block grid)
@@ -134,30 +137,4 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     ));
     say("done".into());
     Ok(())
-}
-
-/// The 5-point Laplacian on the `n x n` grid, `4 u[i,j] - u[i-1,j] -
-/// u[i+1,j] - u[i,j-1] - u[i,j+1]` (unknown `(i, j)` is row `i * n + j`,
-/// Dirichlet boundaries): each rank sets its own rows, as with PETSc's
-/// `MatSetValues`, and assembly gives it those rows in CSR form.
-fn laplacian_2d(rows: &Layout, n: usize) -> Result<CsrRows, distarray::Error> {
-    let mut op = SparseBuilder::new(rows, n * n)?;
-    op.reserve(5); // entries per row: the preallocation
-    for r in owned_rows(rows)? {
-        let (i, j) = (r / n, r % n);
-        op.add(r, r, 4.0);
-        if i > 0 {
-            op.add(r, r - n, -1.0);
-        }
-        if i + 1 < n {
-            op.add(r, r + n, -1.0);
-        }
-        if j > 0 {
-            op.add(r, r - 1, -1.0);
-        }
-        if j + 1 < n {
-            op.add(r, r + 1, -1.0);
-        }
-    }
-    op.assemble()
 }

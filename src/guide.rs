@@ -102,10 +102,8 @@
 //! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
-//! | `ksp.solve(b, x)` | `Ksp::new(&petsc, &mat)?.solve(&b, &mut x)?`, or `petsc::solve(&petsc, &mat, &b)?` |
-//! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view, handed back when the guard ends) |
-//! | `Belos::SolverFactory` + Ifpack2 (Trilinos) | `BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi)?.solve(&b, &mut x)?` (the `LinearSolver` trait, set up once) |
-//! | `El::LinearSolve(A, B)` (Elemental) | `LuSolver::new(&a)?.solve(&b, &mut x)?` (LU factored once, the `LinearSolver` trait) |
+//! | `ksp.solve(b, x)` | `Ksp::new(&mat)?.solve(&b, &mut x)?` (any library's solver through `bridge::LinearSolver`), or `mat.solve(&b)?` (its KSP kept for the next call) |
+//! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |
 //!
 //! ## Worked examples
 //!
@@ -281,32 +279,22 @@
 //! ```
 //! # #[cfg(feature = "petsc")]
 //! # fn main() -> distarray::Result<()> {
-//! use distarray::petsc::{solve, Petsc, PetscMat};
+//! use distarray::petsc::{Petsc, PetscMat, Scalar};
 //! use distarray::prelude::*;
-//! use distarray::sparse::{owned_rows, SparseBuilder};
+//! use distarray::sparse::gallery::poisson_2d;
 //! let universe = distarray::mpi::initialize().unwrap();
 //! let petsc = Petsc::init()?;
 //! {
 //!     let comm = Comm::world();
 //!     let n = 16;
 //!     let rows = Layout::block(&comm, &[n * n])?;
-//!     // the 5-point Laplacian: each rank sets its rows (any rank may set
-//!     // any row, as with MatSetValues); assembly gives each its CSR rows
-//!     let mut op = SparseBuilder::new(&rows, n * n)?;
-//!     op.reserve(5);
-//!     for r in owned_rows(&rows)? {
-//!         let (i, j) = (r / n, r % n);
-//!         op.add(r, r, 4.0);
-//!         for (near, c) in [(i > 0, r.wrapping_sub(n)), (i + 1 < n, r + n),
-//!                           (j > 0, r.wrapping_sub(1)), (j + 1 < n, r + 1)] {
-//!             if near { op.add(r, c, -1.0) }
-//!         }
-//!     }
-//!     let a = PetscMat::from_csr(&petsc, &rows, &op.assemble()?)?;
-//!     let b = DistArray::full(&rows, 1.0);
-//!     let (x, info) = solve(&petsc, &a, &b)?;   // x: a DistArray in b's layout
-//!     assert!(info.reason > 0, "KSP converged");
-//!     assert!(x.min(All)? > 0.0);
+//!     let a = PetscMat::from_csr(&petsc, &rows, &poisson_2d(&rows, n, n)?)?;
+//!     // Scalar: f64, or Complex64 when the PETSc built against is complex
+//!     let b = DistArray::full(&rows, Scalar::from(1.0));
+//!     let (x, report) = a.solve(&b)?;           // x: a DistArray in b's layout
+//!     assert!(report.reason.starts_with("CONVERGED"), "{report}");
+//!     assert_eq!(x.layout(), b.layout());
+//!     a.solve(&b)?;                             // the same KSP, set up once
 //! }
 //! drop(petsc);                                  // PETSc finalizes before MPI
 //! drop(universe);
@@ -317,6 +305,5 @@
 //! ```
 //!
 //! The Trilinos bridge has the same shape (`TpetraMap::from_layout`,
-//! `CrsMatrix::from_csr`, `BelosSolver`, which implements the same
-//! `LinearSolver` trait); `examples/poisson_trilinos.rs` solves the same
-//! problem with Belos.
+//! `CrsMatrix::from_csr`, `trilinos::solve`); `examples/poisson_trilinos.rs`
+//! solves the same problem with Belos.

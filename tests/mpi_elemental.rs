@@ -20,7 +20,7 @@ use distarray::elemental::{
 };
 use distarray::ndarray::{Array2, Ix2};
 use distarray::num_complex::{Complex32, Complex64};
-use distarray::sparse::laplacian_2d;
+use distarray::sparse::gallery::poisson_2d;
 use distarray::{Comm, DistArray, Error, Layout};
 use harness::Check;
 use std::cell::RefCell;
@@ -409,7 +409,7 @@ fn lu_solver_factors_once_for_many_right_hand_sides(comm: &Comm) {
     for h in heights(comm.size()) {
         let grid = ElGrid::new(el(), comm, h).unwrap();
         let rows = Layout::block(comm, &[n * n]).unwrap();
-        let a = DistMatrix::from_csr(&grid, &rows, &laplacian_2d(&rows, n, n).unwrap()).unwrap();
+        let a = DistMatrix::from_csr(&grid, &rows, &poisson_2d(&rows, n, n).unwrap()).unwrap();
         let dense = gathered(&a);
         for r in 0..n * n {
             for c in 0..n * n {

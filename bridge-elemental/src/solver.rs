@@ -39,13 +39,13 @@ use std::time::Instant;
 /// ```no_run
 /// use bridge_elemental::{DistMatrix, ElGrid, Elemental, LuSolver};
 /// use distarray_core::bridge::LinearSolver;
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+/// use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let el = Elemental::init().unwrap();
 /// let comm = Comm::world();
 /// let grid = ElGrid::new(&el, &comm, 1).unwrap();
 /// let rows = Layout::block(&comm, &[16]).unwrap();
-/// let a = DistMatrix::from_csr(&grid, &rows, &laplacian_2d(&rows, 4, 4).unwrap()).unwrap();
+/// let a = DistMatrix::from_csr(&grid, &rows, &poisson_2d(&rows, 4, 4).unwrap()).unwrap();
 /// let mut solver = LuSolver::new(&a).unwrap(); // factored once
 /// for k in 1..=3 {
 ///     let b = DistArray::full(solver.rows(), k as f64);

@@ -20,11 +20,15 @@ use distarray_core::{Comm, Dist, Error, Layout, Result};
 use std::ffi::CString;
 use std::path::Path;
 
-/// What files of the PETSc the bridge is built against hold (the build
-/// script checks for real double scalars).
+/// What files of the PETSc the bridge is built against hold: its scalars
+/// (real or complex double, from the build) and its integers.
 fn this_build() -> PetscBinaryOptions {
     PetscBinaryOptions {
-        scalar: PetscScalarKind::Real,
+        scalar: if crate::COMPLEX {
+            PetscScalarKind::Complex
+        } else {
+            PetscScalarKind::Real
+        },
         index: match std::mem::size_of::<ffi::PetscInt>() {
             8 => PetscIndexWidth::I64,
             _ => PetscIndexWidth::I32,
@@ -150,7 +154,7 @@ impl<'p> PetscVec<'p> {
     /// assert!(x.local().iter().all(|&e| e == 3.0));
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let layout = self.layout()?;
+        let layout = self.layout();
         let comm = layout.comm();
         let viewer = Viewer::open(comm, path.as_ref(), ffi::PetscFileMode_FILE_MODE_WRITE)?;
         // SAFETY: a live Vec and viewer.
@@ -171,13 +175,13 @@ impl<'p> PetscMat<'p> {
     ///
     /// ```
     /// use bridge_petsc::{Petsc, PetscMat};
-    /// use distarray_core::{io, sparse::laplacian_2d, Comm, Layout};
+    /// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("bridge-doc-mload-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[9]).unwrap();
-    /// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+    /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 3, 3).unwrap()).unwrap();
     /// let a = PetscMat::load(&petsc, &comm, &path).unwrap();
     /// assert_eq!(a.rows().shape(), &[9]);
     /// ```
@@ -216,13 +220,13 @@ impl<'p> PetscMat<'p> {
     ///
     /// ```
     /// use bridge_petsc::{Petsc, PetscMat};
-    /// use distarray_core::{io, sparse::laplacian_2d, Comm, Layout};
+    /// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("bridge-doc-msave-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[16]).unwrap();
-    /// let csr = laplacian_2d(&rows, 4, 4).unwrap();
+    /// let csr = poisson_2d(&rows, 4, 4).unwrap();
     /// PetscMat::from_csr(&petsc, &rows, &csr).unwrap().save(&path).unwrap();
     /// assert_eq!(io::load_petsc_mat_in(&rows, &path).unwrap(), csr);
     /// ```

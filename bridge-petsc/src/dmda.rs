@@ -16,7 +16,8 @@
 
 use crate::error::{check, pint};
 use crate::ffi;
-use crate::vec::{AsPetscVec, VecOverArray};
+use crate::scalar::{IsPetscScalar, Scalar};
+use crate::vector::{AsPetscVec, AsPetscVecMut, PetscVec, Sealed};
 use crate::Petsc;
 use distarray_core::halo::Stencil;
 use distarray_core::map::AxisMap;
@@ -33,7 +34,7 @@ use std::marker::PhantomData;
 /// update would:
 ///
 /// ```
-/// use bridge_petsc::{Dmda, Petsc};
+/// use bridge_petsc::{Dmda, Petsc, Scalar};
 /// use distarray_core::halo::Stencil;
 /// use distarray_core::map::{AxisMap, BlockMap};
 /// use distarray_core::{Comm, DistArray, Layout, ProcGrid};
@@ -47,11 +48,11 @@ use std::marker::PhantomData;
 /// let padded = Layout::from_parts(comm.clone(), grid, vec![rows, AxisMap::not_distributed(8)]);
 /// let dm = Dmda::new(&petsc, &padded, Stencil::Star).unwrap();
 ///
-/// let value = |ix: &[usize]| (8 * ix[0] + ix[1]) as f64;
+/// let value = |ix: &[usize]| Scalar::from((8 * ix[0] + ix[1]) as f64);
 /// let mut global = DistArray::from_fn(dm.owned_layout(), value);
-/// let mut local = DistArray::full(&padded, -1.0);
+/// let mut local = DistArray::full(&padded, Scalar::from(-1.0));
 /// {
-///     let g = dm.global_vec(&petsc, &mut global).unwrap();
+///     let g = dm.global_vec(&mut global).unwrap();
 ///     let mut l = dm.local_vec(&mut local).unwrap();
 ///     dm.global_to_local(&g, &mut l).unwrap(); // owned cells and ghosts
 /// }
@@ -187,9 +188,9 @@ impl<'p> Dmda<'p> {
     /// it can not outlive PETSc:
     ///
     /// ```no_run
-    /// # use bridge_petsc::{Dmda, Petsc};
+    /// # use bridge_petsc::{Dmda, Petsc, Scalar};
     /// # use distarray_core::halo::Stencil;
-    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<f64>) {
+    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<Scalar>) {
     /// let petsc = Petsc::init().unwrap();
     /// let dm = Dmda::new(&petsc, layout, Stencil::Star).unwrap();
     /// let local = dm.local_vec(a).unwrap();
@@ -199,9 +200,9 @@ impl<'p> Dmda<'p> {
     /// ```
     ///
     /// ```compile_fail,E0505
-    /// # use bridge_petsc::{Dmda, Petsc};
+    /// # use bridge_petsc::{Dmda, Petsc, Scalar};
     /// # use distarray_core::halo::Stencil;
-    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<f64>) {
+    /// # fn f(layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<Scalar>) {
     /// let petsc = Petsc::init().unwrap();
     /// let dm = Dmda::new(&petsc, layout, Stencil::Star).unwrap();
     /// let local = dm.local_vec(a).unwrap();
@@ -209,7 +210,7 @@ impl<'p> Dmda<'p> {
     /// drop(local);
     /// # }
     /// ```
-    pub fn local_vec<'a, S: DataMut<Elem = f64>>(
+    pub fn local_vec<'a, T: IsPetscScalar, S: DataMut<Elem = T>>(
         &'a self,
         array: &'a mut DistArrayBase<S>,
     ) -> Result<LocalVec<'a>> {
@@ -224,18 +225,19 @@ impl<'p> Dmda<'p> {
             });
         }
         let mut local = array.local_mut();
-        let slice = local.as_slice_mut().ok_or_else(|| {
+        let slice = T::scalars_mut(local.as_slice_mut().ok_or_else(|| {
             Error::InvalidArgument("the array's local buffer is not contiguous".into())
-        })?;
+        })?);
         let mut raw: ffi::Vec = std::ptr::null_mut();
-        // SAFETY: the buffer holds `len` f64 and stays mutably borrowed for 'a.
+        // SAFETY: the buffer holds `len` scalars and stays mutably borrowed
+        // for 'a, as long as the Vec lives.
         check(
             unsafe {
                 ffi::VecCreateSeqWithArray(
                     mpi::ffi::RSMPI_COMM_SELF,
                     1,
                     pint(slice.len(), "local size")?,
-                    slice.as_mut_ptr(),
+                    crate::scalar::ffi_ptr(slice.as_mut_ptr()),
                     &mut raw,
                 )
             },
@@ -247,12 +249,24 @@ impl<'p> Dmda<'p> {
         })
     }
 
-    /// An array in [`owned_layout`](Self::owned_layout) as the DMDA global vector, no copy.
-    pub fn global_vec<'a, S: DataMut<Elem = f64>>(
-        &self,
-        petsc: &'a Petsc,
+    /// An array in [`owned_layout`](Self::owned_layout) as the DMDA global
+    /// vector, no copy. It borrows the array and the DMDA (and so PETSc).
+    /// Collective.
+    ///
+    /// ```compile_fail,E0505
+    /// # use bridge_petsc::{Dmda, Petsc, Scalar};
+    /// # use distarray_core::halo::Stencil;
+    /// # fn f(petsc: &Petsc, layout: &distarray_core::Layout, a: &mut distarray_core::DistArray<Scalar>) {
+    /// let dm = Dmda::new(petsc, layout, Stencil::Star).unwrap();
+    /// let global = dm.global_vec(a).unwrap();
+    /// drop(dm); // error: `dm` is still borrowed by `global`
+    /// drop(global);
+    /// # }
+    /// ```
+    pub fn global_vec<'a, T: IsPetscScalar, S: DataMut<Elem = T>>(
+        &'a self,
         array: &'a mut DistArrayBase<S>,
-    ) -> Result<VecOverArray<'a>> {
+    ) -> Result<PetscVec<'a>> {
         let verdict = if array.layout() != &self.owned {
             Err(Error::LayoutMismatch {
                 context: "Dmda::global_vec".into(),
@@ -266,7 +280,7 @@ impl<'p> Dmda<'p> {
             Ok(())
         };
         self.owned.comm().agree(verdict)?;
-        VecOverArray::wrap_any(petsc, array)
+        PetscVec::wrap_any(array)
     }
 
     /// `DMGlobalToLocal`: fills the local vector (owned cells and ghosts)
@@ -336,11 +350,11 @@ fn owned_twin(padded: &Layout) -> Result<Layout> {
 /// Made by [`Dmda::local_vec`] (see [`Dmda`]); it borrows the array:
 ///
 /// ```compile_fail,E0499
-/// # use bridge_petsc::{Dmda, Petsc};
+/// # use bridge_petsc::{Dmda, Petsc, Scalar};
 /// # use distarray_core::halo::Stencil;
-/// # fn f(dm: &Dmda<'_>, a: &mut distarray_core::DistArray<f64>) {
+/// # fn f(dm: &Dmda<'_>, a: &mut distarray_core::DistArray<Scalar>) {
 /// let local = dm.local_vec(a).unwrap();
-/// a.fill(0.0); // error: `a` is lent to PETSc while `local` lives
+/// a.fill(Scalar::from(0.0)); // error: `a` is lent to PETSc while `local` lives
 /// drop(local);
 /// # }
 /// ```
@@ -348,14 +362,16 @@ pub struct LocalVec<'a> {
     raw: ffi::Vec,
     /// the array's buffer, and (through `local_vec`'s `&'a self`) the
     /// DMDA and so PETSc
-    _array: PhantomData<&'a mut [f64]>,
+    _array: PhantomData<&'a mut [Scalar]>,
 }
 
+impl Sealed for LocalVec<'_> {}
 impl AsPetscVec for LocalVec<'_> {
     fn raw_vec(&self) -> ffi::Vec {
         self.raw
     }
 }
+impl AsPetscVecMut for LocalVec<'_> {}
 
 impl Drop for LocalVec<'_> {
     fn drop(&mut self) {

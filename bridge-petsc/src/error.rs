@@ -1,7 +1,7 @@
 //! PETSc return codes as Rust errors, with PETSc's own message.
 //!
 //! A custom error handler (installed by [`Petsc::init`](crate::Petsc::init))
-//! records the messages PETSc produces while an error propagates; [`check`]
+//! records the messages PETSc produces while an error propagates; `check`
 //! turns a non-zero code into an [`Error::Native`] carrying them.
 
 use crate::ffi;

@@ -25,6 +25,7 @@ macro_rules! opaque {
     )*};
 }
 opaque!(_p_Vec => Vec, _p_Mat => Mat, _p_KSP => KSP, _p_DM => DM);
-opaque!(_p_PetscViewer => PetscViewer);
-/// How a viewer opens its file (read, write, append).
-pub type PetscFileMode = ::std::os::raw::c_int;
+/// PETSc's scalar (`double` in Debian's real build).
+pub type PetscScalar = f64;
+/// PETSc's real type (`double`).
+pub type PetscReal = f64;

@@ -29,6 +29,18 @@ static HANDLES: Mutex<(usize, bool)> = Mutex::new((0, false));
 /// drop(again);    // PetscFinalize
 /// drop(universe); // MPI_Finalize
 /// ```
+///
+/// Every object borrows a handle, so none outlives PETSc:
+///
+/// ```compile_fail,E0505
+/// use bridge_petsc::{Petsc, PetscVec};
+/// # fn f(layout: &distarray_core::Layout) {
+/// let petsc = Petsc::init().unwrap();
+/// let v = PetscVec::new(&petsc, layout).unwrap();
+/// drop(petsc); // error: `petsc` is borrowed by `v`
+/// drop(v);
+/// # }
+/// ```
 pub struct Petsc {
     _not_send: std::marker::PhantomData<*const ()>,
 }

@@ -1,34 +1,65 @@
 //! # bridge-petsc
 //!
-//! Distributed arrays in and out of PETSc without copying.
+//! Distributed arrays in and out of PETSc without copying, in the shape
+//! every distarray bridge has (see `distarray_core::bridge`).
 //!
-//! - [`Petsc`]: PETSc initialized alongside MPI (after rsmpi's `initialize`,
-//!   finalized when dropped, before MPI is); options come from the command
-//!   line and `PETSC_OPTIONS` (`-ksp_type cg -pc_type gamg` works).
-//! - [`VecOverArray`]: a 1-D block-distributed `DistArray<f64>` seen as a
-//!   PETSc `Vec` over the same memory (`VecCreateMPIWithArray`); the array
-//!   is mutably borrowed while the `Vec` lives, so it cannot be freed or
-//!   resized underneath PETSc.
-//! - [`PetscVec`]: a `Vec` PETSc owns; [`PetscVec::array_mut`] shows its
-//!   memory as a `DistArrayViewMut` (irregular block layout from the
-//!   ownership ranges), tied by lifetime to the `Vec`, restored on drop.
-//! - [`to_petsc_plan`]: any other layout goes to and from a `Vec` through an
-//!   explicit, reusable redistribution plan — never silently.
-//! - [`PetscMat`]: MPIAIJ matrices assembled from each rank's CSR rows with
-//!   exact preallocation (assembly never mallocs); [`Ksp`] solves with the
-//!   options database choosing the method.
-//! - [`DenseMat`]: MATMPIDENSE from 2-D row-block arrays (shared memory when
-//!   the local buffer is column-major, an explicit copy otherwise).
-//! - [`Dmda`]: a padded 2-D/3-D block layout as a DMDA; its local (ghosted)
-//!   and global vectors over the arrays' memory; `DMGlobalToLocal` agrees
-//!   with distarray's halo update.
+//! ## Modules
 //!
-//! - Binary files: [`PetscVec::load`]/[`PetscVec::save`] and
-//!   [`PetscMat::load`]/[`PetscMat::save`] through PETSc's own `VecLoad`,
-//!   `VecView`, `MatLoad`, `MatView` (distarray reads and writes the same
-//!   files without PETSc: `distarray_core::io::petsc`).
+//! | module | what it holds |
+//! |---|---|
+//! | [`init`] | [`Petsc`]: the library's lifetime (after MPI, finalized before it; counted handles) |
+//! | [`error`] | PETSc's return codes as [`Error::Native`](distarray_core::Error::Native) with `library: Library::Petsc` and PETSc's own message |
+//! | [`layout`] | our layouts and PETSc's ownership ranges; [`to_native_plan`] |
+//! | [`vector`] | [`PetscVec`]: a PETSc `Vec` over our array or owned by PETSc |
+//! | [`matrix`] | [`PetscMat`] (MPIAIJ from CSR rows) and [`DenseMat`] (MATMPIDENSE) |
+//! | [`solver`] | [`Ksp`]: PETSc's KSP as a [`LinearSolver`](distarray_core::bridge::LinearSolver) |
+//! | [`dmda`] | [`Dmda`]: a padded block layout as a PETSc DMDA |
 //!
-//! Every PETSc return code is checked; errors carry PETSc's own message.
+//! ## Verbs
+//!
+//! | verb | PETSc |
+//! |---|---|
+//! | [`PetscVec::wrap`], [`DenseMat::wrap`] | PETSc's object over our array's memory (`VecCreateMPIWithArray`, `MatCreateDense` with data), zero copy; it borrows the array mutably |
+//! | [`PetscVec::from_array_copy`], [`DenseMat::from_array_copy`] | a PETSc-owned object filled from an array: an explicit copy |
+//! | [`PetscVec::to_array`] / [`PetscVec::array_mut`] (and [`DenseMat`]'s) | PETSc's memory lent as a [`LentRef`](distarray_core::bridge::LentRef) / [`LentMut`](distarray_core::bridge::LentMut) view; `VecRestoreArray(Read)` / `MatDenseRestoreArray(Read)` when the guard ends |
+//! | [`to_native_plan`] | the explicit, reusable redistribution between any layout and the 1-D block layout a `Vec` shares |
+//!
+//! A solve is [`Ksp::solve`]`(&b, &mut x)` (or the
+//! [`LinearSolver`](distarray_core::bridge::LinearSolver) trait, shared with
+//! the other solver libraries) or the convenience [`PetscMat::solve`], which
+//! sets its KSP up once and reuses it. A solve that does not converge is an
+//! [`Error::NotConverged`](distarray_core::Error::NotConverged) on every rank.
+//!
+//! ## Lifetimes
+//!
+//! Every handle that lends or borrows memory or a PETSc object carries the
+//! rule in its type, so dropping something still in use does not compile
+//! (each rule has a `compile_fail` example, with its error code, on the
+//! type it concerns):
+//!
+//! | handle | borrows | so that |
+//! |---|---|---|
+//! | every object ([`PetscVec`], [`PetscMat`], [`DenseMat`], [`Dmda`], [`Ksp`]) | the [`Petsc`] handle | PETSc is not finalized under it |
+//! | [`PetscVec::wrap`], [`DenseMat::wrap`] | the array, mutably | the memory PETSc uses is not freed, moved or read meanwhile |
+//! | [`Ksp`] | its [`PetscMat`] | the matrix (and the CSR arrays of [`PetscMat::from_csr_split`], which it owns) outlives the solver |
+//! | [`PetscMat::solve`]'s KSP | (kept inside the matrix) | destroyed in the matrix's `Drop`, before the matrix |
+//! | [`PetscVec::to_array`] / [`PetscVec::array_mut`], [`DenseMat::to_array`] / [`DenseMat::array_mut`] | the vector or matrix (shared / mutably) | the view ends before `...RestoreArray`; a writable lend is exclusive |
+//! | [`Dmda::local_vec`], [`Dmda::global_vec`] | the array and the DMDA | neither goes while PETSc uses the memory |
+//!
+//! [`AsPetscVec`] hands raw `Vec` handles to PETSc and is sealed. A right-hand
+//! side given as `&DistArray` is shared with PETSc read-only; a KSP
+//! configured to write it in place (diagonal scaling, Eisenstat) is refused.
+//!
+//! ## Every PETSc build
+//!
+//! The build script finds PETSc through `PETSC_DIR` (+ `PETSC_ARCH`), then
+//! pkg-config, and reads its `petscconf.h`: [`Scalar`] is `f64` or
+//! [`Complex64`](distarray_core::num_complex::Complex64) and [`PetscIndex`]
+//! `i32` or `i64`, as that PETSc was configured ([`COMPLEX`],
+//! [`INDEX_BITS`]). Handing an array of another element type to the bridge
+//! does not compile, with a message naming the build's scalar (see
+//! [`IsPetscScalar`]). Single and quad precision builds are refused by the
+//! build script.
 
 // A documentation build without PETSc (docs.rs sets `DOCS_RS`; see
 // `bridge_build::documentation_only`): rustdoc documents the crate whole,
@@ -60,17 +91,21 @@ pub mod ffi {
 }
 
 mod binary_io;
-mod dense;
-mod dmda;
-mod error;
-mod init;
-mod ksp;
-mod mat;
-mod vec;
+pub mod dmda;
+pub mod error;
+pub mod init;
+pub mod layout;
+mod lend;
+pub mod matrix;
+mod scalar;
+pub mod solver;
+pub mod vector;
 
-pub use dense::{DenseAccess, DenseMat};
 pub use dmda::{Dmda, LocalVec};
 pub use init::Petsc;
-pub use ksp::{solve, Ksp, SolveInfo};
-pub use mat::PetscMat;
-pub use vec::{to_petsc_plan, AsPetscVec, PetscVec, VecAccess, VecOverArray};
+pub use layout::to_native_plan;
+pub use lend::{DenseRestore, DenseRestoreRead, VecRestore, VecRestoreRead};
+pub use matrix::{DenseMat, PetscMat};
+pub use scalar::{IsPetscScalar, PetscIndex, Scalar, COMPLEX, INDEX_BITS};
+pub use solver::Ksp;
+pub use vector::{AsPetscVec, AsPetscVecMut, PetscVec};

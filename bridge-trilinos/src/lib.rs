@@ -45,13 +45,13 @@
 //! ```
 //! use bridge_trilinos::{BelosMethod, BelosSolver, CrsMatrix, Preconditioner, TpetraMap, Trilinos};
 //! use distarray_core::bridge::LinearSolver;
-//! use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Layout};
+//! use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 //! let universe = mpi::initialize().unwrap();
 //! let comm = Comm::world();
 //! let trilinos = Trilinos::init(&comm).unwrap();
 //! let rows = Layout::block(&comm, &[10 * 10]).unwrap();
 //! let map = TpetraMap::from_layout(&trilinos, &rows).unwrap();
-//! let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 10, 10).unwrap()).unwrap();
+//! let a = CrsMatrix::from_csr(&map, &poisson_2d(&rows, 10, 10).unwrap()).unwrap();
 //! let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Ilu).unwrap();
 //! let (b, mut x) = (DistArray::full(&rows, 1.0), DistArray::zeros(&rows));
 //! let report = solver.solve(&b, &mut x).unwrap(); // no copy of b or x

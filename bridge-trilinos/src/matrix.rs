@@ -45,13 +45,13 @@ use std::ffi::c_int;
 ///
 /// ```compile_fail,E0505
 /// # use bridge_trilinos::{CrsMatrix, TpetraMap, Trilinos};
-/// # use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+/// # use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
 /// # let _u = mpi::initialize().unwrap();
 /// # let comm = Comm::world();
 /// # let t = Trilinos::init(&comm).unwrap();
 /// let rows = Layout::block(&comm, &[4]).unwrap();
 /// let map = TpetraMap::from_layout(&t, &rows).unwrap();
-/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &poisson_2d(&rows, 2, 2).unwrap()).unwrap();
 /// drop(map); // error: `map` is borrowed by `a`
 /// drop(a);
 /// ```

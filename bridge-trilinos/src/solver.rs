@@ -80,13 +80,13 @@ impl Preconditioner {
 /// ```
 /// use bridge_trilinos::{BelosMethod, BelosSolver, CrsMatrix, Preconditioner, TpetraMap, Trilinos};
 /// use distarray_core::bridge::{LinearSolver, Tolerances};
-/// use distarray_core::{sparse::laplacian_2d, Comm, DistArray, Error, Layout};
+/// use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Error, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let t = Trilinos::init(&comm).unwrap();
 /// let rows = Layout::block(&comm, &[6 * 6]).unwrap();
 /// let map = TpetraMap::from_layout(&t, &rows).unwrap();
-/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 6, 6).unwrap()).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &poisson_2d(&rows, 6, 6).unwrap()).unwrap();
 /// let mut solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::Jacobi).unwrap();
 /// solver.set_tolerances(Tolerances::default().relative(1e-10)).unwrap();
 ///
@@ -106,13 +106,13 @@ impl Preconditioner {
 ///
 /// ```compile_fail,E0505
 /// # use bridge_trilinos::{BelosMethod, BelosSolver, CrsMatrix, Preconditioner, TpetraMap, Trilinos};
-/// # use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+/// # use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
 /// # let _u = mpi::initialize().unwrap();
 /// # let comm = Comm::world();
 /// # let t = Trilinos::init(&comm).unwrap();
 /// # let rows = Layout::block(&comm, &[4]).unwrap();
 /// # let map = TpetraMap::from_layout(&t, &rows).unwrap();
-/// let a = CrsMatrix::from_csr(&map, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+/// let a = CrsMatrix::from_csr(&map, &poisson_2d(&rows, 2, 2).unwrap()).unwrap();
 /// let solver = BelosSolver::new(&a, BelosMethod::Cg, Preconditioner::None).unwrap();
 /// drop(a); // error: `a` is borrowed by `solver`
 /// drop(solver);

@@ -4,7 +4,7 @@
 use super::{all_on, value, write_file};
 use crate::laplacian::laplacian_2d;
 use distarray::io::{self, PetscBinaryOptions, PetscIndexWidth};
-use distarray::petsc::{Petsc, PetscMat, PetscVec, VecOverArray};
+use distarray::petsc::{Petsc, PetscMat, PetscVec};
 use distarray::sparse::{owned_rows, CsrRows};
 use distarray::{Comm, Dist, DistArray, Layout};
 use std::cell::RefCell;
@@ -114,8 +114,8 @@ pub fn files_we_wrote_load_in_petsc(comm: &Comm) {
         let mut x = DistArray::from_fn(&prows, |ix| value(ix[0]));
         let mut y = DistArray::<f64>::zeros(&prows);
         {
-            let xv = VecOverArray::wrap(petsc, &mut x).unwrap();
-            let mut yv = VecOverArray::wrap(petsc, &mut y).unwrap();
+            let xv = PetscVec::wrap(petsc, &mut x).unwrap();
+            let mut yv = PetscVec::wrap(petsc, &mut y).unwrap();
             a.mult(&xv, &mut yv).unwrap();
         }
         let mine = laplacian_2d(&prows, 4, 5).unwrap();

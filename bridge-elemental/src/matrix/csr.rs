@@ -20,13 +20,13 @@ impl<'a> DistMatrix<'a, f64> {
     ///
     /// ```no_run
     /// use bridge_elemental::{DistMatrix, ElGrid, Elemental};
-    /// use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+    /// use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let el = Elemental::init().unwrap();
     /// let comm = Comm::world();
     /// let grid = ElGrid::new(&el, &comm, 1).unwrap();
     /// let rows = Layout::block(&comm, &[9]).unwrap();
-    /// let a = DistMatrix::from_csr(&grid, &rows, &laplacian_2d(&rows, 3, 3).unwrap()).unwrap();
+    /// let a = DistMatrix::from_csr(&grid, &rows, &poisson_2d(&rows, 3, 3).unwrap()).unwrap();
     /// assert_eq!(a.shape(), (9, 9));
     /// assert_eq!(a.get(4, 4).unwrap(), 4.0);
     /// assert_eq!(a.get(4, 1).unwrap(), -1.0);

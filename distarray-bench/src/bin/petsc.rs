@@ -6,10 +6,10 @@
 //! - `petsc_poisson_vs_c`: the demo's assembly and solve through the bridge
 //!   / the same in a plain C PETSc program (<= 1.05).
 
-use distarray::petsc::{solve, Petsc, PetscMat, PetscVec, VecOverArray};
+use distarray::petsc::{Petsc, PetscMat, PetscVec, Scalar};
+use distarray::sparse::gallery::poisson_2d;
 use distarray::{Comm, DistArray, Layout};
 use distarray_bench::baseline::c_poisson_solve;
-use distarray_bench::operators::laplacian_2d;
 use distarray_bench::stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use distarray_bench::{median, report, timed, Target};
 use std::alloc::System;
@@ -19,8 +19,8 @@ use std::f64::consts::PI;
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 /// Wraps `a` as a Vec and `v` as a DistArray, and drops both wrappers.
-fn wrap_both_ways(petsc: &Petsc, a: &mut DistArray<f64>, v: &mut PetscVec<'_>) {
-    let w = VecOverArray::wrap(petsc, a).unwrap();
+fn wrap_both_ways(petsc: &Petsc, a: &mut DistArray<Scalar>, v: &mut PetscVec<'_>) {
+    let w = PetscVec::wrap(petsc, a).unwrap();
     drop(w);
     let g = v.array_mut().unwrap();
     drop(g);
@@ -30,12 +30,12 @@ fn wrap_both_ways(petsc: &Petsc, a: &mut DistArray<f64>, v: &mut PetscVec<'_>) {
 /// in alternation (rep by rep) so machine drift hits every size alike, and
 /// the bytes one wrap allocates at each size.
 fn wrap_costs(petsc: &Petsc, comm: &Comm, sizes: &[usize], reps: usize) -> Vec<(f64, usize)> {
-    let mut cases: Vec<(DistArray<f64>, PetscVec<'_>)> = sizes
+    let mut cases: Vec<(DistArray<Scalar>, PetscVec<'_>)> = sizes
         .iter()
         .map(|&n| {
             let layout = Layout::block(comm, &[n]).unwrap();
             (
-                DistArray::full(&layout, 1.0),
+                DistArray::full(&layout, Scalar::from(1.0)),
                 PetscVec::new(petsc, &layout).unwrap(),
             )
         })
@@ -99,11 +99,13 @@ fn main() {
         };
         let ours = || {
             let rows = Layout::block(&comm, &[n * n]).unwrap();
-            let a = PetscMat::from_csr(&petsc, &rows, &laplacian_2d(&rows, n)).unwrap();
-            let b = DistArray::from_fn(&rows, |ix: &[usize]| h * h * 2.0 * PI * PI * exact(ix[0]));
-            let (x, info) = solve(&petsc, &a, &b).unwrap();
+            let a = PetscMat::from_csr(&petsc, &rows, &poisson_2d(&rows, n, n).unwrap()).unwrap();
+            let b = DistArray::from_fn(&rows, |ix: &[usize]| {
+                Scalar::from(h * h * 2.0 * PI * PI * exact(ix[0]))
+            });
+            let (x, report) = a.solve(&b).unwrap();
             std::hint::black_box(&x);
-            info.iterations
+            report.iterations
         };
         let (mut t_ours, mut t_c) = (f64::INFINITY, f64::INFINITY);
         let (mut its_ours, mut its_c) = (0, 0);

@@ -61,5 +61,7 @@ mod csr;
 mod route;
 mod slots;
 
+pub mod gallery;
+
 pub use builder::SparseBuilder;
 pub use csr::{check_rows, check_square_rows, owned_rows, CsrRows};

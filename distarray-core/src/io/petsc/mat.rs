@@ -30,12 +30,12 @@ use std::path::Path;
 /// # Examples
 ///
 /// ```
-/// use distarray_core::{io, sparse::laplacian_2d, Comm, Layout};
+/// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let path = std::env::temp_dir().join(format!("distarray-doc-lpm-{}.petsc", std::process::id()));
 /// let rows = Layout::block(&comm, &[16]).unwrap();
-/// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 4, 4).unwrap()).unwrap();
+/// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 4, 4).unwrap()).unwrap();
 /// let (rows, a) = io::load_petsc_mat(&comm, &path).unwrap();
 /// assert_eq!(rows.shape(), &[16]);
 /// assert_eq!((a.ncols, a.local_rows()), (16, rows.local_len()));
@@ -52,12 +52,12 @@ pub fn load_petsc_mat(comm: &Comm, path: impl AsRef<Path>) -> Result<(Layout, Cs
 /// # Examples
 ///
 /// ```
-/// use distarray_core::{io, sparse::laplacian_2d, Comm, Dist, Layout};
+/// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Dist, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let path = std::env::temp_dir().join(format!("distarray-doc-lpmi-{}.petsc", std::process::id()));
 /// let rows = Layout::block(&comm, &[9]).unwrap();
-/// let a = laplacian_2d(&rows, 3, 3).unwrap();
+/// let a = poisson_2d(&rows, 3, 3).unwrap();
 /// io::save_petsc_mat(&path, &rows, &a).unwrap();
 /// // every row on the last rank
 /// let mut bounds = vec![0; comm.size()];
@@ -81,12 +81,12 @@ impl PetscBinaryFile {
     ///
     /// ```
     /// use distarray_core::io::{self, PetscBinaryFile};
-    /// use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+    /// use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("distarray-doc-lm-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[4]).unwrap();
-    /// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+    /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 2, 2).unwrap()).unwrap();
     /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
     /// let (rows, a) = file.load_mat(&comm, file.first_mat().unwrap()).unwrap();
     /// assert_eq!(comm.sum_u64(a.vals.len() as u64), 12);
@@ -106,12 +106,12 @@ impl PetscBinaryFile {
     ///
     /// ```
     /// use distarray_core::io::{self, PetscBinaryFile};
-    /// use distarray_core::{sparse::laplacian_2d, Comm, Dist, Layout};
+    /// use distarray_core::{sparse::gallery::poisson_2d, Comm, Dist, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("distarray-doc-lmi-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[6]).unwrap();
-    /// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 2, 3).unwrap()).unwrap();
+    /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 2, 3).unwrap()).unwrap();
     /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
     /// // every row on rank 0
     /// let first = Layout::new(&comm, &[6], &[Dist::BlockBounds([vec![0], vec![6; comm.size()]].concat())]).unwrap();
@@ -235,12 +235,12 @@ impl PetscBinaryFile {
 /// # Examples
 ///
 /// ```
-/// use distarray_core::{io, sparse::laplacian_2d, Comm, Layout};
+/// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let path = std::env::temp_dir().join(format!("distarray-doc-spm-{}.petsc", std::process::id()));
 /// let rows = Layout::block(&comm, &[4]).unwrap();
-/// io::save_petsc_mat(&path, &rows, &laplacian_2d(&rows, 2, 2).unwrap()).unwrap();
+/// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 2, 2).unwrap()).unwrap();
 /// let bytes = std::fs::read(&path).unwrap();
 /// let header: Vec<i32> = bytes[..16].chunks(4).map(|c| i32::from_be_bytes(c.try_into().unwrap())).collect();
 /// assert_eq!(header, [1211216, 4, 4, 12]); // class id, rows, columns, nonzeros
@@ -256,13 +256,13 @@ pub fn save_petsc_mat(path: impl AsRef<Path>, rows: &Layout, csr: &CsrRows) -> R
 ///
 /// ```
 /// use distarray_core::io::{self, PetscBinaryFile, PetscBinaryOptions, PetscIndexWidth};
-/// use distarray_core::{sparse::laplacian_2d, Comm, Layout};
+/// use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let comm = Comm::world();
 /// let path = std::env::temp_dir().join(format!("distarray-doc-spmw-{}.petsc", std::process::id()));
 /// let rows = Layout::block(&comm, &[6]).unwrap();
 /// let o = PetscBinaryOptions { index: PetscIndexWidth::I64, ..Default::default() };
-/// io::save_petsc_mat_with(&path, &rows, &laplacian_2d(&rows, 2, 3).unwrap(), o).unwrap();
+/// io::save_petsc_mat_with(&path, &rows, &poisson_2d(&rows, 2, 3).unwrap(), o).unwrap();
 /// assert_eq!(comm.agree(PetscBinaryFile::open(&path)).unwrap().options.index, PetscIndexWidth::I64);
 /// ```
 pub fn save_petsc_mat_with(

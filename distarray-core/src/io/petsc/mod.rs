@@ -34,7 +34,7 @@
 //! data.
 //!
 //! ```
-//! use distarray_core::{io, sparse::laplacian_2d, Comm, DistArray, Layout};
+//! use distarray_core::{io, sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 //! let _u = mpi::initialize().unwrap();
 //! let comm = Comm::world();
 //! let dir = std::env::temp_dir().join(format!("distarray-doc-petsc-{}", std::process::id()));
@@ -48,7 +48,7 @@
 //!
 //! // a sparse matrix, as MatView would write it, and its rows back
 //! let rows = Layout::block(&comm, &[9]).unwrap();
-//! let a = laplacian_2d(&rows, 3, 3).unwrap();
+//! let a = poisson_2d(&rows, 3, 3).unwrap();
 //! io::save_petsc_mat(dir.join("a.petsc"), &rows, &a).unwrap();
 //! let (rows2, b) = io::load_petsc_mat(&comm, dir.join("a.petsc")).unwrap();
 //! assert!(rows2 == rows);

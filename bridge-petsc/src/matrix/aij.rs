@@ -1,52 +1,66 @@
 //! Distributed sparse matrices (MPIAIJ) assembled from each rank's rows.
+//!
+//! The values come from `CsrRows` (f64 today) converted to [`Scalar`]; when
+//! the core's `CsrRows<T>` lands, `from_csr` takes `&CsrRows<T>` with
+//! `T: IsPetscScalar` and the conversion becomes the identity.
 
+use super::{assemble, destroy, mult};
 use crate::error::{check, pint};
 use crate::ffi;
+use crate::scalar::{ffi_ptr, ffi_ptr_mut, Scalar};
+use crate::vector::{AsPetscVec, AsPetscVecMut};
 use crate::Petsc;
 use distarray_core::mpi::raw::AsRaw;
 use distarray_core::sparse::{check_square_rows, CsrRows};
 use distarray_core::{Layout, Result};
+use std::cell::Cell;
 use std::marker::PhantomData;
 
 /// A PETSc MPIAIJ matrix. Rows (and, for square matrices, columns) follow a
-/// 1-D block layout.
+/// 1-D block layout. It borrows the [`Petsc`] handle; a [`Ksp`](crate::Ksp)
+/// borrows it in turn. [`solve`](PetscMat::solve) keeps one KSP inside the
+/// matrix and reuses it from call to call.
 ///
 /// # Examples
 ///
 /// ```
-/// use bridge_petsc::{Petsc, PetscMat, VecOverArray};
-/// use distarray_core::sparse::{owned_rows, SparseBuilder};
-/// use distarray_core::{Comm, DistArray, Layout};
+/// use bridge_petsc::{Petsc, PetscMat, PetscVec, Scalar};
+/// use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[4 * 4]).unwrap();
-/// // the 5-point Laplacian on a 4 x 4 grid: each rank sets its rows
-/// let mut op = SparseBuilder::new(&rows, 4 * 4).unwrap();
-/// for r in owned_rows(&rows).unwrap() {
-///     let (i, j) = (r / 4, r % 4);
-///     op.add(r, r, 4.0);
-///     let near = [(i > 0, r.wrapping_sub(4)), (i + 1 < 4, r + 4)];
-///     for (inside, c) in near.into_iter().chain([(j > 0, r.wrapping_sub(1)), (j + 1 < 4, r + 1)]) {
-///         if inside { op.add(r, c, -1.0) }
-///     }
-/// }
-/// let csr = op.assemble().unwrap(); // this rank's rows, as CSR
+/// let csr = poisson_2d(&rows, 4, 4).unwrap(); // this rank's rows
 /// let a = PetscMat::from_csr(&petsc, &rows, &csr).unwrap();
 /// assert_eq!(a.assembly_mallocs().unwrap(), 0.0); // exact preallocation
 ///
-/// let mut x = DistArray::full(&rows, 1.0);
-/// let mut y = DistArray::zeros(&rows);
+/// let mut x = DistArray::full(&rows, Scalar::from(1.0));
+/// let mut y = DistArray::<Scalar>::zeros(&rows);
 /// {
-///     let xv = VecOverArray::wrap(&petsc, &mut x).unwrap();
-///     let mut yv = VecOverArray::wrap(&petsc, &mut y).unwrap();
+///     let xv = PetscVec::wrap(&petsc, &mut x).unwrap();
+///     let mut yv = PetscVec::wrap(&petsc, &mut y).unwrap();
 ///     a.mult(&xv, &mut yv).unwrap();
 /// }
-/// assert_eq!(y.get(&[0]).unwrap(), 2.0); // a corner: 4 - 2 neighbours
-/// assert_eq!(y.get(&[5]).unwrap(), 0.0); // inside: 4 - 4
+/// assert_eq!(y.get(&[0]).unwrap(), Scalar::from(2.0)); // a corner: 4 - 2 neighbours
+/// assert_eq!(y.get(&[5]).unwrap(), Scalar::from(0.0)); // inside: 4 - 4
+/// ```
+///
+/// PETSc can not outlive its objects:
+///
+/// ```compile_fail,E0505
+/// # use bridge_petsc::{Petsc, PetscMat};
+/// # fn f(rows: &distarray_core::Layout, csr: &distarray_core::sparse::CsrRows) {
+/// let petsc = Petsc::init().unwrap();
+/// let a = PetscMat::from_csr(&petsc, rows, csr).unwrap();
+/// drop(petsc); // error: `petsc` is borrowed by `a`
+/// drop(a);
+/// # }
 /// ```
 pub struct PetscMat<'p> {
     raw: ffi::Mat,
     rows: Layout,
+    /// The KSP of [`PetscMat::solve`], made at its first call (null until
+    /// then) and destroyed in `Drop` before the matrix.
+    pub(crate) solver: Cell<ffi::KSP>,
     /// CSR arrays PETSc uses in place (split-array matrices); freed after the Mat
     _arrays: Option<SplitArrays>,
     _petsc: PhantomData<&'p Petsc>,
@@ -57,13 +71,24 @@ pub struct PetscMat<'p> {
 struct SplitArrays {
     i: Vec<ffi::PetscInt>,
     j: Vec<ffi::PetscInt>,
-    a: Vec<f64>,
+    a: Vec<Scalar>,
     oi: Vec<ffi::PetscInt>,
     oj: Vec<ffi::PetscInt>,
-    oa: Vec<f64>,
+    oa: Vec<Scalar>,
 }
 
 impl<'p> PetscMat<'p> {
+    /// Takes ownership of an assembled matrix whose rows follow `rows`.
+    pub(crate) fn from_raw(raw: ffi::Mat, rows: Layout) -> PetscMat<'p> {
+        PetscMat {
+            raw,
+            rows,
+            solver: Cell::new(std::ptr::null_mut()),
+            _arrays: None,
+            _petsc: PhantomData,
+        }
+    }
+
     /// Assembles a square matrix whose rows follow `rows` (1-D block) from
     /// this rank's CSR rows. Preallocation is exact (diagonal and
     /// off-diagonal block counts per row), and PETSc is told to fail on any
@@ -104,12 +129,7 @@ impl<'p> PetscMat<'p> {
             },
             "MatCreateAIJ",
         )?;
-        let mat = PetscMat {
-            raw,
-            rows: rows.clone(),
-            _arrays: None,
-            _petsc: PhantomData,
-        };
+        let mat = PetscMat::from_raw(raw, rows.clone());
         // SAFETY: a live Mat.
         check(
             unsafe {
@@ -122,12 +142,15 @@ impl<'p> PetscMat<'p> {
             "MatSetOption",
         )?;
         let mut cols_buf: Vec<ffi::PetscInt> = Vec::new();
+        let mut vals_buf: Vec<Scalar> = Vec::new();
         for i in 0..csr.local_rows() {
             let (cols, vals) = csr.row(i);
             cols_buf.clear();
             for &c in cols {
                 cols_buf.push(pint(c, "column")?);
             }
+            vals_buf.clear();
+            vals_buf.extend(vals.iter().map(|&v| Scalar::from(v)));
             let row = pint(local.start + i, "row")?;
             // SAFETY: one row index, `cols.len()` columns and values.
             check(
@@ -136,24 +159,16 @@ impl<'p> PetscMat<'p> {
                         mat.raw,
                         1,
                         &row,
-                        cols_buf.len() as ffi::PetscInt,
+                        pint(cols_buf.len(), "row length")?,
                         cols_buf.as_ptr(),
-                        vals.as_ptr(),
+                        ffi_ptr(vals_buf.as_ptr()),
                         ffi::InsertMode_INSERT_VALUES,
                     )
                 },
                 "MatSetValues",
             )?;
         }
-        // SAFETY: a live Mat; collective assembly.
-        check(
-            unsafe { ffi::MatAssemblyBegin(mat.raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY) },
-            "MatAssemblyBegin",
-        )?;
-        check(
-            unsafe { ffi::MatAssemblyEnd(mat.raw, ffi::MatAssemblyType_MAT_FINAL_ASSEMBLY) },
-            "MatAssemblyEnd",
-        )?;
+        assemble(mat.raw)?;
         Ok(mat)
     }
 
@@ -161,7 +176,8 @@ impl<'p> PetscMat<'p> {
     /// copying them into its own format (`MatCreateMPIAIJWithSplitArrays`):
     /// the rows are split once into the diagonal block (local columns) and
     /// the off-diagonal block (global columns), which the matrix then owns
-    /// until it is destroyed. Collective.
+    /// until it is destroyed (after any KSP using it: a [`Ksp`](crate::Ksp)
+    /// borrows the matrix). Collective.
     pub fn from_csr_split(_petsc: &'p Petsc, rows: &Layout, csr: &CsrRows) -> Result<PetscMat<'p>> {
         let comm = rows.comm();
         let local = comm.agree(check_square_rows(rows, csr))?;
@@ -175,8 +191,11 @@ impl<'p> PetscMat<'p> {
         };
         for row in 0..csr.local_rows() {
             let (cols, vals) = csr.row(row);
-            let mut entries: Vec<(usize, f64)> =
-                cols.iter().copied().zip(vals.iter().copied()).collect();
+            let mut entries: Vec<(usize, Scalar)> = cols
+                .iter()
+                .copied()
+                .zip(vals.iter().map(|&v| Scalar::from(v)))
+                .collect();
             entries.sort_by_key(|e| e.0); // PETSc wants sorted columns
             for (c, v) in entries {
                 if local.contains(&c) {
@@ -196,8 +215,9 @@ impl<'p> PetscMat<'p> {
         );
         let mut raw: ffi::Mat = std::ptr::null_mut();
         // SAFETY: the six arrays describe `m` rows in PETSc's split CSR format
-        // and live in `_arrays` until after MatDestroy (field order: `raw` is
-        // destroyed in Drop before the arrays are freed).
+        // and live in `_arrays` until after MatDestroy (Drop destroys the
+        // KSP and the Mat before the fields, the arrays, are freed; a Ksp
+        // borrows the PetscMat, so none outlives the arrays).
         check(
             unsafe {
                 ffi::MatCreateMPIAIJWithSplitArrays(
@@ -208,24 +228,21 @@ impl<'p> PetscMat<'p> {
                     n,
                     arr.i.as_mut_ptr(),
                     arr.j.as_mut_ptr(),
-                    arr.a.as_mut_ptr(),
+                    ffi_ptr_mut(arr.a.as_mut_ptr()),
                     arr.oi.as_mut_ptr(),
                     arr.oj.as_mut_ptr(),
-                    arr.oa.as_mut_ptr(),
+                    ffi_ptr_mut(arr.oa.as_mut_ptr()),
                     &mut raw,
                 )
             },
             "MatCreateMPIAIJWithSplitArrays",
         )?;
-        Ok(PetscMat {
-            raw,
-            rows: rows.clone(),
-            _arrays: Some(arr),
-            _petsc: PhantomData,
-        })
+        let mut mat = PetscMat::from_raw(raw, rows.clone());
+        mat._arrays = Some(arr);
+        Ok(mat)
     }
 
-    /// The row layout.
+    /// The row layout: what vectors multiplied or solved with must have.
     pub fn rows(&self) -> &Layout {
         &self.rows
     }
@@ -245,40 +262,27 @@ impl<'p> PetscMat<'p> {
     }
 
     /// `y = A x` (collective).
-    pub fn mult(
-        &self,
-        x: &impl crate::vec::AsPetscVec,
-        y: &mut impl crate::vec::AsPetscVec,
-    ) -> Result<()> {
-        // SAFETY: live Mat and Vecs; PETSc checks the sizes.
-        check(
-            unsafe { ffi::MatMult(self.raw, x.raw_vec(), y.raw_vec()) },
-            "MatMult",
-        )
+    pub fn mult(&self, x: &impl AsPetscVec, y: &mut impl AsPetscVecMut) -> Result<()> {
+        mult(self.raw, x, y)
     }
 
     pub(crate) fn raw(&self) -> ffi::Mat {
         self.raw
     }
-
-    /// Takes ownership of an assembled Mat whose rows follow `rows`
-    /// (`MatLoad`'s result; binary_io.rs).
-    pub(crate) fn from_raw(raw: ffi::Mat, rows: Layout) -> PetscMat<'p> {
-        PetscMat {
-            raw,
-            rows,
-            _arrays: None,
-            _petsc: PhantomData,
-        }
-    }
 }
 
 impl Drop for PetscMat<'_> {
     fn drop(&mut self) {
-        // SAFETY: owned by this handle, destroyed once.
-        let code = unsafe { ffi::MatDestroy(&mut self.raw) };
-        if code != 0 {
-            eprintln!("bridge-petsc: MatDestroy returned {code}");
+        let mut ksp = self.solver.replace(std::ptr::null_mut());
+        if !ksp.is_null() {
+            // SAFETY: the cached KSP of `solve`, owned by this matrix and
+            // destroyed once, before the matrix (and its arrays) it solves with.
+            let code = unsafe { ffi::KSPDestroy(&mut ksp) };
+            if code != 0 {
+                eprintln!("bridge-petsc: KSPDestroy returned {code}");
+            }
         }
+        // owned by this handle, destroyed once
+        destroy(self.raw);
     }
 }

@@ -1,0 +1,199 @@
+//! The solver checks of `mpi_petsc`: KSP through the core's
+//! `LinearSolver`, the convenience `PetscMat::solve` and its reused KSP,
+//! and solves that do not converge or that PETSc refuses.
+
+use super::{harness, max_diff, s, with_petsc};
+use distarray::bridge::{Library, LinearSolver, Tolerances};
+use distarray::petsc::{Ksp, Petsc, PetscMat, PetscVec, Scalar};
+use distarray::sparse::gallery::poisson_2d;
+use distarray::{Comm, Dist, DistArray, Error, Layout};
+
+/// The Poisson problem on an `n x n` grid: the matrix rows, the
+/// right-hand side and the analytic solution.
+fn poisson<'p>(
+    petsc: &'p Petsc,
+    comm: &Comm,
+    n: usize,
+) -> (PetscMat<'p>, DistArray<Scalar>, DistArray<Scalar>) {
+    let h = 1.0 / (n + 1) as f64;
+    let rows = Layout::block(comm, &[n * n]).unwrap();
+    let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, n, n).unwrap()).unwrap();
+    let pi = std::f64::consts::PI;
+    let exact = |r: usize| {
+        let (x, y) = (((r / n) + 1) as f64 * h, ((r % n) + 1) as f64 * h);
+        (pi * x).sin() * (pi * y).sin()
+    };
+    let b = DistArray::from_fn(&rows, |ix: &[usize]| {
+        s(h * h * 2.0 * pi * pi * exact(ix[0]))
+    });
+    let u = DistArray::from_fn(&rows, |ix: &[usize]| s(exact(ix[0])));
+    (a, b, u)
+}
+
+pub fn ksp_solves_poisson(comm: &Comm) {
+    with_petsc(|petsc| {
+        petsc
+            .set_options("-ksp_type cg -pc_type jacobi -ksp_rtol 1e-10")
+            .unwrap();
+        let (a, b, u) = poisson(petsc, comm, 24);
+        let (x, report) = a.solve(&b).unwrap();
+        assert_eq!(report.library, Library::Petsc);
+        assert_eq!(report.method, "cg + jacobi", "the options database chose");
+        assert!(
+            report.reason.starts_with("CONVERGED") && report.iterations > 0,
+            "{report}"
+        );
+        let err = max_diff(comm, &x, &u);
+        assert!(err < 2e-3, "max error {err} against the analytic solution");
+        petsc.set_options("-ksp_type gmres -pc_type none").unwrap();
+    })
+}
+
+/// Code written against `LinearSolver` solves with PETSc: the same answer
+/// as the convenience solve, tolerances and the initial guess honoured.
+pub fn one_solver_interface(comm: &Comm) {
+    fn solve_with(
+        solver: &mut dyn LinearSolver<Scalar>,
+        b: &DistArray<Scalar>,
+    ) -> (DistArray<Scalar>, usize) {
+        let mut x = DistArray::zeros(solver.rows());
+        let report = solver.solve(b, &mut x).unwrap();
+        assert!(report.reason.starts_with("CONVERGED"), "{report}");
+        (x, report.iterations)
+    }
+    with_petsc(|petsc| {
+        let (a, b, u) = poisson(petsc, comm, 16);
+        let mut ksp = Ksp::new(&a).unwrap();
+        ksp.set_method("cg").unwrap();
+        ksp.set_preconditioner("jacobi").unwrap();
+        let solver: &mut dyn LinearSolver<Scalar> = &mut ksp;
+        assert_eq!(solver.library(), Library::Petsc);
+        solver
+            .set_tolerances(Tolerances::default().relative(1e-10))
+            .unwrap();
+        let (x, _) = solve_with(solver, &b);
+        assert!(max_diff(comm, &x, &u) < 5e-3);
+        // (b is an eigenvector of the Laplacian: one CG step; ones need many)
+        let ones = DistArray::full(solver.rows(), s(1.0));
+        let (y, from_zero) = solve_with(solver, &ones);
+        assert!(from_zero > 5, "{from_zero} iterations from zero");
+        // started from the answer, the iteration has (almost) nothing to do
+        solver.use_initial_guess(true).unwrap();
+        let mut again = y.to_owned();
+        let report = solver.solve(&ones, &mut again).unwrap();
+        assert!(
+            report.iterations < from_zero / 2,
+            "{report} vs {from_zero} from zero"
+        );
+        assert!(max_diff(comm, &again, &y) < 1e-8);
+        // without it, x's content is ignored: from zero again
+        solver.use_initial_guess(false).unwrap();
+        let report = solver.solve(&ones, &mut again).unwrap();
+        assert_eq!(report.iterations, from_zero, "{report}");
+        // b in another layout than the rows: one agreed error, before PETSc
+        let other = Layout::new(comm, &[16 * 16], &[Dist::Cyclic]).unwrap();
+        let mut y = DistArray::<Scalar>::zeros(&other);
+        let bad = DistArray::full(&other, s(1.0));
+        let err = ksp
+            .solve(&bad, &mut y)
+            .expect_err("b is not in the rows' layout");
+        assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+    })
+}
+
+/// `PetscMat::solve` makes its KSP once and reuses it.
+pub fn convenience_solve_reuses_its_ksp(comm: &Comm) {
+    with_petsc(|petsc| {
+        let (a, b, u) = poisson(petsc, comm, 12);
+        assert_eq!(a.solver_id(), None, "no KSP before the first solve");
+        let (x1, r1) = a.solve(&b).unwrap();
+        let id = a.solver_id().expect("a KSP after the first solve");
+        let twice = b.map(|v| v * s(2.0));
+        let (x2, r2) = a.solve(&twice).unwrap();
+        assert_eq!(a.solver_id(), Some(id), "the second solve reuses the KSP");
+        assert_eq!(r1.method, r2.method);
+        assert!(max_diff(comm, &x1, &u) < 1e-2);
+        let doubled = x1.map(|v| v * s(2.0));
+        assert!(max_diff(comm, &x2, &doubled) < 1e-6, "linear in b");
+        // a second matrix has a KSP of its own
+        let (c, _, _) = poisson(petsc, comm, 12);
+        c.solve(&b).unwrap();
+        assert_ne!(c.solver_id(), Some(id));
+    })
+}
+
+pub fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
+    with_petsc(|petsc| {
+        let rows = Layout::block(comm, &[100]).unwrap();
+        let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, 10, 10).unwrap()).unwrap();
+        let mut ksp = Ksp::new(&a).unwrap();
+        ksp.set_tolerances(Tolerances {
+            relative: 1e-14,
+            absolute: 1e-50,
+            max_iterations: 2,
+        })
+        .unwrap();
+        let b = DistArray::full(&rows, s(1.0));
+        let mut x = DistArray::zeros(&rows);
+        let err = ksp
+            .solve(&b, &mut x)
+            .expect_err("2 iterations do not converge");
+        match &err {
+            Error::NotConverged {
+                library,
+                iterations,
+                residual,
+                reason,
+                method,
+            } => {
+                assert_eq!(*library, Library::Petsc);
+                assert_eq!(*iterations, 2);
+                assert!(*residual > 0.0 && residual.is_finite());
+                assert_eq!(reason, "DIVERGED_ITS");
+                assert!(method.contains(" + "), "{method}");
+            }
+            other => panic!("expected NotConverged, got {other:?}"),
+        }
+        harness::assert_same_everywhere(comm, &err);
+        // the same through PETSc vectors
+        let mut xv = PetscVec::wrap(petsc, &mut x).unwrap();
+        let bv = PetscVec::from_array_copy(petsc, &b).unwrap();
+        assert!(matches!(
+            ksp.solve_vec(&bv, &mut xv),
+            Err(Error::NotConverged { .. })
+        ));
+        // a PETSc error (sizes differ) comes back with PETSc's own message
+        let other = Layout::block(comm, &[101]).unwrap();
+        let mut c = DistArray::full(&other, s(1.0));
+        let cv = PetscVec::wrap(petsc, &mut c).unwrap();
+        match xv.axpy(1.0, &cv) {
+            Err(Error::Native {
+                library,
+                message,
+                call,
+                ..
+            }) => {
+                assert_eq!(library, Library::Petsc);
+                assert_eq!(call, "VecAXPY");
+                assert!(message.contains("VecAXPY"), "{message}");
+            }
+            other => panic!("expected PETSc's error, got {other:?}"),
+        }
+        drop((xv, cv));
+        // configurations that would write the shared b are refused, everywhere
+        ksp.set_preconditioner("eisenstat").unwrap();
+        let err = ksp.solve(&b, &mut x).expect_err("Eisenstat writes b");
+        assert!(err.to_string().contains("Eisenstat"), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+        petsc.set_options("-ksp_diagonal_scale").unwrap();
+        let mut scaled = Ksp::new(&a).unwrap();
+        petsc.set_options("-ksp_diagonal_scale 0").unwrap();
+        let err = scaled
+            .solve(&b, &mut x)
+            .expect_err("diagonal scaling writes b");
+        assert!(err.to_string().contains("diagonal scaling"), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+        assert!(b.local().iter().all(|&v| v == s(1.0)), "b untouched");
+    })
+}
