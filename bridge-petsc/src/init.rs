@@ -10,6 +10,15 @@ use std::sync::Mutex;
 /// PETSc (then the last to drop finalizes it).
 static HANDLES: Mutex<(usize, bool)> = Mutex::new((0, false));
 
+/// The command line handed to PetscInitialize (PETSc keeps pointers to it
+/// until PetscFinalize): the strings and the pointer array, freed after
+/// PetscFinalize.
+struct Argv(#[allow(dead_code)] Box<[CString]>, Box<[*mut c_char]>);
+// SAFETY: the pointers point into the CStrings owned alongside; only
+// PETSc reads them, under HANDLES' lock discipline (init and finalize).
+unsafe impl Send for Argv {}
+static ARGV: Mutex<Option<Argv>> = Mutex::new(None);
+
 /// PETSc, initialized after MPI and finalized before it: when the last
 /// handle is dropped.
 ///
@@ -59,22 +68,23 @@ impl Petsc {
             "PetscInitialized",
         )?;
         if already == 0 {
-            // PETSc keeps pointers to argv for as long as it runs, and may be
-            // finalized by another handle than this one: the strings live
-            // for the rest of the process (once per initialization, a few
-            // bytes)
+            // PETSc keeps pointers to argv until PetscFinalize, which may
+            // come through another handle than this one: the strings are
+            // kept in ARGV and freed after PetscFinalize
             let args: Vec<CString> = std::env::args()
                 .map(|a| CString::new(a).unwrap_or_default())
                 .collect();
-            let args: &'static [CString] = Box::leak(args.into_boxed_slice());
+            let args = args.into_boxed_slice();
             let mut argv: Vec<*mut c_char> =
                 args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             argv.push(std::ptr::null_mut());
-            let argv: &'static mut [*mut c_char] = Box::leak(argv.into_boxed_slice());
             let mut argc = args.len() as c_int;
-            let mut p = argv.as_mut_ptr();
-            // SAFETY: argc/argv describe `args`, which live for the rest of
-            // the process; MPI is initialized, so PETSc adopts it.
+            let mut kept = ARGV.lock().unwrap_or_else(|e| e.into_inner());
+            let kept = kept.insert(Argv(args, argv.into_boxed_slice()));
+            let mut p = kept.1.as_mut_ptr();
+            // SAFETY: argc/argv describe the strings kept in ARGV, which
+            // live until after PetscFinalize; MPI is initialized, so PETSc
+            // adopts it.
             check(
                 unsafe {
                     ffi::PetscInitialize(&mut argc, &mut p, std::ptr::null(), std::ptr::null())
@@ -138,6 +148,7 @@ impl Drop for Petsc {
             // this was the last one; every PETSc object of the bridge
             // borrows a handle, so none is alive now.
             let code = unsafe { ffi::PetscFinalize() };
+            *ARGV.lock().unwrap_or_else(|e| e.into_inner()) = None;
             if code != 0 {
                 eprintln!("bridge-petsc: PetscFinalize returned {code}");
             }
