@@ -80,6 +80,17 @@ fn poisson_trilinos_converges() {
     }
 }
 
+#[cfg(all(feature = "petsc", feature = "trilinos"))]
+#[test]
+fn poisson_solvers_agree() {
+    for ranks in [1, 3] {
+        let out = run("poisson_solvers", ranks, &["40"]);
+        assert!(out.contains("PETSc cg + jacobi"), "{out}");
+        assert!(out.contains("Trilinos"), "{out}");
+        assert!(out.contains("the two solutions differ by at most"), "{out}");
+    }
+}
+
 #[cfg(feature = "elemental")]
 #[test]
 fn elemental_solve_has_a_small_residual() {

@@ -97,7 +97,7 @@ impl std::fmt::Display for SolveReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} {}: {} after {} iterations, residual {:e}, {:.3} s",
+            "{} {}: {} after {} iterations, residual {:.3e}, {:.3} s",
             self.library,
             self.method,
             self.reason,
