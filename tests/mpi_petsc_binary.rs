@@ -217,22 +217,38 @@ fn matrices_load_on_any_row_split(comm: &Comm) {
     let rows = Layout::block(comm, &[n]).unwrap();
     let a = laplacian_2d(&rows, 5, 4).unwrap();
     io::save_petsc_mat(&p, &rows, &a).unwrap();
-    let (rows2, b) = io::load_petsc_mat(comm, &p).unwrap();
+    let (rows2, b) = io::load_petsc_mat::<f64>(comm, &p).unwrap();
     assert!(rows2 == rows);
     assert_eq!(b, a);
     let last = all_on(comm, n, comm.size() - 1);
     assert_eq!(
-        io::load_petsc_mat_in(&last, &p).unwrap(),
+        io::load_petsc_mat_in::<f64>(&last, &p).unwrap(),
         laplacian_2d(&last, 5, 4).unwrap()
     );
+    // complex values (a complex PETSc's matrix), rectangular, from the builder
+    let mut zb = distarray::sparse::SparseBuilder::<Complex64>::new(&rows, n + 3).unwrap();
+    for r in distarray::sparse::owned_rows(&rows).unwrap() {
+        zb.add(r, r + 3, Complex64::new(r as f64, -1.0));
+        zb.add(r, 0, Complex64::new(0.5, r as f64));
+    }
+    let z = zb.assemble().unwrap();
+    let zp = dir.join("z.petsc");
+    io::save_petsc_mat(&zp, &rows, &z).unwrap();
+    let (zrows, back) = io::load_petsc_mat::<Complex64>(comm, &zp).unwrap();
+    assert!(zrows == rows);
+    assert_eq!(back, z);
+    assert!(matches!(
+        io::load_petsc_mat::<f64>(comm, &zp).unwrap_err(),
+        Error::DTypeMismatch { .. }
+    ));
     // rectangular, rows given unsorted: written (and read) sorted
     let u = unsorted_rows(&rows);
     io::save_petsc_mat(&p, &rows, &u).unwrap();
     let first = all_on(comm, n, 0);
-    let back = io::load_petsc_mat_in(&first, &p).unwrap();
+    let back = io::load_petsc_mat_in::<f64>(&first, &p).unwrap();
     assert_eq!(back, sorted(&unsorted_rows(&first)));
-    let e =
-        io::load_petsc_mat_in(&Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(), &p).unwrap_err();
+    let e = io::load_petsc_mat_in::<f64>(&Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(), &p)
+        .unwrap_err();
     assert!(matches!(e, Error::LayoutMismatch { .. }), "{e}");
     // 64-bit indices
     let o = PetscBinaryOptions {
@@ -240,7 +256,7 @@ fn matrices_load_on_any_row_split(comm: &Comm) {
         ..Default::default()
     };
     io::save_petsc_mat_with(&p, &rows, &a, o).unwrap();
-    assert_eq!(io::load_petsc_mat_in(&rows, &p).unwrap(), a);
+    assert_eq!(io::load_petsc_mat_in::<f64>(&rows, &p).unwrap(), a);
     // a column twice in a row (on the last rank only): refused everywhere
     let mut dup = a.clone();
     if comm.rank() + 1 == comm.size() && dup.local_rows() > 0 {
@@ -262,7 +278,7 @@ fn mat_bytes_are_the_format(comm: &Comm) {
         (vec![1, 0], vec![4.0, 3.0]),
     ];
     let mine = distarray::sparse::owned_rows(&rows).unwrap();
-    let mut csr = CsrRows {
+    let mut csr = CsrRows::<f64> {
         first_row: mine.start,
         ncols: 3,
         row_ptr: vec![0],
@@ -318,7 +334,7 @@ fn files_of_several_objects_load_by_object(comm: &Comm) {
     assert_eq!(x.gather_all().unwrap(), b.gather_all().unwrap());
     let c: DistArray<f64> = file.load_vec(comm, 2).unwrap();
     assert!(c.local().iter().all(|&v| v == 7.0));
-    let (_, a) = io::load_petsc_mat(comm, &both).unwrap();
+    let (_, a) = io::load_petsc_mat::<f64>(comm, &both).unwrap();
     assert_eq!(a, laplacian_2d(&rows, 3, 3).unwrap());
     let e = file.load_vec::<f64>(comm, 0).unwrap_err();
     assert!(e.to_string().contains("not a Vec"), "{e}");
@@ -383,7 +399,8 @@ fn broken_files_fail_everywhere_alike(comm: &Comm) {
     };
     let vec3 = [be32(&[1211214, 3]), be64(&[1.0, 2.0, 3.0])].concat();
     let mat = [be32(&[1211216, 2, 2, 2, 1, 1, 0, 1]), be64(&[1.0, 2.0])].concat();
-    let complex = [be32(&[1211214, 1]), be64(&[1.0, 2.0, 3.0, 4.0])].concat();
+    // one complex scalar (1 + 2i): read as real, the file does not fit
+    let complex = [be32(&[1211214, 1]), be64(&[1.0, 2.0])].concat();
     let cases: Vec<(std::path::PathBuf, &str)> = vec![
         (dir.join("missing"), "No such file"),
         (
@@ -415,13 +432,13 @@ fn broken_files_fail_everywhere_alike(comm: &Comm) {
             "is -1",
         ),
         (f("vec_only", vec3.clone()), "holds no Mat"),
-        (f("complex", complex), "complex"),
+        (f("zvec", complex), "complex"),
     ];
     for (p, what) in &cases {
         let e = if p.ends_with("vec_only")
             || ["sum", "col", "neg", "tmat"].iter().any(|n| p.ends_with(n))
         {
-            io::load_petsc_mat(comm, p).map(|_| ()).unwrap_err()
+            io::load_petsc_mat::<f64>(comm, p).map(|_| ()).unwrap_err()
         } else {
             DistArray::<f64>::load_petsc_vec(comm, p)
                 .map(|_| ())
@@ -434,10 +451,22 @@ fn broken_files_fail_everywhere_alike(comm: &Comm) {
         );
         assert_same_everywhere(comm, &e);
     }
-    // a complex matrix: CsrRows holds real values
+    // a complex matrix: real rows can not hold it, complex ones can
     let zmat = [be32(&[1211216, 1, 1, 1, 1, 0]), be64(&[1.0, 2.0])].concat();
-    let e = io::load_petsc_mat(comm, f("zmat", zmat)).unwrap_err();
+    let zmat = f("zmat", zmat);
+    let e = io::load_petsc_mat::<f64>(comm, &zmat).unwrap_err();
     assert!(matches!(e, Error::DTypeMismatch { .. }), "{e}");
+    assert!(e.to_string().contains("complex"), "{e}");
+    let (_, z) = io::load_petsc_mat::<Complex64>(comm, &zmat).unwrap();
+    let all: Vec<Complex64> = z.vals.clone();
+    let total = comm.sum_u64(all.len() as u64);
+    assert_eq!(total, 1);
+    if !all.is_empty() {
+        assert_eq!(
+            (z.row(0).0, all[0]),
+            (&[0usize][..], Complex64::new(1.0, 2.0))
+        );
+    }
     // only the last rank sees a broken file: every rank gets its error
     let p = if comm.rank() + 1 == comm.size() {
         dir.join("tvec")

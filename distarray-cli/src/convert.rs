@@ -3,7 +3,11 @@
 //! a dense 2-D array (any output) or to a PETSc binary file again.
 
 use crate::{kind_of, open_input, Kind};
-use distarray::io::{self, Format, Order, PetscBinaryOptions, PetscIndexWidth, PetscScalarKind};
+use distarray::io::{
+    self, Format, Order, PetscBinaryOptions, PetscIndexWidth, PetscScalar, PetscScalarKind,
+};
+use distarray::num_complex::Complex64;
+use distarray::DType;
 use distarray::{AnyDistArray, Comm, Dist, DistArray, Layout};
 use std::path::{Path, PathBuf};
 
@@ -55,16 +59,17 @@ fn convert(
     let info = comm.agree(open_input(input, dataset))?;
     let a = match info.format {
         Format::PetscMat { .. } if is_petsc(output) => {
-            let (rows, csr) = io::load_petsc_mat(comm, input)?;
-            let o = PetscBinaryOptions {
-                index,
-                ..Default::default()
-            };
-            io::save_petsc_mat_with(output, &rows, &csr, o)?;
+            match info.dtype {
+                DType::C128 => mat_to_petsc::<Complex64>(comm, input, output, index),
+                _ => mat_to_petsc::<f64>(comm, input, output, index),
+            }?;
             done(comm, output, &info);
             return Ok(());
         }
-        Format::PetscMat { .. } => dense(comm, input, &info.shape)?,
+        Format::PetscMat { .. } => match info.dtype {
+            DType::C128 => dense::<Complex64>(comm, input, &info.shape)?,
+            _ => dense::<f64>(comm, input, &info.shape)?,
+        },
         _ => info.load_in(&Layout::block(comm, &info.shape)?)?,
     };
     match kind_of(output) {
@@ -89,15 +94,38 @@ fn done(comm: &Comm, output: &Path, info: &io::FileInfo) {
     }
 }
 
-/// A PETSc binary AIJ Mat as a dense 2-D array: each rank reads its rows
-/// (a row block) and spreads them out.
-fn dense(comm: &Comm, input: &Path, shape: &[usize]) -> distarray::Result<AnyDistArray> {
+/// A PETSc binary AIJ Mat rewritten as one (another index width, say), with
+/// the file's scalars.
+fn mat_to_petsc<T: PetscScalar>(
+    comm: &Comm,
+    input: &Path,
+    output: &Path,
+    index: PetscIndexWidth,
+) -> distarray::Result<()> {
+    let (rows, csr) = io::load_petsc_mat::<T>(comm, input)?;
+    let o = PetscBinaryOptions {
+        index,
+        scalar: T::KIND,
+    };
+    io::save_petsc_mat_with(output, &rows, &csr, o)
+}
+
+/// A PETSc binary AIJ Mat as a dense 2-D array of its scalars: each rank
+/// reads its rows (a row block) and spreads them out.
+fn dense<T: PetscScalar>(
+    comm: &Comm,
+    input: &Path,
+    shape: &[usize],
+) -> distarray::Result<AnyDistArray>
+where
+    AnyDistArray: From<DistArray<T>>,
+{
     let (m, n) = (shape[0], shape[1]);
     let grid = [comm.size(), 1];
     let layout = Layout::with_grid(comm, &[m, n], &[Dist::Block, Dist::NotDistributed], &grid)?;
     let rows = Layout::with_grid(comm, &[m], &[Dist::Block], &[comm.size()])?;
-    let csr = io::load_petsc_mat_in(&rows, input)?;
-    let mut a = DistArray::<f64>::zeros(&layout);
+    let csr = io::load_petsc_mat_in::<T>(&rows, input)?;
+    let mut a = DistArray::<T>::zeros(&layout);
     let mut local = a.local_mut();
     for i in 0..csr.local_rows() {
         let (cols, vals) = csr.row(i);

@@ -130,6 +130,36 @@ fn at(rank: &Option<usize>, dim: &Option<usize>) -> String {
     }
 }
 
+/// An `f64` through the agreement's JSON, NaN and infinities included
+/// (JSON numbers have neither: they travel as the strings `"NaN"`, `"inf"`,
+/// `"-inf"`).
+mod any_f64 {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            Wire::Number(*v)
+        } else {
+            Wire::Text(v.to_string())
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Wire::deserialize(d)? {
+            Wire::Number(v) => Ok(v),
+            Wire::Text(t) => t.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 fn path_prefix(path: &str) -> String {
     if path.is_empty() {
         String::new()
@@ -285,7 +315,9 @@ pub enum Error {
         method: String,
         /// Iterations taken.
         iterations: usize,
-        /// The last residual norm the library computed.
+        /// The last residual norm the library computed (NaN or infinite
+        /// for `DIVERGED_NANORINF`).
+        #[serde(with = "any_f64")]
         residual: f64,
         /// Why it stopped, in the library's words (`DIVERGED_ITS`).
         reason: String,
@@ -401,6 +433,26 @@ mod tests {
         assert_eq!(e.to_string(), *detail, "no path, no leading ': '");
         let e = Error::io("/x/y.npy", "truncated");
         assert_eq!(e.to_string(), "/x/y.npy: truncated");
+    }
+
+    #[test]
+    fn a_diverged_solve_crosses_ranks_whatever_its_residual() {
+        for residual in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.5e-3] {
+            let e = Error::NotConverged {
+                library: crate::bridge::Library::Petsc,
+                method: "cg + jacobi".into(),
+                iterations: 7,
+                residual,
+                reason: "DIVERGED_NANORINF".into(),
+            };
+            let json = serde_json::to_vec(&e).unwrap();
+            let back: Error = serde_json::from_slice(&json).unwrap();
+            assert_eq!(back.to_string(), e.to_string());
+            let Error::NotConverged { residual: r, .. } = back else {
+                panic!("{back:?}")
+            };
+            assert!(r == residual || (r.is_nan() && residual.is_nan()));
+        }
     }
 
     #[test]

@@ -79,11 +79,14 @@ pub fn files_petsc_wrote_load_here(comm: &Comm) {
             .unwrap()
             .save(dir.join("a"))
             .unwrap();
-        assert_eq!(io::load_petsc_mat_in(&rows, dir.join("a")).unwrap(), a);
+        assert_eq!(
+            io::load_petsc_mat_in::<f64>(&rows, dir.join("a")).unwrap(),
+            a
+        );
         let last = all_on(comm, 20, comm.size() - 1);
-        let b = io::load_petsc_mat_in(&last, dir.join("a")).unwrap();
+        let b = io::load_petsc_mat_in::<f64>(&last, dir.join("a")).unwrap();
         assert_eq!(b, laplacian_2d(&last, 5, 4).unwrap());
-        let (balanced, c) = io::load_petsc_mat(comm, dir.join("a")).unwrap();
+        let (balanced, c) = io::load_petsc_mat::<f64>(comm, dir.join("a")).unwrap();
         assert_eq!(c, laplacian_2d(&balanced, 5, 4).unwrap());
     })
 }

@@ -78,15 +78,20 @@ impl PetscObject {
         }
     }
 
-    /// Its size in bytes, header included.
+    /// Its size in bytes, header included; `u64::MAX` when the header's
+    /// counts overflow (a corrupt header: no file is that long).
     fn bytes(&self, o: PetscBinaryOptions) -> u64 {
         let (i, s) = (o.index.bytes() as u64, o.scalar.bytes() as u64);
-        match *self {
-            PetscObject::Vec { len, .. } => 2 * i + len as u64 * s,
-            PetscObject::Mat { rows, nnz, .. } => {
-                (4 + rows as u64 + nnz as u64) * i + nnz as u64 * s
-            }
-        }
+        let size = match *self {
+            PetscObject::Vec { len, .. } => (len as u64)
+                .checked_mul(s)
+                .and_then(|d| d.checked_add(2 * i)),
+            PetscObject::Mat { rows, nnz, .. } => (4 + rows as u64)
+                .checked_add(nnz as u64)
+                .and_then(|ints| ints.checked_mul(i))
+                .and_then(|ints| ints.checked_add((nnz as u64).checked_mul(s)?)),
+        };
+        size.unwrap_or(u64::MAX)
     }
 
     fn words(&self) -> [u64; 5] {

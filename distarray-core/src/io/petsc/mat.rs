@@ -3,9 +3,9 @@
 //! counts (one small all-gather), and reads its columns and values; writing
 //! is the same in reverse.
 //!
-//! The values are generic over [`PetscScalar`] inside; the public functions
-//! take and give [`CsrRows`] (real values) for now, and a complex file gives
-//! an error that says so.
+//! The values are any [`PetscScalar`]: `CsrRows<f64>` for a real PETSc's
+//! files, `CsrRows<Complex64>` for a complex one's (a real matrix can also
+//! be written as complex scalars, imaginary parts 0).
 
 use super::file::{no_such, read_ints, PetscBinaryFile, PetscObject};
 use super::vec::{check_writable, read_scalars, write_scalars};
@@ -25,7 +25,9 @@ use std::path::Path;
 /// parallel: every rank reads only its rows. Collective; a missing,
 /// corrupt, truncated or inconsistent file (row lengths that do not add up
 /// to the nonzeros, a column out of range) gives every rank the same error.
-/// A complex file gives an error: [`CsrRows`] holds real values.
+/// `T` is the file's scalar type: `f64` for a real PETSc's file,
+/// `Complex64` for a complex one's (another type is a
+/// [`DTypeMismatch`](Error::DTypeMismatch) naming what the file holds).
 ///
 /// # Examples
 ///
@@ -36,11 +38,14 @@ use std::path::Path;
 /// let path = std::env::temp_dir().join(format!("distarray-doc-lpm-{}.petsc", std::process::id()));
 /// let rows = Layout::block(&comm, &[16]).unwrap();
 /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 4, 4).unwrap()).unwrap();
-/// let (rows, a) = io::load_petsc_mat(&comm, &path).unwrap();
+/// let (rows, a) = io::load_petsc_mat::<f64>(&comm, &path).unwrap();
 /// assert_eq!(rows.shape(), &[16]);
 /// assert_eq!((a.ncols, a.local_rows()), (16, rows.local_len()));
 /// ```
-pub fn load_petsc_mat(comm: &Comm, path: impl AsRef<Path>) -> Result<(Layout, CsrRows)> {
+pub fn load_petsc_mat<T: PetscScalar>(
+    comm: &Comm,
+    path: impl AsRef<Path>,
+) -> Result<(Layout, CsrRows<T>)> {
     let file = comm.agree(PetscBinaryFile::open(path.as_ref()))?;
     let k = comm.agree(file.first_mat().ok_or_else(|| no_such(&file, "Mat")))?;
     file.load_mat(comm, k)
@@ -63,10 +68,13 @@ pub fn load_petsc_mat(comm: &Comm, path: impl AsRef<Path>) -> Result<(Layout, Cs
 /// let mut bounds = vec![0; comm.size()];
 /// bounds.push(9);
 /// let last = Layout::new(&comm, &[9], &[Dist::BlockBounds(bounds)]).unwrap();
-/// let b = io::load_petsc_mat_in(&last, &path).unwrap();
+/// let b = io::load_petsc_mat_in::<f64>(&last, &path).unwrap();
 /// assert_eq!(b.local_rows(), if comm.rank() + 1 == comm.size() { 9 } else { 0 });
 /// ```
-pub fn load_petsc_mat_in(rows: &Layout, path: impl AsRef<Path>) -> Result<CsrRows> {
+pub fn load_petsc_mat_in<T: PetscScalar>(
+    rows: &Layout,
+    path: impl AsRef<Path>,
+) -> Result<CsrRows<T>> {
     let comm = rows.comm();
     let file = comm.agree(PetscBinaryFile::open(path.as_ref()))?;
     let k = comm.agree(file.first_mat().ok_or_else(|| no_such(&file, "Mat")))?;
@@ -88,13 +96,13 @@ impl PetscBinaryFile {
     /// let rows = Layout::block(&comm, &[4]).unwrap();
     /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 2, 2).unwrap()).unwrap();
     /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
-    /// let (rows, a) = file.load_mat(&comm, file.first_mat().unwrap()).unwrap();
+    /// let (rows, a) = file.load_mat::<f64>(&comm, file.first_mat().unwrap()).unwrap();
     /// assert_eq!(comm.sum_u64(a.vals.len() as u64), 12);
     /// assert!(file.load_vec::<f64>(&comm, 0).is_err()); // not a Vec
     /// ```
-    pub fn load_mat(&self, comm: &Comm, k: usize) -> Result<(Layout, CsrRows)> {
+    pub fn load_mat<T: PetscScalar>(&self, comm: &Comm, k: usize) -> Result<(Layout, CsrRows<T>)> {
         self.agree(comm, k, 0, "PetscBinaryFile::load_mat (file, object)")?;
-        let rows = Layout::block(comm, &[self.mat_shape(k)?.0])?;
+        let rows = Layout::block(comm, &[self.mat_shape::<T>(k)?.0])?;
         let csr = self.read_mat(&rows, k)?;
         Ok((rows, csr))
     }
@@ -115,13 +123,13 @@ impl PetscBinaryFile {
     /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
     /// // every row on rank 0
     /// let first = Layout::new(&comm, &[6], &[Dist::BlockBounds([vec![0], vec![6; comm.size()]].concat())]).unwrap();
-    /// let a = file.load_mat_in(&first, 0).unwrap();
+    /// let a = file.load_mat_in::<f64>(&first, 0).unwrap();
     /// assert_eq!(a.local_rows(), if comm.rank() == 0 { 6 } else { 0 });
     /// ```
-    pub fn load_mat_in(&self, rows: &Layout, k: usize) -> Result<CsrRows> {
+    pub fn load_mat_in<T: PetscScalar>(&self, rows: &Layout, k: usize) -> Result<CsrRows<T>> {
         let what = "PetscBinaryFile::load_mat_in (file, object, rows)";
         self.agree(rows.comm(), k, rows.fingerprint(), what)?;
-        let (m, _) = self.mat_shape(k)?;
+        let (m, _) = self.mat_shape::<T>(k)?;
         if rows.shape() != [m] {
             return Err(Error::ShapeMismatch {
                 context: format!("rows of the Mat of {}", self.path.display()),
@@ -132,13 +140,13 @@ impl PetscBinaryFile {
         self.read_mat(rows, k)
     }
 
-    /// Object `k`'s shape, when it is a Mat of real values.
-    fn mat_shape(&self, k: usize) -> Result<(usize, usize)> {
+    /// Object `k`'s shape, when it is a Mat of `T`'s scalars.
+    fn mat_shape<T: PetscScalar>(&self, k: usize) -> Result<(usize, usize)> {
         match self.objects[k] {
-            PetscObject::Mat { .. } if self.options.scalar != f64::KIND => {
+            PetscObject::Mat { .. } if self.options.scalar != T::KIND => {
                 Err(Error::DTypeMismatch {
-                    expected: "float64 (CsrRows holds real values)".into(),
-                    found: format!("{} in {}", self.options.scalar, self.path.display()),
+                    expected: format!("{} (the rows' element type)", T::DTYPE),
+                    found: format!("{} scalars in {}", self.options.scalar, self.path.display()),
                 })
             }
             PetscObject::Mat { rows, cols, .. } => Ok((rows, cols)),
@@ -149,7 +157,7 @@ impl PetscBinaryFile {
         }
     }
 
-    fn read_mat(&self, rows: &Layout, k: usize) -> Result<CsrRows> {
+    fn read_mat<T: PetscScalar>(&self, rows: &Layout, k: usize) -> Result<CsrRows<T>> {
         let comm = rows.comm();
         let mine = comm.agree(owned_rows(rows))?;
         let (m, n, nnz, offset) = match self.objects[k] {
@@ -192,7 +200,7 @@ impl PetscBinaryFile {
                 format!("inconsistent Mat: its row lengths add up to {total}, its header says {nnz} nonzeros"),
             ));
         }
-        let mut vals = vec![0f64; local as usize];
+        let mut vals = vec![T::default(); local as usize];
         let mut read = |f: &File| -> std::io::Result<Vec<u64>> {
             let cols = read_ints(
                 f,
@@ -225,8 +233,8 @@ impl PetscBinaryFile {
 
 /// Saves a sparse matrix as a PETSc binary AIJ Mat — byte for byte what
 /// `MatView` with a binary viewer writes for the same matrix (and the
-/// viewer's `<path>.info`) — for PETSc's default build (real scalars,
-/// 32-bit indices). `rows` is the 1-D block layout of the matrix's rows,
+/// viewer's `<path>.info`) — for the PETSc build with `T`'s scalars (real
+/// for `f64`, complex for `Complex64`) and 32-bit indices. `rows` is the 1-D block layout of the matrix's rows,
 /// `csr` this rank's rows (global columns, `csr.ncols` columns). Each row's
 /// entries are written in increasing column order, as PETSc stores them; a
 /// column given twice in one row is an error. Collective: rank 0 writes the
@@ -245,8 +253,16 @@ impl PetscBinaryFile {
 /// let header: Vec<i32> = bytes[..16].chunks(4).map(|c| i32::from_be_bytes(c.try_into().unwrap())).collect();
 /// assert_eq!(header, [1211216, 4, 4, 12]); // class id, rows, columns, nonzeros
 /// ```
-pub fn save_petsc_mat(path: impl AsRef<Path>, rows: &Layout, csr: &CsrRows) -> Result<()> {
-    save_petsc_mat_with(path, rows, csr, PetscBinaryOptions::default())
+pub fn save_petsc_mat<T: PetscScalar>(
+    path: impl AsRef<Path>,
+    rows: &Layout,
+    csr: &CsrRows<T>,
+) -> Result<()> {
+    let options = PetscBinaryOptions {
+        scalar: T::KIND,
+        ..Default::default()
+    };
+    save_petsc_mat_with(path, rows, csr, options)
 }
 
 /// [`save_petsc_mat`] for the PETSc build `options` describes (64-bit
@@ -265,13 +281,13 @@ pub fn save_petsc_mat(path: impl AsRef<Path>, rows: &Layout, csr: &CsrRows) -> R
 /// io::save_petsc_mat_with(&path, &rows, &poisson_2d(&rows, 2, 3).unwrap(), o).unwrap();
 /// assert_eq!(comm.agree(PetscBinaryFile::open(&path)).unwrap().options.index, PetscIndexWidth::I64);
 /// ```
-pub fn save_petsc_mat_with(
+pub fn save_petsc_mat_with<T: PetscScalar>(
     path: impl AsRef<Path>,
     rows: &Layout,
-    csr: &CsrRows,
+    csr: &CsrRows<T>,
     options: PetscBinaryOptions,
 ) -> Result<()> {
-    save_rows::<f64>(
+    save_rows::<T>(
         path.as_ref(),
         rows,
         (csr.first_row, csr.ncols, &csr.row_ptr, &csr.cols, &csr.vals),

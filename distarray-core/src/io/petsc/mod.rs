@@ -26,8 +26,10 @@
 //! a stale one left by an earlier run does not change how PETSc loads the
 //! new file.
 //!
-//! Reading and writing are parallel: every rank reads or writes its own part
-//! at its offset (no gather onto one rank). Vectors load into any layout of
+//! Every rank reads or writes only its own part, at its offset (no gather
+//! onto one rank): reads run at once; writes take turns, rank after rank,
+//! since concurrent writers to one file on one node contend in the kernel
+//! (as for `.npy` files). Vectors load into any layout of
 //! the same number of cells (C order); matrices into this rank's rows of a
 //! 1-D block row layout as [`CsrRows`](crate::sparse::CsrRows) (global
 //! columns). What we write is byte for byte what PETSc writes for the same
