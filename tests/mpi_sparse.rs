@@ -102,8 +102,9 @@ fn build_and_compare<T: Element + Add<Output = T>>(
         }
     }
     let a = b.assemble().map_err(|e| e.to_string())?;
-    check_rows(rows, ncols, &a).map_err(|e| e.to_string())?;
+    // owners() is collective: every rank gets there before a local verdict
     let owner = owners(rows);
+    check_rows(rows, ncols, &a).map_err(|e| e.to_string())?;
     let want = reference(rows.global_len(), per_rank, |r| owner[r], insert);
     compare(&a, &want)
 }
@@ -428,4 +429,23 @@ fn laplacian_rows_are_the_5_point_stencil(comm: &Comm) {
     assert_eq!(comm.sum_u64(a.nnz() as u64), 20 + 2 * (15 + 16));
     let wrong = Layout::block(comm, &[nx * ny + 1]).unwrap();
     assert!(laplacian::laplacian_2d(&wrong, nx, ny).is_err());
+    // the gallery's model problem is the same operator
+    let g = distarray::sparse::gallery::poisson_2d(&rows, nx, ny).unwrap();
+    assert_eq!(g, a);
+    let e = distarray::sparse::gallery::poisson_2d(&wrong, nx, ny).unwrap_err();
+    harness::assert_same_everywhere(comm, &e);
+    // a grid that differs on one rank (5 x 4 there) is refused everywhere
+    let (gx, gy) = if comm.rank() + 1 == comm.size() && comm.size() > 1 {
+        (ny, nx)
+    } else {
+        (nx, ny)
+    };
+    let e = distarray::sparse::gallery::poisson_2d(&rows, gx, gy);
+    if comm.size() > 1 {
+        let e = e.unwrap_err();
+        assert!(matches!(e, distarray::Error::ArgumentsDiffer { .. }), "{e}");
+        harness::assert_same_everywhere(comm, &e);
+    } else {
+        assert!(e.is_ok());
+    }
 }

@@ -262,7 +262,13 @@ impl<T: Element + Add<Output = T>> SparseBuilder<T> {
     }
 
     fn set_values(&mut self, mode: u8, rows: &[usize], cols: &[usize], vals: &[T]) {
-        let want = rows.len() * cols.len();
+        let Some(want) = rows.len().checked_mul(cols.len()) else {
+            return self.mismatch(
+                "a block's rows x columns and values",
+                usize::MAX,
+                vals.len(),
+            );
+        };
         if vals.len() != want {
             return self.mismatch("a block's rows x columns and values", want, vals.len());
         }

@@ -4,6 +4,7 @@
 //! assembly, collective over the row layout's communicator.
 
 use super::{owned_rows, CsrRows, SparseBuilder};
+use crate::comm::fingerprint;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
@@ -33,14 +34,20 @@ use crate::layout::Layout;
 /// assert!(poisson_2d(&rows, 5, 5).is_err());
 /// ```
 pub fn poisson_2d(rows: &Layout, nx: usize, ny: usize) -> Result<CsrRows<f64>> {
-    let n = nx.checked_mul(ny);
-    if n != Some(rows.global_len()) {
-        return Err(Error::ShapeMismatch {
+    let fits = if nx.checked_mul(ny) == Some(rows.global_len()) {
+        Ok(())
+    } else {
+        Err(Error::ShapeMismatch {
             context: "poisson_2d: the row layout against the grid's nx * ny unknowns".into(),
             expected: vec![nx, ny],
             found: rows.shape().to_vec(),
-        });
-    }
+        })
+    };
+    // the grid must be the same on every rank (4 x 5 here and 5 x 4 there
+    // would assemble a matrix that is neither)
+    let args = fingerprint([nx as u64, ny as u64, rows.fingerprint()]);
+    rows.comm()
+        .agree_on("poisson_2d (nx, ny, rows)", args, fits)?;
     let mut b = SparseBuilder::new(rows, nx * ny)?;
     b.reserve(5);
     for r in owned_rows(rows)? {
