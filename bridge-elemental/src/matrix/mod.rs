@@ -44,7 +44,7 @@ impl Restore for ElBuffer {
 /// # fn f(grid: &bridge_elemental::ElGrid) {
 /// use bridge_elemental::{column_major_zeros, DistMatrix, ElDist};
 /// let layout = grid.layout(ElDist::McMr, 100, 100).unwrap();
-/// let mut a = column_major_zeros(&layout);
+/// let mut a = column_major_zeros::<f64>(&layout);
 /// let m = DistMatrix::attach(grid, ElDist::McMr, &mut a).unwrap(); // no copy
 /// # }
 /// ```
