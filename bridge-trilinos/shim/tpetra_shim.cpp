@@ -5,6 +5,7 @@
 #include <BelosSolverFactory.hpp>
 #include <BelosTpetraAdapter.hpp>
 #include <Ifpack2_Factory.hpp>
+#include <Teuchos_CommHelpers.hpp>
 #include <Teuchos_DefaultMpiComm.hpp>
 #include <Teuchos_ParameterList.hpp>
 #include <Tpetra_Core.hpp>
@@ -189,18 +190,35 @@ void tri_vec_free(TriVec *vec) { delete vec; }
 
 int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols, const double *vals, TriMat **out, char *err, int errlen) {
     GUARD({
-        auto n = rows->map->getNodeNumElements();
-        std::vector<size_t> counts(n);
-        for (size_t i = 0; i < n; i++) counts[i] = (size_t)(row_ptr[i + 1] - row_ptr[i]);
-        Teuchos::ArrayView<const size_t> cv(counts.data(), counts.size());
-        auto mat = Teuchos::rcp(new Crs(rows->map, cv));
-        for (size_t i = 0; i < n; i++) {
-            int a = row_ptr[i], b = row_ptr[i + 1];
-            if (b > a) {
-                mat->insertGlobalValues(rows->map->getGlobalElement((LO)i), Teuchos::ArrayView<const GO>(cols + a, b - a),
-                                        Teuchos::ArrayView<const SC>(vals + a, b - a));
+        /* the local part (allocation, insertion) may fail on one rank only;
+         * fillComplete is collective: every rank learns whether all got
+         * there before any enters it, so a local failure is an error
+         * everywhere, never a hang */
+        Teuchos::RCP<Crs> mat;
+        std::string why;
+        try {
+            auto n = rows->map->getNodeNumElements();
+            std::vector<size_t> counts(n);
+            for (size_t i = 0; i < n; i++) counts[i] = (size_t)(row_ptr[i + 1] - row_ptr[i]);
+            Teuchos::ArrayView<const size_t> cv(counts.data(), counts.size());
+            mat = Teuchos::rcp(new Crs(rows->map, cv));
+            for (size_t i = 0; i < n; i++) {
+                int a = row_ptr[i], b = row_ptr[i + 1];
+                if (b > a) {
+                    mat->insertGlobalValues(rows->map->getGlobalElement((LO)i), Teuchos::ArrayView<const GO>(cols + a, b - a),
+                                            Teuchos::ArrayView<const SC>(vals + a, b - a));
+                }
             }
+        } catch (const std::exception &e) {
+            why = e.what();
+            if (why.empty()) why = "CrsMatrix assembly failed";
+        } catch (...) {
+            why = "unknown C++ exception in CrsMatrix assembly";
         }
+        int mine = why.empty() ? 1 : 0, all = 0;
+        Teuchos::reduceAll<int, int>(*rows->map->getComm(), Teuchos::REDUCE_MIN, mine, Teuchos::outArg(all));
+        if (!mine) throw std::runtime_error(why);
+        if (!all) throw std::runtime_error("CrsMatrix assembly failed on another rank");
         mat->fillComplete();
         *out = new TriMat{mat};
     })
