@@ -16,6 +16,7 @@
 #include <Tpetra_Vector.hpp>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -230,41 +231,45 @@ int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen) {
 
 void tri_mat_free(TriMat *mat) { delete mat; }
 
+/* What a solver keeps between solves: the matrix, the preconditioner
+ * (built once: Ifpack2 initialize + compute, the costly part) and the
+ * method's name and parameters. The Belos linear problem and solver
+ * manager are made per solve and destroyed when it returns, on success
+ * and on an exception: both hold the solve's X and B (the problem as
+ * X_/B_ and views curX_/curB_, the manager's status tests the last
+ * solution they checked), which are unmanaged views of the caller's
+ * arrays, free to go once the solve returned. */
 struct TriSolver {
     Teuchos::RCP<Crs> mat;
+    Teuchos::RCP<const OP> prec;
+    std::string method;
     Teuchos::RCP<Teuchos::ParameterList> params;
-    Teuchos::RCP<Belos::LinearProblem<SC, MV, OP>> problem;
-    Teuchos::RCP<Belos::SolverManager<SC, MV, OP>> belos;
 };
 
 int tri_solver_create(TriMat *mat, const char *method, const char *prec, TriSolver **out, char *err, int errlen) {
     GUARD({
-        auto s = new TriSolver{};
-        try {
-            s->mat = mat->mat;
-            s->params = Teuchos::rcp(new Teuchos::ParameterList());
+        std::unique_ptr<TriSolver> s(new TriSolver{});
+        s->mat = mat->mat;
+        s->method = method;
+        s->params = Teuchos::rcp(new Teuchos::ParameterList());
+        {
+            /* an unknown method is an error now, not at the first solve */
             Belos::SolverFactory<SC, MV, OP> factory;
-            s->belos = factory.create(method, s->params);
-            Teuchos::RCP<const OP> A = mat->mat;
-            s->problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>());
-            s->problem->setOperator(A);
-            std::string p(prec);
-            if (p != "none") {
-                Ifpack2::Factory f;
-                Teuchos::RCP<const RowMatrix> rm = mat->mat;
-                auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
-                Teuchos::ParameterList pl;
-                if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
-                pc->setParameters(pl);
-                pc->initialize();
-                pc->compute();
-                s->problem->setRightPrec(pc);
-            }
-        } catch (...) {
-            delete s;
-            throw;
+            factory.create(s->method, s->params);
         }
-        *out = s;
+        std::string p(prec);
+        if (p != "none") {
+            Ifpack2::Factory f;
+            Teuchos::RCP<const RowMatrix> rm = mat->mat;
+            auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
+            Teuchos::ParameterList pl;
+            if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
+            pc->setParameters(pl);
+            pc->initialize();
+            pc->compute();
+            s->prec = pc;
+        }
+        *out = s.release();
     })
 }
 
