@@ -153,7 +153,8 @@ struct TriHostView {
 };
 
 static void view_host(MV &mv, int readonly, TriHostView **view, double **data, int *len, long long *stride) {
-    auto *v = new TriHostView{};
+    /* owned here until handed out: freed if getLocalViewHost throws */
+    std::unique_ptr<TriHostView> v(new TriHostView{});
     if (readonly) {
         v->const_view = mv.getLocalViewHost(Tpetra::Access::ReadOnly);
         *data = const_cast<double *>(v->const_view.data());
@@ -164,7 +165,7 @@ static void view_host(MV &mv, int readonly, TriHostView **view, double **data, i
         *stride = (long long)v->view.stride(1);
     }
     *len = (int)mv.getLocalLength();
-    *view = v;
+    *view = v.release();
 }
 
 int tri_vec_view_host(TriVec *vec, int readonly, TriHostView **view, double **data, int *len, char *err, int errlen) {
@@ -288,14 +289,19 @@ int tri_solver_solve(TriSolver *s, TriVec *b, TriVec *x, double rtol, double ato
         }
         s->params->set("Convergence Tolerance", tol);
         s->params->set("Maximum Iterations", maxit);
-        s->belos->setParameters(s->params);
+        /* locals: released when this returns or throws (see TriSolver) */
+        Teuchos::RCP<const OP> A = s->mat;
         Teuchos::RCP<MV> X = x->vec;
         Teuchos::RCP<const MV> B = b->vec;
-        if (!s->problem->setProblem(X, B)) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
-        s->belos->setProblem(s->problem);
-        Belos::ReturnType r = s->belos->solve();
-        *iterations = s->belos->getNumIters();
-        *achieved = s->belos->achievedTol();
+        auto problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>(A, X, B));
+        if (!s->prec.is_null()) problem->setRightPrec(s->prec);
+        if (!problem->setProblem()) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
+        Belos::SolverFactory<SC, MV, OP> factory;
+        auto belos = factory.create(s->method, s->params);
+        belos->setProblem(problem);
+        Belos::ReturnType r = belos->solve();
+        *iterations = belos->getNumIters();
+        *achieved = belos->achievedTol();
         *converged = (r == Belos::Converged) ? 1 : 0;
     })
 }
