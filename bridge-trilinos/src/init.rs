@@ -28,12 +28,12 @@ static STATE: std::sync::Mutex<State> = std::sync::Mutex::new(State {
 /// the library (every Tpetra object of the bridge borrows a handle).
 ///
 /// Once finalized, Tpetra is not started again in the process: a later
-/// `init` is an error, on every rank. (Tpetra finalizes Kokkos, and
-/// Kokkos 4 aborts the program on a second initialization; Debian's
-/// Trilinos 13.2 ships Kokkos 3.4.1 — `KOKKOS_VERSION 30401` in
-/// `KokkosCore_config.h` — which does not check yet, so a restart would
-/// work here and abort with a newer Trilinos.) Keep one handle for the
-/// whole run.
+/// `init` is an error, on every rank. (Tpetra finalizes Kokkos with it.
+/// On Debian's Trilinos 13.2, Kokkos 3.4.1, a second `Tpetra::initialize`
+/// after `Tpetra::finalize` throws "At the end of initKokkosIfNeeded,
+/// Kokkos is not initialized" — seen on these machines — and Kokkos 4
+/// aborts the program on a second initialization.) Keep one handle for
+/// the whole run.
 ///
 /// # Examples
 ///
