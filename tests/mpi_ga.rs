@@ -9,6 +9,8 @@
 //! GA is installed.)
 
 mod harness;
+#[path = "ga/lifetime.rs"]
+mod lifetime;
 
 use distarray::ga::{ghost_layout, to_native_plan, Ga, GaElement, GlobalArray};
 use distarray::halo::{Halo, Stencil};
@@ -16,6 +18,7 @@ use distarray::ndarray::{ArrayD, Dimension, IxDyn};
 use distarray::num_complex::{Complex32, Complex64};
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
+use lifetime::ga_terminates_with_the_last_handle_of_any_thread;
 use std::cell::RefCell;
 
 static CHECKS: &[Check] = &[
@@ -29,7 +32,7 @@ static CHECKS: &[Check] = &[
     check!(what_ga_cannot_hold_is_an_error_everywhere),
     check!(other_layouts_go_through_an_explicit_plan),
     check!(ga_init_twice_is_one_ga),
-    check!(ga_terminates_before_mpi),
+    check!(ga_terminates_with_the_last_handle_of_any_thread),
 ];
 
 fn main() {
@@ -50,17 +53,6 @@ fn with_ga<R>(f: impl FnOnce(&Ga) -> R) -> R {
         }
         f(slot.as_ref().unwrap())
     })
-}
-
-/// The last check: dropping the handle terminates GA (its communicators
-/// and memory freed, as valgrind checks in scripts/memcheck) and MPI stays
-/// up for the harness.
-fn ga_terminates_before_mpi(_comm: &Comm) {
-    let ga = GA
-        .with(|g| g.borrow_mut().take())
-        .expect("initialized by the earlier checks");
-    drop(ga);
-    assert!(distarray::mpi::environment::is_initialized());
 }
 
 fn value(ix: &[usize]) -> f64 {

@@ -3,10 +3,14 @@
 //! through the `LinearSolver` trait against the analytic solution (one
 //! solver reused for several right-hand sides), a solve that does not
 //! converge as a typed error on every rank, and a Tpetra Import that agrees
-//! with our redistribution plan. (Feature `trilinos`.)
+//! with our redistribution plan; the soundness checks in
+//! `trilinos/soundness.rs` (ranks owning no rows, maps checked, nothing
+//! kept between solves, no restart after finalize). (Feature `trilinos`.)
 
 mod harness;
 mod laplacian;
+#[path = "trilinos/soundness.rs"]
+mod soundness;
 
 use distarray::bridge::{Library, LinearSolver, Tolerances};
 use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
@@ -17,6 +21,11 @@ use distarray::trilinos::{
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::{assert_same_everywhere, Check};
 use laplacian::laplacian_2d;
+use soundness::{
+    empty_ranks_build_apply_and_solve, no_restart_after_finalize,
+    rows_off_a_contiguous_map_are_refused_everywhere, solver_keeps_no_array_between_solves,
+    vectors_on_wrong_maps_are_refused_everywhere,
+};
 use std::cell::RefCell;
 
 static CHECKS: &[Check] = &[
@@ -29,7 +38,12 @@ static CHECKS: &[Check] = &[
     check!(import_agrees_with_our_plan),
     check!(our_memory_as_tpetra_vectors),
     check!(broken_csr_on_one_rank_fails_everywhere),
+    check!(empty_ranks_build_apply_and_solve),
+    check!(rows_off_a_contiguous_map_are_refused_everywhere),
+    check!(vectors_on_wrong_maps_are_refused_everywhere),
+    check!(solver_keeps_no_array_between_solves),
     check!(tpetra_finalizes),
+    check!(no_restart_after_finalize),
 ];
 
 fn main() {

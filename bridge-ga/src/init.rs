@@ -3,8 +3,8 @@
 use crate::error::native;
 use crate::ffi;
 use distarray_core::{Comm, Error, Result};
-use std::cell::Cell;
 use std::marker::PhantomData;
+use std::sync::{Mutex, MutexGuard};
 
 /// Default size of MA's stack (bytes): `GA_Update_ghosts` stages the faces
 /// it sends there, so it bounds the largest ghost face of an update.
@@ -12,11 +12,26 @@ pub const DEFAULT_MA_STACK_BYTES: usize = 256 << 20;
 /// Default size of MA's heap (bytes).
 pub const DEFAULT_MA_HEAP_BYTES: usize = 16 << 20;
 
-thread_local! {
-    /// Live `Ga` handles of this process that share the GA this bridge started.
-    static HANDLES: Cell<usize> = const { Cell::new(0) };
-    /// GA was terminated by this bridge: it cannot be started again.
-    static TERMINATED: Cell<bool> = const { Cell::new(false) };
+/// The GA this bridge started, as seen by every thread of the process
+/// (GA's own state is per process, not per thread: a thread-local count
+/// would let a second thread's `Ga::init` see no handle, and the first
+/// thread's last drop terminate GA under the second's arrays).
+struct State {
+    /// live `Ga` handles that share the GA this bridge started
+    handles: usize,
+    /// GA was terminated by this bridge: it cannot be started again
+    terminated: bool,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    handles: 0,
+    terminated: false,
+});
+
+/// The process' GA state (a panic while it was held leaves it consistent:
+/// every update is one assignment).
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Global Arrays, initialized after MPI (every MPI rank a GA process) and
@@ -30,7 +45,7 @@ thread_local! {
 /// drop(universe); // MPI_Finalize
 /// ```
 pub struct Ga {
-    /// counted in HANDLES (GA started by this bridge), or GA was started
+    /// counted in STATE (GA started by this bridge), or GA was started
     /// by other code and is left to it
     counted: bool,
     // GA's state is per process and not thread-safe
@@ -43,6 +58,8 @@ impl Ga {
     /// While a handle lives, further calls return more handles to the same
     /// GA; GA terminates when the last one drops, and cannot be started
     /// again afterwards (GA's own limitation): then this is an error.
+    /// Handles are counted over the whole process (every thread), as GA's
+    /// state is the process'.
     pub fn init() -> Result<Ga> {
         Ga::init_with_memory(DEFAULT_MA_STACK_BYTES, DEFAULT_MA_HEAP_BYTES)
     }
@@ -56,15 +73,18 @@ impl Ga {
                     .into(),
             ));
         }
-        if HANDLES.with(Cell::get) > 0 {
-            HANDLES.with(|h| h.set(h.get() + 1));
+        // held to the end: a second thread starting GA meanwhile waits, then
+        // finds it started
+        let mut state = state();
+        if state.handles > 0 {
+            state.handles += 1;
             return Ok(Ga {
                 counted: true,
                 _not_send: PhantomData,
             });
         }
         let world = Comm::world();
-        world.agree(if TERMINATED.with(Cell::get) {
+        world.agree(if state.terminated {
             Err(native(
                 "GA_Initialize",
                 "GA was terminated in this program and cannot be started again: keep one Ga handle for the whole run".into(),
@@ -108,12 +128,12 @@ impl Ga {
             if !started_elsewhere {
                 // SAFETY: started just above, no array exists yet; collective.
                 unsafe { ffi::GA_Terminate() };
-                TERMINATED.with(|t| t.set(true));
+                state.terminated = true;
             }
             return Err(e);
         }
         if !started_elsewhere {
-            HANDLES.with(|h| h.set(1));
+            state.handles = 1;
         }
         Ok(Ga {
             counted: !started_elsewhere,
@@ -146,15 +166,17 @@ impl Drop for Ga {
         if !self.counted {
             return;
         }
-        let left = HANDLES.with(|h| {
-            h.set(h.get() - 1);
-            h.get()
-        });
-        if left == 0 && mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
-            // SAFETY: the last handle of the GA this bridge started; every
-            // GlobalArray borrows a handle, so none is alive now. MPI stays up.
+        let mut state = state();
+        state.handles -= 1;
+        if state.handles == 0
+            && mpi::environment::is_initialized()
+            && !mpi::environment::is_finalized()
+        {
+            // SAFETY: the last handle of the process to the GA this bridge
+            // started; every GlobalArray borrows a handle, so none is alive
+            // now, on any thread. MPI stays up.
             unsafe { ffi::GA_Terminate() };
-            TERMINATED.with(|t| t.set(true));
+            state.terminated = true;
         }
     }
 }

@@ -5,6 +5,7 @@
 #include <BelosSolverFactory.hpp>
 #include <BelosTpetraAdapter.hpp>
 #include <Ifpack2_Factory.hpp>
+#include <Teuchos_CommHelpers.hpp>
 #include <Teuchos_DefaultMpiComm.hpp>
 #include <Teuchos_ParameterList.hpp>
 #include <Tpetra_Core.hpp>
@@ -15,6 +16,7 @@
 #include <Tpetra_Vector.hpp>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -151,7 +153,8 @@ struct TriHostView {
 };
 
 static void view_host(MV &mv, int readonly, TriHostView **view, double **data, int *len, long long *stride) {
-    auto *v = new TriHostView{};
+    /* owned here until handed out: freed if getLocalViewHost throws */
+    std::unique_ptr<TriHostView> v(new TriHostView{});
     if (readonly) {
         v->const_view = mv.getLocalViewHost(Tpetra::Access::ReadOnly);
         *data = const_cast<double *>(v->const_view.data());
@@ -162,7 +165,7 @@ static void view_host(MV &mv, int readonly, TriHostView **view, double **data, i
         *stride = (long long)v->view.stride(1);
     }
     *len = (int)mv.getLocalLength();
-    *view = v;
+    *view = v.release();
 }
 
 int tri_vec_view_host(TriVec *vec, int readonly, TriHostView **view, double **data, int *len, char *err, int errlen) {
@@ -189,18 +192,35 @@ void tri_vec_free(TriVec *vec) { delete vec; }
 
 int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols, const double *vals, TriMat **out, char *err, int errlen) {
     GUARD({
-        auto n = rows->map->getNodeNumElements();
-        std::vector<size_t> counts(n);
-        for (size_t i = 0; i < n; i++) counts[i] = (size_t)(row_ptr[i + 1] - row_ptr[i]);
-        Teuchos::ArrayView<const size_t> cv(counts.data(), counts.size());
-        auto mat = Teuchos::rcp(new Crs(rows->map, cv));
-        for (size_t i = 0; i < n; i++) {
-            int a = row_ptr[i], b = row_ptr[i + 1];
-            if (b > a) {
-                mat->insertGlobalValues(rows->map->getGlobalElement((LO)i), Teuchos::ArrayView<const GO>(cols + a, b - a),
-                                        Teuchos::ArrayView<const SC>(vals + a, b - a));
+        /* the local part (allocation, insertion) may fail on one rank only;
+         * fillComplete is collective: every rank learns whether all got
+         * there before any enters it, so a local failure is an error
+         * everywhere, never a hang */
+        Teuchos::RCP<Crs> mat;
+        std::string why;
+        try {
+            auto n = rows->map->getNodeNumElements();
+            std::vector<size_t> counts(n);
+            for (size_t i = 0; i < n; i++) counts[i] = (size_t)(row_ptr[i + 1] - row_ptr[i]);
+            Teuchos::ArrayView<const size_t> cv(counts.data(), counts.size());
+            mat = Teuchos::rcp(new Crs(rows->map, cv));
+            for (size_t i = 0; i < n; i++) {
+                int a = row_ptr[i], b = row_ptr[i + 1];
+                if (b > a) {
+                    mat->insertGlobalValues(rows->map->getGlobalElement((LO)i), Teuchos::ArrayView<const GO>(cols + a, b - a),
+                                            Teuchos::ArrayView<const SC>(vals + a, b - a));
+                }
             }
+        } catch (const std::exception &e) {
+            why = e.what();
+            if (why.empty()) why = "CrsMatrix assembly failed";
+        } catch (...) {
+            why = "unknown C++ exception in CrsMatrix assembly";
         }
+        int mine = why.empty() ? 1 : 0, all = 0;
+        Teuchos::reduceAll<int, int>(*rows->map->getComm(), Teuchos::REDUCE_MIN, mine, Teuchos::outArg(all));
+        if (!mine) throw std::runtime_error(why);
+        if (!all) throw std::runtime_error("CrsMatrix assembly failed on another rank");
         mat->fillComplete();
         *out = new TriMat{mat};
     })
@@ -212,41 +232,45 @@ int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen) {
 
 void tri_mat_free(TriMat *mat) { delete mat; }
 
+/* What a solver keeps between solves: the matrix, the preconditioner
+ * (built once: Ifpack2 initialize + compute, the costly part) and the
+ * method's name and parameters. The Belos linear problem and solver
+ * manager are made per solve and destroyed when it returns, on success
+ * and on an exception: both hold the solve's X and B (the problem as
+ * X_/B_ and views curX_/curB_, the manager's status tests the last
+ * solution they checked), which are unmanaged views of the caller's
+ * arrays, free to go once the solve returned. */
 struct TriSolver {
     Teuchos::RCP<Crs> mat;
+    Teuchos::RCP<const OP> prec;
+    std::string method;
     Teuchos::RCP<Teuchos::ParameterList> params;
-    Teuchos::RCP<Belos::LinearProblem<SC, MV, OP>> problem;
-    Teuchos::RCP<Belos::SolverManager<SC, MV, OP>> belos;
 };
 
 int tri_solver_create(TriMat *mat, const char *method, const char *prec, TriSolver **out, char *err, int errlen) {
     GUARD({
-        auto s = new TriSolver{};
-        try {
-            s->mat = mat->mat;
-            s->params = Teuchos::rcp(new Teuchos::ParameterList());
+        std::unique_ptr<TriSolver> s(new TriSolver{});
+        s->mat = mat->mat;
+        s->method = method;
+        s->params = Teuchos::rcp(new Teuchos::ParameterList());
+        {
+            /* an unknown method is an error now, not at the first solve */
             Belos::SolverFactory<SC, MV, OP> factory;
-            s->belos = factory.create(method, s->params);
-            Teuchos::RCP<const OP> A = mat->mat;
-            s->problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>());
-            s->problem->setOperator(A);
-            std::string p(prec);
-            if (p != "none") {
-                Ifpack2::Factory f;
-                Teuchos::RCP<const RowMatrix> rm = mat->mat;
-                auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
-                Teuchos::ParameterList pl;
-                if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
-                pc->setParameters(pl);
-                pc->initialize();
-                pc->compute();
-                s->problem->setRightPrec(pc);
-            }
-        } catch (...) {
-            delete s;
-            throw;
+            factory.create(s->method, s->params);
         }
-        *out = s;
+        std::string p(prec);
+        if (p != "none") {
+            Ifpack2::Factory f;
+            Teuchos::RCP<const RowMatrix> rm = mat->mat;
+            auto pc = f.create<RowMatrix>(p == "ilu" ? "RILUK" : "RELAXATION", rm);
+            Teuchos::ParameterList pl;
+            if (p == "jacobi") pl.set("relaxation: type", "Jacobi");
+            pc->setParameters(pl);
+            pc->initialize();
+            pc->compute();
+            s->prec = pc;
+        }
+        *out = s.release();
     })
 }
 
@@ -265,14 +289,19 @@ int tri_solver_solve(TriSolver *s, TriVec *b, TriVec *x, double rtol, double ato
         }
         s->params->set("Convergence Tolerance", tol);
         s->params->set("Maximum Iterations", maxit);
-        s->belos->setParameters(s->params);
+        /* locals: released when this returns or throws (see TriSolver) */
+        Teuchos::RCP<const OP> A = s->mat;
         Teuchos::RCP<MV> X = x->vec;
         Teuchos::RCP<const MV> B = b->vec;
-        if (!s->problem->setProblem(X, B)) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
-        s->belos->setProblem(s->problem);
-        Belos::ReturnType r = s->belos->solve();
-        *iterations = s->belos->getNumIters();
-        *achieved = s->belos->achievedTol();
+        auto problem = Teuchos::rcp(new Belos::LinearProblem<SC, MV, OP>(A, X, B));
+        if (!s->prec.is_null()) problem->setRightPrec(s->prec);
+        if (!problem->setProblem()) throw std::runtime_error("Belos::LinearProblem::setProblem failed");
+        Belos::SolverFactory<SC, MV, OP> factory;
+        auto belos = factory.create(s->method, s->params);
+        belos->setProblem(problem);
+        Belos::ReturnType r = belos->solve();
+        *iterations = belos->getNumIters();
+        *achieved = belos->achievedTol();
         *converged = (r == Belos::Converged) ? 1 : 0;
     })
 }

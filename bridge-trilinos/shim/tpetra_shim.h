@@ -50,11 +50,12 @@ int tri_mat_create(const TriMap *rows, const int *row_ptr, const long long *cols
 int tri_mat_apply(TriMat *mat, TriVec *x, TriVec *y, char *err, int errlen);
 void tri_mat_free(TriMat *mat);
 
-/* A Belos solver for one matrix, set up once and reused by every solve:
- * the Ifpack2 preconditioner (prec: "none", "jacobi" or "ilu") is built
- * (initialize + compute) at creation, the Belos solver manager (method: a
- * Belos::SolverFactory name such as "CG", "GMRES", "BICGSTAB", "MINRES")
- * and the linear problem persist; each solve only sets the vectors. */
+/* A Belos solver for one matrix: the Ifpack2 preconditioner (prec:
+ * "none", "jacobi" or "ilu") is built (initialize + compute) once, at
+ * creation, and kept; each solve makes the Belos linear problem and solver
+ * manager (method: a Belos::SolverFactory name such as "CG", "GMRES",
+ * "BICGSTAB", "MINRES"; checked at creation) and destroys them before it
+ * returns, so no reference to b or x outlives the solve. */
 typedef struct TriSolver TriSolver;
 int tri_solver_create(TriMat *mat, const char *method, const char *prec, TriSolver **out, char *err, int errlen);
 /* Stops when ||r|| <= max(rtol * ||r0||, atol) or after maxit iterations;

@@ -1,10 +1,10 @@
 //! Tpetra Import and Export between vectors on different maps.
 
-use crate::error::call;
+use crate::error::{agree_made, call};
 use crate::ffi;
 use crate::layout::TpetraMap;
-use crate::vector::TpetraVector;
-use distarray_core::Result;
+use crate::vector::{same_layout, TpetraVector};
+use distarray_core::{Layout, Result};
 use std::marker::PhantomData;
 
 /// `y = x` moved between the vectors' maps by a Tpetra Import. Collective.
@@ -33,18 +33,20 @@ use std::marker::PhantomData;
 /// assert_eq!(z.norm2().unwrap(), x.norm2().unwrap());
 /// ```
 pub fn import(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
-    // SAFETY: live handles.
-    call("Tpetra::Import", |e, n| unsafe {
+    // SAFETY: live handles; the Import is planned from their own maps.
+    let done = call("Tpetra::Import", |e, n| unsafe {
         ffi::tri_import(x.raw, y.raw, e, n)
-    })
+    });
+    x.layout().comm().agree(done)
 }
 
 /// `y = x` moved between the vectors' maps by a Tpetra Export. Collective.
 pub fn export(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
-    // SAFETY: live handles.
-    call("Tpetra::Export", |e, n| unsafe {
+    // SAFETY: live handles; the Export is planned from their own maps.
+    let done = call("Tpetra::Export", |e, n| unsafe {
         ffi::tri_export(x.raw, y.raw, e, n)
-    })
+    });
+    x.layout().comm().agree(done)
 }
 
 /// A Tpetra Import built once between two maps and executed many times.
@@ -70,29 +72,47 @@ pub fn export(x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
 /// ```
 pub struct Importer<'m> {
     raw: *mut ffi::TriImporter,
+    /// the source and target maps' layouts
+    src: Layout,
+    dst: Layout,
     _maps: PhantomData<&'m TpetraMap<'m>>,
 }
 
 impl<'m> Importer<'m> {
     /// Plans the Import from `src` to `dst`. Collective.
     pub fn new(src: &'m TpetraMap<'m>, dst: &'m TpetraMap<'m>) -> Result<Importer<'m>> {
+        let (src_layout, dst_layout) = (src.to_layout()?, dst.to_layout()?);
         let mut raw = std::ptr::null_mut();
         // SAFETY: live maps and an out-pointer.
-        call("Tpetra::Import", |e, n| unsafe {
+        let made = call("Tpetra::Import", |e, n| unsafe {
             ffi::tri_importer_create(src.raw, dst.raw, &mut raw, e, n)
-        })?;
+        });
+        // SAFETY: `raw` is null or the importer the shim made here.
+        let raw = unsafe { agree_made(&src.comm, made, raw, ffi::tri_importer_free) }?;
         Ok(Importer {
             raw,
+            src: src_layout,
+            dst: dst_layout,
             _maps: PhantomData,
         })
     }
 
-    /// `y = x` between the planned maps. Collective.
+    /// `y = x` between the planned maps: `x` must lie on the source map and
+    /// `y` on the target map, otherwise an [`Error::LayoutMismatch`](distarray_core::Error::LayoutMismatch)
+    /// on every rank (Tpetra checks the maps only in debug builds; Debian's
+    /// is a release build, which would read and write past the vectors).
+    /// Collective.
     pub fn apply(&self, x: &TpetraVector<'_>, y: &mut TpetraVector<'_>) -> Result<()> {
-        // SAFETY: live handles; Tpetra checks the maps.
-        call("doImport", |e, n| unsafe {
+        let comm = self.src.comm();
+        comm.agree(
+            same_layout(&self.src, x.layout(), "Importer::apply: x (the source map)").and_then(
+                |()| same_layout(&self.dst, y.layout(), "Importer::apply: y (the target map)"),
+            ),
+        )?;
+        // SAFETY: live handles on the planned maps (checked).
+        comm.agree(call("doImport", |e, n| unsafe {
             ffi::tri_importer_apply(self.raw, x.raw, y.raw, e, n)
-        })
+        }))
     }
 }
 

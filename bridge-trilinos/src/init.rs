@@ -2,11 +2,22 @@
 
 use crate::error::call;
 use crate::ffi;
+use distarray_core::bridge::Library;
 use distarray_core::mpi::raw::AsRaw;
-use distarray_core::{Comm, Result};
+use distarray_core::{Comm, Error, Result};
 
-/// Handles alive in this process.
-static HANDLES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+/// Tpetra's state in this process (process-wide, as Tpetra's own is).
+struct State {
+    /// handles alive
+    handles: usize,
+    /// the last handle finalized Tpetra: it is not started again
+    finalized: bool,
+}
+
+static STATE: std::sync::Mutex<State> = std::sync::Mutex::new(State {
+    handles: 0,
+    finalized: false,
+});
 
 /// Tpetra, initialized on rsmpi's world communicator; finalized when the
 /// last handle is dropped.
@@ -15,6 +26,14 @@ static HANDLES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
 /// another handle to the same Tpetra, and Tpetra is finalized once, when
 /// the last handle goes, so objects made through any handle never outlive
 /// the library (every Tpetra object of the bridge borrows a handle).
+///
+/// Once finalized, Tpetra is not started again in the process: a later
+/// `init` is an error, on every rank. (Tpetra finalizes Kokkos with it.
+/// On Debian's Trilinos 13.2, Kokkos 3.4.1, a second `Tpetra::initialize`
+/// after `Tpetra::finalize` throws "At the end of initKokkosIfNeeded,
+/// Kokkos is not initialized" — seen on these machines — and Kokkos 4
+/// aborts the program on a second initialization.) Keep one handle for
+/// the whole run.
 ///
 /// # Examples
 ///
@@ -38,14 +57,25 @@ impl Trilinos {
     /// Initializes Tpetra (after MPI), or hands out another handle to the
     /// Tpetra already running. Collective.
     pub fn init(comm: &Comm) -> Result<Trilinos> {
-        let mut handles = HANDLES.lock().unwrap_or_else(|e| e.into_inner());
-        if *handles == 0 {
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = comm.agree(if state.finalized {
+            Err(Error::Native {
+                library: Library::Trilinos,
+                code: -1,
+                call: "Tpetra::initialize".into(),
+                message: "Tpetra was finalized in this program (its last Trilinos handle was dropped) and is not started again: keep one Trilinos handle for the whole run".into(),
+            })
+        } else {
+            Ok(state.handles == 0)
+        })?;
+        if fresh {
             // SAFETY: a live communicator; the shim copies what it needs.
-            call("Tpetra::initialize", |e, n| unsafe {
+            let started = call("Tpetra::initialize", |e, n| unsafe {
                 ffi::tri_init(comm.raw().as_raw(), e, n)
-            })?;
+            });
+            comm.agree(started)?;
         }
-        *handles += 1;
+        state.handles += 1;
         Ok(Trilinos {
             _not_send: std::marker::PhantomData,
         })
@@ -54,11 +84,12 @@ impl Trilinos {
 
 impl Drop for Trilinos {
     fn drop(&mut self) {
-        let mut handles = HANDLES.lock().unwrap_or_else(|e| e.into_inner());
-        *handles -= 1;
-        if *handles > 0 {
+        let mut state = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        state.handles -= 1;
+        if state.handles > 0 {
             return;
         }
+        state.finalized = true;
         // SAFETY: this was the last handle, and every Tpetra object of the
         // bridge borrows a handle, so none is alive.
         if let Err(e) = call("Tpetra::finalize", |e, n| unsafe {

@@ -2,7 +2,7 @@
 //! ([`TpetraMap`]) and back; any other layout reaches a map through an
 //! explicit [`to_native_plan`].
 
-use crate::error::call;
+use crate::error::{agree_made, c_int_of, call};
 use crate::ffi;
 use crate::init::Trilinos;
 use distarray_core::bridge::NativePlan;
@@ -10,7 +10,6 @@ use distarray_core::map::AxisMap;
 use distarray_core::mpi::raw::AsRaw;
 use distarray_core::redistribute::Plan;
 use distarray_core::{Comm, Dist, Error, Layout, Result};
-use std::ffi::c_int;
 use std::marker::PhantomData;
 
 /// A Tpetra map (LocalOrdinal int, GlobalOrdinal long long).
@@ -70,41 +69,39 @@ impl<'t> TpetraMap<'t> {
             })
         })?;
         let n = layout.global_len() as i64;
+        let contiguous = matches!(layout.map(0), AxisMap::Block(b) if !b.is_padded());
+        // the rank's indices, listed unless the map is contiguous
+        let gids: Vec<i64> = if contiguous {
+            Vec::new()
+        } else {
+            layout
+                .global_indices(0)
+                .into_iter()
+                .map(|g| g as i64)
+                .collect()
+        };
+        // Tpetra's map constructors are collective: the local count must
+        // fit the shim's C int on every rank before any rank enters one
+        let count = if contiguous {
+            layout.local_len()
+        } else {
+            gids.len()
+        };
+        let local = comm.agree(c_int_of(count, "Tpetra map: local indices"))?;
         let mut raw = std::ptr::null_mut();
-        match layout.map(0) {
-            AxisMap::Block(b) if !b.is_padded() => {
-                // SAFETY: plain sizes and an out-pointer.
-                call("Tpetra::Map", |e, m| unsafe {
-                    ffi::tri_map_contiguous(
-                        comm.raw().as_raw(),
-                        n,
-                        layout.local_len() as c_int,
-                        &mut raw,
-                        e,
-                        m,
-                    )
-                })?
-            }
-            _ => {
-                let gids: Vec<i64> = layout
-                    .global_indices(0)
-                    .into_iter()
-                    .map(|g| g as i64)
-                    .collect();
-                // SAFETY: `gids` holds the rank's indices for the call.
-                call("Tpetra::Map", |e, m| unsafe {
-                    ffi::tri_map_gids(
-                        comm.raw().as_raw(),
-                        n,
-                        gids.as_ptr(),
-                        gids.len() as c_int,
-                        &mut raw,
-                        e,
-                        m,
-                    )
-                })?
-            }
-        }
+        let made = if contiguous {
+            // SAFETY: plain sizes and an out-pointer.
+            call("Tpetra::Map", |e, m| unsafe {
+                ffi::tri_map_contiguous(comm.raw().as_raw(), n, local, &mut raw, e, m)
+            })
+        } else {
+            // SAFETY: `gids` holds the rank's `local` indices for the call.
+            call("Tpetra::Map", |e, m| unsafe {
+                ffi::tri_map_gids(comm.raw().as_raw(), n, gids.as_ptr(), local, &mut raw, e, m)
+            })
+        };
+        // SAFETY: `raw` is null or the map the shim made here.
+        let raw = unsafe { agree_made(comm, made, raw, ffi::tri_map_free) }?;
         Ok(TpetraMap {
             raw,
             comm: comm.clone(),

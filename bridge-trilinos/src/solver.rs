@@ -64,9 +64,11 @@ impl Preconditioner {
 /// A Belos solver for one [`CrsMatrix`], implementing [`LinearSolver`]:
 /// configured once (method, Ifpack2 preconditioner, [`Tolerances`]), then
 /// [`solve`](LinearSolver::solve) per right-hand side. The shim builds the
-/// preconditioner (Ifpack2 `initialize` + `compute`), the Belos solver
-/// manager and the linear problem once, at [`new`](Self::new), and every
-/// solve reuses them, only handing Belos the new vectors.
+/// preconditioner (Ifpack2 `initialize` + `compute`, the costly part) once,
+/// at [`new`](Self::new), and every solve reuses it; Belos' linear problem
+/// and solver manager are made per solve and destroyed before it returns
+/// (both hold the solve's vectors, which view the caller's arrays), so the
+/// solver keeps nothing of `b` and `x` once a solve returned.
 ///
 /// The solver borrows its matrix (and through it the map and the
 /// [`Trilinos`](crate::Trilinos) handle). The arrays `b` and `x` of a
@@ -128,7 +130,7 @@ pub struct BelosSolver<'a> {
 
 impl<'a> BelosSolver<'a> {
     /// Sets up `method` with `preconditioner` for `matrix`: builds the
-    /// preconditioner and Belos' solver once. Collective.
+    /// preconditioner once (and checks Belos knows the method). Collective.
     pub fn new(
         matrix: &'a CrsMatrix<'a>,
         method: BelosMethod,

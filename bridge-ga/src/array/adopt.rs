@@ -1,7 +1,7 @@
 //! Global Arrays made elsewhere (by C or Fortran code) adopted by handle,
 //! and handed back.
 
-use super::{check_world, distribution, in_use, usize_of, GlobalArray, IN_USE};
+use super::{check_world, claim, distribution, in_use, usize_of, GlobalArray};
 use crate::element::GaElement;
 use crate::ffi;
 use crate::layout::{layout_from_bounds, GaDistribution};
@@ -195,17 +195,25 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
             )?,
             None => layout_from_bounds(comm, bounds, &width)?,
         };
-        IN_USE.with(|h| h.borrow_mut().push(handle));
-        let g = GlobalArray {
-            handle,
-            layout,
-            dist,
-            destroy: false,
-            _ga: PhantomData,
-            _t: PhantomData,
+        // checked above, claimed here in one step (another thread may have
+        // adopted the handle meanwhile); a value that is not returned
+        // drops its claim (and, adopted, never destroys the GA)
+        let held = if claim(handle) {
+            let g = GlobalArray {
+                handle,
+                layout,
+                dist,
+                destroy: false,
+                _ga: PhantomData,
+                _t: PhantomData,
+            };
+            g.check_placement().map(|()| g)
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "Global Array {handle} is already held by a GlobalArray of this program"
+            )))
         };
-        comm.agree(g.check_placement())?;
-        Ok(g)
+        comm.agree(held)
     }
 
     /// Gives up ownership: the GA lives on after this value (for C code to

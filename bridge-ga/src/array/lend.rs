@@ -65,6 +65,12 @@ impl<T: GaElement> GlobalArray<'_, T> {
     /// `NGA_Release_update` when the guard ends. Not collective. O(1) in the
     /// array's size.
     ///
+    /// The view is this rank's memory, which other ranks can write at any
+    /// time through one-sided puts and accumulates (completed by the next
+    /// `sync`): hold it between [`sync`](Self::sync)s in which no other
+    /// rank writes these cells, as GA requires of `NGA_Access` (neither GA
+    /// nor the bridge can check it). See the type's documentation.
+    ///
     /// # Examples
     ///
     /// ```
@@ -122,7 +128,8 @@ impl<T: GaElement> GlobalArray<'_, T> {
             // of T (its type was checked at creation), dense in C order
             // (checked by `access`), until the release; the guard borrows
             // `self` mutably, so no other view or patch call of this process
-            // reaches the cells meanwhile.
+            // reaches the cells meanwhile; other ranks' one-sided writes are
+            // kept out by the program between syncs (GA's rule, documented).
             Some(p) => unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&shape), p as *mut T) },
             None => ArrayViewMut::from_shape(IxDyn(&shape), &mut [][..]).expect("an empty view"),
         };
@@ -139,6 +146,11 @@ impl<T: GaElement> GlobalArray<'_, T> {
     /// (no copy; `NGA_Access`, given back with `NGA_Release`). Several may
     /// live at once. For a copy in ordinary memory:
     /// `g.to_array()?.to_owned()`. Not collective.
+    ///
+    /// Read-only for this process, not for the others: their puts and
+    /// accumulates can write this rank's cells until the next `sync`. Hold
+    /// the view between [`sync`](Self::sync)s in which no other rank writes
+    /// these cells, as for [`array_mut`](Self::array_mut).
     ///
     /// # Examples
     ///
@@ -173,7 +185,10 @@ impl<T: GaElement> GlobalArray<'_, T> {
         let view = match ptr {
             // SAFETY: as in `array_mut`; the guard borrows `self` shared, so
             // this process only reads the cells meanwhile (`put` and `acc`
-            // take `&mut self`).
+            // take `&mut self`). Other ranks' one-sided writes are not
+            // excluded by any borrow: GA's rule, documented on the type and
+            // here, is that the program keeps them out of the cells between
+            // the syncs around the view (as for `NGA_Access` in C).
             Some(p) => unsafe { ArrayView::from_shape_ptr(IxDyn(&shape), p as *const T) },
             None => ArrayView::from_shape(IxDyn(&shape), &[][..]).expect("an empty view"),
         };

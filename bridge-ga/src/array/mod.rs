@@ -17,6 +17,7 @@ use distarray_core::{Comm, DistArrayBase, Error, Layout, Result};
 use ndarray::Data;
 use std::ffi::{c_int, c_void, CString};
 use std::marker::PhantomData;
+use std::sync::{Mutex, MutexGuard};
 
 /// A Global Array whose distribution is a distarray [`Layout`].
 ///
@@ -27,9 +28,10 @@ use std::marker::PhantomData;
 /// Between [`sync`](Self::sync)s, GA's rules for one-sided access apply:
 /// a rank's local memory may change under puts and accumulates from other
 /// ranks. A program must not let another rank write cells while this rank
-/// holds an [`array_mut`](Self::array_mut) view of them: separate the two
-/// with a `sync`, as GA's own programs must (GA cannot check it, and
-/// neither can the bridge).
+/// holds an [`array_mut`](Self::array_mut) or a [`to_array`](Self::to_array)
+/// view of them (a read-only view is read-only for this process only):
+/// separate the two with a `sync`, as GA's own programs must (GA cannot
+/// check it, and neither can the bridge).
 ///
 /// # Examples
 ///
@@ -67,13 +69,29 @@ pub struct GlobalArray<'g, T: GaElement> {
     pub(crate) _t: PhantomData<T>,
 }
 
-thread_local! {
-    /// Handles a GlobalArray of this process stands for: one value each.
-    pub(crate) static IN_USE: std::cell::RefCell<Vec<c_int>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Handles a GlobalArray of this process stands for: one value each.
+/// Process-wide, as GA's handles are (a per-thread list would let two
+/// threads hold the same GA, and one destroy it under the other).
+static IN_USE: Mutex<Vec<c_int>> = Mutex::new(Vec::new());
+
+fn in_use_list() -> MutexGuard<'static, Vec<c_int>> {
+    IN_USE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A GlobalArray value of this process stands for `handle`.
 pub(crate) fn in_use(handle: c_int) -> bool {
-    IN_USE.with(|h| h.borrow().contains(&handle))
+    in_use_list().contains(&handle)
+}
+
+/// Records that a new GlobalArray value stands for `handle`, unless one
+/// already does (then false): the check and the record are one step.
+pub(crate) fn claim(handle: c_int) -> bool {
+    let mut list = in_use_list();
+    if list.contains(&handle) {
+        return false;
+    }
+    list.push(handle);
+    true
 }
 
 pub(crate) fn usize_of(x: i64) -> usize {
@@ -194,7 +212,8 @@ impl<'g, T: GaElement> GlobalArray<'g, T> {
                 ),
             ));
         }
-        IN_USE.with(|h| h.borrow_mut().push(handle));
+        // a fresh handle: no value stands for it yet
+        claim(handle);
         let g = GlobalArray {
             handle,
             layout: layout.clone(),
@@ -393,7 +412,7 @@ pub(crate) fn distribution(handle: c_int, proc_: usize, ndim: usize) -> (Vec<i64
 
 impl<T: GaElement> Drop for GlobalArray<'_, T> {
     fn drop(&mut self) {
-        IN_USE.with(|h| h.borrow_mut().retain(|&x| x != self.handle));
+        in_use_list().retain(|&x| x != self.handle);
         if self.destroy {
             // SAFETY: created by this value, destroyed once; collective, like
             // every drop of a distributed object in SPMD code.

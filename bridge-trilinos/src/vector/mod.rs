@@ -8,7 +8,7 @@ mod multi;
 
 pub use multi::TpetraMultiVector;
 
-use crate::error::call;
+use crate::error::{agree_made, call};
 use crate::ffi;
 use crate::layout::TpetraMap;
 use distarray_core::bridge::{LentMut, LentRef, Restore};
@@ -19,10 +19,19 @@ use std::marker::PhantomData;
 /// Tpetra's host view of a vector's memory, held while a [`LentRef`] or
 /// [`LentMut`] of [`TpetraVector::to_array`] / [`TpetraVector::array_mut`]
 /// (or of a [`TpetraMultiVector`]) lives, and released when the guard ends
-/// (the end of Tpetra's host access). Made only by the bridge.
+/// (the end of Tpetra's host access). Made only by the bridge. Dropping it
+/// releases the view too (an error path between taking the view and
+/// handing it to a guard leaks nothing); releasing twice is a no-op.
 #[derive(Debug)]
 pub struct HostView {
     raw: *mut ffi::TriHostView,
+}
+
+impl Drop for HostView {
+    fn drop(&mut self) {
+        // infallible: the shim's free only deletes the view
+        let _ = self.restore();
+    }
 }
 
 impl Restore for HostView {
@@ -180,14 +189,17 @@ pub struct TpetraVector<'m> {
 }
 
 impl<'m> TpetraVector<'m> {
-    /// A zero vector on `map`. Collective.
+    /// A zero vector on `map`. Collective: a failure on one rank (Tpetra
+    /// could not allocate) is the same error on every rank.
     pub fn new(map: &'m TpetraMap<'m>) -> Result<TpetraVector<'m>> {
         let layout = map.to_layout()?;
         let mut raw = std::ptr::null_mut();
         // SAFETY: a live map and an out-pointer.
-        call("Tpetra::Vector", |e, n| unsafe {
+        let made = call("Tpetra::Vector", |e, n| unsafe {
             ffi::tri_vec_create(map.raw, &mut raw, e, n)
-        })?;
+        });
+        // SAFETY: `raw` is null or the vector the shim made here.
+        let raw = unsafe { agree_made(&map.comm, made, raw, ffi::tri_vec_free) }?;
         Ok(TpetraVector {
             raw,
             layout,
@@ -262,7 +274,8 @@ impl<'m> TpetraVector<'m> {
         unsafe { TpetraVector::wrap_raw(map, ptr, layout) }
     }
 
-    /// A vector over `ptr` (no copy). Collective.
+    /// A vector over `ptr` (no copy). Collective: a failure on one rank is
+    /// the same error on every rank.
     ///
     /// # Safety
     ///
@@ -276,9 +289,11 @@ impl<'m> TpetraVector<'m> {
     ) -> Result<TpetraVector<'m>> {
         let mut raw = std::ptr::null_mut();
         // SAFETY: the caller's contract.
-        call("Tpetra::Vector over user memory", |e, n| unsafe {
+        let made = call("Tpetra::Vector over user memory", |e, n| unsafe {
             ffi::tri_vec_wrap(map.raw, ptr, &mut raw, e, n)
-        })?;
+        });
+        // SAFETY: `raw` is null or the vector the shim made here.
+        let raw = unsafe { agree_made(&map.comm, made, raw, ffi::tri_vec_free) }?;
         Ok(TpetraVector {
             raw,
             layout,

@@ -1,13 +1,12 @@
 //! Tpetra MultiVectors over row-distributed 2-D arrays.
 
 use super::{local_view, local_view_mut, HostParts, HostView};
-use crate::error::call;
+use crate::error::{agree_made, c_int_of, call};
 use crate::ffi;
 use crate::layout::TpetraMap;
 use distarray_core::bridge::{LentMut, LentRef};
 use distarray_core::map::{AxisMap, BlockMap};
 use distarray_core::{DistArrayBase, Error, Layout, ProcGrid, Result};
-use std::ffi::c_int;
 use std::marker::PhantomData;
 
 /// A Tpetra MultiVector: a row-distributed 2-D array (rows follow the map,
@@ -89,14 +88,16 @@ impl<'m> TpetraMultiVector<'m> {
     /// ```
     pub fn new(map: &'m TpetraMap<'m>, ncols: usize) -> Result<TpetraMultiVector<'m>> {
         let layout = rows_layout(map, ncols)?;
-        let n = c_int::try_from(ncols)
-            .map_err(|_| Error::InvalidArgument(format!("{ncols} columns do not fit an int")));
-        let n = layout.comm().agree(n)?;
+        let n = layout
+            .comm()
+            .agree(c_int_of(ncols, "TpetraMultiVector: columns"))?;
         let mut raw = std::ptr::null_mut();
         // SAFETY: a live map and an out-pointer.
-        call("Tpetra::MultiVector", |e, m| unsafe {
+        let made = call("Tpetra::MultiVector", |e, m| unsafe {
             ffi::tri_mv_create(map.raw, n, &mut raw, e, m)
-        })?;
+        });
+        // SAFETY: `raw` is null or the multivector the shim made here.
+        let raw = unsafe { agree_made(layout.comm(), made, raw, ffi::tri_mv_free) }?;
         Ok(TpetraMultiVector {
             raw,
             layout,
@@ -119,17 +120,19 @@ impl<'m> TpetraMultiVector<'m> {
             let local = array.local();
             local.is_empty() || local.t().is_standard_layout()
         };
-        let ok = rows_match(&layout, array.layout()).and_then(|()| {
-            if dense {
-                Ok(())
-            } else {
-                Err(Error::LayoutMismatch {
-                    context: "TpetraMultiVector::wrap".into(),
-                    detail: "the local buffer is row-major; Tpetra's is column-major: use from_array_copy (an explicit copy)".into(),
-                })
-            }
-        });
-        layout.comm().agree(ok)?;
+        let ok = rows_match(&layout, array.layout())
+            .and_then(|()| {
+                if dense {
+                    Ok(())
+                } else {
+                    Err(Error::LayoutMismatch {
+                        context: "TpetraMultiVector::wrap".into(),
+                        detail: "the local buffer is row-major; Tpetra's is column-major: use from_array_copy (an explicit copy)".into(),
+                    })
+                }
+            })
+            .and_then(|()| c_int_of(ncols, "TpetraMultiVector::wrap: columns"));
+        let n = layout.comm().agree(ok)?;
         let mut local = array.local_mut();
         let ptr = if local.is_empty() {
             std::ptr::null_mut()
@@ -139,9 +142,11 @@ impl<'m> TpetraMultiVector<'m> {
         let mut raw = std::ptr::null_mut();
         // SAFETY: a column-major buffer of local rows x ncols doubles,
         // mutably borrowed for 'm.
-        call("Tpetra::MultiVector over user memory", |e, n| unsafe {
-            ffi::tri_mv_wrap(map.raw, ptr, ncols as c_int, &mut raw, e, n)
-        })?;
+        let made = call("Tpetra::MultiVector over user memory", |e, m| unsafe {
+            ffi::tri_mv_wrap(map.raw, ptr, n, &mut raw, e, m)
+        });
+        // SAFETY: `raw` is null or the multivector the shim made here.
+        let raw = unsafe { agree_made(layout.comm(), made, raw, ffi::tri_mv_free) }?;
         Ok(TpetraMultiVector {
             raw,
             layout,
