@@ -64,7 +64,7 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
         a.assembly_mallocs()?
     ));
 
-    // 2. solve with PETSc; b and x are PETSc Vecs over the arrays' memory
+    // 2. solve with PETSc: x is written in its array's memory, b is copied once
     let (x, report) = a.solve(&b)?;
     let x = x.map(ComplexFloat::re); // the real part (all of it for a real PETSc)
     say(format!(

@@ -271,9 +271,9 @@
 //!
 //! ### Handing an array to PETSc and back (feature `petsc`)
 //!
-//! The solver works on the arrays' memory: `b` and `x` below are PETSc
-//! `Vec`s over distarray's buffers, and the solution comes back as a
-//! `DistArray` with no copy. `examples/poisson.rs` is the whole program
+//! The solver writes the solution in the memory of a `DistArray` (PETSc
+//! sees it for the solve only), and reads a copy of `b` it owns, so `b` is
+//! never written whatever the preconditioner does. `examples/poisson.rs` is the whole program
 //! (`scripts/demo` runs it on 4 ranks).
 //!
 //! ```

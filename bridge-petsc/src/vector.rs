@@ -30,7 +30,7 @@ mod sealed {
 /// # Examples
 ///
 /// ```
-/// use bridge_petsc::{AsPetscVec, AsPetscVecMut, Petsc, PetscMat, PetscVec, Scalar};
+/// use bridge_petsc::{scalar_rows, AsPetscVec, AsPetscVecMut, Petsc, PetscMat, PetscVec, Scalar};
 /// use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 /// fn apply(a: &PetscMat<'_>, x: &impl AsPetscVec, y: &mut impl AsPetscVecMut) {
 ///     a.mult(x, y).unwrap();
@@ -38,7 +38,7 @@ mod sealed {
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[9]).unwrap();
-/// let a = PetscMat::from_csr(&petsc, &rows, &poisson_2d(&rows, 3, 3).unwrap()).unwrap();
+/// let a = PetscMat::from_csr(&petsc, &rows, &scalar_rows(poisson_2d(&rows, 3, 3).unwrap())).unwrap();
 /// let mut x = DistArray::full(&rows, Scalar::from(1.0));
 /// let mut y = PetscVec::new(&petsc, &rows).unwrap();
 /// apply(&a, &PetscVec::wrap(&petsc, &mut x).unwrap(), &mut y);

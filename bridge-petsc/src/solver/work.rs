@@ -179,9 +179,7 @@ impl Solver {
             unsafe { ffi::VecRestoreArray(x.raw_vec(), &mut ptr) },
             "VecRestoreArray",
         );
-        let report = solved?;
-        self.comm.agree(restored)?;
-        Ok(report)
+        after(&self.comm, solved, restored, "VecRestoreArray")
     }
 
     /// Copies `b` (any local memory order) into the work Vec. Local.
@@ -261,9 +259,7 @@ impl Placed {
     fn solve(self, s: &Solver) -> Result<SolveReport> {
         let solved = run(s.ksp, s.b, s.x, &s.comm);
         let reset = self.reset();
-        let report = solved?;
-        s.comm.agree(reset)?;
-        Ok(report)
+        after(&s.comm, solved, reset, "VecResetArray")
     }
 }
 
@@ -276,6 +272,26 @@ impl Drop for Placed {
                 eprintln!("bridge-petsc: VecResetArray returned {code}");
             }
         }
+    }
+}
+
+/// A solve's result once a clean-up step has run: the solve's error if it
+/// failed (agreed already; a clean-up failure then goes to stderr), else
+/// the clean-up's, agreed.
+fn after(
+    comm: &Comm,
+    solved: Result<SolveReport>,
+    cleanup: Result<()>,
+    call: &str,
+) -> Result<SolveReport> {
+    match solved {
+        Err(e) => {
+            if let Err(c) = cleanup {
+                eprintln!("bridge-petsc: {call} after a failed solve: {c}");
+            }
+            Err(e)
+        }
+        Ok(report) => comm.agree(cleanup).map(|()| report),
     }
 }
 
