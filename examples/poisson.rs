@@ -13,7 +13,7 @@
 
 use distarray::io::Order;
 use distarray::num_complex::ComplexFloat;
-use distarray::petsc::{Petsc, PetscMat, Scalar};
+use distarray::petsc::{scalar_rows, Petsc, PetscMat, Scalar};
 use distarray::redistribute::Plan;
 use distarray::sparse::gallery::poisson_2d;
 use distarray::{s, All, Comm, DistArray, Layout};
@@ -53,8 +53,8 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
     // 1. the problem as distributed arrays: rows of the operator in 1-D blocks
     let t = Instant::now();
     let rows = Layout::block(&comm, &[n * n])?;
-    let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, n, n)?)?;
     // in PETSc's scalar type: f64, or Complex64 for a complex PETSc
+    let a = PetscMat::from_csr(petsc, &rows, &scalar_rows(poisson_2d(&rows, n, n)?))?;
     let b = DistArray::from_fn(&rows, |ix: &[usize]| {
         Scalar::from(h * h * 2.0 * PI * PI * exact(ix[0] / n, ix[0] % n))
     });
@@ -64,7 +64,7 @@ fn run(petsc: &Petsc) -> Result<(), distarray::Error> {
         a.assembly_mallocs()?
     ));
 
-    // 2. solve with PETSc; b and x are PETSc Vecs over the arrays' memory
+    // 2. solve with PETSc: x is written in its array's memory, b is copied once
     let (x, report) = a.solve(&b)?;
     let x = x.map(ComplexFloat::re); // the real part (all of it for a real PETSc)
     say(format!(

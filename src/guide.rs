@@ -271,15 +271,15 @@
 //!
 //! ### Handing an array to PETSc and back (feature `petsc`)
 //!
-//! The solver works on the arrays' memory: `b` and `x` below are PETSc
-//! `Vec`s over distarray's buffers, and the solution comes back as a
-//! `DistArray` with no copy. `examples/poisson.rs` is the whole program
+//! The solver writes the solution in the memory of a `DistArray` (PETSc
+//! sees it for the solve only), and reads a copy of `b` it owns, so `b` is
+//! never written whatever the preconditioner does. `examples/poisson.rs` is the whole program
 //! (`scripts/demo` runs it on 4 ranks).
 //!
 //! ```
 //! # #[cfg(feature = "petsc")]
 //! # fn main() -> distarray::Result<()> {
-//! use distarray::petsc::{Petsc, PetscMat, Scalar};
+//! use distarray::petsc::{scalar_rows, Petsc, PetscMat, Scalar};
 //! use distarray::prelude::*;
 //! use distarray::sparse::gallery::poisson_2d;
 //! let universe = distarray::mpi::initialize().unwrap();
@@ -288,8 +288,8 @@
 //!     let comm = Comm::world();
 //!     let n = 16;
 //!     let rows = Layout::block(&comm, &[n * n])?;
-//!     let a = PetscMat::from_csr(&petsc, &rows, &poisson_2d(&rows, n, n)?)?;
 //!     // Scalar: f64, or Complex64 when the PETSc built against is complex
+//!     let a = PetscMat::from_csr(&petsc, &rows, &scalar_rows(poisson_2d(&rows, n, n)?))?;
 //!     let b = DistArray::full(&rows, Scalar::from(1.0));
 //!     let (x, report) = a.solve(&b)?;           // x: a DistArray in b's layout
 //!     assert!(report.reason.starts_with("CONVERGED"), "{report}");

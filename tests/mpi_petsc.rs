@@ -13,6 +13,8 @@
 //! --features petsc --test mpi_petsc`).
 
 mod harness;
+#[path = "petsc/matrix.rs"]
+mod matrix;
 #[path = "petsc/solver.rs"]
 mod solver;
 
@@ -21,14 +23,17 @@ use distarray::halo::{Halo, Stencil};
 use distarray::ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use distarray::num_complex::ComplexFloat;
 use distarray::petsc::{
-    to_native_plan, DenseMat, Dmda, Ksp, Petsc, PetscMat, PetscVec, Scalar, COMPLEX, INDEX_BITS,
+    scalar_rows, to_native_plan, DenseMat, Dmda, Ksp, Petsc, PetscMat, PetscVec, Scalar, COMPLEX,
+    INDEX_BITS,
 };
 use distarray::sparse::gallery::poisson_2d;
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
+use matrix::{builder_matrices_of_any_shape, hand_filled_rows_are_checked_on_every_rank};
 use solver::{
-    convenience_solve_reuses_its_ksp, divergence_and_petsc_errors_are_errors, ksp_solves_poisson,
-    one_solver_interface,
+    convenience_solve_reuses_its_ksp, divergence_and_petsc_errors_are_errors,
+    failures_on_one_rank_fail_everywhere, ksp_solves_poisson, one_solver_interface,
+    preconditioners_that_write_b_leave_it_untouched,
 };
 use std::cell::RefCell;
 
@@ -37,10 +42,14 @@ static CHECKS: &[Check] = &[
     check!(array_over_petsc_vec_shares_memory),
     check!(other_layouts_need_an_explicit_plan),
     check!(matrix_assembles_without_mallocs),
+    check!(builder_matrices_of_any_shape),
+    check!(hand_filled_rows_are_checked_on_every_rank),
     check!(ksp_solves_poisson),
     check!(one_solver_interface),
     check!(convenience_solve_reuses_its_ksp),
     check!(divergence_and_petsc_errors_are_errors),
+    check!(preconditioners_that_write_b_leave_it_untouched),
+    check!(failures_on_one_rank_fail_everywhere),
     check!(dense_matrices_share_or_copy_explicitly),
     check!(dmda_vectors_and_halo_agree),
     check!(settings_or_arrays_that_differ_on_one_rank_fail_everywhere),
@@ -196,7 +205,7 @@ fn matrix_assembles_without_mallocs(comm: &Comm) {
     with_petsc(|petsc| {
         let (nx, ny) = (7, 5);
         let rows = Layout::block(comm, &[nx * ny]).unwrap();
-        let csr = poisson_2d(&rows, nx, ny).unwrap();
+        let csr = scalar_rows(poisson_2d(&rows, nx, ny).unwrap());
         let a = PetscMat::from_csr(petsc, &rows, &csr).unwrap();
         assert_eq!(a.assembly_mallocs().unwrap(), 0.0);
         // A * ones = the row sums
@@ -209,7 +218,7 @@ fn matrix_assembles_without_mallocs(comm: &Comm) {
         }
         for (i, &v) in y.local().iter().enumerate() {
             let (_, vals) = csr.row(i);
-            assert_eq!(v, s(vals.iter().sum::<f64>()));
+            assert_eq!(v, vals.iter().sum::<Scalar>());
         }
         // the split-array form (PETSc uses our arrays in place) multiplies alike
         let split = PetscMat::from_csr_split(petsc, &rows, &csr).unwrap();
@@ -222,9 +231,14 @@ fn matrix_assembles_without_mallocs(comm: &Comm) {
         }
         assert_eq!(y2.local(), y.local());
         // CSR that does not match the layout: one clear error everywhere
+        // (rows that are not this rank's; another column count is a
+        // rectangular matrix, see tests/petsc/matrix.rs)
         let mut bad = csr.clone();
-        bad.ncols += 1;
-        assert!(PetscMat::from_csr(petsc, &rows, &bad).is_err());
+        bad.first_row += 1;
+        let err = PetscMat::from_csr(petsc, &rows, &bad)
+            .err()
+            .expect("not this rank's rows");
+        harness::assert_same_everywhere(comm, &err);
     })
 }
 
@@ -351,7 +365,8 @@ fn settings_or_arrays_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
     with_petsc(|petsc| {
         let odd = comm.rank() + 1 == comm.size();
         let rows = Layout::block(comm, &[100]).unwrap();
-        let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, 10, 10).unwrap()).unwrap();
+        let csr = scalar_rows(poisson_2d(&rows, 10, 10).unwrap());
+        let a = PetscMat::from_csr(petsc, &rows, &csr).unwrap();
         let mut ksp = Ksp::new(&a).unwrap();
         let rtol = if odd { 1e-6 } else { 1e-8 };
         let err = ksp
@@ -373,23 +388,36 @@ fn settings_or_arrays_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
         let mut x = DistArray::zeros(&rows);
         let err = ksp.solve(&b, &mut x).expect_err("b's layout differs");
         harness::assert_same_everywhere(comm, &err);
-        // a 2-D row layout whose local block is transposed in memory on one rank
-        let two = Layout::new(comm, &[10, 10], &[Dist::Block, Dist::NotDistributed]).unwrap();
-        let shape = two.local_shape().to_vec();
-        let mut t = ArrayD::<Scalar>::zeros(IxDyn(&[shape[1], shape[0]]));
-        let mut plain = DistArray::<Scalar>::zeros(&two);
-        let mut view =
-            distarray::DistArrayViewMut::from_local(two.clone(), t.view_mut().reversed_axes())
-                .unwrap();
+        // the rows' (1-D) layout everywhere, but on one rank the local part
+        // is every other element of a buffer: not contiguous there only
+        let mut strided = ArrayD::<Scalar>::zeros(IxDyn(&[2 * rows.local_len()]));
+        let mut plain = DistArray::<Scalar>::zeros(&rows);
+        let mut view = distarray::DistArrayViewMut::from_local(
+            rows.clone(),
+            strided.slice_each_axis_mut(|_| distarray::ndarray::Slice::new(0, None, 2)),
+        )
+        .unwrap();
         let err = if odd {
             PetscVec::wrap(petsc, &mut view).map(|_| ())
         } else {
             PetscVec::wrap(petsc, &mut plain).map(|_| ())
         };
-        if shape[0] > 1 || odd {
-            let err = err.expect_err("not contiguous on one rank");
-            harness::assert_same_everywhere(comm, &err);
-        }
+        let err = err.expect_err("not contiguous on one rank");
+        assert!(err.to_string().contains("not contiguous"), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+        // the same for the solution of a solve (PETSc writes it in place)
+        let ones = DistArray::full(&rows, s(1.0));
+        let err = if odd {
+            // an owned array whose buffer runs backwards in memory
+            let mut local = ArrayD::<Scalar>::zeros(IxDyn(&[rows.local_len()]));
+            local.invert_axis(distarray::ndarray::Axis(0));
+            let mut x = DistArray::from_local(rows.clone(), local).unwrap();
+            ksp.solve(&ones, &mut x).map(|_| ())
+        } else {
+            ksp.solve(&ones, &mut DistArray::zeros(&rows)).map(|_| ())
+        };
+        let err = err.expect_err("x not contiguous on one rank");
+        harness::assert_same_everywhere(comm, &err);
         let (x, _) = a.solve(&DistArray::full(&rows, s(1.0))).unwrap();
         assert!(ComplexFloat::re(x.sum(distarray::All).unwrap()) > 0.0);
     });

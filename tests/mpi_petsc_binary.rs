@@ -42,6 +42,7 @@ static CHECKS: &[Check] = checks!(
     files_petsc_wrote_load_here,
     files_we_wrote_load_in_petsc,
     our_bytes_are_petscs,
+    dmda_vectors_save_in_grid_order,
     petsc_finalizes_before_mpi
 );
 #[cfg(not(feature = "petsc"))]
@@ -518,6 +519,6 @@ fn arguments_that_differ_on_one_rank_fail_everywhere(comm: &Comm) {
 mod with_petsc;
 #[cfg(feature = "petsc")]
 use with_petsc::{
-    files_petsc_wrote_load_here, files_we_wrote_load_in_petsc, our_bytes_are_petscs,
-    petsc_finalizes_before_mpi,
+    dmda_vectors_save_in_grid_order, files_petsc_wrote_load_here, files_we_wrote_load_in_petsc,
+    our_bytes_are_petscs, petsc_finalizes_before_mpi,
 };

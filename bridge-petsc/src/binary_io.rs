@@ -20,9 +20,22 @@ use distarray_core::{Comm, Dist, Error, Layout, Result};
 use std::ffi::CString;
 use std::path::Path;
 
-/// What files of the PETSc the bridge is built against hold: its scalars
-/// (real or complex double, from the build) and its integers.
-fn this_build() -> PetscBinaryOptions {
+/// What binary files of the PETSc the bridge is built against hold: its
+/// scalars (real or complex double) and its integers (32- or 64-bit).
+/// Give it to distarray's `_with` writers (`save_petsc_vec_with`,
+/// `io::save_petsc_mat_with`) to write files this PETSc loads, or to
+/// `PetscBinaryFile::open_with` to read what it wrote.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{binary_options, COMPLEX, INDEX_BITS};
+/// use distarray_core::io::{PetscIndexWidth, PetscScalarKind};
+/// let o = binary_options();
+/// assert_eq!(o.scalar == PetscScalarKind::Complex, COMPLEX);
+/// assert_eq!(o.index == PetscIndexWidth::I64, INDEX_BITS == 64);
+/// ```
+pub fn binary_options() -> PetscBinaryOptions {
     PetscBinaryOptions {
         scalar: if crate::COMPLEX {
             PetscScalarKind::Complex
@@ -34,6 +47,13 @@ fn this_build() -> PetscBinaryOptions {
             _ => PetscIndexWidth::I32,
         },
     }
+}
+
+/// The 1-D layout of PETSc's ownership ranges (`size + 1` entries).
+fn bounds_layout(comm: &Comm, ranges: &[ffi::PetscInt]) -> Result<Layout> {
+    let bounds: Vec<usize> = ranges.iter().map(|&x| x as usize).collect();
+    let n = *bounds.last().unwrap_or(&0);
+    Layout::with_grid(comm, &[n], &[Dist::BlockBounds(bounds)], &[comm.size()])
 }
 
 /// A binary viewer, destroyed when dropped (on every path).
@@ -90,14 +110,15 @@ impl Drop for NewMat {
 /// The file's headers, read by every rank and agreed: its first object
 /// must be a `kind` PETSc reads (this build's scalars and integers).
 fn first_object(comm: &Comm, path: &Path, kind: &str) -> Result<PetscObject> {
-    let local =
-        PetscBinaryFile::open_with(path, this_build()).and_then(|f| match (f.objects[0], kind) {
+    let local = PetscBinaryFile::open_with(path, binary_options()).and_then(|f| {
+        match (f.objects[0], kind) {
             (o @ PetscObject::Vec { .. }, "Vec") | (o @ PetscObject::Mat { .. }, "Mat") => Ok(o),
             (other, _) => Err(Error::Io {
                 path: path.display().to_string(),
                 detail: format!("its first object is a {other}, not a {kind}"),
             }),
-        });
+        }
+    });
     comm.agree(local)
 }
 
@@ -110,14 +131,14 @@ impl<'p> PetscVec<'p> {
     /// # Examples
     ///
     /// ```
-    /// use bridge_petsc::{Petsc, PetscVec};
+    /// use bridge_petsc::{binary_options, Petsc, PetscVec};
     /// use distarray_core::{Comm, DistArray, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("bridge-doc-vload-{}.petsc", std::process::id()));
     /// let x = DistArray::full(&Layout::block(&comm, &[6]).unwrap(), 2.0);
-    /// x.save_petsc_vec(&path).unwrap(); // written by distarray
+    /// x.save_petsc_vec_with(&path, binary_options()).unwrap(); // written by distarray, for this PETSc
     /// let v = PetscVec::load(&petsc, &comm, &path).unwrap(); // read by PETSc
     /// assert_eq!(v.norm2().unwrap(), (6.0f64 * 4.0).sqrt());
     /// ```
@@ -136,12 +157,16 @@ impl<'p> PetscVec<'p> {
     }
 
     /// Writes the Vec to a PETSc binary file with PETSc's `VecView` (and the
-    /// viewer's `<path>.info`). Collective.
+    /// viewer's `<path>.info`), in this build's scalars and integers. The
+    /// file holds the entries in the order of [`layout`](Self::layout): a
+    /// [`Dmda::global_vec`](crate::Dmda::global_vec) of a 2-D or 3-D grid
+    /// is written in the grid's C order (through distarray's writer: PETSc's
+    /// would write each rank's block after the other). Collective.
     ///
     /// # Examples
     ///
     /// ```
-    /// use bridge_petsc::{Petsc, PetscVec};
+    /// use bridge_petsc::{Petsc, PetscVec, Scalar};
     /// use distarray_core::{Comm, DistArray};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
@@ -150,11 +175,18 @@ impl<'p> PetscVec<'p> {
     /// let mut v = PetscVec::with_size(&petsc, &comm, 5).unwrap();
     /// v.set(3.0).unwrap();
     /// v.save(&path).unwrap(); // written by PETSc
-    /// let x = DistArray::<f64>::load_petsc_vec(&comm, &path).unwrap(); // read by distarray
-    /// assert!(x.local().iter().all(|&e| e == 3.0));
+    /// let x = DistArray::<Scalar>::load_petsc_vec(&comm, &path).unwrap(); // read by distarray
+    /// assert!(x.local().iter().all(|&e| e == Scalar::from(3.0)));
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let layout = self.layout();
+        if layout.ndim() > 1 {
+            // a DMDA global vector: VecView writes the ranks' blocks one
+            // after the other, not the grid's order; distarray's writer
+            // puts every cell at its C-order place
+            let view = layout.comm().agree(self.to_array())?;
+            return view.save_petsc_vec_with(path, binary_options());
+        }
         let comm = layout.comm();
         let viewer = Viewer::open(comm, path.as_ref(), ffi::PetscFileMode_FILE_MODE_WRITE)?;
         // SAFETY: a live Vec and viewer.
@@ -174,14 +206,15 @@ impl<'p> PetscMat<'p> {
     /// # Examples
     ///
     /// ```
-    /// use bridge_petsc::{Petsc, PetscMat};
+    /// use bridge_petsc::{binary_options, Petsc, PetscMat};
     /// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("bridge-doc-mload-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[9]).unwrap();
-    /// io::save_petsc_mat(&path, &rows, &poisson_2d(&rows, 3, 3).unwrap()).unwrap();
+    /// let csr = poisson_2d(&rows, 3, 3).unwrap();
+    /// io::save_petsc_mat_with(&path, &rows, &csr, binary_options()).unwrap(); // for this PETSc
     /// let a = PetscMat::load(&petsc, &comm, &path).unwrap();
     /// assert_eq!(a.rows().shape(), &[9]);
     /// ```
@@ -206,11 +239,15 @@ impl<'p> PetscMat<'p> {
         comm.agree(check(code, "MatGetOwnershipRanges"))?;
         // SAFETY: size + 1 entries owned by the Mat, which lives here.
         let r = unsafe { std::slice::from_raw_parts(ranges, comm.size() + 1) };
-        let bounds: Vec<usize> = r.iter().map(|&x| x as usize).collect();
-        let m = *bounds.last().unwrap_or(&0);
-        let rows = Layout::with_grid(comm, &[m], &[Dist::BlockBounds(bounds)], &[comm.size()])?;
+        let rows = bounds_layout(comm, r)?;
+        // SAFETY: as above, the column ownership ranges.
+        let code = unsafe { ffi::MatGetOwnershipRangesColumn(mat.0, &mut ranges) };
+        comm.agree(check(code, "MatGetOwnershipRangesColumn"))?;
+        // SAFETY: size + 1 entries owned by the Mat, which lives here.
+        let c = unsafe { std::slice::from_raw_parts(ranges, comm.size() + 1) };
+        let cols = bounds_layout(comm, c)?;
         let raw = std::mem::replace(&mut mat.0, std::ptr::null_mut());
-        Ok(PetscMat::from_raw(raw, rows))
+        Ok(PetscMat::from_raw(raw, rows, cols))
     }
 
     /// Writes the matrix to a PETSc binary file with PETSc's `MatView` (and
@@ -219,16 +256,19 @@ impl<'p> PetscMat<'p> {
     /// # Examples
     ///
     /// ```
-    /// use bridge_petsc::{Petsc, PetscMat};
-    /// use distarray_core::{io, sparse::gallery::poisson_2d, Comm, Layout};
+    /// use bridge_petsc::{binary_options, scalar_rows, Petsc, PetscMat};
+    /// use distarray_core::io::{PetscBinaryFile, PetscObject};
+    /// use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
     /// let petsc = Petsc::init().unwrap();
     /// let comm = Comm::world();
     /// let path = std::env::temp_dir().join(format!("bridge-doc-msave-{}.petsc", std::process::id()));
     /// let rows = Layout::block(&comm, &[16]).unwrap();
-    /// let csr = poisson_2d(&rows, 4, 4).unwrap();
+    /// let csr = scalar_rows(poisson_2d(&rows, 4, 4).unwrap());
     /// PetscMat::from_csr(&petsc, &rows, &csr).unwrap().save(&path).unwrap();
-    /// assert_eq!(io::load_petsc_mat_in(&rows, &path).unwrap(), csr);
+    /// let file = comm.agree(PetscBinaryFile::open(&path)).unwrap();
+    /// assert_eq!(file.options, binary_options()); // this build's scalars and integers
+    /// assert!(matches!(file.objects[0], PetscObject::Mat { rows: 16, cols: 16, nnz: 64, .. }));
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let comm = self.rows().comm();

@@ -114,6 +114,8 @@ impl<'p> Dmda<'p> {
     pub fn new(_petsc: &'p Petsc, padded: &Layout, stencil: Stencil) -> Result<Dmda<'p>> {
         let comm = padded.comm();
         let (sizes, width) = comm.agree(describe(padded))?;
+        // before DMDACreate: nothing to destroy when it fails
+        let owned = comm.agree(owned_twin(padded))?;
         let shape = padded.shape();
         let grid = padded.grid().shape();
         let st = match stencil {
@@ -166,15 +168,16 @@ impl<'p> Dmda<'p> {
                 )
             }
         };
-        check(code, "DMDACreate")?;
+        let made = comm.agree(check(code, "DMDACreate"));
         let dm = Dmda {
             raw,
             padded: padded.clone(),
-            owned: owned_twin(padded)?,
+            owned,
             _petsc: PhantomData,
         };
-        // SAFETY: a live DM, set up once.
-        check(unsafe { ffi::DMSetUp(dm.raw) }, "DMSetUp")?;
+        made?; // (a half-made DM is destroyed with `dm`)
+               // SAFETY: a live DM, set up once.
+        comm.agree(check(unsafe { ffi::DMSetUp(dm.raw) }, "DMSetUp"))?;
         Ok(dm)
     }
 

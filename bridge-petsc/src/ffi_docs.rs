@@ -24,7 +24,9 @@ macro_rules! opaque {
         pub type $t = *mut $p;
     )*};
 }
-opaque!(_p_Vec => Vec, _p_Mat => Mat, _p_KSP => KSP, _p_DM => DM);
+opaque!(_p_Vec => Vec, _p_Mat => Mat, _p_KSP => KSP, _p_DM => DM, _p_PetscViewer => PetscViewer);
+/// How a viewer opens its file (read, write, append).
+pub type PetscFileMode = ::std::os::raw::c_int;
 /// PETSc's scalar (`double` in Debian's real build).
 pub type PetscScalar = f64;
 /// PETSc's real type (`double`).

@@ -92,10 +92,20 @@ impl Petsc {
                 "PetscInitialize",
             )?;
             // SAFETY: a valid handler function for PETSc's signature.
-            check(
+            let pushed = check(
                 unsafe { ffi::PetscPushErrorHandler(Some(record_error), std::ptr::null_mut()) },
                 "PetscPushErrorHandler",
-            )?;
+            );
+            if let Err(e) = pushed {
+                // no handle will exist to finalize it: finalize now
+                // SAFETY: initialized just above, no object made yet.
+                let code = unsafe { ffi::PetscFinalize() };
+                *ARGV.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                if code != 0 {
+                    eprintln!("bridge-petsc: PetscFinalize returned {code}");
+                }
+                return Err(e);
+            }
             handles.1 = true;
         }
         handles.0 += 1;

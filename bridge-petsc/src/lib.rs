@@ -11,7 +11,7 @@
 //! | [`error`] | PETSc's return codes as [`Error::Native`](distarray_core::Error::Native) with `library: Library::Petsc` and PETSc's own message |
 //! | [`layout`] | our layouts and PETSc's ownership ranges; [`to_native_plan`] |
 //! | [`vector`] | [`PetscVec`]: a PETSc `Vec` over our array or owned by PETSc |
-//! | [`matrix`] | [`PetscMat`] (MPIAIJ from CSR rows) and [`DenseMat`] (MATMPIDENSE) |
+//! | [`matrix`] | [`PetscMat`] (MPIAIJ from `CsrRows<Scalar>`, square or rectangular) and [`DenseMat`] (MATMPIDENSE) |
 //! | [`solver`] | [`Ksp`]: PETSc's KSP as a [`LinearSolver`](distarray_core::bridge::LinearSolver) |
 //! | [`dmda`] | [`Dmda`]: a padded block layout as a PETSc DMDA |
 //!
@@ -43,12 +43,20 @@
 //! | [`PetscVec::wrap`], [`DenseMat::wrap`] | the array, mutably | the memory PETSc uses is not freed, moved or read meanwhile |
 //! | [`Ksp`] | its [`PetscMat`] | the matrix (and the CSR arrays of [`PetscMat::from_csr_split`], which it owns) outlives the solver |
 //! | [`PetscMat::solve`]'s KSP | (kept inside the matrix) | destroyed in the matrix's `Drop`, before the matrix |
+//! | the two vectors of a solver ([`Ksp`], [`PetscMat::solve`]'s) | (owned by the solver) | PETSc keeps them after `KSPSolve`: `b` is a copy, `x`'s memory is placed for the call only |
 //! | [`PetscVec::to_array`] / [`PetscVec::array_mut`], [`DenseMat::to_array`] / [`DenseMat::array_mut`] | the vector or matrix (shared / mutably) | the view ends before `...RestoreArray`; a writable lend is exclusive |
 //! | [`Dmda::local_vec`], [`Dmda::global_vec`] | the array and the DMDA | neither goes while PETSc uses the memory |
 //!
-//! [`AsPetscVec`] hands raw `Vec` handles to PETSc and is sealed. A right-hand
-//! side given as `&DistArray` is shared with PETSc read-only; a KSP
-//! configured to write it in place (diagonal scaling, Eisenstat) is refused.
+//! [`AsPetscVec`] hands raw `Vec` handles to PETSc and is sealed.
+//!
+//! A solve never leaves PETSc a pointer into the caller's memory: `KSPSolve`
+//! keeps the vectors it solved with, so a solver owns two vectors of its
+//! own. The right-hand side is copied into the first (PETSc's memory, which
+//! any method or preconditioner may write: the caller's `b` is only read);
+//! the caller's `x` is placed in the second for the solve and taken out
+//! after it, errors included (`VecPlaceArray` / `VecResetArray`). Diagonal
+//! scaling (`-ksp_diagonal_scale`), which rescales the borrowed matrix in
+//! place, is refused (see [`solver`]).
 //!
 //! ## Every PETSc build
 //!
@@ -91,6 +99,7 @@ pub mod ffi {
 }
 
 mod binary_io;
+pub use binary_io::binary_options;
 pub mod dmda;
 pub mod error;
 pub mod init;
@@ -106,6 +115,6 @@ pub use init::Petsc;
 pub use layout::to_native_plan;
 pub use lend::{DenseRestore, DenseRestoreRead, VecRestore, VecRestoreRead};
 pub use matrix::{DenseMat, PetscMat};
-pub use scalar::{IsPetscScalar, PetscIndex, Scalar, COMPLEX, INDEX_BITS};
+pub use scalar::{scalar_rows, IsPetscScalar, PetscIndex, Scalar, COMPLEX, INDEX_BITS};
 pub use solver::Ksp;
 pub use vector::{AsPetscVec, AsPetscVecMut, PetscVec};

@@ -2,6 +2,7 @@
 //! against has them (the build script reads its `petscconf.h`).
 
 use crate::ffi;
+use distarray_core::sparse::CsrRows;
 use distarray_core::Element;
 
 /// PETSc's `PetscScalar` in this build: `f64` for a real PETSc (Debian's
@@ -186,3 +187,49 @@ const _: () = assert!(
     std::mem::size_of::<Scalar>() == std::mem::size_of::<ffi::PetscScalar>()
         && std::mem::align_of::<Scalar>() == std::mem::align_of::<ffi::PetscScalar>()
 );
+
+/// CSR rows with `f64` values (what `sparse::gallery` and assembly written
+/// for real numbers give) in this build's [`Scalar`], for
+/// [`PetscMat::from_csr`](crate::PetscMat::from_csr): the same rows, moved
+/// and untouched, on a real PETSc; the values as complex numbers on a
+/// complex one. Code written this way builds against every PETSc.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{scalar_rows, Scalar};
+/// use distarray_core::sparse::CsrRows;
+/// let csr = CsrRows { first_row: 0, ncols: 2, row_ptr: vec![0, 1], cols: vec![1], vals: vec![2.5] };
+/// let s: CsrRows<Scalar> = scalar_rows(csr);
+/// assert_eq!(s.vals, [Scalar::from(2.5)]);
+/// ```
+#[cfg(not(petsc_complex))]
+pub fn scalar_rows(csr: CsrRows<f64>) -> CsrRows<Scalar> {
+    csr
+}
+
+/// CSR rows with `f64` values (what `sparse::gallery` and assembly written
+/// for real numbers give) in this build's [`Scalar`], for
+/// [`PetscMat::from_csr`](crate::PetscMat::from_csr): the same rows, moved
+/// and untouched, on a real PETSc; the values as complex numbers on a
+/// complex one. Code written this way builds against every PETSc.
+///
+/// # Examples
+///
+/// ```
+/// use bridge_petsc::{scalar_rows, Scalar};
+/// use distarray_core::sparse::CsrRows;
+/// let csr = CsrRows { first_row: 0, ncols: 2, row_ptr: vec![0, 1], cols: vec![1], vals: vec![2.5] };
+/// let s: CsrRows<Scalar> = scalar_rows(csr);
+/// assert_eq!(s.vals, [Scalar::from(2.5)]);
+/// ```
+#[cfg(petsc_complex)]
+pub fn scalar_rows(csr: CsrRows<f64>) -> CsrRows<Scalar> {
+    CsrRows {
+        first_row: csr.first_row,
+        ncols: csr.ncols,
+        row_ptr: csr.row_ptr,
+        cols: csr.cols,
+        vals: csr.vals.into_iter().map(Scalar::from).collect(),
+    }
+}

@@ -30,7 +30,7 @@ mod sealed {
 /// # Examples
 ///
 /// ```
-/// use bridge_petsc::{AsPetscVec, AsPetscVecMut, Petsc, PetscMat, PetscVec, Scalar};
+/// use bridge_petsc::{scalar_rows, AsPetscVec, AsPetscVecMut, Petsc, PetscMat, PetscVec, Scalar};
 /// use distarray_core::{sparse::gallery::poisson_2d, Comm, DistArray, Layout};
 /// fn apply(a: &PetscMat<'_>, x: &impl AsPetscVec, y: &mut impl AsPetscVecMut) {
 ///     a.mult(x, y).unwrap();
@@ -38,7 +38,7 @@ mod sealed {
 /// let _u = mpi::initialize().unwrap();
 /// let petsc = Petsc::init().unwrap();
 /// let rows = Layout::block(&Comm::world(), &[9]).unwrap();
-/// let a = PetscMat::from_csr(&petsc, &rows, &poisson_2d(&rows, 3, 3).unwrap()).unwrap();
+/// let a = PetscMat::from_csr(&petsc, &rows, &scalar_rows(poisson_2d(&rows, 3, 3).unwrap())).unwrap();
 /// let mut x = DistArray::full(&rows, Scalar::from(1.0));
 /// let mut y = PetscVec::new(&petsc, &rows).unwrap();
 /// apply(&a, &PetscVec::wrap(&petsc, &mut x).unwrap(), &mut y);
@@ -278,7 +278,10 @@ impl<'a> PetscVec<'a> {
             Err(e) => {
                 let mut raw = raw;
                 // SAFETY: created above, destroyed once, not used after.
-                unsafe { ffi::VecDestroy(&mut raw) };
+                let code = unsafe { ffi::VecDestroy(&mut raw) };
+                if code != 0 {
+                    eprintln!("bridge-petsc: VecDestroy returned {code}");
+                }
                 Err(e)
             }
         }
@@ -497,63 +500,6 @@ impl Drop for PetscVec<'_> {
     fn drop(&mut self) {
         // SAFETY: created by this handle and destroyed once; a wrapped
         // array's memory stays the array's (VecDestroy does not free it).
-        let code = unsafe { ffi::VecDestroy(&mut self.raw) };
-        if code != 0 {
-            eprintln!("bridge-petsc: VecDestroy returned {code}");
-        }
-    }
-}
-
-/// A PETSc `Vec` over a shared array, for right-hand sides PETSc only
-/// reads: not [`AsPetscVecMut`], and the crate hands it only to calls that
-/// read it (see `Ksp`'s solve for the checks on what KSPSolve may write).
-pub(crate) struct ReadVec<'a> {
-    raw: ffi::Vec,
-    _array: PhantomData<&'a [Scalar]>,
-}
-
-impl<'a> ReadVec<'a> {
-    /// Wraps `array` (1-D block layout, contiguous) read-only. Collective.
-    pub(crate) fn wrap<T: IsPetscScalar, S: Data<Elem = T>>(
-        array: &'a DistArrayBase<S>,
-    ) -> Result<ReadVec<'a>> {
-        let comm = array.layout().comm();
-        let contiguous = array.local().is_standard_layout();
-        comm.agree(
-            check_vec_layout(array.layout()).and_then(|()| match contiguous {
-                true => Ok(()),
-                false => Err(not_contiguous()),
-            }),
-        )?;
-        let local = array.local();
-        let slice = T::scalars(local.to_slice().expect("agreed contiguous above"));
-        // SAFETY: the array stays borrowed for `'a`; a ReadVec is only
-        // passed to PETSc calls that read it.
-        let raw = unsafe {
-            create_over(
-                comm,
-                array.layout().global_len(),
-                slice.as_ptr(),
-                slice.len(),
-            )?
-        };
-        Ok(ReadVec {
-            raw,
-            _array: PhantomData,
-        })
-    }
-}
-
-impl sealed::Sealed for ReadVec<'_> {}
-impl AsPetscVec for ReadVec<'_> {
-    fn raw_vec(&self) -> ffi::Vec {
-        self.raw
-    }
-}
-
-impl Drop for ReadVec<'_> {
-    fn drop(&mut self) {
-        // SAFETY: created by `wrap`, destroyed once; the memory is the array's.
         let code = unsafe { ffi::VecDestroy(&mut self.raw) };
         if code != 0 {
             eprintln!("bridge-petsc: VecDestroy returned {code}");

@@ -1,10 +1,12 @@
 //! The solver checks of `mpi_petsc`: KSP through the core's
 //! `LinearSolver`, the convenience `PetscMat::solve` and its reused KSP,
-//! and solves that do not converge or that PETSc refuses.
+//! solves that do not converge or that PETSc refuses, right-hand sides
+//! that stay untouched whatever the preconditioner writes, and failures on
+//! one rank that every rank reports.
 
 use super::{harness, max_diff, s, with_petsc};
 use distarray::bridge::{Library, LinearSolver, Tolerances};
-use distarray::petsc::{Ksp, Petsc, PetscMat, PetscVec, Scalar};
+use distarray::petsc::{scalar_rows, Ksp, Petsc, PetscMat, PetscVec, Scalar};
 use distarray::sparse::gallery::poisson_2d;
 use distarray::{Comm, Dist, DistArray, Error, Layout};
 
@@ -17,7 +19,8 @@ fn poisson<'p>(
 ) -> (PetscMat<'p>, DistArray<Scalar>, DistArray<Scalar>) {
     let h = 1.0 / (n + 1) as f64;
     let rows = Layout::block(comm, &[n * n]).unwrap();
-    let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, n, n).unwrap()).unwrap();
+    let csr = scalar_rows(poisson_2d(&rows, n, n).unwrap());
+    let a = PetscMat::from_csr(petsc, &rows, &csr).unwrap();
     let pi = std::f64::consts::PI;
     let exact = |r: usize| {
         let (x, y) = (((r / n) + 1) as f64 * h, ((r % n) + 1) as f64 * h);
@@ -91,7 +94,8 @@ pub fn one_solver_interface(comm: &Comm) {
         let report = solver.solve(&ones, &mut again).unwrap();
         assert_eq!(report.iterations, from_zero, "{report}");
         // b in another layout than the rows: one agreed error, before PETSc
-        let other = Layout::new(comm, &[16 * 16], &[Dist::Cyclic]).unwrap();
+        // (cyclic over 2-D: another layout on one rank too)
+        let other = Layout::new(comm, &[16, 16], &[Dist::Cyclic, Dist::Block]).unwrap();
         let mut y = DistArray::<Scalar>::zeros(&other);
         let bad = DistArray::full(&other, s(1.0));
         let err = ksp
@@ -126,7 +130,8 @@ pub fn convenience_solve_reuses_its_ksp(comm: &Comm) {
 pub fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
     with_petsc(|petsc| {
         let rows = Layout::block(comm, &[100]).unwrap();
-        let a = PetscMat::from_csr(petsc, &rows, &poisson_2d(&rows, 10, 10).unwrap()).unwrap();
+        let csr = scalar_rows(poisson_2d(&rows, 10, 10).unwrap());
+        let a = PetscMat::from_csr(petsc, &rows, &csr).unwrap();
         let mut ksp = Ksp::new(&a).unwrap();
         ksp.set_tolerances(Tolerances {
             relative: 1e-14,
@@ -181,19 +186,105 @@ pub fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
             other => panic!("expected PETSc's error, got {other:?}"),
         }
         drop((xv, cv));
-        // configurations that would write the shared b are refused, everywhere
-        ksp.set_preconditioner("eisenstat").unwrap();
-        let err = ksp.solve(&b, &mut x).expect_err("Eisenstat writes b");
-        assert!(err.to_string().contains("Eisenstat"), "{err}");
-        harness::assert_same_everywhere(comm, &err);
+        // diagonal scaling would rescale the borrowed matrix: refused, everywhere
         petsc.set_options("-ksp_diagonal_scale").unwrap();
         let mut scaled = Ksp::new(&a).unwrap();
         petsc.set_options("-ksp_diagonal_scale 0").unwrap();
         let err = scaled
             .solve(&b, &mut x)
-            .expect_err("diagonal scaling writes b");
+            .expect_err("diagonal scaling rescales the matrix");
         assert!(err.to_string().contains("diagonal scaling"), "{err}");
         harness::assert_same_everywhere(comm, &err);
         assert!(b.local().iter().all(|&v| v == s(1.0)), "b untouched");
+    })
+}
+
+/// Preconditioners that write the right-hand side in place (Eisenstat
+/// nested in block Jacobi or in an inner KSP; PETSc 3.18's Eisenstat on an
+/// MPIAIJ matrix itself fails in MatMultDiagonalBlock) solve with a copy:
+/// the caller's `b` is untouched and the answer is the plain one. Solves
+/// keep working after the arrays of earlier solves are gone.
+pub fn preconditioners_that_write_b_leave_it_untouched(comm: &Comm) {
+    with_petsc(|petsc| {
+        let (a, _, _) = poisson(petsc, comm, 10);
+        let tight = Tolerances::default().relative(1e-12);
+        let b = DistArray::from_fn(a.rows(), |ix: &[usize]| s(1.0 + (ix[0] % 7) as f64));
+        let before = b.to_owned();
+        let mut reference = Ksp::new(&a).unwrap();
+        reference.set_method("cg").unwrap();
+        reference.set_preconditioner("jacobi").unwrap();
+        reference.set_tolerances(tight).unwrap();
+        let mut want = DistArray::zeros(a.rows());
+        reference.solve(&b, &mut want).unwrap();
+        for options in [
+            "-pc_type bjacobi -sub_pc_type eisenstat",
+            "-pc_type ksp -ksp_ksp_type preonly -ksp_pc_type eisenstat",
+        ] {
+            petsc.set_options_on(comm, options).unwrap();
+            let made = Ksp::new(&a);
+            // back to what the other checks expect
+            petsc
+                .set_options_on(comm, "-pc_type none -sub_pc_type ilu -ksp_pc_type none")
+                .unwrap();
+            let mut ksp = made.unwrap();
+            ksp.set_method("gmres").unwrap();
+            ksp.set_tolerances(tight).unwrap();
+            let mut x = DistArray::zeros(a.rows());
+            let report = ksp.solve(&b, &mut x).unwrap();
+            assert!(report.method.contains("+ "), "{report}");
+            assert_eq!(b.local(), before.local(), "{options}: b untouched");
+            let apart = max_diff(comm, &x, &want);
+            assert!(
+                apart < 1e-8,
+                "{options}: {apart} from CG's answer ({report})"
+            );
+            // the arrays of that solve go; the KSP solves again with others
+            drop(x);
+            let b2 = b.map(|v| v * s(2.0));
+            let mut x2 = DistArray::zeros(a.rows());
+            ksp.solve(&b2, &mut x2).unwrap();
+            drop(b2);
+            let doubled = want.map(|v| v * s(2.0));
+            assert!(
+                max_diff(comm, &x2, &doubled) < 1e-7,
+                "{options}: linear in b"
+            );
+        }
+    })
+}
+
+/// A KSP option set on one rank only: the failure there (an unknown method
+/// when the KSP is made; diagonal scaling refused before the solve) is
+/// every rank's error, and no rank is left in PETSc's collective calls.
+pub fn failures_on_one_rank_fail_everywhere(comm: &Comm) {
+    if comm.size() < 2 {
+        return;
+    }
+    with_petsc(|petsc| {
+        let odd = comm.rank() + 1 == comm.size();
+        let (a, b, _) = poisson(petsc, comm, 8);
+        if odd {
+            petsc.set_options("-ksp_type no_such_method").unwrap();
+        }
+        let made = Ksp::new(&a).map(|_| ());
+        petsc.set_options("-ksp_type gmres").unwrap();
+        let err = made.expect_err("an unknown method on one rank");
+        harness::assert_same_everywhere(comm, &err);
+        if odd {
+            petsc.set_options("-ksp_diagonal_scale").unwrap();
+        }
+        let mut ksp = Ksp::new(&a).unwrap();
+        petsc.set_options("-ksp_diagonal_scale 0").unwrap();
+        let mut x = DistArray::zeros(a.rows());
+        let err = ksp
+            .solve(&b, &mut x)
+            .expect_err("diagonal scaling on one rank");
+        assert!(err.to_string().contains("diagonal scaling"), "{err}");
+        harness::assert_same_everywhere(comm, &err);
+        // the same through the matrix's own solver, made after the options
+        // are the same everywhere again
+        let (x, report) = a.solve(&b).unwrap();
+        assert!(report.reason.starts_with("CONVERGED"), "{report}");
+        assert_eq!(x.layout(), a.rows());
     })
 }

@@ -4,6 +4,7 @@
 
 mod aij;
 mod dense;
+mod split;
 
 pub use aij::PetscMat;
 pub use dense::DenseMat;
