@@ -31,7 +31,7 @@ use distarray::{Comm, Dist, DistArray, Error, Layout};
 use harness::Check;
 use matrix::{builder_matrices_of_any_shape, hand_filled_rows_are_checked_on_every_rank};
 use solver::{
-    convenience_solve_reuses_its_ksp, divergence_and_petsc_errors_are_errors,
+    convenience_solve_reuses_its_ksp, divergence_and_petsc_errors_are_errors, empty_ranks_solve,
     failures_on_one_rank_fail_everywhere, ksp_solves_poisson, one_solver_interface,
     preconditioners_that_write_b_leave_it_untouched,
 };
@@ -47,6 +47,7 @@ static CHECKS: &[Check] = &[
     check!(ksp_solves_poisson),
     check!(one_solver_interface),
     check!(convenience_solve_reuses_its_ksp),
+    check!(empty_ranks_solve),
     check!(divergence_and_petsc_errors_are_errors),
     check!(preconditioners_that_write_b_leave_it_untouched),
     check!(failures_on_one_rank_fail_everywhere),

@@ -59,7 +59,10 @@ impl Ga {
     /// GA; GA terminates when the last one drops, and cannot be started
     /// again afterwards (GA's own limitation): then this is an error.
     /// Handles are counted over the whole process (every thread), as GA's
-    /// state is the process'.
+    /// state is the process'. GA itself is not thread-safe, and MPI as
+    /// rsmpi's `initialize` starts it promises a single thread: use GA from
+    /// one thread at a time (a handle is not `Send`; a second thread must
+    /// take its own, and the program must keep their GA calls apart).
     pub fn init() -> Result<Ga> {
         Ga::init_with_memory(DEFAULT_MA_STACK_BYTES, DEFAULT_MA_HEAP_BYTES)
     }

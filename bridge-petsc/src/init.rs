@@ -79,9 +79,14 @@ impl Petsc {
                 args.iter().map(|a| a.as_ptr() as *mut c_char).collect();
             argv.push(std::ptr::null_mut());
             let mut argc = args.len() as c_int;
-            let mut kept = ARGV.lock().unwrap_or_else(|e| e.into_inner());
-            let kept = kept.insert(Argv(args, argv.into_boxed_slice()));
-            let mut p = kept.1.as_mut_ptr();
+            // the lock is released at once (the failure path below takes
+            // it again); the pointers stay valid: ARGV owns the memory
+            let mut p = {
+                let mut kept = ARGV.lock().unwrap_or_else(|e| e.into_inner());
+                kept.insert(Argv(args, argv.into_boxed_slice()))
+                    .1
+                    .as_mut_ptr()
+            };
             // SAFETY: argc/argv describe the strings kept in ARGV, which
             // live until after PetscFinalize; MPI is initialized, so PETSc
             // adopts it.

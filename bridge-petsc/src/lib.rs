@@ -56,7 +56,10 @@
 //! the caller's `x` is placed in the second for the solve and taken out
 //! after it, errors included (`VecPlaceArray` / `VecResetArray`). Diagonal
 //! scaling (`-ksp_diagonal_scale`), which rescales the borrowed matrix in
-//! place, is refused (see [`solver`]).
+//! place, is refused (see [`solver`]). Factorizations asked to work in
+//! place (`-pc_factor_in_place`, `-sub_pc_factor_in_place`) overwrite the
+//! matrix too; they are not detected: do not set them for a matrix you use
+//! again.
 //!
 //! ## Every PETSc build
 //!

@@ -73,7 +73,20 @@ impl Trilinos {
             let started = call("Tpetra::initialize", |e, n| unsafe {
                 ffi::tri_init(comm.raw().as_raw(), e, n)
             });
-            comm.agree(started)?;
+            if let Err(e) = comm.agree(started.clone()) {
+                if started.is_ok() {
+                    // another rank failed: finalize what started here, so
+                    // that nothing of Tpetra outlives MPI
+                    state.finalized = true;
+                    // SAFETY: initialized just above; no object exists yet.
+                    if let Err(f) = call("Tpetra::finalize", |e, n| unsafe {
+                        ffi::tri_finalize(e, n)
+                    }) {
+                        eprintln!("bridge-trilinos: {f}");
+                    }
+                }
+                return Err(e);
+            }
         }
         state.handles += 1;
         Ok(Trilinos {

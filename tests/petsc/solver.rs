@@ -127,6 +127,51 @@ pub fn convenience_solve_reuses_its_ksp(comm: &Comm) {
     })
 }
 
+/// Ranks that own no rows (2 unknowns on 3-4 ranks, or every row on the
+/// last rank) take part in every solve: their parts of b and x are empty.
+pub fn empty_ranks_solve(comm: &Comm) {
+    with_petsc(|petsc| {
+        let p = comm.size();
+        let last = Layout::new(
+            comm,
+            &[3],
+            &[Dist::BlockBounds([vec![0; p], vec![3]].concat())],
+        )
+        .unwrap();
+        for rows in [Layout::block(comm, &[2]).unwrap(), last] {
+            let n = rows.global_len();
+            // [2 -1; -1 2 -1; ...]: x = 1 gives b = (1, 0, ..., 0, 1)
+            let mut op = distarray::sparse::SparseBuilder::<Scalar>::new(&rows, n).unwrap();
+            for r in distarray::sparse::owned_rows(&rows).unwrap() {
+                op.add(r, r, s(2.0));
+                if r > 0 {
+                    op.add(r, r - 1, s(-1.0));
+                }
+                if r + 1 < n {
+                    op.add(r, r + 1, s(-1.0));
+                }
+            }
+            let a = PetscMat::from_csr(petsc, &rows, &op.assemble().unwrap()).unwrap();
+            let b = DistArray::from_fn(&rows, |ix: &[usize]| {
+                s(if ix[0] == 0 || ix[0] + 1 == n {
+                    1.0
+                } else {
+                    0.0
+                })
+            });
+            let ones = DistArray::full(&rows, s(1.0));
+            let mut ksp = Ksp::new(&a).unwrap();
+            ksp.set_tolerances(Tolerances::default().relative(1e-12))
+                .unwrap();
+            let mut x = DistArray::zeros(&rows);
+            ksp.solve(&b, &mut x).unwrap();
+            assert!(max_diff(comm, &x, &ones) < 1e-8);
+            let (y, _) = a.solve(&b).unwrap();
+            assert!(max_diff(comm, &y, &ones) < 1e-6);
+        }
+    })
+}
+
 pub fn divergence_and_petsc_errors_are_errors(comm: &Comm) {
     with_petsc(|petsc| {
         let rows = Layout::block(comm, &[100]).unwrap();

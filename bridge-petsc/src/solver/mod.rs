@@ -21,7 +21,10 @@
 //! after it (`VecResetArray`), on every path, errors included. No PETSc
 //! object points into an array of the caller's once a solve returns.
 //! Diagonal scaling (`-ksp_diagonal_scale`) is refused: PETSc rescales the
-//! matrix in place, which the solver only borrows.
+//! matrix in place, which the solver only borrows. In-place factorizations
+//! (`-pc_factor_in_place`, also inside block preconditioners as
+//! `-sub_pc_factor_in_place`) overwrite the matrix as well and are not
+//! detected: leave them unset for a matrix used again.
 
 mod work;
 

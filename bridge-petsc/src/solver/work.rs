@@ -21,7 +21,7 @@
 
 use crate::error::{check, pint};
 use crate::ffi;
-use crate::scalar::IsPetscScalar;
+use crate::scalar::{IsPetscScalar, Scalar};
 use crate::vector::{AsPetscVec, AsPetscVecMut};
 use crate::PetscMat;
 use distarray_core::bridge::{Library, SolveReport};
@@ -89,8 +89,9 @@ impl Solver {
             unsafe { ffi::MatCreateVecs(a.raw(), std::ptr::null_mut(), &mut s.b) },
             "MatCreateVecs",
         ))?;
-        let local = pint(a.rows().local_len(), "local rows")?;
-        let global = pint(m, "global rows")?;
+        let (local, global) = comm.agree(
+            pint(a.rows().local_len(), "local rows").and_then(|l| Ok((l, pint(m, "global rows")?))),
+        )?;
         // SAFETY: a live communicator; a NULL array: the Vec has no memory
         // until one is placed (and it is reset after every solve).
         comm.agree(check(
@@ -163,10 +164,24 @@ impl Solver {
         let mut ptr: *mut ffi::PetscScalar = std::ptr::null_mut();
         // SAFETY: a live, writable Vec (borrowed mutably); lent until the
         // VecRestoreArray below, which runs on every path.
-        self.comm.agree(check(
+        let got = check(
             unsafe { ffi::VecGetArray(x.raw_vec(), &mut ptr) },
             "VecGetArray",
-        ))?;
+        );
+        if let Err(e) = self.comm.agree(got.clone()) {
+            if got.is_ok() {
+                // another rank failed: give the array back here too
+                // SAFETY: the pointer VecGetArray just gave, returned once.
+                let back = check(
+                    unsafe { ffi::VecRestoreArray(x.raw_vec(), &mut ptr) },
+                    "VecRestoreArray",
+                );
+                if let Err(r) = back {
+                    eprintln!("bridge-petsc: after a failed solve: {r}");
+                }
+            }
+            return Err(e);
+        }
         // SAFETY: x's local array, of the shell's local length (checked
         // above), lent for writing until restored below, after the reset.
         let solved = self
@@ -188,9 +203,15 @@ impl Solver {
         // SAFETY: the work Vec is PETSc's and live; lent until restored below.
         check(unsafe { ffi::VecGetArray(self.b, &mut ptr) }, "VecGetArray")?;
         let local = b.local();
-        // SAFETY: the work Vec has the rows' layout, as `b` (checked by the
-        // caller): `local.len()` scalars, ours until VecRestoreArray.
-        let dst = unsafe { std::slice::from_raw_parts_mut(ptr.cast(), local.len()) };
+        let mut empty: [Scalar; 0] = [];
+        let dst: &mut [Scalar] = if local.is_empty() || ptr.is_null() {
+            // a rank without rows: PETSc may give no pointer at all
+            &mut empty
+        } else {
+            // SAFETY: the work Vec has the rows' layout, as `b` (checked by
+            // the caller): `local.len()` scalars, ours until VecRestoreArray.
+            unsafe { std::slice::from_raw_parts_mut(ptr.cast(), local.len()) }
+        };
         match local.as_slice() {
             Some(src) => dst.copy_from_slice(T::scalars(src)),
             None => {
@@ -420,7 +441,7 @@ fn run(ksp: ffi::KSP, b: ffi::Vec, x: ffi::Vec, comm: &Comm) -> Result<SolveRepo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{scalar_rows, Petsc, Scalar};
+    use crate::{scalar_rows, Petsc};
     use distarray_core::sparse::gallery::poisson_2d;
 
     /// The Vecs the KSP keeps after a solve, and whether the solution's
@@ -471,7 +492,9 @@ mod tests {
         // and with PETSc vectors: the Vec lent is not the one kept
         let mut xv = crate::PetscVec::new(&petsc, &rows).unwrap();
         let bv = crate::PetscVec::from_array_copy(&petsc, &b).unwrap();
-        let _ = s.solve_vecs(&bv, &mut xv);
+        // (one iteration allowed: KSPSolve ran over the placed array)
+        let e = s.solve_vecs(&bv, &mut xv).unwrap_err();
+        assert!(matches!(e, Error::NotConverged { .. }), "{e}");
         assert_eq!(kept(&s), (s.b, s.x, false));
     }
 }
