@@ -425,6 +425,18 @@ fn lu_solver_factors_once_for_many_right_hand_sides(comm: &Comm) {
                 assert_eq!(dense[[r, c]], want, "entry ({r}, {c})");
             }
         }
+        // complex rows from the builder give a complex dense matrix
+        let mut zb = distarray::sparse::SparseBuilder::<Complex64>::new(&rows, n * n).unwrap();
+        for r in distarray::sparse::owned_rows(&rows).unwrap() {
+            zb.add(r, r, Complex64::new(4.0, 1.0));
+            zb.add(r, (r + 1) % (n * n), Complex64::new(0.0, -1.0));
+        }
+        let z = DistMatrix::from_csr(&grid, &rows, &zb.assemble().unwrap()).unwrap();
+        let zd = z.to_array().unwrap().gather_all().unwrap();
+        for r in 0..n * n {
+            assert_eq!(zd[[r, r]], Complex64::new(4.0, 1.0));
+            assert_eq!(zd[[r, (r + 1) % (n * n)]], Complex64::new(0.0, -1.0));
+        }
         let mut lu = LuSolver::new(&a).unwrap();
         let solver: &mut dyn LinearSolver<f64> = &mut lu;
         assert_eq!(solver.library(), Library::Elemental);

@@ -2,12 +2,14 @@
 
 use super::DistMatrix;
 use crate::layout::{ElDist, ElGrid};
+use crate::scalar::ElScalar;
 use distarray_core::map::{AxisMap, BlockMap};
 use distarray_core::sparse::CsrRows;
 use distarray_core::{DistArray, Error, Layout, ProcGrid, Result};
 
-impl<'a> DistMatrix<'a, f64> {
-    /// The dense `m x n` matrix of each rank's CSR rows (`m` the length of
+impl<'a, T: ElScalar + std::ops::AddAssign> DistMatrix<'a, T> {
+    /// The dense `m x n` matrix of each rank's CSR rows (any of Elemental's
+    /// scalar types: the builder's `CsrRows<T>`) (`m` the length of
     /// `rows`, `n` the CSR's columns; duplicate entries are summed), in
     /// `[MC,MR]` on `grid`. Each rank fills its rows of a row-block array,
     /// which moves to `[MC,MR]` through an explicit redistribution (a
@@ -18,7 +20,7 @@ impl<'a> DistMatrix<'a, f64> {
     ///
     /// # Examples
     ///
-    /// ```no_run
+    /// ```
     /// use bridge_elemental::{DistMatrix, ElGrid, Elemental};
     /// use distarray_core::{sparse::gallery::poisson_2d, Comm, Layout};
     /// let _u = mpi::initialize().unwrap();
@@ -35,8 +37,8 @@ impl<'a> DistMatrix<'a, f64> {
     pub fn from_csr(
         grid: &'a ElGrid<'a>,
         rows: &Layout,
-        csr: &CsrRows,
-    ) -> Result<DistMatrix<'a, f64>> {
+        csr: &CsrRows<T>,
+    ) -> Result<DistMatrix<'a, T>> {
         let comm = rows.comm();
         let verdict = csr.validate().and_then(|()| fits(rows, csr));
         comm.agree(verdict)?;
@@ -50,7 +52,7 @@ impl<'a> DistMatrix<'a, f64> {
         let grid_rows = ProcGrid::new(&[comm.size(), 1], comm.size(), comm.rank())?;
         let maps = vec![rows.map(0).clone(), AxisMap::Block(BlockMap::regular(n, 1))];
         let row_block = Layout::from_parts(comm.clone(), grid_rows, maps);
-        let mut dense = DistArray::<f64>::zeros(&row_block);
+        let mut dense = DistArray::<T>::zeros(&row_block);
         {
             let mut local = dense.local_mut();
             for r in 0..csr.local_rows() {
@@ -60,7 +62,7 @@ impl<'a> DistMatrix<'a, f64> {
             }
         }
         let mut a = DistMatrix::new(grid, ElDist::McMr, m, n)?;
-        let mut plan = grid.redistribution::<f64>(&row_block, a.layout())?;
+        let mut plan = grid.redistribution::<T>(&row_block, a.layout())?;
         let moved = a
             .array_mut()
             .and_then(|mut lent| plan.execute(&dense, &mut lent.view_mut()));
@@ -70,7 +72,7 @@ impl<'a> DistMatrix<'a, f64> {
 }
 
 /// `Ok` when `csr` holds this rank's rows of the 1-D block layout `rows`.
-fn fits(rows: &Layout, csr: &CsrRows) -> Result<()> {
+fn fits<T>(rows: &Layout, csr: &CsrRows<T>) -> Result<()> {
     let mismatch = |detail: String| Error::LayoutMismatch {
         context: "DistMatrix::from_csr".into(),
         detail,
