@@ -1,7 +1,7 @@
 //! Computing on distributed arrays: elementwise ufuncs and operators
 //! ([`ufunc`]), reductions over all cells or along axes with the
 //! reproducible sum in its own file ([`reduce`]), cumulative sums and
-//! products ([`scan`]), and distributed broadcasting ([`broadcast`]).
+//! products ([`scan`]), sort and argsort of 1-D arrays ([`sort`]), and distributed broadcasting ([`broadcast`]).
 //!
 //! Elementwise work on arrays of one layout needs no communication;
 //! reductions agree over the communicator (along an axis, over the grid
@@ -11,4 +11,5 @@
 pub mod broadcast;
 pub mod reduce;
 pub mod scan;
+pub mod sort;
 pub mod ufunc;

@@ -1,0 +1,175 @@
+//! The total order sorting uses, per element type: integers and `bool`
+//! (`false < true`) by their own order; floats by value with every NaN
+//! last (`-0.0` and `0.0` equal, as in NumPy); complex numbers
+//! lexicographically (real, then imaginary) with NumPy's NaN classes last:
+//! `R + Rj < R + nanj < nan + Rj < nan + nanj`.
+
+use crate::dtype::Element;
+use num_complex::{Complex32, Complex64};
+use std::cmp::Ordering;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An element type [`sort`](crate::DistArrayBase::sort) can order: every
+/// [`Element`] type (sealed). NaNs sort last in both directions.
+///
+/// # Examples
+///
+/// ```
+/// use distarray_core::sort::SortKey;
+/// use std::cmp::Ordering;
+/// assert_eq!(f64::NAN.sort_cmp(&1.0), Ordering::Greater); // NaN last
+/// assert_eq!((-0.0_f64).sort_cmp(&0.0), Ordering::Equal);
+/// assert_eq!(false.sort_cmp(&true), Ordering::Less);
+/// assert!(f64::NAN.is_nan_key());
+/// ```
+pub trait SortKey: Element + sealed::Sealed {
+    /// The ascending order, NaN (any NaN part) last.
+    fn sort_cmp(&self, other: &Self) -> Ordering;
+    /// True for NaN (a complex number with a NaN part).
+    fn is_nan_key(&self) -> bool {
+        false
+    }
+    /// Sorts ascending by [`sort_cmp`](Self::sort_cmp) or a refinement of
+    /// it (floats: `-0.0` before `0.0`), unstably, the fastest way known.
+    fn sort_unstable(v: &mut [Self]) {
+        v.sort_unstable_by(Self::sort_cmp);
+    }
+}
+
+macro_rules! ord_key {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl SortKey for $t {
+            fn sort_cmp(&self, other: &Self) -> Ordering {
+                self.cmp(other)
+            }
+            fn sort_unstable(v: &mut [Self]) {
+                v.sort_unstable();
+            }
+        }
+    )*};
+}
+ord_key!(bool, u8, i32, i64);
+
+macro_rules! float_key {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl SortKey for $t {
+            fn sort_cmp(&self, other: &Self) -> Ordering {
+                match (self.is_nan(), other.is_nan()) {
+                    (false, false) => self.partial_cmp(other).unwrap_or(Ordering::Equal),
+                    (a, b) => a.cmp(&b),
+                }
+            }
+            fn is_nan_key(&self) -> bool {
+                self.is_nan()
+            }
+            fn sort_unstable(v: &mut [Self]) {
+                // NaNs (of either sign) to the end, the rest by total_cmp,
+                // which refines the order (-0.0 before 0.0) and is fast
+                let mut numbers = 0;
+                for i in 0..v.len() {
+                    if !v[i].is_nan() {
+                        v.swap(i, numbers);
+                        numbers += 1;
+                    }
+                }
+                v[..numbers].sort_unstable_by(<$t>::total_cmp);
+            }
+        }
+    )*};
+}
+float_key!(f32, f64);
+
+macro_rules! complex_key {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl SortKey for $t {
+            fn sort_cmp(&self, other: &Self) -> Ordering {
+                let class = |z: &Self| 2 * z.re.is_nan() as u8 + z.im.is_nan() as u8;
+                class(self)
+                    .cmp(&class(other))
+                    .then_with(|| self.re.sort_cmp(&other.re))
+                    .then_with(|| self.im.sort_cmp(&other.im))
+            }
+            fn is_nan_key(&self) -> bool {
+                self.re.is_nan() || self.im.is_nan()
+            }
+        }
+    )*};
+}
+complex_key!(Complex32, Complex64);
+
+/// The order of one sort: ascending or descending by key, NaNs last
+/// either way (in their ascending order), then, where the sort carries
+/// them, by global index ascending (equal keys keep their global order).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Order {
+    pub descending: bool,
+}
+
+impl Order {
+    /// Compares two keys.
+    pub fn keys<T: SortKey>(self, a: &T, b: &T) -> Ordering {
+        if !self.descending {
+            return a.sort_cmp(b);
+        }
+        match (a.is_nan_key(), b.is_nan_key()) {
+            (false, false) => b.sort_cmp(a),
+            (true, true) => a.sort_cmp(b),
+            (a, b) => a.cmp(&b),
+        }
+    }
+
+    /// Compares (key, global index) pairs; without indices, keys only.
+    pub fn items<T: SortKey>(self, a: (&T, Option<i64>), b: (&T, Option<i64>)) -> Ordering {
+        self.keys(a.0, b.0).then_with(|| a.1.cmp(&b.1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_nan_classes_follow_numpy() {
+        let n = f64::NAN;
+        let mut v = vec![
+            Complex64::new(n, n),
+            Complex64::new(n, 1.0),
+            Complex64::new(2.0, n),
+            Complex64::new(1.0, n),
+            Complex64::new(3.0, 0.0),
+            Complex64::new(1.0, 5.0),
+        ];
+        v.sort_by(SortKey::sort_cmp);
+        let show: Vec<String> = v.iter().map(|z| format!("{z}")).collect();
+        assert_eq!(
+            show,
+            ["1+5i", "3+0i", "1+NaNi", "2+NaNi", "NaN+1i", "NaN+NaNi"]
+        );
+    }
+
+    #[test]
+    fn float_fast_sort_puts_every_nan_last() {
+        let mut v = vec![3.0, -f64::NAN, -1.0, f64::NAN, 0.0, -0.0, 2.0];
+        f64::sort_unstable(&mut v);
+        assert_eq!(&v[..5], &[-1.0, -0.0, 0.0, 2.0, 3.0]);
+        assert!(v[5].is_nan() && v[6].is_nan());
+        assert!(v
+            .windows(2)
+            .all(|w| w[0].sort_cmp(&w[1]) != Ordering::Greater));
+    }
+
+    #[test]
+    fn descending_keeps_nans_last() {
+        let o = Order { descending: true };
+        let mut v = vec![1.0, f64::NAN, 3.0, 2.0];
+        v.sort_by(|a, b| o.keys(a, b));
+        assert_eq!(&v[..3], &[3.0, 2.0, 1.0]);
+        assert!(v[3].is_nan());
+    }
+}
