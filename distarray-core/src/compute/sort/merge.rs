@@ -63,6 +63,16 @@ fn merge_two<T: SortKey>(
     let (out, mut out_ids) = dst;
     let item = |i: usize| (&keys[i], ids.map(|d| d[i]));
     let (mut i, mut j, mut o) = (a.start, b.start, a.start);
+    if ids.is_none() {
+        // keys alone: a branch-free step
+        while i < a.end && j < b.end {
+            let right = order.keys(&keys[j], &keys[i]).is_lt();
+            out[o] = if right { keys[j] } else { keys[i] };
+            j += right as usize;
+            i += !right as usize;
+            o += 1;
+        }
+    }
     while i < a.end && j < b.end {
         // the right run's item first only when strictly smaller
         let take_right = order.items(item(j), item(i)).is_lt();

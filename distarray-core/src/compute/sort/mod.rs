@@ -38,6 +38,7 @@
 
 mod merge;
 mod order;
+mod radix;
 mod select;
 
 pub use order::SortKey;
@@ -172,7 +173,10 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
             let (k, i): (Vec<T>, Vec<i64>) = pairs.into_iter().unzip();
             (k, Some(i))
         } else {
-            let mut k: Vec<T> = owned.iter().copied().collect();
+            let mut k: Vec<T> = match owned.as_slice() {
+                Some(s) => s.to_vec(),
+                None => owned.iter().copied().collect(),
+            };
             if options.descending {
                 k.sort_unstable_by(|a, b| order.keys(a, b));
             } else {
@@ -232,8 +236,14 @@ fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
         .iter()
         .enumerate()
         .all(|(i, &g)| g as u64 == start + i as u64);
-    let mut out = DistArray::<U>::zeros(layout);
     if comm.all(in_place) {
+        if layout.local_len() == mine.len() {
+            // no padding: the run is the local buffer
+            let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), mine)
+                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+            return DistArray::from_local(layout.clone(), local);
+        }
+        let mut out = DistArray::<U>::zeros(layout);
         let mut local = out.local_mut();
         let mut cells = local.slice_axis_mut(ndarray::Axis(0), Slice::from(range));
         for (c, v) in cells.iter_mut().zip(mine) {
@@ -245,6 +255,7 @@ fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
     for s in &sizes {
         bounds.push(bounds.last().copied().unwrap_or(0) + *s as usize);
     }
+    let mut out = DistArray::<U>::zeros(layout);
     let blocks = Layout::new(comm, layout.shape(), &[Dist::BlockBounds(bounds)])?;
     let n = mine.len();
     let src = DistArray::from_local(

@@ -4,6 +4,7 @@
 //! lexicographically (real, then imaginary) with NumPy's NaN classes last:
 //! `R + Rj < R + nanj < nan + Rj < nan + nanj`.
 
+use super::radix::{self, RADIX_MIN};
 use crate::dtype::Element;
 use num_complex::{Complex32, Complex64};
 use std::cmp::Ordering;
@@ -40,22 +41,31 @@ pub trait SortKey: Element + sealed::Sealed {
 }
 
 macro_rules! ord_key {
-    ($($t:ty),*) => {$(
+    ($($t:ty, $bytes:expr, $key:expr);*) => {$(
         impl sealed::Sealed for $t {}
         impl SortKey for $t {
             fn sort_cmp(&self, other: &Self) -> Ordering {
                 self.cmp(other)
             }
             fn sort_unstable(v: &mut [Self]) {
-                v.sort_unstable();
+                if v.len() < RADIX_MIN || $bytes == 0 {
+                    v.sort_unstable();
+                } else {
+                    radix::sort_by_key(v, $bytes, $key);
+                }
             }
         }
     )*};
 }
-ord_key!(bool, u8, i32, i64);
+ord_key!(
+    bool, 0, |x: bool| x as u64;
+    u8, 1, |x: u8| x as u64;
+    i32, 4, |x: i32| (x as u32 ^ 1 << 31) as u64;
+    i64, 8, |x: i64| x as u64 ^ 1 << 63
+);
 
 macro_rules! float_key {
-    ($($t:ty),*) => {$(
+    ($($t:ty, $bytes:expr, $key:expr);*) => {$(
         impl sealed::Sealed for $t {}
         impl SortKey for $t {
             fn sort_cmp(&self, other: &Self) -> Ordering {
@@ -68,8 +78,8 @@ macro_rules! float_key {
                 self.is_nan()
             }
             fn sort_unstable(v: &mut [Self]) {
-                // NaNs (of either sign) to the end, the rest by total_cmp,
-                // which refines the order (-0.0 before 0.0) and is fast
+                // NaNs (of either sign) to the end, the rest in total_cmp's
+                // order, which refines this one (-0.0 before 0.0)
                 let mut numbers = 0;
                 for i in 0..v.len() {
                     if !v[i].is_nan() {
@@ -77,12 +87,17 @@ macro_rules! float_key {
                         numbers += 1;
                     }
                 }
-                v[..numbers].sort_unstable_by(<$t>::total_cmp);
+                let numbers = &mut v[..numbers];
+                if numbers.len() < RADIX_MIN {
+                    numbers.sort_unstable_by(<$t>::total_cmp);
+                } else {
+                    radix::sort_by_key(numbers, $bytes, $key);
+                }
             }
         }
     )*};
 }
-float_key!(f32, f64);
+float_key!(f32, 4, radix::f32_key; f64, 8, radix::f64_key);
 
 macro_rules! complex_key {
     ($($t:ty),*) => {$(
