@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn complex_nan_classes_follow_numpy() {
         let n = f64::NAN;
-        let mut v = vec![
+        let mut v = [
             Complex64::new(n, n),
             Complex64::new(n, 1.0),
             Complex64::new(2.0, n),
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn descending_keeps_nans_last() {
         let o = Order { descending: true };
-        let mut v = vec![1.0, f64::NAN, 3.0, 2.0];
+        let mut v = [1.0, f64::NAN, 3.0, 2.0];
         v.sort_by(|a, b| o.keys(a, b));
         assert_eq!(&v[..3], &[3.0, 2.0, 1.0]);
         assert!(v[3].is_nan());

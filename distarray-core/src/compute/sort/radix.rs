@@ -26,7 +26,7 @@ pub(super) fn sort_by_key<T: Copy + Default>(v: &mut [T], bytes: usize, key: imp
     let mut scratch = vec![T::default(); n];
     let mut in_scratch = false;
     for (b, c) in counts.iter().enumerate() {
-        if c.iter().any(|&m| m == n) {
+        if c.contains(&n) {
             continue; // every key has the same digit here
         }
         let mut at = [0usize; RADIX];
