@@ -179,6 +179,58 @@ mod tests {
             .all(|w| w[0].sort_cmp(&w[1]) != Ordering::Greater));
     }
 
+    /// The radix path (RADIX_MIN elements and more) against a comparison
+    /// sort by `sort_cmp`, for every key width it has: the same order, the
+    /// same multiset (NaNs, signed zeros and infinities in the floats).
+    #[test]
+    fn radix_sorts_agree_with_the_comparison_order() {
+        fn check<T: SortKey>(mut v: Vec<T>, same: impl Fn(&T, &T) -> bool) {
+            assert!(v.len() >= RADIX_MIN);
+            let mut want = v.clone();
+            want.sort_by(SortKey::sort_cmp);
+            T::sort_unstable(&mut v);
+            assert!(v
+                .windows(2)
+                .all(|w| w[0].sort_cmp(&w[1]) != Ordering::Greater));
+            assert!(v.iter().zip(&want).all(|(a, b)| same(a, b)));
+        }
+        let n = 3 * RADIX_MIN + 17;
+        let mix = |i: usize| (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7;
+        check(
+            (0..n)
+                .map(|i| mix(i) as i64 - (1 << 55))
+                .collect::<Vec<i64>>(),
+            |a, b| a == b,
+        );
+        check(
+            (0..n).map(|i| mix(i) as i32).collect::<Vec<i32>>(),
+            |a, b| a == b,
+        );
+        check((0..n).map(|i| mix(i) as u8).collect::<Vec<u8>>(), |a, b| {
+            a == b
+        });
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let float = |i: usize| match i % 11 {
+            k @ 0..=5 => specials[k],
+            _ => (mix(i) as f64 / 1e12) - 1e5,
+        };
+        // -0.0 and 0.0 are equal keys (the fast path puts -0.0 first)
+        let same_f64 = |a: &f64, b: &f64| (a.is_nan() && b.is_nan()) || a == b;
+        check((0..n).map(float).collect::<Vec<f64>>(), same_f64);
+        let same_f32 = |a: &f32, b: &f32| (a.is_nan() && b.is_nan()) || a == b;
+        check(
+            (0..n).map(|i| float(i) as f32).collect::<Vec<f32>>(),
+            same_f32,
+        );
+    }
+
     #[test]
     fn descending_keeps_nans_last() {
         let o = Order { descending: true };
