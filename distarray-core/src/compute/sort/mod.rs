@@ -24,6 +24,12 @@
 //! arbitrarily; [`SortOptions::stable`] keeps equal keys in increasing
 //! global index order, as [`argsort`](DistArrayBase::argsort) always does.
 //!
+//! Built on the same machinery: [`unique`](DistArrayBase::unique) and
+//! [`unique_with`](DistArrayBase::unique_with) (NumPy's `np.unique` with
+//! [`UniqueOptions`]), and [`searchsorted`](DistArrayBase::searchsorted) /
+//! [`searchsorted_local`](DistArrayBase::searchsorted_local) (with a
+//! [`Side`]).
+//!
 //! ```
 //! use distarray_core::{sort::SortOptions, Comm, Dist, DistArray, Layout};
 //! let _u = mpi::initialize().unwrap();
@@ -39,9 +45,13 @@
 mod merge;
 mod order;
 mod radix;
+mod search;
 mod select;
+mod unique;
 
 pub use order::SortKey;
+pub use search::Side;
+pub use unique::{Unique, UniqueOptions};
 
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::fingerprint;
@@ -232,10 +242,11 @@ fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
     let start: u64 = sizes[..comm.rank()].iter().sum();
     let range = layout.owned_local_ranges()[0].clone();
     let gidx = &layout.global_indices(0)[range.clone()];
-    let in_place = gidx
-        .iter()
-        .enumerate()
-        .all(|(i, &g)| g as u64 == start + i as u64);
+    let in_place = gidx.len() == mine.len()
+        && gidx
+            .iter()
+            .enumerate()
+            .all(|(i, &g)| g as u64 == start + i as u64);
     if comm.all(in_place) {
         if layout.local_len() == mine.len() {
             // no padding: the run is the local buffer
