@@ -140,22 +140,24 @@ pub(super) fn position<T: SortKey>(values: &[T], x: &T) -> usize {
 }
 
 /// The flat (C order) global indices of this rank's owned cells, in the
-/// order [`owned`](crate::DistArrayBase::owned) iterates them.
+/// order [`owned`](crate::DistArrayBase::owned) iterates them (computed
+/// cell by cell: no vector of a rank's indices).
 pub(super) fn flat_indices(layout: &Layout) -> impl Iterator<Item = i64> {
+    let layout = layout.clone();
     let strides = crate::array::c_strides(layout.shape());
     let ranges = layout.owned_local_ranges();
-    let axes: Vec<Vec<i64>> = (0..layout.ndim())
-        .map(|a| {
-            layout.global_indices(a)[ranges[a].clone()]
-                .iter()
-                .map(|&g| (g * strides[a]) as i64)
-                .collect()
-        })
-        .collect();
-    let shape: Vec<usize> = axes.iter().map(Vec::len).collect();
-    ndarray::indices(IxDyn(&shape))
-        .into_iter()
-        .map(move |ix| (0..axes.len()).map(|a| axes[a][ix[a]]).sum())
+    let shape: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+    ndarray::indices(IxDyn(&shape)).into_iter().map(move |ix| {
+        let coords = layout.grid().coords();
+        (0..ranges.len())
+            .map(|a| {
+                let g = layout
+                    .map(a)
+                    .local_to_global(coords[a], ranges[a].start + ix[a]);
+                (g * strides[a]) as i64
+            })
+            .sum()
+    })
 }
 
 #[cfg(test)]

@@ -122,9 +122,9 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// [`unique`](Self::unique) with NumPy's `return_index`,
     /// `return_inverse` and `return_counts` (see [`Unique`]). Collective;
-    /// errors as [`unique`](Self::unique). Extra memory per rank: an
-    /// `i64` per cell for the inverse, else about a quarter of its cells
-    /// plus its distinct values.
+    /// errors as [`unique`](Self::unique). Extra memory per rank: about a
+    /// quarter of its cells plus its distinct values (and the inverse, an
+    /// `i64` per cell, when asked for).
     ///
     /// # Examples
     ///
