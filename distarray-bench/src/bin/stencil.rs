@@ -8,9 +8,9 @@
 //! - no exchange at all: [`Halo::sweep`] alone (the physical floor: the
 //!   same memory traffic, no messages, no waiting).
 //!
-//! Figures: `stencil_overlap`, blocking time / overlapped time (target
-//! >= 1.15); `stencil_overlap_floor`, overlapped time / no-exchange time
-//! (target <= 1.10). Each is the best of `ROUNDS` interleaved rounds.
+//! Figures: `stencil_overlap`, blocking time / overlapped time (target at
+//! least 1.15); `stencil_overlap_floor`, overlapped time / no-exchange
+//! time (target at most 1.10). Each is the best of `ROUNDS` interleaved rounds.
 //! Also printed (`#` lines, no target): the same 50 steps written by hand
 //! over row slices with no closure, against the sweep, to show what the
 //! closure interface costs.

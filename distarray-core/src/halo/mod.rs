@@ -136,6 +136,7 @@ pub struct Halo<T> {
     /// the kept memory of `begin`'s request lists
     send_reqs: Requests,
     recv_reqs: Requests,
+    stencil: Stencil,
     /// where stencil sweeps work on this rank
     geometry: Result<stencil::Geometry>,
 }
@@ -267,7 +268,8 @@ impl<T: Element> Halo<T> {
                 })
                 .collect(),
             pos: Vec::with_capacity(layout.ndim()),
-            geometry: stencil::geometry(layout, stencil),
+            geometry: stencil::geometry(layout, stencil, None),
+            stencil,
             send_reqs: Requests::with_capacity(sends.len()),
             recv_reqs: Requests::with_capacity(recvs.len()),
             sends,

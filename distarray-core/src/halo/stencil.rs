@@ -5,8 +5,11 @@
 //!
 //! Which cells a sweep computes: the stencil reaches `r` cells each way
 //! along every block axis, `r` the layout's widest padding (ghost width
-//! between neighbours or boundary width, any axis; every ghost width must
-//! be at least `r`); it does not extend along cyclic or unstructured axes.
+//! between neighbours or boundary width, any axis) unless set with
+//! [`Halo::with_reach`]; every ghost width must be at least `r`. It does
+//! not extend along cyclic or unstructured axes. (An axis held by one
+//! process has no ghost cells: on one process a layout without boundary
+//! padding has no padding at all, and a stencil needs `with_reach`.)
 //! Per axis, a cell is computed when it is owned (not a ghost copy),
 //! not boundary padding, and its whole neighbourhood lies inside the
 //! global array: global index `g` with `max(left boundary, r) <= g <
@@ -51,7 +54,11 @@ pub(super) struct Geometry {
 }
 
 /// The sweep geometry of this rank for `layout` (see the module's docs).
-pub(super) fn geometry(layout: &Layout, stencil: Stencil) -> Result<Geometry> {
+pub(super) fn geometry(
+    layout: &Layout,
+    stencil: Stencil,
+    reach: Option<usize>,
+) -> Result<Geometry> {
     let nd = layout.ndim();
     if nd == 0 || nd > MAX_DIMS {
         return Err(Error::InvalidArgument(format!(
@@ -86,6 +93,7 @@ pub(super) fn geometry(layout: &Layout, stencil: Stencil) -> Result<Geometry> {
         })
         .max()
         .unwrap_or(0);
+    let r = reach.unwrap_or(r);
     for (a, map) in layout.maps().iter().enumerate() {
         let len = shape[a];
         let AxisMap::Block(b) = map else {
@@ -97,8 +105,9 @@ pub(super) fn geometry(layout: &Layout, stencil: Stencil) -> Result<Geometry> {
         let (bl, br) = b.boundary_padding();
         if let Some(w) = b.interface_padding().iter().find(|&&w| w < r) {
             return Err(Error::InvalidArgument(format!(
-                "stencil sweep: the stencil reaches {r} cells (the layout's widest padding) \
-                 but along axis {a} the ghost width between two neighbours is {w}"
+                "stencil sweep: the stencil reaches {r} cells (the layout's widest padding, \
+                 or Halo::with_reach) but along axis {a} the ghost width between two \
+                 neighbours is {w}"
             )));
         }
         geo.reach.radius[a] = r;
@@ -143,7 +152,8 @@ pub(super) fn geometry(layout: &Layout, stencil: Stencil) -> Result<Geometry> {
 /// let layout = Layout::new(&comm, &[10], &[ghosts]).unwrap();
 /// let mut u = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * ix[0]) as f64);
 /// let mut out = DistArray::<f64>::zeros(&layout);
-/// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+/// // reach 1 on any number of processes (on one, the layout has no padding)
+/// let mut halo = Halo::new(&layout, Stencil::Star).unwrap().with_reach(1);
 /// halo.apply(&mut u, &mut out, |nb| (nb[[-1]] + nb.centre() + nb[[1]]) / 3.0).unwrap();
 /// assert_eq!(out.get(&[4]).unwrap(), (9.0 + 16.0 + 25.0) / 3.0);
 /// assert_eq!(out.get(&[0]).unwrap(), 0.0); // no left neighbour: not computed
@@ -280,6 +290,33 @@ fn sweep_rim<T: Copy, F: FnMut(&Neighbourhood<'_, T>) -> T>(
 }
 
 impl<T: Element> Halo<T> {
+    /// The same halo with stencil sweeps reaching `reach` cells each way
+    /// along every block axis, instead of the layout's widest padding (a
+    /// smaller stencil than the ghosts allow, or a layout on one process,
+    /// which has no ghost cells). A reach wider than some ghost width is
+    /// an error at the sweep.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::halo::{Halo, Stencil};
+    /// use distarray_core::{Comm, Dist, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let d = Dist::BlockPadded { ghost_width: 2, boundary_width: (0, 0), periodic: false };
+    /// let layout = Layout::new(&comm, &[12], &[d]).unwrap();
+    /// let mut halo = Halo::new(&layout, Stencil::Star).unwrap().with_reach(1);
+    /// let mut u = DistArray::from_fn(&layout, |ix: &[usize]| ix[0] as f64);
+    /// let mut out = DistArray::<f64>::zeros(&layout);
+    /// halo.apply(&mut u, &mut out, |nb| nb[[1]] - nb[[-1]]).unwrap();
+    /// assert_eq!(out.get(&[1]).unwrap(), 2.0); // reach 1: cell 1 is computed
+    /// assert_eq!(out.get(&[0]).unwrap(), 0.0);
+    /// ```
+    pub fn with_reach(mut self, reach: usize) -> Halo<T> {
+        self.geometry = geometry(&self.layout, self.stencil, Some(reach));
+        self
+    }
+
     /// One stencil step with the halo exchange hidden behind the work:
     /// `out[i] = f(neighbourhood of i in u)` for every cell a sweep
     /// computes (see [`Halo::sweep`]). Starts the exchange of `u`'s ghost
@@ -315,7 +352,7 @@ impl<T: Element> Halo<T> {
     /// let d = Dist::BlockPadded { ghost_width: 1, boundary_width: (1, 1), periodic: false };
     /// let layout = Layout::new(&comm, &[6, 8], &[d.clone(), d]).unwrap();
     /// let edge = |ix: &[usize]| ix[0] == 0 || ix[0] == 5 || ix[1] == 0 || ix[1] == 7;
-    /// let mut u = DistArray::from_fn(&layout, |ix: &[usize]| if edge(ix) { 1.0 } else { 0.0 });
+    /// let mut u = DistArray::from_fn(&layout, |ix: &[usize]| if edge(ix) { 1.0f64 } else { 0.0 });
     /// let mut next = u.to_owned();
     /// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
     /// for _ in 0..200 {
@@ -399,7 +436,7 @@ impl<T: Element> Halo<T> {
     /// let layout = Layout::new(&comm, &[5, 5], &[d.clone(), d]).unwrap();
     /// let mut u = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] + ix[1]) as f64);
     /// let mut out = DistArray::<f64>::zeros(&layout);
-    /// let mut halo = Halo::new(&layout, Stencil::Box).unwrap();
+    /// let mut halo = Halo::new(&layout, Stencil::Box).unwrap().with_reach(1);
     /// halo.update(&mut u).unwrap(); // blocking
     /// halo.sweep(&u, &mut out, |nb| nb[[1, 1]] - nb[[-1, -1]]).unwrap();
     /// assert_eq!(out.get(&[2, 2]).unwrap(), 4.0);

@@ -188,7 +188,7 @@ impl<T: Element> PendingPlan<'_, '_, T> {
     /// let cyclic = Layout::new(&comm, &[6], &[Dist::Cyclic]).unwrap();
     /// let mut plan = Plan::<f64>::new(&block, &cyclic).unwrap();
     /// let a = DistArray::<f64>::ones(&block);
-    /// let mut wrong = DistArray::<f64>::zeros(&block);
+    /// let mut wrong = DistArray::<f64>::zeros(&Layout::block(&comm, &[7]).unwrap());
     /// distarray_core::halo::scope(|s| {
     ///     let pending = plan.begin(s, &a).unwrap();
     ///     let err = pending.finish(&mut wrong).unwrap_err();
