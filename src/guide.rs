@@ -100,6 +100,8 @@
 //! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |
 //! | `VecScatter` (petsc4py) | `Plan` (build once, execute without allocating) |
 //! | ghost updates: `da.globalToLocal(g, l)` (petsc4py DMDA) | `Halo::new(&layout, Stencil::Star)?.update(&mut u)?` with a `Dist::BlockPadded` layout |
+//! | `out[1:-1, 1:-1] = u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:] - 4 * u[1:-1, 1:-1]` (after a ghost update) | `halo.apply(&mut u, &mut out, \|nb\| nb[[-1, 0]] + nb[[1, 0]] + nb[[0, -1]] + nb[[0, 1]] - 4.0 * nb.centre())?` (ghosts exchanged while the interior is computed; `halo.sweep(&u, &mut out, f)` without exchange) |
+//! | `sc.scatterBegin(x, y)` ... `sc.scatterEnd(x, y)` (petsc4py `VecScatter`) | `scope(\|s\| { let p = plan.begin(s, &x)?; /* other work */ p.finish(&mut y) })` (`halo::scope`); `halo.begin(s, &u)` / `finish(&mut u)` for ghosts |
 //! | `np.save("a.npy", a)` / `np.load("a.npy")` | `a.save_npy("a.npy", Order::C)?` / `DistArray::<f64>::load_npy(&layout, "a.npy")?` |
 //! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |

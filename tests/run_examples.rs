@@ -21,7 +21,6 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// Runs an example on `ranks` ranks and returns its standard output.
-#[allow(dead_code)] // unused when no bridge feature is on
 fn run(name: &str, ranks: usize, args: &[&str]) -> String {
     let path = example(name);
     assert!(
@@ -51,6 +50,17 @@ fn run(name: &str, ranks: usize, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
+}
+
+#[test]
+fn heat_decays_like_its_mode() {
+    for ranks in [1, 2, 3] {
+        let out = run("heat", ranks, &["64", "200", "50"]);
+        assert!(
+            out.contains("energy decay matches the discrete mode"),
+            "{out}"
+        );
+    }
 }
 
 #[cfg(feature = "ga")]

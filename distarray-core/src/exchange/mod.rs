@@ -37,10 +37,12 @@ pub(crate) mod build;
 mod direct;
 mod options;
 pub(crate) mod pack;
+pub(crate) mod requests;
 mod routed;
 pub mod scale;
 pub(crate) mod segment;
 mod shared;
+pub(crate) mod split;
 mod steps;
 pub(crate) mod transport;
 

@@ -251,6 +251,21 @@ impl<T: Element> Exchange<T> {
         }
     }
 
+    /// This rank's schedule.
+    pub(super) fn arranged(&self) -> &Arranged {
+        &self.arranged
+    }
+
+    /// What a split-phase execution (`split`) works with: the
+    /// communicator, the schedule, the walking scratch, and how local
+    /// copies, packing and unpacking store.
+    pub(super) fn split_parts(
+        &mut self,
+    ) -> (&Comm, &Arranged, &mut Vec<usize>, (Stores, Stores, Stores)) {
+        let stores = (self.local_stores, self.pack_stores, self.unpack_stores);
+        (&self.comm, &self.arranged, &mut self.pos, stores)
+    }
+
     /// The exchange between two plain C-order buffers of the exchange's shapes.
     pub(crate) fn run(&mut self, src_buf: &[T], dst_buf: &mut [T]) {
         if self.direct.is_none() {

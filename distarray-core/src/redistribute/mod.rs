@@ -27,9 +27,11 @@
 //! ```
 
 mod plan;
+mod split;
 
 pub use crate::exchange::{PlanOptions, Transport};
 pub use plan::Plan;
+pub use split::PendingPlan;
 
 use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::Element;

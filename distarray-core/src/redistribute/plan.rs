@@ -5,6 +5,7 @@ use crate::array::DistArrayBase;
 use crate::comm::Comm;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::exchange::split::Split;
 use crate::exchange::{self, Builder, Cells, Exchange, PlanOptions, Transport};
 use crate::layout::Layout;
 use ndarray::{Data, DataMut};
@@ -53,11 +54,14 @@ use ndarray::{Data, DataMut};
 #[derive(Debug)]
 pub struct Plan<T> {
     /// the communicator the messages travel on (the parent, across)
-    comm: Comm,
+    pub(super) comm: Comm,
     /// the layouts, on the ranks that hold them
-    src: Option<Layout>,
-    dst: Option<Layout>,
-    exchange: Exchange<T>,
+    pub(super) src: Option<Layout>,
+    pub(super) dst: Option<Layout>,
+    pub(super) exchange: Exchange<T>,
+    /// the buffers of split-phase executions (made at the first
+    /// [`Plan::begin`])
+    pub(super) split: Option<Split<T>>,
 }
 
 impl<T: Element> Plan<T> {
@@ -244,6 +248,7 @@ impl<T: Element> Plan<T> {
             src: src.cloned(),
             dst: dst.cloned(),
             exchange: exchange::across(parent, src, dst, options)?,
+            split: None,
         })
     }
 
@@ -416,13 +421,14 @@ impl Builder<'_> {
             src: Some(src),
             dst: Some(dst),
             exchange: self.build(cells),
+            split: None,
         }
     }
 }
 
 /// `Ok` when an array's layout (`None`: the rank passed no array) is the
 /// one the plan was built with (`None`: the rank holds no such layout).
-fn check_built_with(
+pub(super) fn check_built_with(
     given: Option<&Layout>,
     built: Option<&Layout>,
     context: impl FnOnce() -> String,
@@ -445,7 +451,7 @@ fn check_built_with(
 }
 
 /// The error for a target whose local buffer a plan cannot write in place.
-fn not_contiguous() -> Error {
+pub(super) fn not_contiguous() -> Error {
     Error::InvalidArgument(
         "the target's local buffer is not C-contiguous; redistribute into an owned array".into(),
     )

@@ -26,20 +26,25 @@
 //! });
 //! ```
 
+mod pending;
+mod stencil;
+
 use crate::array::DistArrayBase;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::exchange::pack::{copy_within, pack_all, unpack_all, Stores};
+use crate::exchange::requests::Requests;
 use crate::exchange::segment::{Prepared, Segment};
 use crate::exchange::{Builder, Cells, Entry, Side};
 use crate::layout::Layout;
 use crate::map::AxisMap;
-use mpi::request::{LocalScope, Request};
 use mpi::traits::*;
-use ndarray::{Data, DataMut};
+use ndarray::DataMut;
 use std::ops::Range;
 
 pub use mpi::request::scope;
+pub use pending::PendingHalo;
+pub use stencil::Neighbourhood;
 
 const TAG: i32 = 0x0a10;
 
@@ -128,6 +133,12 @@ pub struct Halo<T> {
     send_buf: Vec<T>,
     recv_buf: Vec<T>,
     pos: Vec<usize>,
+    /// the kept memory of `begin`'s request lists
+    send_reqs: Requests,
+    recv_reqs: Requests,
+    stencil: Stencil,
+    /// where stencil sweeps work on this rank
+    geometry: Result<stencil::Geometry>,
 }
 
 /// Per axis, where each local position's value comes from, for the rank
@@ -246,8 +257,6 @@ impl<T: Element> Halo<T> {
             layout: layout.clone(),
             send_buf: vec![T::default(); total(&sends)],
             recv_buf: vec![T::default(); total(&recvs)],
-            sends,
-            recvs,
             local: schedule
                 .local
                 .iter()
@@ -259,6 +268,12 @@ impl<T: Element> Halo<T> {
                 })
                 .collect(),
             pos: Vec::with_capacity(layout.ndim()),
+            geometry: stencil::geometry(layout, stencil, None),
+            stencil,
+            send_reqs: Requests::with_capacity(sends.len()),
+            recv_reqs: Requests::with_capacity(recvs.len()),
+            sends,
+            recvs,
         })
     }
 
@@ -448,147 +463,6 @@ impl<T: Element> Halo<T> {
                 &mut self.pos,
                 Stores::Cached,
             );
-        }
-        Ok(())
-    }
-
-    /// Starts an update: packs the cells neighbours need and posts every
-    /// send and receive. Work on the array (its interior, or any owned cell:
-    /// they were packed already) may go on until [`PendingHalo::finish`].
-    /// Collective.
-    pub fn begin<'a, 's, S: Data<Elem = T>>(
-        &'a mut self,
-        scope: &'s LocalScope<'a>,
-        array: &DistArrayBase<S>,
-    ) -> Result<PendingHalo<'a, 's, T>> {
-        // agreed: a rank failing alone would leave its neighbours' receives
-        // waiting
-        self.layout.comm().agree(self.check(array))?;
-        let local = array.local();
-        let std = local.as_standard_layout();
-        let buf = std.as_slice().expect("standard layout is contiguous");
-        let mut at = 0;
-        for peer in &self.sends {
-            // ghost cells are few and read right away: ordinary stores
-            at += pack_all(
-                &peer.segments,
-                buf,
-                &mut self.send_buf[at..],
-                &mut self.pos,
-                Stores::Cached,
-            );
-        }
-        let comm = self.layout.comm().raw();
-        let mut recv_reqs = Vec::with_capacity(self.recvs.len());
-        let mut rest: &'a mut [T] = &mut self.recv_buf[..];
-        for peer in &self.recvs {
-            let (mine, tail) = std::mem::take(&mut rest).split_at_mut(peer.len);
-            rest = tail;
-            let req = comm
-                .process_at_rank(peer.rank as i32)
-                .immediate_receive_into_with_tag(scope, mine, TAG);
-            recv_reqs.push((req, &peer.segments[..]));
-        }
-        let mut send_reqs = Vec::with_capacity(self.sends.len());
-        let mut at = 0;
-        let send_buf: &'a [T] = &self.send_buf[..];
-        for peer in &self.sends {
-            let req = comm
-                .process_at_rank(peer.rank as i32)
-                .immediate_send_with_tag(scope, &send_buf[at..at + peer.len], TAG);
-            send_reqs.push(req);
-            at += peer.len;
-        }
-        Ok(PendingHalo {
-            recvs: recv_reqs,
-            sends: send_reqs,
-            local: &self.local,
-            layout: &self.layout,
-            pos: &mut self.pos,
-        })
-    }
-}
-
-/// A message in flight within a halo scope.
-type ScopedRequest<'a, 's, T> = Request<'a, [T], &'s LocalScope<'a>>;
-
-/// An update in flight (see [`Halo::begin`]).
-///
-/// # Examples
-///
-/// ```
-/// # use distarray_core::halo::{Halo, Stencil};
-/// # use distarray_core::map::{AxisMap, BlockMap};
-/// # use distarray_core::{Comm, DistArray, Error, Layout, ProcGrid};
-/// # let _u = mpi::initialize().unwrap();
-/// # let comm = Comm::world();
-/// # let (rank, p) = (comm.rank(), comm.size());
-/// // 12 cells, one ghost cell at each interface between neighbours
-/// let map = BlockMap::regular(12, p).with_padding(1, (0, 0)).unwrap();
-/// let grid = ProcGrid::new(&[p], p, rank).unwrap();
-/// let layout = Layout::from_parts(comm.clone(), grid, vec![AxisMap::Block(map)]);
-/// let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
-/// let mut a = DistArray::<f64>::zeros(&layout);
-/// let (cells, owned) = (layout.global_indices(0), layout.owned_local_ranges());
-/// for k in owned[0].clone() {
-///     a.local_mut()[[k]] = cells[k] as f64;
-/// }
-/// distarray_core::halo::scope(|s| {
-///     let pending = halo.begin(s, &a).unwrap();
-///     // the owned cells may be read (and written) while the messages travel
-///     let mine: f64 = a.local().iter().sum();
-///     assert!(mine >= 0.0);
-///     pending.finish(&mut a).unwrap();
-/// });
-/// assert!(a.local().iter().zip(&cells).all(|(&x, &g)| x == g as f64));
-/// ```
-pub struct PendingHalo<'a, 's, T> {
-    recvs: Vec<(ScopedRequest<'a, 's, T>, &'a [Prepared])>,
-    sends: Vec<ScopedRequest<'a, 's, T>>,
-    local: &'a [(Prepared, Prepared)],
-    layout: &'a Layout,
-    pos: &'a mut Vec<usize>,
-}
-
-impl<T: Element> PendingHalo<'_, '_, T> {
-    /// Waits for the exchange and writes the ghost cells. Collective.
-    ///
-    /// # Errors
-    /// Another array than `begin`'s layout, or a buffer that is not
-    /// C-contiguous, on any rank: the same error on every rank; the
-    /// messages still complete (no rank is left waiting) and no ghost cell
-    /// is written.
-    pub fn finish<S: DataMut<Elem = T>>(self, array: &mut DistArrayBase<S>) -> Result<()> {
-        let verdict = if !(array.layout().ptr_eq(self.layout) || array.layout() == self.layout) {
-            Err(Error::LayoutMismatch {
-                context: "halo finish".into(),
-                detail: "finish() got another array than begin()".into(),
-            })
-        } else if !array.local().is_standard_layout() {
-            Err(not_contiguous())
-        } else {
-            Ok(())
-        };
-        if let Err(e) = self.layout.comm().agree(verdict) {
-            for (req, _) in self.recvs {
-                req.wait_without_status();
-            }
-            for req in self.sends {
-                req.wait_without_status();
-            }
-            return Err(e);
-        }
-        let mut local = array.local_mut();
-        let buf = local.as_slice_mut().expect("agreed contiguous above");
-        for (s, d) in self.local {
-            copy_within(s, d, buf, self.pos);
-        }
-        for (req, segments) in self.recvs {
-            let data = req.wait_for_data();
-            unpack_all(segments, data, buf, self.pos, Stores::Cached);
-        }
-        for req in self.sends {
-            req.wait_without_status();
         }
         Ok(())
     }
