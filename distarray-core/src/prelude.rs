@@ -35,4 +35,5 @@ pub use crate::redistribute::{Plan, PlanOptions};
 pub use crate::reduce::{unravel_index, All, Axis, KeepDims};
 pub use crate::s;
 pub use crate::ufunc::where_;
+pub use crate::deferred::{Broadcast, Deferred};
 pub use mpi;
