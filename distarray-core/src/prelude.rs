@@ -24,6 +24,7 @@
 pub use crate::array::{AnyDistArray, DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use crate::bridge::{LinearSolver, SolveReport, Tolerances};
 pub use crate::comm::Comm;
+pub use crate::deferred::{Broadcast, Deferred};
 pub use crate::dtype::{DType, Element};
 pub use crate::error::{Error, Result};
 pub use crate::halo::{Halo, Stencil};
@@ -35,5 +36,4 @@ pub use crate::redistribute::{Plan, PlanOptions};
 pub use crate::reduce::{unravel_index, All, Axis, KeepDims};
 pub use crate::s;
 pub use crate::ufunc::where_;
-pub use crate::deferred::{Broadcast, Deferred};
 pub use mpi;

@@ -68,7 +68,10 @@ fn needed(layout: &Layout, other: &[usize]) -> Vec<Vec<usize>> {
 
 /// The cells of `other` (held whole on every rank) this rank's part of
 /// `layout` needs, shaped to broadcast onto its buffer. No communication.
-pub(crate) fn local_piece<U: Element>(layout: &Layout, other: &ArrayViewD<'_, U>) -> Result<ArrayD<U>> {
+pub(crate) fn local_piece<U: Element>(
+    layout: &Layout,
+    other: &ArrayViewD<'_, U>,
+) -> Result<ArrayD<U>> {
     check_broadcast(layout.shape(), other.shape())?;
     let lists = needed(layout, other.shape());
     let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
@@ -85,16 +88,18 @@ pub(crate) fn imported_piece<U: Element, S2: Data<Elem = U>>(
     other: &DistArrayBase<S2>,
 ) -> Result<ArrayD<U>> {
     let comm = layout.comm();
-    comm.agree(check_broadcast(layout.shape(), other.shape()).and_then(|()| {
-        if other.layout().comm().congruent(comm) {
-            Ok(())
-        } else {
-            Err(Error::LayoutMismatch {
-                context: "zip_broadcast".into(),
-                detail: "the operands live on different communicators".into(),
-            })
-        }
-    }))?;
+    comm.agree(
+        check_broadcast(layout.shape(), other.shape()).and_then(|()| {
+            if other.layout().comm().congruent(comm) {
+                Ok(())
+            } else {
+                Err(Error::LayoutMismatch {
+                    context: "zip_broadcast".into(),
+                    detail: "the operands live on different communicators".into(),
+                })
+            }
+        }),
+    )?;
     let lists = needed(layout, other.shape());
     let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
     let positions: Vec<Vec<(usize, usize)>> = lists

@@ -12,9 +12,7 @@ use ndarray::{ArrayD, DataMut, IxDyn};
 
 /// Mixes `x` into the running fingerprint `h`.
 fn mix(h: u64, x: u64) -> u64 {
-    (h ^ x)
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-        .rotate_left(29)
+    (h ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29)
 }
 
 fn equal(a: &Layout, b: &Layout) -> bool {
@@ -27,7 +25,12 @@ impl<E: Expr> Deferred<E> {
     /// others redistributed to it. Checks `out` (eval_into) and, for
     /// reductions, that cells are not replicated. Agreed on every rank.
     /// Allocates nothing when the layouts are equal.
-    pub(super) fn prepare(&self, what: &'static str, out: Option<&Layout>, reduce: bool) -> Result<(Layout, Ctx)> {
+    pub(super) fn prepare(
+        &self,
+        what: &'static str,
+        out: Option<&Layout>,
+        reduce: bool,
+    ) -> Result<(Layout, Ctx)> {
         let mut first: Option<&Layout> = None;
         let mut same = true;
         let mut local: Result<()> = Ok(());
@@ -163,7 +166,8 @@ impl<E: Expr> Deferred<E> {
             data.extend_from_slice(&buf[..m]);
             s += m;
         }
-        let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), data).expect("one value per cell");
+        let local =
+            ArrayD::from_shape_vec(IxDyn(layout.local_shape()), data).expect("one value per cell");
         DistArrayBase::from_local(layout, local)
     }
 

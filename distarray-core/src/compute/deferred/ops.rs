@@ -147,7 +147,10 @@ where
 {
     type Output = Deferred<Map<A, OpNeg>>;
     fn neg(self) -> Self::Output {
-        Deferred(Map { e: self.0, f: OpNeg })
+        Deferred(Map {
+            e: self.0,
+            f: OpNeg,
+        })
     }
 }
 
@@ -196,7 +199,10 @@ impl<E: Expr> Deferred<E> {
     /// assert_eq!(a.lazy().map(|x| x * x - 1).sum().unwrap(), 32);
     /// ```
     pub fn map<U: Element, F: Fn(E::Item) -> U + Copy>(self, f: F) -> MapFn<E, F> {
-        Deferred(Map { e: self.0, f: Func(f) })
+        Deferred(Map {
+            e: self.0,
+            f: Func(f),
+        })
     }
 
     /// `f(self, other)` cell by cell (`other`: an expression, array or scalar).

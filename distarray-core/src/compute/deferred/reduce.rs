@@ -225,12 +225,16 @@ where
                 }
             });
         }
-        let (vals, _) = layout.comm().all_gather_varcount(&best.map(|v| vec![v]).unwrap_or_default());
-        Ok(vals.into_iter().fold(None, |b: Option<E::Item>, x| match b {
-            Some(b) if !beats(x, b) => Some(b),
-            _ => Some(x),
-        })
-        .expect("a non-empty array"))
+        let (vals, _) = layout
+            .comm()
+            .all_gather_varcount(&best.map(|v| vec![v]).unwrap_or_default());
+        Ok(vals
+            .into_iter()
+            .fold(None, |b: Option<E::Item>, x| match b {
+                Some(b) if !beats(x, b) => Some(b),
+                _ => Some(x),
+            })
+            .expect("a non-empty array"))
     }
 
     /// The largest value (NaN if any is), in the same pass. An empty array
