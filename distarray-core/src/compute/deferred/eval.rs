@@ -2,7 +2,7 @@
 //! small allreduce), operands in another layout redistributed once, then
 //! one pass over this rank's buffer in chunks of [`CHUNK`].
 
-use super::node::{Expr, CHUNK};
+use super::node::{At, Expr, CHUNK};
 use super::operand::{Ctx, Operand};
 use super::Deferred;
 use crate::array::{DistArray, DistArrayBase};
@@ -139,6 +139,22 @@ impl<E: Expr> Deferred<E> {
         verdict
     }
 
+    /// Writes the values of `start .. start + out.len()`: a full chunk
+    /// through [`Expr::chunk`] (one inlined, vectorized loop), a shorter
+    /// one through [`Expr::fill`].
+    #[inline(always)]
+    pub(super) fn write(&self, ctx: &Ctx, start: usize, out: &mut [E::Item]) {
+        match <&mut [E::Item; CHUNK]>::try_from(&mut *out) {
+            Ok(full) => {
+                let ch = self.0.chunk(ctx, start);
+                for (i, o) in full.iter_mut().enumerate() {
+                    *o = ch.at(i);
+                }
+            }
+            Err(_) => self.0.fill(ctx, start, out),
+        }
+    }
+
     /// Evaluates the expression into a new array in the operands' layout
     /// (one pass; the one allocation is the result). Collective: the
     /// layouts are agreed, and an operand in another layout than the
@@ -162,7 +178,7 @@ impl<E: Expr> Deferred<E> {
         let mut s = 0;
         while s < n {
             let m = CHUNK.min(n - s);
-            self.0.fill(&ctx, s, &mut buf[..m]);
+            self.write(&ctx, s, &mut buf[..m]);
             data.extend_from_slice(&buf[..m]);
             s += m;
         }
@@ -196,7 +212,7 @@ impl<E: Expr> Deferred<E> {
         let mut local = out.local_mut();
         if let Some(slice) = local.as_slice_mut() {
             for (k, chunk) in slice.chunks_mut(CHUNK).enumerate() {
-                self.0.fill(&ctx, k * CHUNK, chunk);
+                self.write(&ctx, k * CHUNK, chunk);
             }
         } else {
             let n = local.len();
@@ -205,7 +221,7 @@ impl<E: Expr> Deferred<E> {
             let mut s = 0;
             while s < n {
                 let m = CHUNK.min(n - s);
-                self.0.fill(&ctx, s, &mut buf[..m]);
+                self.write(&ctx, s, &mut buf[..m]);
                 for (o, &v) in cells.by_ref().zip(&buf[..m]) {
                     *o = v;
                 }

@@ -91,7 +91,7 @@ mod operand;
 mod ops;
 mod reduce;
 
-pub use node::{BinaryFn, Expr, Func, Leaf, Map, Scalar, Select, UnaryFn, Zip, CHUNK};
+pub use node::{At, BinaryFn, Expr, Filled, Func, Leaf, Map, Scalar, Select, UnaryFn, Zip, CHUNK};
 pub use operand::{Broadcast, BroadcastLeaf, Ctx, Operand};
 pub use ops::{where_, IntoDeferred, MapFn, OpAdd, OpDiv, OpMul, OpNeg, OpSub, ZipFn};
 

@@ -3,6 +3,8 @@
 //! of [`CHUNK`] cells; every node fills its chunk from its children's
 //! chunks, held in stack arrays (L1-resident), with a plain loop the
 //! compiler vectorizes. Leaves hand out their slice directly (no copy).
+//! Full chunks go through [`Expr::chunk`] instead: the whole tree inlined
+//! into one loop over fixed-size slices, with no intermediate arrays.
 
 use super::operand::{Ctx, Operand};
 use crate::dtype::Element;
@@ -45,6 +47,43 @@ pub trait Expr: Copy {
     /// Calls `f` on every distributed operand (array or broadcast piece),
     /// left to right.
     fn operands<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Operand));
+    /// The expression over one full chunk, `start .. start + CHUNK`, as a
+    /// tree of slices of exactly [`CHUNK`] cells: [`At::at`] of the whole
+    /// tree inlines into one loop without bounds checks, which the
+    /// compiler vectorizes, with no intermediate arrays.
+    type Chunk<'s>: At<Item = Self::Item>
+    where
+        Self: 's;
+    /// See [`Expr::Chunk`].
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> Self::Chunk<'s>;
+}
+
+/// The value of a chunk expression at one position (below [`CHUNK`]).
+pub trait At {
+    /// The type of the values.
+    type Item: Element;
+    /// The value at position `i < CHUNK` of the chunk.
+    fn at(&self, i: usize) -> Self::Item;
+}
+
+impl<T: Element> At for &[T; CHUNK] {
+    type Item = T;
+    #[inline(always)]
+    fn at(&self, i: usize) -> T {
+        self[i]
+    }
+}
+
+/// A chunk's values held in an array (a broadcast operand's).
+#[derive(Clone, Copy, Debug)]
+pub struct Filled<T>(pub(super) [T; CHUNK]);
+
+impl<T: Element> At for Filled<T> {
+    type Item = T;
+    #[inline(always)]
+    fn at(&self, i: usize) -> T {
+        self.0[i]
+    }
 }
 
 /// The values of `e` at `start .. start + buf.len()`: its own slice when
@@ -83,6 +122,16 @@ impl<T: Element> Expr for Leaf<'_, T> {
     fn operands<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Operand)) {
         f(self)
     }
+    type Chunk<'s>
+        = &'s [T; CHUNK]
+    where
+        Self: 's;
+    #[inline(always)]
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> &'s [T; CHUNK] {
+        ctx.data_of(self)[start..start + CHUNK]
+            .try_into()
+            .expect("a full chunk")
+    }
 }
 
 /// A value for every cell.
@@ -96,6 +145,22 @@ impl<T: Element> Expr for Scalar<T> {
         out.fill(self.0);
     }
     fn operands<'s>(&'s self, _: &mut dyn FnMut(&'s dyn Operand)) {}
+    type Chunk<'s>
+        = Scalar<T>
+    where
+        Self: 's;
+    #[inline(always)]
+    fn chunk<'s>(&'s self, _: &'s Ctx, _: usize) -> Scalar<T> {
+        *self
+    }
+}
+
+impl<T: Element> At for Scalar<T> {
+    type Item = T;
+    #[inline(always)]
+    fn at(&self, _: usize) -> T {
+        self.0
+    }
 }
 
 /// A function of one value (NumPy's unary ufuncs, casts, ...).
@@ -154,6 +219,25 @@ impl<E: Expr, F: UnaryFn<E::Item>> Expr for Map<E, F> {
     fn operands<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Operand)) {
         self.e.operands(f)
     }
+    type Chunk<'s>
+        = Map<E::Chunk<'s>, F>
+    where
+        Self: 's;
+    #[inline(always)]
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> Self::Chunk<'s> {
+        Map {
+            e: self.e.chunk(ctx, start),
+            f: self.f,
+        }
+    }
+}
+
+impl<C: At, F: UnaryFn<C::Item>> At for Map<C, F> {
+    type Item = F::Out;
+    #[inline(always)]
+    fn at(&self, i: usize) -> F::Out {
+        self.f.call(self.e.at(i))
+    }
 }
 
 /// `f` of the values of two expressions, cell by cell.
@@ -180,6 +264,26 @@ impl<A: Expr, B: Expr, F: BinaryFn<A::Item, B::Item>> Expr for Zip<A, B, F> {
     fn operands<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Operand)) {
         self.a.operands(f);
         self.b.operands(f);
+    }
+    type Chunk<'s>
+        = Zip<A::Chunk<'s>, B::Chunk<'s>, F>
+    where
+        Self: 's;
+    #[inline(always)]
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> Self::Chunk<'s> {
+        Zip {
+            a: self.a.chunk(ctx, start),
+            b: self.b.chunk(ctx, start),
+            f: self.f,
+        }
+    }
+}
+
+impl<A: At, B: At, F: BinaryFn<A::Item, B::Item>> At for Zip<A, B, F> {
+    type Item = F::Out;
+    #[inline(always)]
+    fn at(&self, i: usize) -> F::Out {
+        self.f.call(self.a.at(i), self.b.at(i))
     }
 }
 
@@ -210,5 +314,29 @@ impl<C: Expr<Item = bool>, A: Expr, B: Expr<Item = A::Item>> Expr for Select<C, 
         self.cond.operands(f);
         self.a.operands(f);
         self.b.operands(f);
+    }
+    type Chunk<'s>
+        = Select<C::Chunk<'s>, A::Chunk<'s>, B::Chunk<'s>>
+    where
+        Self: 's;
+    #[inline(always)]
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> Self::Chunk<'s> {
+        Select {
+            cond: self.cond.chunk(ctx, start),
+            a: self.a.chunk(ctx, start),
+            b: self.b.chunk(ctx, start),
+        }
+    }
+}
+
+impl<C: At<Item = bool>, A: At, B: At<Item = A::Item>> At for Select<C, A, B> {
+    type Item = A::Item;
+    #[inline(always)]
+    fn at(&self, i: usize) -> A::Item {
+        if self.cond.at(i) {
+            self.a.at(i)
+        } else {
+            self.b.at(i)
+        }
     }
 }

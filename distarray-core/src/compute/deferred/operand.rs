@@ -3,7 +3,7 @@
 //! evaluation reads them through ([`Ctx`]: the operands it had to
 //! redistribute to the expression's layout).
 
-use super::node::{Expr, Leaf};
+use super::node::{Expr, Filled, Leaf, CHUNK};
 use super::Deferred;
 use crate::array::{DistArrayBase, DistArrayView};
 use crate::compute::broadcast::{imported_piece, local_piece};
@@ -255,6 +255,15 @@ impl<T: Element> Expr for BroadcastLeaf<'_, T> {
     }
     fn operands<'s>(&'s self, f: &mut dyn FnMut(&'s dyn Operand)) {
         f(self)
+    }
+    type Chunk<'s>
+        = Filled<T>
+    where
+        Self: 's;
+    fn chunk<'s>(&'s self, ctx: &'s Ctx, start: usize) -> Filled<T> {
+        let mut values = [T::default(); CHUNK];
+        self.fill(ctx, start, &mut values);
+        Filled(values)
     }
 }
 

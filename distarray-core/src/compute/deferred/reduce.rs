@@ -16,7 +16,7 @@
 //! [`min`]: Deferred::min
 //! [`DistArrayBase::sum`]: crate::DistArrayBase::sum
 
-use super::node::{Expr, CHUNK};
+use super::node::{At, Expr, CHUNK};
 use super::operand::Ctx;
 use super::Deferred;
 use crate::compute::ufunc::{FloatElement, Numeric, Real};
@@ -101,14 +101,8 @@ impl<E: Expr> Deferred<E> {
         let mut s = range.start;
         while s < range.end {
             let m = CHUNK.min(range.end - s);
-            let v = match self.0.direct(ctx, s, m) {
-                Some(v) => v,
-                None => {
-                    self.0.fill(ctx, s, &mut buf[..m]);
-                    &buf[..m]
-                }
-            };
-            f(s - range.start, v);
+            self.write(ctx, s, &mut buf[..m]);
+            f(s - range.start, &buf[..m]);
             s += m;
         }
     }
@@ -146,9 +140,22 @@ where
             Runs::One(range) => {
                 let full = range.len() - range.len() % 8;
                 let mut acc = [zero; 8];
+                // whole chunks straight from the inlined tree into the lanes
+                let mut s = range.start;
+                while s + CHUNK <= range.start + full {
+                    let ch = self.0.chunk(&ctx, s);
+                    for j in 0..CHUNK / 8 {
+                        for (k, a) in acc.iter_mut().enumerate() {
+                            *a = *a + ch.at(8 * j + k);
+                        }
+                    }
+                    s += CHUNK;
+                }
                 let mut tail = zero;
-                self.chunks(&ctx, &range, |p, v| {
-                    let cut = full.saturating_sub(p).min(v.len());
+                let rest = s..range.end;
+                let done = s - range.start;
+                self.chunks(&ctx, &rest, |p, v| {
+                    let cut = full.saturating_sub(done + p).min(v.len());
                     for c in v[..cut].chunks_exact(8) {
                         for i in 0..8 {
                             acc[i] = acc[i] + c[i];
