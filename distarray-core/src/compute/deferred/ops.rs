@@ -249,22 +249,6 @@ impl<E: Expr> Deferred<E> {
     {
         self.map(|x: E::Item| x.as_())
     }
-
-    /// `self == other` cell by cell.
-    pub fn equal<R: IntoDeferred<E::Item>>(
-        self,
-        other: R,
-    ) -> ZipFn<E, R::Expr, impl Fn(E::Item, E::Item) -> bool + Copy> {
-        self.zip_with(other, |x, y| x == y)
-    }
-
-    /// `self != other` cell by cell.
-    pub fn not_equal<R: IntoDeferred<E::Item>>(
-        self,
-        other: R,
-    ) -> ZipFn<E, R::Expr, impl Fn(E::Item, E::Item) -> bool + Copy> {
-        self.zip_with(other, |x, y| x != y)
-    }
 }
 
 macro_rules! unary_methods {
@@ -356,6 +340,13 @@ binary_methods! { Real, E::Item;
     minimum => |x, y| x.minimum_(y);
     /// Python's `%`
     remainder => |x, y| x.remainder_(y);
+}
+
+binary_methods! { Element, bool;
+    /// `self == other` cell by cell
+    equal => |x, y| x == y;
+    /// `self != other` cell by cell
+    not_equal => |x, y| x != y;
 }
 
 binary_methods! { Real, bool;
