@@ -130,7 +130,7 @@ where
     /// let layout = Layout::block(&Comm::world(), &[1000]).unwrap();
     /// let (a, b) = (DistArray::<f64>::random(&layout, 1), DistArray::<f64>::random(&layout, 2));
     /// let d2 = ((a.lazy() - &b) * (a.lazy() - &b)).sum().unwrap();
-    /// let eager = ((&a - &b) * (&a - &b)).sum(All).unwrap();
+    /// let eager = ((&a - &b) * &(&a - &b)).sum(All).unwrap();
     /// assert_eq!(d2, eager);
     /// ```
     pub fn sum(&self) -> Result<E::Item> {
