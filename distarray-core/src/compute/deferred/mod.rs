@@ -64,26 +64,29 @@
 //! ## Equal to the eager results
 //!
 //! The operations are the eager ufuncs' own, so an expression's values are
-//! bitwise those of the same operations done eagerly, and
-//! [`sum`](Deferred::sum) adds in the eager [`sum`](crate::DistArrayBase::sum)'s
-//! order (see [`reduce`](self#reductions)).
+//! bitwise those of the same operations done eagerly (tested on 1-4 ranks).
+//! [`sum`](Deferred::sum) (and so [`mean`](Deferred::mean) and
+//! [`norm_l2`](Deferred::norm_l2)) adds in the order of the eager
+//! [`sum`](crate::DistArrayBase::sum) (eight lanes over a contiguous owned
+//! region, one running sum otherwise) and is bitwise equal to it;
+//! [`prod`](Deferred::prod) too; [`max`](Deferred::max) and
+//! [`min`](Deferred::min) are equal as values (NaN wins; of `0.0` and `-0.0`
+//! either may come back).
 //!
 //! ## How the pass runs (and vectorizes)
 //!
 //! Expressions are Rust types ([`Expr`]; no interpreter, no boxing): the
-//! compiler inlines the whole tree into one loop. The pass walks this
-//! rank's buffer in chunks of [`CHUNK`] cells; each node fills a stack
-//! array of one chunk from its children's (arrays are read in place), so
-//! the intermediate values stay in L1 and each node's loop is a plain loop
-//! over equal-length slices, which LLVM vectorizes. Checked on x86-64
-//! without `-C target-cpu` (SSE2): the `fused_chain` benchmark's pass uses
-//! packed `mulpd`, `addpd`, `subpd` and `sqrtpd`.
-//!
-//! ## Reductions
-//!
-//! See [`Deferred::sum`]: sums use the eager reduction's order (eight lanes
-//! over a contiguous owned region), so they are bitwise equal to it;
-//! `max`/`min` are equal as values.
+//! compiler sees the whole tree. The pass walks this rank's buffer in
+//! chunks of [`CHUNK`] cells. For a full chunk, [`Expr::chunk`] turns the
+//! tree into one of fixed-size slices (`&[T; CHUNK]` for arrays) and one
+//! loop `out[i] = tree.at(i)` computes it: everything inlines, there are no
+//! bounds checks and no intermediate arrays, and LLVM vectorizes the loop.
+//! The last, shorter chunk (and broadcast operands) go through
+//! [`Expr::fill`], node by node through small stack arrays. Checked on
+//! x86-64 without `-C target-cpu` (SSE2; the project sets none): the
+//! `fused_chain` benchmark's `eval_into` loop is packed `mulpd`, `addpd`,
+//! `subpd` and `sqrtpd`, and the `fused_reduction` sum packed `subpd`,
+//! `mulpd`, `addpd` into four two-lane accumulators.
 
 mod eval;
 mod node;
