@@ -87,6 +87,10 @@
 //! | `a[mask]`, `a[idx]` | `a.mask_select(&mask)?`, `a.take(&idx)?` |
 //! | `a + b`, `a * 2.0`, `np.sqrt(a)` | `&a + &b`, `&a * 2.0`, `a.sqrt()` |
 //! | `np.add(a, b, out=c)` | `c.assign_zip2(&a, &b, \|x, y\| x + y)?` |
+//! | `y = np.sqrt(a*a + b*b) * c + 2*a - b` (numexpr, cuPyNumeric/Ramba deferred arrays) | `let (x, v, z) = (a.lazy(), b.lazy(), c.lazy()); let y = ((x * x + v * v).sqrt() * z + 2.0 * x - v).eval()?;` (one pass, no temporaries) |
+//! | `np.add(a, b, out=y)` for a whole chain | `(a.lazy() * 2.0 - &b).eval_into(&mut y)?` (allocates nothing) |
+//! | `((a - b)**2).sum()`, `np.linalg.norm(a - b)` | `((a.lazy() - &b) * (a.lazy() - &b)).sum()?`, `(a.lazy() - &b).norm_l2()?` (same pass, no temporary) |
+//! | `np.where(a > 0, a, 0)`, `np.clip(a, 0, 1)`, `a.astype(np.float32)` in a chain | `deferred::where_(a.lazy().greater(0.0), &a, 0.0)`, `a.lazy().clip(0.0, 1.0)`, `a.lazy().cast::<f32>()` |
 //! | `a.sum()` | `a.sum(All)?` (a value, on every rank) |
 //! | `a.sum(axis=1)` | `a.sum(Axis(1))?` (a distributed array) |
 //! | `a.sum(axis=(0, 2), keepdims=True)` | `a.sum(KeepDims([Axis(0), Axis(2)]))?` |
@@ -204,6 +208,37 @@
 //! let b = DistArray::full(&layout, 1.0);
 //! let max_err = (&a - &b).abs().max(All)?;
 //! assert_eq!(max_err, 18.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ### Deferred expressions: one pass, no temporaries
+//!
+//! Each eager operator reads and writes whole arrays; a chain of them moves
+//! the data many times. [`a.lazy()`](crate::DistArrayBase::lazy) borrows an
+//! array into an expression that computes nothing until `eval()`,
+//! `eval_into(&mut out)` or a reduction, which run the whole chain in one
+//! pass per rank (compiled, vectorized, bitwise the eager results). Use it
+//! for chains and for reductions of expressions; eager operators for single
+//! operations; `zip_map2`/`zip_map3` (or `Deferred::map`) for Rust closures.
+//! See [`deferred`](crate::deferred).
+//!
+//! ```
+//! use distarray::prelude::*;
+//! use distarray::deferred::where_;
+//! # fn main() -> Result<()> {
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let layout = Layout::block(&Comm::world(), &[1000])?;
+//! let mut rng = random::default_rng(3);
+//! let (a, b) = (rng.random::<f64>(&layout)?, rng.random::<f64>(&layout)?);
+//! let (x, y) = (a.lazy(), b.lazy());
+//! let mut out = DistArray::zeros(&layout);
+//! for _ in 0..10 {
+//!     where_(x.greater(y), x - y, 0.0).eval_into(&mut out)?; // no allocation
+//! }
+//! let dist = (x - y).norm_l2()?;                              // np.linalg.norm(a - b)
+//! assert_eq!(dist, (&a - &b).map(|d| d * d).sum(All)?.sqrt());
+//! assert_eq!(out.max(All)?, (x - y).max()?.max(0.0));
 //! # Ok(())
 //! # }
 //! ```

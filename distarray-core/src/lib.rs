@@ -12,7 +12,8 @@
 //! - [`array`](mod@array): [`DistArray`] and its views, creation, gather, element access;
 //! - [`exchange`]: the engine that moves cells between ranks (planned once,
 //!   executed many times); [`redistribute`]: the plans users see;
-//! - [`compute`]: ufuncs, reductions, scans, broadcasting;
+//! - [`compute`]: ufuncs, reductions, scans, broadcasting, deferred
+//!   (fused) expressions ([`deferred`]);
 //! - [`index`]: slicing, fancy and boolean indexing; [`halo`]: ghost cells;
 //! - [`io`]: files; [`protocol`]: the Distributed Array Protocol (export,
 //!   import, checks, JSON);
@@ -75,7 +76,7 @@ pub mod redistribute;
 pub mod sparse;
 
 // the modules' historical paths (`distarray_core::map`, `::reduce`, ...)
-pub use compute::{broadcast, reduce, scan, sort, ufunc};
+pub use compute::{broadcast, deferred, reduce, scan, sort, ufunc};
 pub use index::fancy;
 pub use layout::{grid, map};
 

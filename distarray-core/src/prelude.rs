@@ -24,6 +24,7 @@
 pub use crate::array::{AnyDistArray, DistArray, DistArrayBase, DistArrayView, DistArrayViewMut};
 pub use crate::bridge::{LinearSolver, SolveReport, Tolerances};
 pub use crate::comm::Comm;
+pub use crate::deferred::{Broadcast, Deferred};
 pub use crate::dtype::{DType, Element};
 pub use crate::error::{Error, Result};
 pub use crate::halo::{Halo, Stencil};

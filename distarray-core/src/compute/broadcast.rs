@@ -27,6 +27,7 @@ use crate::array::{DistArray, DistArrayBase};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::exchange::{Builder, Cells};
+use crate::layout::Layout;
 use ndarray::{ArrayD, ArrayViewD, Data, IxDyn, Zip};
 
 /// Checks NumPy's broadcasting rule for `other` against `shape` (other's
@@ -48,23 +49,76 @@ fn check_broadcast(shape: &[usize], other: &[usize]) -> Result<()> {
     }
 }
 
-impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
-    /// For each of `other`'s axes, the global indices this rank needs.
-    fn needed(&self, other: &[usize]) -> Vec<Vec<usize>> {
-        let offset = self.ndim() - other.len();
-        other
-            .iter()
-            .enumerate()
-            .map(|(k, &n)| {
-                if n == 1 {
-                    vec![0]
-                } else {
-                    self.layout().global_indices(offset + k)
-                }
-            })
-            .collect()
-    }
+/// For each of `other`'s axes, the global indices this rank's part of
+/// `layout` needs.
+fn needed(layout: &Layout, other: &[usize]) -> Vec<Vec<usize>> {
+    let offset = layout.ndim() - other.len();
+    other
+        .iter()
+        .enumerate()
+        .map(|(k, &n)| {
+            if n == 1 {
+                vec![0]
+            } else {
+                layout.global_indices(offset + k)
+            }
+        })
+        .collect()
+}
 
+/// The cells of `other` (held whole on every rank) this rank's part of
+/// `layout` needs, shaped to broadcast onto its buffer. No communication.
+pub(crate) fn local_piece<U: Element>(
+    layout: &Layout,
+    other: &ArrayViewD<'_, U>,
+) -> Result<ArrayD<U>> {
+    check_broadcast(layout.shape(), other.shape())?;
+    let lists = needed(layout, other.shape());
+    let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
+    let mut data = Vec::with_capacity(shape.iter().product());
+    crate::array::for_each_in_box(&lists, |g, _| data.push(other[IxDyn(g)]));
+    Ok(ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one value per cell"))
+}
+
+/// The cells of the distributed `other` this rank's part of `layout`
+/// needs, imported through one plan, shaped to broadcast onto its
+/// buffer. Collective; the arguments are agreed first.
+pub(crate) fn imported_piece<U: Element, S2: Data<Elem = U>>(
+    layout: &Layout,
+    other: &DistArrayBase<S2>,
+) -> Result<ArrayD<U>> {
+    let comm = layout.comm();
+    comm.agree(
+        check_broadcast(layout.shape(), other.shape()).and_then(|()| {
+            if other.layout().comm().congruent(comm) {
+                Ok(())
+            } else {
+                Err(Error::LayoutMismatch {
+                    context: "zip_broadcast".into(),
+                    detail: "the operands live on different communicators".into(),
+                })
+            }
+        }),
+    )?;
+    let lists = needed(layout, other.shape());
+    let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
+    let positions: Vec<Vec<(usize, usize)>> = lists
+        .iter()
+        .map(|l| l.iter().copied().enumerate().collect())
+        .collect();
+    let perm: Vec<Option<usize>> = (0..other.ndim()).map(Some).collect();
+    let mut plan = Builder::new("zip_broadcast", other.layout(), layout, &[], Ok(()))?
+        .into_buffer(&shape)
+        .plan::<U>(Cells::Listed {
+            perm: &perm,
+            lists: &positions,
+        });
+    let mut data = vec![U::default(); shape.iter().product()];
+    plan.execute_into_slice(other, &mut data);
+    Ok(ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one value per cell"))
+}
+
+impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// `f(self[i], other[i'])` where `other` (held whole on every rank)
     /// broadcasts against this array. No communication.
     ///
@@ -86,12 +140,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         other: &ArrayViewD<'_, U>,
         f: impl Fn(T, U) -> V,
     ) -> Result<DistArray<V>> {
-        check_broadcast(self.shape(), other.shape())?;
-        let lists = self.needed(other.shape());
-        let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
-        let mut data = Vec::with_capacity(shape.iter().product());
-        crate::array::for_each_in_box(&lists, |g, _| data.push(other[IxDyn(g)]));
-        let piece = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one value per cell");
+        let piece = local_piece(self.layout(), other)?;
         self.combine(&piece.view(), f)
     }
 
@@ -117,33 +166,7 @@ impl<T: Element, S: Data<Elem = T>> DistArrayBase<S> {
         other: &DistArrayBase<S2>,
         f: impl Fn(T, U) -> V,
     ) -> Result<DistArray<V>> {
-        let comm = self.layout().comm();
-        comm.agree(check_broadcast(self.shape(), other.shape()).and_then(|()| {
-            if other.layout().comm().congruent(comm) {
-                Ok(())
-            } else {
-                Err(Error::LayoutMismatch {
-                    context: "zip_broadcast".into(),
-                    detail: "the operands live on different communicators".into(),
-                })
-            }
-        }))?;
-        let lists = self.needed(other.shape());
-        let shape: Vec<usize> = lists.iter().map(Vec::len).collect();
-        let positions: Vec<Vec<(usize, usize)>> = lists
-            .iter()
-            .map(|l| l.iter().copied().enumerate().collect())
-            .collect();
-        let perm: Vec<Option<usize>> = (0..other.ndim()).map(Some).collect();
-        let mut plan = Builder::new("zip_broadcast", other.layout(), self.layout(), &[], Ok(()))?
-            .into_buffer(&shape)
-            .plan::<U>(Cells::Listed {
-                perm: &perm,
-                lists: &positions,
-            });
-        let mut data = vec![U::default(); shape.iter().product()];
-        plan.execute_into_slice(other, &mut data);
-        let piece = ArrayD::from_shape_vec(IxDyn(&shape), data).expect("one value per cell");
+        let piece = imported_piece(self.layout(), other)?;
         self.combine(&piece.view(), f)
     }
 

@@ -10,6 +10,8 @@
 //! `a += &b` and the `*_into` forms write into an existing array, and
 //! [`zip_map2`](crate::DistArrayBase::zip_map2) / [`zip_map3`](crate::DistArrayBase::zip_map3) fuse any
 //! expression over several arrays into one pass (ndarray's `Zip` inside).
+//! Chains of operators and ufuncs, and reductions of them, fuse into one
+//! pass as deferred expressions ([`crate::deferred`]: `a.lazy()`).
 //!
 //! ```
 //! use distarray_core::{Comm, DistArray, Layout};
