@@ -123,6 +123,14 @@ pub(super) fn geometry(
         let h1 = (len - gr).saturating_sub(wraps(p + 1 == b.grid_size(), br));
         let i0 = (h0 + r).clamp(c0, c1);
         let i1 = h1.saturating_sub(r).clamp(i0, c1);
+        if c0 < c1 && (c0 < r || c1 + r > len) {
+            return Err(Error::InvalidArgument(format!(
+                "stencil sweep: the stencil reaches {r} cells but along axis {a} this \
+                 rank's buffer holds only {} cells before or {} after the cells to compute",
+                c0,
+                len - c1
+            )));
+        }
         geo.compute[a] = (c0, c1);
         geo.interior[a] = (i0, i1);
     }
@@ -226,7 +234,13 @@ impl<T: Copy, const N: usize> Index<[isize; N]> for Neighbourhood<'_, T> {
 }
 
 /// Runs `f` on every cell of the box `[lo, hi)` of `src`, into `dst`.
-#[inline(always)]
+///
+/// Each cell's [`Neighbourhood`] is a window of `src` of the same length
+/// for every cell of a run along the last axis, its centre at the same
+/// place in it: an offset's index into the window, and the check that it
+/// is in bounds, do not change along the run, so the compiler lifts them
+/// out of the loop and the loop over the run vectorizes.
+#[inline(never)]
 fn sweep_box<T: Copy, F: FnMut(&Neighbourhood<'_, T>) -> T>(
     src: &[T],
     dst: &mut [T],
@@ -238,6 +252,9 @@ fn sweep_box<T: Copy, F: FnMut(&Neighbourhood<'_, T>) -> T>(
     if bx[..nd].iter().any(|&(lo, hi)| lo >= hi) {
         return;
     }
+    // how far a neighbourhood reaches before and after its centre, linearly
+    let before: usize = (0..nd).map(|a| reach.radius[a] * reach.strides[a]).sum();
+    let width = 2 * before + 1;
     let last = nd - 1;
     let mut idx = [0; MAX_DIMS];
     for a in 0..nd {
@@ -246,10 +263,16 @@ fn sweep_box<T: Copy, F: FnMut(&Neighbourhood<'_, T>) -> T>(
     loop {
         let base: usize = (0..last).map(|a| idx[a] * reach.strides[a]).sum();
         let (s, e) = (base + bx[last].0, base + bx[last].1);
-        for (centre, out) in (s..e).zip(&mut dst[s..e]) {
+        // `geometry` keeps every computed cell's neighbourhood inside the
+        // buffer (a single call of `f` in the loop: it inlines)
+        let run = s
+            .checked_sub(before)
+            .and_then(|lo| src.get(lo..e + before))
+            .expect("stencil geometry keeps neighbourhoods inside the local buffer");
+        for (i, out) in dst[s..e].iter_mut().enumerate() {
             *out = f(&Neighbourhood {
-                buf: src,
-                centre,
+                buf: &run[i..i + width],
+                centre: before,
                 reach,
             });
         }
