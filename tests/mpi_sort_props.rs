@@ -140,7 +140,7 @@ fn random_one_d_cases(comm: &Comm) {
     for case in 0..CASES {
         let n = g.below(300);
         let dist = g.dist(n, p);
-        let layout = Layout::with_grid(comm, &[n], &[dist.clone()], &[p]).unwrap();
+        let layout = Layout::with_grid(comm, &[n], std::slice::from_ref(&dist), &[p]).unwrap();
         let options = g.options();
         let what = format!("case {case}: n {n}, {dist:?}, {options:?}");
         let distinct = 1 + g.below(12);

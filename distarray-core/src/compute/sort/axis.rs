@@ -46,6 +46,16 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// is `sort_axis(Axis(ndim - 1), ..)`). On a 1-D array `sort_axis(Axis(0), ..)`
     /// is [`sort`](Self::sort).
     ///
+    /// How: a whole axis (grid size 1 on it) is sorted by every rank
+    /// locally, no communication; a split axis with at least one lane per
+    /// rank (and no rank more than twice its share) goes through a
+    /// [`Plan`] to a layout with whole lanes and back, two balanced
+    /// all-to-alls; with fewer lanes, the ranks of each grid line along the
+    /// axis sort their lanes with the distributed 1-D algorithm, each
+    /// keeping its share. Ghost cells come out consistent with their
+    /// owners (the local way sorts ghost lanes too, so this holds when the
+    /// input's ghost cells were current).
+    ///
     /// # Errors
     ///
     /// On every rank alike: an axis out of range, a layout replicating
