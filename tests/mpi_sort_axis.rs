@@ -187,12 +187,14 @@ fn padded_layouts_keep_ghosts_consistent(comm: &Comm) {
         boundary_width: (1, 1),
         periodic: false,
     };
-    for dists in [
-        [ghosts.clone(), ghosts.clone()],
-        [ghosts.clone(), Dist::Cyclic],
-        [Dist::NotDistributed, ghosts.clone()],
+    // the last: one lane along a split padded axis (sorted by its line)
+    for (shape, dists) in [
+        ([12, 14], [ghosts.clone(), ghosts.clone()]),
+        ([12, 14], [ghosts.clone(), Dist::Cyclic]),
+        ([12, 14], [Dist::NotDistributed, ghosts.clone()]),
+        ([1, 40], [Dist::NotDistributed, ghosts.clone()]),
     ] {
-        let layout = Layout::new(comm, &[12, 14], &dists).unwrap();
+        let layout = Layout::new(comm, &shape, &dists).unwrap();
         let a = DistArray::from_fn(&layout, f64_value);
         let mut halo = Halo::<f64>::new(&layout, Stencil::Box).unwrap();
         let mut index_halo = Halo::<i64>::new(&layout, Stencil::Box).unwrap();
