@@ -1,5 +1,9 @@
 //! Distributed sort and argsort of 1-D arrays of any layout, the result in
-//! the input's layout (each rank holding as many cells as before).
+//! the input's layout (each rank holding as many cells as before), and
+//! along any axis of N-d arrays ([`sort_axis`](DistArrayBase::sort_axis),
+//! [`argsort_axis`](DistArrayBase::argsort_axis): every lane sorted on its
+//! own, locally when the axis is not split, else through a plan to whole
+//! lanes or by this algorithm per lane; see their docs).
 //!
 //! The algorithm is a sample sort with exact splitters:
 //! 1. every rank sorts its owned cells (with their global indices when
@@ -42,6 +46,7 @@
 //! assert_eq!(order.as_slice().unwrap(), &[5, 2, 4, 3, 0, 1]); // ties by index
 //! ```
 
+mod axis;
 mod merge;
 mod order;
 mod radix;
@@ -90,9 +95,10 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     ///
     /// # Errors
     ///
-    /// On every rank alike: an array not 1-D ("sort along an axis: not
-    /// yet"), a layout replicating cells, ranks passing other options or
-    /// arrays of other layouts.
+    /// On every rank alike: an array not 1-D (use
+    /// [`sort_axis`](Self::sort_axis); NumPy's default axis is the last),
+    /// a layout replicating cells, ranks passing other options or arrays
+    /// of other layouts.
     ///
     /// # Examples
     ///
@@ -107,7 +113,7 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// assert_eq!(s.gather_all().unwrap().as_slice().unwrap(), &[7, 4, 4, 0, -1]);
     /// ```
     pub fn sort(&self, options: SortOptions) -> Result<DistArray<T>> {
-        self.agreed("sort", options)?;
+        self.agreed("sort", None, options)?;
         let (keys, _) = self.sorted_everywhere(options, options.stable);
         place(self.layout(), keys)
     }
@@ -128,13 +134,14 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// assert_eq!(i.gather_all().unwrap().as_slice().unwrap(), &[1, 3, 0, 2]);
     /// ```
     pub fn argsort(&self, options: SortOptions) -> Result<DistArray<i64>> {
-        self.agreed("argsort", options)?;
+        self.agreed("argsort", None, options)?;
         let (_, ids) = self.sorted_everywhere(options, true);
         place(self.layout(), ids.expect("argsort carries indices"))
     }
 
-    /// Agrees the options and the layout; refuses N-d and replicated.
-    fn agreed(&self, what: &'static str, options: SortOptions) -> Result<()> {
+    /// Agrees the options, the layout and the axis (`None`: the 1-D
+    /// forms); refuses a missing axis and replicated layouts.
+    fn agreed(&self, what: &'static str, axis: Option<usize>, options: SortOptions) -> Result<()> {
         let layout = self.layout();
         let args = fingerprint([
             layout.fingerprint(),
@@ -142,18 +149,26 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
             options.stable as u64,
             T::DTYPE as u64,
             what.len() as u64,
+            axis.map_or(u64::MAX, |a| a as u64),
         ]);
-        let local = if layout.ndim() != 1 {
-            Err(Error::InvalidArgument(format!(
-                "{what} along an axis: not yet (1-D arrays only; this one has shape {:?})",
+        let ndim = layout.ndim();
+        let local = match axis {
+            None if ndim != 1 => Err(Error::InvalidArgument(format!(
+                "{what} of a {ndim}-d array (shape {:?}) needs an axis: use {what}_axis(Axis(k), ..) \
+                 (NumPy's default axis=-1 is Axis({}))",
+                layout.shape(),
+                ndim.saturating_sub(1)
+            ))),
+            Some(a) if a >= ndim => Err(Error::InvalidArgument(format!(
+                "{what}: axis {a} of a {ndim}-d array (shape {:?})",
                 layout.shape()
-            )))
-        } else if !layout.maps().iter().all(AxisMap::is_one_to_one) {
-            Err(Error::InvalidArgument(format!(
-                "{what} needs a one-to-one layout; {layout:?} replicates cells"
-            )))
-        } else {
-            Ok(())
+            ))),
+            _ if !layout.maps().iter().all(AxisMap::is_one_to_one) => {
+                Err(Error::InvalidArgument(format!(
+                    "{what} needs a one-to-one layout; {layout:?} replicates cells"
+                )))
+            }
+            _ => Ok(()),
         };
         layout.comm().agree_on(what, args, local)
     }
@@ -166,56 +181,81 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
         with_ids: bool,
     ) -> (Vec<T>, Option<Vec<i64>>) {
         let layout = self.layout();
-        let comm = layout.comm();
-        let order = Order {
-            descending: options.descending,
-        };
         let owned = self.owned();
-        let (keys, ids) = if with_ids {
-            let range = layout.owned_local_ranges()[0].clone();
-            let gidx = &layout.global_indices(0)[range];
-            let mut pairs: Vec<(T, i64)> = owned
-                .iter()
-                .zip(gidx)
-                .map(|(&k, &g)| (k, g as i64))
-                .collect();
-            pairs.sort_unstable_by(|a, b| order.items((&a.0, Some(a.1)), (&b.0, Some(b.1))));
-            let (k, i): (Vec<T>, Vec<i64>) = pairs.into_iter().unzip();
-            (k, Some(i))
-        } else {
-            let mut k: Vec<T> = match owned.as_slice() {
-                Some(s) => s.to_vec(),
-                None => owned.iter().copied().collect(),
-            };
-            if options.descending {
-                k.sort_unstable_by(|a, b| order.keys(a, b));
-            } else {
-                T::sort_unstable(&mut k);
-            }
-            (k, None)
+        let keys: Vec<T> = match owned.as_slice() {
+            Some(s) => s.to_vec(),
+            None => owned.iter().copied().collect(),
         };
-        // every rank's output range starts where the lower ranks' cells end
-        let sizes = comm.all_gather_u64(keys.len() as u64);
-        let total: u64 = sizes.iter().sum();
-        let targets: Vec<u64> = (1..sizes.len()).map(|r| sizes[..r].iter().sum()).collect();
-        let run = Run {
-            keys: &keys,
-            ids: ids.as_deref(),
-            order,
-        };
-        let splits = split_points(comm, &run, &targets, total);
-        let mut send_counts = Vec::with_capacity(sizes.len());
-        let mut at = 0;
-        for s in splits.into_iter().chain([keys.len()]) {
-            send_counts.push(s - at);
-            at = s;
-        }
-        let options = PlanOptions::from_env();
-        let (recv_keys, counts) = deliver(comm, &keys, &send_counts, &options);
-        drop(keys);
-        let recv_ids = ids.map(|d| deliver(comm, &d, &send_counts, &options).0);
-        merge::merge_runs(recv_keys, recv_ids, &counts, order)
+        let range = layout.owned_local_ranges()[0].clone();
+        let gidx = &layout.global_indices(0)[range];
+        let (keys, ids) = sorted_locally(keys, gidx, options, with_ids);
+        sorted_across(layout.comm(), keys, ids, options)
     }
+}
+
+/// Step 1: `keys` sorted, with their global indices `gidx` (as `i64`,
+/// ties by index) when `with_ids`.
+fn sorted_locally<T: SortKey>(
+    mut keys: Vec<T>,
+    gidx: &[usize],
+    options: SortOptions,
+    with_ids: bool,
+) -> (Vec<T>, Option<Vec<i64>>) {
+    let order = Order {
+        descending: options.descending,
+    };
+    if with_ids {
+        let mut pairs: Vec<(T, i64)> = keys
+            .iter()
+            .zip(gidx)
+            .map(|(&k, &g)| (k, g as i64))
+            .collect();
+        pairs.sort_unstable_by(|a, b| order.items((&a.0, Some(a.1)), (&b.0, Some(b.1))));
+        let (k, i): (Vec<T>, Vec<i64>) = pairs.into_iter().unzip();
+        (k, Some(i))
+    } else {
+        if options.descending {
+            keys.sort_unstable_by(|a, b| order.keys(a, b));
+        } else {
+            T::sort_unstable(&mut keys);
+        }
+        (keys, None)
+    }
+}
+
+/// Steps 2-4 over `comm`, from every rank's sorted run: this rank's
+/// consecutive range of the global order (ranks in rank order), as long
+/// as its run. Collective over `comm`.
+fn sorted_across<T: SortKey>(
+    comm: &crate::comm::Comm,
+    keys: Vec<T>,
+    ids: Option<Vec<i64>>,
+    options: SortOptions,
+) -> (Vec<T>, Option<Vec<i64>>) {
+    let order = Order {
+        descending: options.descending,
+    };
+    // every rank's output range starts where the lower ranks' cells end
+    let sizes = comm.all_gather_u64(keys.len() as u64);
+    let total: u64 = sizes.iter().sum();
+    let targets: Vec<u64> = (1..sizes.len()).map(|r| sizes[..r].iter().sum()).collect();
+    let run = Run {
+        keys: &keys,
+        ids: ids.as_deref(),
+        order,
+    };
+    let splits = split_points(comm, &run, &targets, total);
+    let mut send_counts = Vec::with_capacity(sizes.len());
+    let mut at = 0;
+    for s in splits.into_iter().chain([keys.len()]) {
+        send_counts.push(s - at);
+        at = s;
+    }
+    let options = PlanOptions::from_env();
+    let (recv_keys, counts) = deliver(comm, &keys, &send_counts, &options);
+    drop(keys);
+    let recv_ids = ids.map(|d| deliver(comm, &d, &send_counts, &options).0);
+    merge::merge_runs(recv_keys, recv_ids, &counts, order)
 }
 
 /// Sends `send_counts[r]` consecutive items to every rank `r`; the runs

@@ -12,7 +12,8 @@
 //! one reduction counts. A pivot whose equal items straddle `k` ends the
 //! search; otherwise every rank narrows its interval to the side holding
 //! the `k`-th item, at least a quarter of the active items going each
-//! round. Messages per round: `O(P)` per target, whatever the data.
+//! round. Messages per round: one all-gather of every rank's offers (as
+//! bytes) and one reduction, `O(P)` words per target, whatever the data.
 
 use super::order::{Order, SortKey};
 use crate::comm::Comm;
@@ -64,6 +65,45 @@ fn all_sum(comm: &Comm, mine: &[u64]) -> Vec<u64> {
     out
 }
 
+/// Every rank's offers (weights, keys, indices when the runs carry them),
+/// in rank order, in one all-gather of their bytes (every rank offers as
+/// many). Collective.
+fn gather_offers<T: SortKey>(
+    comm: &Comm,
+    weights: &[u64],
+    keys: &[T],
+    ids: &[i64],
+    with_ids: bool,
+) -> (Vec<u64>, Vec<T>, Vec<i64>) {
+    let m = weights.len();
+    let mut mine: Vec<u8> = weights.iter().flat_map(|w| w.to_le_bytes()).collect();
+    if with_ids {
+        mine.extend(ids.iter().flat_map(|i| i.to_le_bytes()));
+    }
+    mine.extend_from_slice(&T::le_bytes(keys));
+    let (all, _) = comm.all_gather_varcount(&mine);
+    let word = |b: &[u8]| <[u8; 8]>::try_from(b).expect("8 bytes");
+    let (mut all_w, mut all_i) = (Vec::new(), Vec::new());
+    let mut all_k = vec![T::default(); m * comm.size()];
+    if m == 0 {
+        return (all_w, all_k, all_i);
+    }
+    for (r, chunk) in all.chunks_exact(mine.len()).enumerate() {
+        let (w, rest) = chunk.split_at(8 * m);
+        all_w.extend(w.chunks_exact(8).map(|b| u64::from_le_bytes(word(b))));
+        let rest = if with_ids {
+            let (i, rest) = rest.split_at(8 * m);
+            all_i.extend(i.chunks_exact(8).map(|b| i64::from_le_bytes(word(b))));
+            rest
+        } else {
+            all_i.extend(std::iter::repeat_n(0, m));
+            rest
+        };
+        T::fill_from_le(rest, &mut all_k[r * m..(r + 1) * m]).expect("keys sent as bytes");
+    }
+    (all_w, all_k, all_i)
+}
+
 /// This rank's split points for the global positions `targets` (the same
 /// on every rank, each at most the global item count `total`): split `j`
 /// is how many of this rank's items are among the `targets[j]` smallest.
@@ -100,10 +140,8 @@ pub(super) fn split_points<T: SortKey>(
             .iter()
             .map(|&j| run.ids.and_then(|d| d.get(mid(j)).copied()).unwrap_or(0))
             .collect();
-        let (all_w, _) = comm.all_gather_varcount(&weights);
-        let (all_k, _) = comm.all_gather_varcount(&keys);
-        let (all_i, _) = comm.all_gather_varcount(&ids);
         let with_ids = run.ids.is_some();
+        let (all_w, all_k, all_i) = gather_offers(comm, &weights, &keys, &ids, with_ids);
         let pivots: Vec<(T, i64)> = (0..open.len())
             .map(|o| {
                 let mut offers: Vec<(T, i64, u64)> = (0..p)
