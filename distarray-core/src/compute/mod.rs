@@ -10,6 +10,7 @@
 
 pub mod broadcast;
 pub mod deferred;
+pub mod linalg;
 pub mod reduce;
 pub mod scan;
 pub mod sort;
