@@ -261,6 +261,18 @@ fn other_layouts_are_redistributed_once(comm: &Comm) {
     let fused = (a.lazy() * &bc + &b).eval().unwrap();
     assert_eq!(fused.layout(), &block);
     assert_eq!(bits(&fused), bits(&(&a * &b + &b)));
+    // an array used twice counts twice (cyclic is the majority) and the
+    // block operand is moved once
+    let twice = (a.lazy() * &bc + &bc).eval().unwrap();
+    assert_eq!(twice.layout(), &cyclic);
+    assert_eq!(
+        bits(&twice.redistribute(&block).unwrap()),
+        bits(&(&a * &b + &b))
+    );
+    // the moved array used twice: moved once, its piece shared
+    let twice = (bc.lazy() * &a + &a).eval().unwrap();
+    assert_eq!(twice.layout(), &block);
+    assert_eq!(bits(&twice), bits(&(&b * &a + &a)));
     // one each: the first's layout; reductions agree with the aligned form
     let s = (bc.lazy() - &a).sum().unwrap();
     let ac = a.redistribute(&cyclic).unwrap();

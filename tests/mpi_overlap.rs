@@ -143,13 +143,28 @@ fn blocking<const N: usize>(
 /// input, against the blocking reference, bit for bit.
 fn same_as_blocking<const N: usize>(layout: &Layout, stencil: Stencil) {
     let offs = offsets::<N>(layout, stencil);
-    let mut halo = Halo::new(layout, stencil).unwrap();
+    // the reach given: on one process a layout without boundary padding
+    // has no padding to take it from
+    let mut halo = Halo::new(layout, stencil)
+        .unwrap()
+        .with_reach(reach(layout));
     let mut u = DistArray::from_fn(layout, value);
     let mut out = DistArray::from_fn(layout, |ix: &[usize]| -value(ix));
+    let initial_out = out.to_owned();
     let (mut u_ref, mut out_ref) = (u.to_owned(), out.to_owned());
+    let mut changed = 0;
     for step in 0..3 {
         halo.apply(&mut u, &mut out, |nb| kernel(&offs, nb))
             .unwrap();
+        if step == 0 {
+            // cells the first step wrote
+            changed = out
+                .local()
+                .iter()
+                .zip(initial_out.local().iter())
+                .filter(|(a, b)| a.to_bits() != b.to_bits())
+                .count();
+        }
         blocking(&mut halo, &mut u_ref, &mut out_ref, &offs);
         let bits = |a: &DistArray<f64>| a.local().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(
@@ -162,16 +177,6 @@ fn same_as_blocking<const N: usize>(layout: &Layout, stencil: Stencil) {
         std::mem::swap(&mut u_ref, &mut out_ref);
     }
     // something was computed somewhere (the cases are not all boundary)
-    let changed = out
-        .local()
-        .iter()
-        .zip(
-            DistArray::from_fn(layout, |ix: &[usize]| -value(ix))
-                .local()
-                .iter(),
-        )
-        .filter(|(a, b)| a.to_bits() != b.to_bits())
-        .count();
     let total = layout
         .comm()
         .all_gather_u64(changed as u64)
@@ -193,7 +198,7 @@ const PADDINGS: [(usize, (usize, usize), bool); 4] = [
     (1, (0, 0), false),
     (1, (1, 1), false),
     (1, (1, 1), true),
-    (2, (2, 1), true),
+    (2, (2, 2), true),
 ];
 
 fn overlapped_stencil_equals_blocking_1d(comm: &Comm) {
@@ -222,7 +227,11 @@ fn overlapped_stencil_equals_blocking_2d(comm: &Comm) {
             }
         }
         // periodic along one axis only
-        let other = padded(g, b, !periodic);
+        // (a periodic axis needs boundary padding as wide as the reach)
+        let other = match periodic {
+            true => padded(g, b, false),
+            false => padded(g, (g.max(b.0), g.max(b.1)), true),
+        };
         let layout = Layout::new(comm, &[10, 12], &[d.clone(), other]).unwrap();
         same_as_blocking::<2>(&layout, Stencil::Box);
     }
@@ -375,6 +384,34 @@ fn bad_arguments_are_the_same_error_on_every_rank(comm: &Comm) {
     if p > 1 {
         assert!(
             matches!(res, Err(Error::InvalidArgument(ref m)) if m.contains("ghost width")),
+            "{res:?}"
+        );
+    } else {
+        res.unwrap();
+    }
+
+    // a periodic axis whose boundary padding is narrower than the reach
+    // would leave interior cells next to it uncomputed: refused
+    let layout = Layout::new(comm, &[13], &[padded(2, (2, 1), true)]).unwrap();
+    let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+    let mut u = DistArray::from_fn(&layout, value);
+    let mut out = DistArray::<f64>::zeros(&layout);
+    let res = halo.apply(&mut u, &mut out, |nb| nb.centre());
+    assert!(
+        matches!(res, Err(Error::InvalidArgument(ref m)) if m.contains("periodic axis 0")),
+        "{res:?}"
+    );
+
+    // no padding at all (one process, no boundary padding) and no reach
+    // given: an error, not a panic in the stencil
+    let layout = Layout::new(comm, &[12], &[padded(1, (0, 0), false)]).unwrap();
+    let mut halo = Halo::new(&layout, Stencil::Star).unwrap();
+    let mut u = DistArray::from_fn(&layout, value);
+    let mut out = DistArray::<f64>::zeros(&layout);
+    let res = halo.apply(&mut u, &mut out, |nb| nb[[-1]] + nb[[1]]);
+    if p == 1 {
+        assert!(
+            matches!(res, Err(Error::InvalidArgument(ref m)) if m.contains("with_reach")),
             "{res:?}"
         );
     } else {

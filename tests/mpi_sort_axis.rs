@@ -187,6 +187,27 @@ fn padded_layouts_keep_ghosts_consistent(comm: &Comm) {
         boundary_width: (1, 1),
         periodic: false,
     };
+    // 1-D: sort, argsort and the axis form leave ghosts as their owners
+    let layout = Layout::new(comm, &[40], std::slice::from_ref(&ghosts)).unwrap();
+    let a = DistArray::from_fn(&layout, f64_value);
+    let mut halo = Halo::<f64>::new(&layout, Stencil::Box).unwrap();
+    let mut index_halo = Halo::<i64>::new(&layout, Stencil::Box).unwrap();
+    for options in all_options() {
+        for s in [
+            a.sort(options).unwrap(),
+            a.sort_axis(Axis(0), options).unwrap(),
+        ] {
+            let mut refreshed = s.to_owned();
+            halo.update(&mut refreshed).unwrap();
+            let bits =
+                |x: &DistArray<f64>| x.local().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&refreshed), bits(&s), "1-D sorted ghosts {options:?}");
+        }
+        let i = a.argsort(options).unwrap();
+        let mut refreshed = i.to_owned();
+        index_halo.update(&mut refreshed).unwrap();
+        assert_eq!(refreshed.local(), i.local(), "1-D argsort ghosts");
+    }
     // the last: one lane along a split padded axis (sorted by its line)
     for (shape, dists) in [
         ([12, 14], [ghosts.clone(), ghosts.clone()]),

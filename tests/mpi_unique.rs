@@ -8,7 +8,9 @@
 //! unsorted haystacks and bad arguments the same error on every rank.
 
 mod harness;
+mod sort_common;
 
+use distarray::halo::{Halo, Stencil};
 use distarray::num_complex::Complex64;
 use distarray::random::mix64;
 use distarray::sort::{Side, SortKey, UniqueOptions};
@@ -33,18 +35,7 @@ fn main() {
 /// Block, irregular block whose rank 1 (or the only rank) is empty,
 /// cyclic, block-cyclic.
 fn layouts(comm: &Comm, n: usize) -> Vec<Layout> {
-    let p = comm.size();
-    let mut bounds = vec![0, n / 3];
-    if p > 1 {
-        bounds.push(n / 3);
-    }
-    for r in 2..p {
-        bounds.push(n / 3 + (n - n / 3) * (r - 1) / (p - 1));
-    }
-    *bounds.last_mut().unwrap() = n;
-    if p == 1 {
-        bounds = vec![0, n];
-    }
+    let bounds = sort_common::bounds_with_empty(n, comm.size());
     vec![
         Layout::block(comm, &[n]).unwrap(),
         Layout::new(comm, &[n], &[Dist::BlockBounds(bounds)]).unwrap(),
@@ -248,6 +239,18 @@ fn n_d_arrays_are_flattened_in_c_order(comm: &Comm) {
             (mix64(ix.iter().fold(1, |h, &i| h * 31 + i as u64)) % 9) as i32
         });
         check_unique(&a);
+        // the inverse's ghost copies hold their owners' entries
+        let inverse = a
+            .unique_with(UniqueOptions::all())
+            .unwrap()
+            .inverse
+            .unwrap();
+        let mut refreshed = inverse.to_owned();
+        Halo::<i64>::new(&layout, Stencil::Box)
+            .unwrap()
+            .update(&mut refreshed)
+            .unwrap();
+        assert_eq!(refreshed.local(), inverse.local(), "inverse ghosts");
     }
 }
 

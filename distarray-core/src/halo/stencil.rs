@@ -6,16 +6,19 @@
 //! Which cells a sweep computes: the stencil reaches `r` cells each way
 //! along every block axis, `r` the layout's widest padding (ghost width
 //! between neighbours or boundary width, any axis) unless set with
-//! [`Halo::with_reach`]; every ghost width must be at least `r`. It does
-//! not extend along cyclic or unstructured axes. (An axis held by one
-//! process has no ghost cells: on one process a layout without boundary
-//! padding has no padding at all, and a stencil needs `with_reach`.)
+//! [`Halo::with_reach`]: one reach for every block axis, and every ghost
+//! width between neighbours must be at least `r`. It does not extend along
+//! cyclic or unstructured axes. (An axis held by one process has no ghost
+//! cells: on one process a layout without boundary padding has no padding
+//! at all, and a sweep over it is an error until the reach is given with
+//! `with_reach`.)
 //! Per axis, a cell is computed when it is owned (not a ghost copy),
 //! not boundary padding, and its whole neighbourhood lies inside the
 //! global array: global index `g` with `max(left boundary, r) <= g <
 //! size - max(right boundary, r)`. The cells left out are the Dirichlet
-//! boundary, kept as the target holds them; on a periodic axis the boundary
-//! padding holds the wrapped images and every interior cell is computed.
+//! boundary, kept as the target holds them. On a periodic axis the boundary
+//! padding holds the wrapped images and every interior cell is computed;
+//! its boundary widths must be at least `r` (an error otherwise).
 //! The target's ghost cells are never written.
 
 use super::{not_contiguous, Halo, Stencil};
@@ -93,6 +96,14 @@ pub(super) fn geometry(
         })
         .max()
         .unwrap_or(0);
+    if reach.is_none() && r == 0 {
+        return Err(Error::InvalidArgument(
+            "stencil sweep: the layout has no padding to take the stencil's reach from (on \
+             one process a layout without boundary padding has none): give it with \
+             Halo::with_reach(r)"
+                .into(),
+        ));
+    }
     let r = reach.unwrap_or(r);
     for (a, map) in layout.maps().iter().enumerate() {
         let len = shape[a];
@@ -108,6 +119,13 @@ pub(super) fn geometry(
                 "stencil sweep: the stencil reaches {r} cells (the layout's widest padding, \
                  or Halo::with_reach) but along axis {a} the ghost width between two \
                  neighbours is {w}"
+            )));
+        }
+        if b.is_periodic() && (bl < r || br < r) {
+            return Err(Error::InvalidArgument(format!(
+                "stencil sweep: along periodic axis {a} the boundary padding ({bl}, {br}) \
+                 holds the wrapped images and must be at least the stencil's reach {r} \
+                 at both ends"
             )));
         }
         geo.reach.radius[a] = r;
@@ -139,7 +157,7 @@ pub(super) fn geometry(
 
 /// One cell's neighbourhood in a stencil sweep: the values around it, by
 /// offsets relative to the cell (`nb[[-1, 0]]` is the cell one row up in
-/// 2-D), within the stencil's reach (the layout's padding width along each
+/// 2-D), within the stencil's reach (the layout's widest padding on any
 /// axis).
 ///
 /// # Panics
@@ -357,10 +375,12 @@ impl<T: Element> Halo<T> {
     ///
     /// # Errors
     /// `u` or `out` of another layout than the halo's, a local buffer that
-    /// is not C-contiguous, a layout of more than six axes, or padding
-    /// narrower between some neighbours than the widest padding of its
-    /// axis, on any rank: the same error on every rank, and nothing is
-    /// written or sent.
+    /// is not C-contiguous, a layout of more than six axes, a ghost width
+    /// between two neighbours narrower than the reach (the layout's widest
+    /// padding on any axis, or [`Halo::with_reach`]), a periodic axis whose
+    /// boundary padding is narrower than the reach, or no padding at all
+    /// and no reach given, on any rank: the same error on every rank, and
+    /// nothing is written or sent.
     ///
     /// # Examples
     ///

@@ -287,7 +287,9 @@ impl<A: At, B: At, F: BinaryFn<A::Item, B::Item>> At for Zip<A, B, F> {
     }
 }
 
-/// NumPy's `where(cond, a, b)`.
+/// NumPy's `where(cond, a, b)`: both branches are evaluated for every
+/// cell, as in NumPy (an integer division by zero in the branch not taken
+/// still panics).
 #[derive(Clone, Copy, Debug)]
 pub struct Select<C, A, B> {
     pub(super) cond: C,
@@ -333,10 +335,12 @@ impl<C: At<Item = bool>, A: At, B: At<Item = A::Item>> At for Select<C, A, B> {
     type Item = A::Item;
     #[inline(always)]
     fn at(&self, i: usize) -> A::Item {
-        if self.cond.at(i) {
-            self.a.at(i)
+        // both branches, as `fill` and NumPy do (and branch-free)
+        let (k, u, v) = (self.cond.at(i), self.a.at(i), self.b.at(i));
+        if k {
+            u
         } else {
-            self.b.at(i)
+            v
         }
     }
 }

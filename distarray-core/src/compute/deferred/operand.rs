@@ -157,11 +157,18 @@ pub struct Broadcast<T> {
 const MAX_AXES: usize = 16;
 
 impl<T: Element> Broadcast<T> {
-    /// `other`, held whole on every rank, broadcast onto `layout`. No
-    /// communication; shapes that do not broadcast are an error (the same
-    /// on every rank: it depends on the shapes only).
+    /// `other`, held whole on every rank, broadcast onto `layout`.
+    /// Collective only to agree: shapes that do not broadcast, or ranks
+    /// passing other shapes, are the same error on every rank (one small
+    /// reduction; no data moves).
     pub fn local(layout: &Layout, other: &ArrayViewD<'_, T>) -> Result<Broadcast<T>> {
-        let piece = local_piece(layout, other)?;
+        let shape = crate::comm::fingerprint(
+            std::iter::once(other.ndim() as u64).chain(other.shape().iter().map(|&n| n as u64)),
+        );
+        let piece =
+            layout
+                .comm()
+                .agree_on("Broadcast::local", shape, local_piece(layout, other))?;
         Self::from_piece(layout, piece)
     }
 

@@ -155,7 +155,9 @@ where
 }
 
 /// NumPy's `where(cond, a, b)`, deferred: `a` where `cond` holds, `b`
-/// elsewhere; `a` and `b` may be expressions, arrays or scalars.
+/// elsewhere; `a` and `b` may be expressions, arrays or scalars. Both are
+/// evaluated for every cell, as in NumPy (so an integer division by zero
+/// in the branch not taken still panics).
 ///
 /// # Examples
 ///

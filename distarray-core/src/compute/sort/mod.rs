@@ -66,7 +66,7 @@ use crate::exchange::{to_owners, PlanOptions};
 use crate::layout::{Dist, Layout};
 use crate::map::AxisMap;
 use crate::redistribute::Plan;
-use ndarray::{ArrayD, Data, IxDyn, Slice};
+use ndarray::{ArrayD, Data, IxDyn};
 use order::Order;
 use select::{split_points, Run};
 
@@ -274,33 +274,27 @@ fn deliver<U: Element>(
 
 /// An array of `layout` holding `mine`, this rank's consecutive range of
 /// the global order (ranks in rank order): in place when the layout's
-/// owned cells are those ranges, else through a block-bounds layout and a
-/// [`Plan`]. Collective.
+/// owned cells are those ranges and it has no padding, else through a
+/// block-bounds layout and a [`Plan`] (which fills ghost copies too).
+/// Collective.
 fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
     let comm = layout.comm();
     let sizes = comm.all_gather_u64(mine.len() as u64);
     let start: u64 = sizes[..comm.rank()].iter().sum();
     let range = layout.owned_local_ranges()[0].clone();
     let gidx = &layout.global_indices(0)[range.clone()];
-    let in_place = gidx.len() == mine.len()
+    // in place when the run is this rank's whole local buffer; a padded
+    // layout goes through the plan, which also fills the ghost copies
+    let in_place = layout.local_len() == mine.len()
+        && gidx.len() == mine.len()
         && gidx
             .iter()
             .enumerate()
             .all(|(i, &g)| g as u64 == start + i as u64);
     if comm.all(in_place) {
-        if layout.local_len() == mine.len() {
-            // no padding: the run is the local buffer
-            let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), mine)
-                .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-            return DistArray::from_local(layout.clone(), local);
-        }
-        let mut out = DistArray::<U>::zeros(layout);
-        let mut local = out.local_mut();
-        let mut cells = local.slice_axis_mut(ndarray::Axis(0), Slice::from(range));
-        for (c, v) in cells.iter_mut().zip(mine) {
-            *c = v;
-        }
-        return Ok(out);
+        let local = ArrayD::from_shape_vec(IxDyn(layout.local_shape()), mine)
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        return DistArray::from_local(layout.clone(), local);
     }
     let mut bounds = vec![0usize];
     for s in &sizes {

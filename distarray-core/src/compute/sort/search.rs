@@ -188,7 +188,14 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// assert_eq!(a.searchsorted_local(&[1, 2], Side::Right).unwrap(), [4, 6]);
     /// ```
     pub fn searchsorted_local(&self, needles: &[T], side: Side) -> Result<Vec<i64>> {
-        let sorted = self.agreed_sorted(needles.len() as u64, side, Ok(()))?;
+        // the needles themselves are agreed (ranks passing other values
+        // would get a silent mixture of their counts)
+        let bytes = T::le_bytes(needles);
+        let words = bytes
+            .chunks(8)
+            .map(|c| c.iter().rev().fold(0u64, |w, &b| (w << 8) | b as u64));
+        let needles_fp = fingerprint(std::iter::once(needles.len() as u64).chain(words));
+        let sorted = self.agreed_sorted(needles_fp, side, Ok(()))?;
         let comm = self.layout().comm();
         let mine: Vec<u64> = needles.iter().map(|v| sorted.count(v, side)).collect();
         let mut sum = vec![0u64; mine.len()];

@@ -81,7 +81,12 @@ fn gather_offers<T: SortKey>(
         mine.extend(ids.iter().flat_map(|i| i.to_le_bytes()));
     }
     mine.extend_from_slice(&T::le_bytes(keys));
-    let (all, _) = comm.all_gather_varcount(&mine);
+    // every rank's message has the same length (m offers of the same
+    // shape): one fixed-count all-gather
+    let mut all = vec![0u8; mine.len() * comm.size()];
+    if !mine.is_empty() {
+        comm.raw().all_gather_into(&mine[..], &mut all[..]);
+    }
     let word = |b: &[u8]| <[u8; 8]>::try_from(b).expect("8 bytes");
     let (mut all_w, mut all_i) = (Vec::new(), Vec::new());
     let mut all_k = vec![T::default(); m * comm.size()];

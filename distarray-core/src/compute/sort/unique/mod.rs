@@ -87,7 +87,8 @@ pub struct Unique<T: crate::Element> {
     /// layout.
     pub index: Option<DistArray<i64>>,
     /// For every input cell the index of its value in `values`, in the
-    /// input's layout (`values[inverse] == input`).
+    /// input's layout (`values[inverse] == input`; ghost copies hold their
+    /// owners' entries, non-periodic boundary padding 0).
     pub inverse: Option<DistArray<i64>>,
     /// How many cells hold each value, in `values`' layout.
     pub counts: Option<DistArray<i64>>,
@@ -183,6 +184,12 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
         let spread = global::spread(comm, mine, firsts.take(), options.return_inverse);
         if let (Some(inv), Some(back)) = (inverse.as_mut(), spread.back.as_ref()) {
             owned_mut(inv).mapv_inplace(|at| back[at as usize]);
+        }
+        if let Some(inv) = inverse.as_mut() {
+            // ghost copies hold their owners' values, as in the input
+            if !comm.all(layout.local_len() == owned.len()) {
+                crate::halo::Halo::<i64>::new(layout, crate::halo::Stencil::Box)?.update(inv)?;
+            }
         }
         let n = comm.sum_u64(spread.values.len() as u64) as usize;
         let out = Layout::block(comm, &[n])?;
