@@ -75,7 +75,7 @@ pub mod redistribute;
 pub mod sparse;
 
 // the modules' historical paths (`distarray_core::map`, `::reduce`, ...)
-pub use compute::{broadcast, reduce, scan, sort, ufunc};
+pub use compute::{broadcast, order_stats, reduce, scan, sort, ufunc};
 pub use index::fancy;
 pub use layout::{grid, map};
 

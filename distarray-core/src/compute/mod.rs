@@ -1,7 +1,8 @@
 //! Computing on distributed arrays: elementwise ufuncs and operators
 //! ([`ufunc`]), reductions over all cells or along axes with the
 //! reproducible sum in its own file ([`reduce`]), cumulative sums and
-//! products ([`scan`]), sort and argsort of 1-D arrays ([`sort`]), and distributed broadcasting ([`broadcast`]).
+//! products ([`scan`]), sort and argsort of 1-D arrays ([`sort`]), quantiles, top-k,
+//! partitions and histograms by distributed selection ([`order_stats`]), and distributed broadcasting ([`broadcast`]).
 //!
 //! Elementwise work on arrays of one layout needs no communication;
 //! reductions agree over the communicator (along an axis, over the grid
@@ -9,6 +10,7 @@
 //! an operand needs through the exchange engine ([`crate::exchange`]).
 
 pub mod broadcast;
+pub mod order_stats;
 pub mod reduce;
 pub mod scan;
 pub mod sort;

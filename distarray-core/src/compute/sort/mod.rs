@@ -226,7 +226,7 @@ fn deliver<U: Element>(
 /// the global order (ranks in rank order): in place when the layout's
 /// owned cells are those ranges, else through a block-bounds layout and a
 /// [`Plan`]. Collective.
-fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
+pub(crate) fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
     let comm = layout.comm();
     let sizes = comm.all_gather_u64(mine.len() as u64);
     let start: u64 = sizes[..comm.rank()].iter().sum();
