@@ -29,7 +29,7 @@
 //! let p = a.partition(4).unwrap().gather_all().unwrap();
 //! assert_eq!(p[[4]], 4.0);
 //! let (counts, edges) = a.histogram(Bins::Count(4)).unwrap();
-//! assert_eq!(counts, vec![4, 1, 1, 2]);
+//! assert_eq!(counts, vec![3, 2, 2, 1]); // [1, 3) [3, 5) [5, 7) [7, 9]
 //! assert_eq!(edges, vec![1.0, 3.0, 5.0, 7.0, 9.0]);
 //! ```
 

@@ -206,10 +206,20 @@ impl<T: StatValue, S: Data<Elem = T>> DistArrayBase<S> {
         agreed(self, what, words, local)?;
         let q: Vec<f64> = q.iter().map(|x| x / scale).collect();
         let owned = self.owned();
-        let mut values: Vec<T> = owned.iter().copied().filter(|x| !x.is_nan_key()).collect();
+        let copy: Vec<T>;
+        let values = match owned.as_slice() {
+            Some(s) => s,
+            None => {
+                copy = owned.iter().copied().collect();
+                &copy
+            }
+        };
+        // NaNs are last in the order: the quantiles read the positions
+        // before them
+        let nans = values.iter().filter(|x| x.is_nan_key()).count();
         let counts = all_sum(
             self.layout().comm(),
-            &[values.len() as u64, (owned.len() - values.len()) as u64],
+            &[(values.len() - nans) as u64, nans as u64],
         );
         let (n, nans) = (counts[0], counts[1]);
         if n == 0 || (nans > 0 && !skip_nan) {
@@ -227,7 +237,7 @@ impl<T: StatValue, S: Data<Elem = T>> DistArrayBase<S> {
         let mut targets: Vec<u64> = at.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         targets.sort_unstable();
         targets.dedup();
-        let values = select(self.layout().comm(), &mut values, &targets, T::sort_cmp);
+        let values = select(self.layout().comm(), values, &targets, T::sort_cmp);
         let value = |k: u64| values[targets.binary_search(&k).expect("selected")].to_f64();
         Ok(at
             .iter()

@@ -1,25 +1,26 @@
 //! Distributed multi-selection: the items at some global positions of the
-//! sorted order of every rank's items, found without sorting them.
+//! order of every rank's items, found without sorting them (Floyd and
+//! Rivest's selection, spread over the ranks).
 //!
-//! Each rank keeps its items in one buffer it partitions in place. The
-//! targets are handled in groups sharing an active interval of the buffer
-//! (at first one group: everything). Each round, for every group, every
-//! rank offers a pivot candidate — the median of a small sample of its
-//! active items, or, after a round that narrowed too little, the exact
-//! median (`select_nth_unstable`) — weighted by its active count; the
-//! weighted median of the offers is the group's pivot. Every rank splits
-//! its active interval three ways around the pivot (`<`, `=`, `>`), one
-//! reduction sums the counts, and every target either lies among the
-//! pivot's equals (found) or moves to the child interval holding it;
-//! targets going to different children split the group. A group whose
-//! active items number at most [`SMALL`] globally is gathered and finished
-//! locally. Local work `O(n)` expected (the active set halves per round),
-//! `O(log n)` rounds of three small gathers and one reduction each,
-//! whatever the keys (equal keys end the search as soon as a pivot hits
-//! them).
+//! The targets go in groups of nearby positions, each with its own active
+//! items (at first every item, read in place). Each round, for every
+//! group, the ranks draw a random sample of their active items in
+//! proportion to their counts and gather it; in the sorted sample, two
+//! pivots bracket the group's targets a few standard deviations wide. One
+//! streaming pass counts the items below the lower pivot and above the
+//! upper one and keeps those between (a few percent); one reduction sums
+//! the counts of five classes (below, equal to the lower pivot, between,
+//! equal to the upper pivot, above). A target in an equal class is found;
+//! one between continues on the kept items; one outside the bracket (rare)
+//! on the items of its side, taken in one more local pass. A group whose
+//! active items number at most [`SMALL`] globally is gathered and
+//! finished locally. Local work about one pass over the items per group,
+//! a few rounds of two small gathers and one reduction each; every round
+//! drops at least the pivots' equals, so equal keys end it at once.
 
 use crate::comm::Comm;
 use crate::dtype::Element;
+use crate::random::mix64;
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 use std::cmp::Ordering;
@@ -27,8 +28,11 @@ use std::cmp::Ordering;
 /// Groups this small (globally) are gathered and finished locally.
 const SMALL: u64 = 1 << 12;
 
-/// Sample size per rank for a pivot candidate.
-const SAMPLE: usize = 63;
+/// The sample drawn over all ranks per group and round.
+const SAMPLE: u64 = 1 << 13;
+
+/// Targets closer than this share a group (and its passes).
+const NEAR: u64 = 1 << 16;
 
 /// An item selection moves around: a key, and a global index when the
 /// order needs one ([`Tagged`]).
@@ -76,15 +80,13 @@ impl<T: Element> Item for Tagged<T> {
     }
 }
 
-/// A set of targets sharing an active interval `lo..hi` of the buffer;
-/// `before` items globally precede the interval, `total` are in it.
-struct Group {
-    lo: usize,
-    hi: usize,
+/// Targets sharing their active items: `before` items globally precede
+/// them, `total` are active; `items` is `None` while still every item.
+struct Group<I> {
+    items: Option<Vec<I>>,
     before: u64,
     total: u64,
     targets: Vec<usize>,
-    exact: bool,
 }
 
 /// Splits `s` three ways around `pivot` in place: `(less, equal)` counts,
@@ -122,165 +124,219 @@ pub(crate) fn all_sum(comm: &Comm, mine: &[u64]) -> Vec<u64> {
     out
 }
 
-/// Every rank's items (keys and global indices gathered apart).
-fn gather_items<I: Item>(comm: &Comm, items: &[I]) -> Vec<I> {
+/// Every rank's items (keys and global indices gathered apart), with the
+/// per-rank counts.
+fn gather_items<I: Item>(comm: &Comm, items: &[I]) -> (Vec<I>, Vec<usize>) {
     let keys: Vec<I::Key> = items.iter().map(Item::key).collect();
     let ids: Vec<i64> = items.iter().map(Item::id).collect();
-    let (keys, _) = comm.all_gather_varcount(&keys);
+    let (keys, counts) = comm.all_gather_varcount(&keys);
     let (ids, _) = comm.all_gather_varcount(&ids);
-    keys.into_iter()
+    let items = keys
+        .into_iter()
         .zip(ids)
         .map(|(k, i)| I::join(k, i))
-        .collect()
+        .collect();
+    (items, counts)
 }
 
-/// This rank's pivot candidate for the active items `s` (not empty).
-fn candidate<I: Copy>(s: &mut [I], exact: bool, cmp: &impl Fn(&I, &I) -> Ordering) -> I {
-    if exact || s.len() <= SAMPLE {
-        let mid = s.len() / 2;
-        *s.select_nth_unstable_by(mid, cmp).1
-    } else {
-        let step = s.len() / SAMPLE;
-        let mut sample: Vec<I> = (0..SAMPLE).map(|j| s[j * step + step / 2]).collect();
-        sample.sort_unstable_by(cmp);
-        sample[SAMPLE / 2]
-    }
+/// The bracket of one group: its pivots (`None`: no bound that side).
+struct Bracket<I> {
+    lo: Option<I>,
+    hi: Option<I>,
 }
 
 /// The items at the global positions `targets` (each below the global
 /// item count) of the order `cmp` over every rank's `items`, the same on
-/// every rank; `items` is left permuted. `cmp` must be a total order
-/// (equal items interchangeable). Collective.
+/// every rank. `cmp` must be a total order (equal items interchangeable).
+/// Collective.
 pub(crate) fn select<I: Item>(
     comm: &Comm,
-    items: &mut [I],
+    items: &[I],
     targets: &[u64],
     cmp: impl Fn(&I, &I) -> Ordering,
 ) -> Vec<I> {
     let total = all_sum(comm, &[items.len() as u64])[0];
-    let mut found: Vec<Option<I>> = vec![None; targets.len()];
-    let mut groups = vec![Group {
-        lo: 0,
-        hi: items.len(),
-        before: 0,
-        total,
-        targets: (0..targets.len()).collect(),
-        exact: false,
-    }];
     assert!(
         targets.iter().all(|&k| k < total),
         "targets within the items"
     );
-    groups.retain(|g| !g.targets.is_empty());
-    while !groups.is_empty() {
-        let (small, pivoting): (Vec<Group>, Vec<Group>) =
-            groups.into_iter().partition(|g| g.total <= SMALL);
-        // one gather of the weights and the small groups' counts, one of
-        // the candidates followed by the small groups' items
-        let mut words: Vec<u64> = Vec::new();
-        let mut offers: Vec<I> = Vec::new();
-        for g in &pivoting {
-            let s = &mut items[g.lo..g.hi];
-            words.push(s.len() as u64);
-            offers.push(if s.is_empty() {
-                I::default()
-            } else {
-                candidate(s, g.exact, &cmp)
-            });
-        }
-        for g in &small {
-            words.push((g.hi - g.lo) as u64);
-            offers.extend_from_slice(&items[g.lo..g.hi]);
-        }
-        let (all_words, _) = comm.all_gather_varcount(&words);
-        let all_offers = gather_items(comm, &offers);
-        let per = words.len();
-        let np = pivoting.len();
-        // the small groups, finished
-        let p = comm.size();
-        let mut rank_at = vec![0usize; p]; // where each rank's offers start
-        for r in 1..p {
-            let prev = &all_words[(r - 1) * per..r * per];
-            rank_at[r] =
-                rank_at[r - 1] + np + prev[np..].iter().map(|&w| w as usize).sum::<usize>();
-        }
-        for (s, g) in small.iter().enumerate() {
-            let mut all: Vec<I> = Vec::with_capacity(g.total as usize);
-            for r in 0..p {
-                let row = &all_words[r * per..(r + 1) * per];
-                let at =
-                    rank_at[r] + np + row[np..np + s].iter().map(|&w| w as usize).sum::<usize>();
-                all.extend_from_slice(&all_offers[at..at + row[np + s] as usize]);
+    let mut found: Vec<Option<I>> = vec![None; targets.len()];
+    // groups of nearby targets
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_key(|&t| targets[t]);
+    let mut groups: Vec<Group<I>> = Vec::new();
+    for t in order {
+        match groups.last_mut() {
+            Some(g) if targets[t] - targets[*g.targets.last().expect("one")] <= NEAR => {
+                g.targets.push(t)
             }
+            _ => groups.push(Group {
+                items: None,
+                before: 0,
+                total,
+                targets: vec![t],
+            }),
+        }
+    }
+    let me = comm.rank() as u64;
+    let mut round = 0u64;
+    while !groups.is_empty() {
+        round += 1;
+        let (small, large): (Vec<Group<I>>, Vec<Group<I>>) =
+            groups.into_iter().partition(|g| g.total <= SMALL);
+        // one gather: the small groups' items, then the large ones' samples
+        let mut offers: Vec<I> = Vec::new();
+        let mut sizes: Vec<u64> = Vec::new();
+        for g in &small {
+            let active = g.items.as_deref().unwrap_or(items);
+            offers.extend_from_slice(active);
+            sizes.push(active.len() as u64);
+        }
+        for g in &large {
+            let active = g.items.as_deref().unwrap_or(items);
+            let want = (SAMPLE as u128 * active.len() as u128).div_ceil(g.total as u128) as usize;
+            let n = active.len() as u64;
+            for j in 0..want as u64 {
+                let h = mix64(round << 48 ^ me << 32 ^ j ^ 0x5eed);
+                offers.push(active[(h % n) as usize]);
+            }
+            sizes.push(want as u64);
+        }
+        let (all, _) = gather_items(comm, &offers);
+        let (all_sizes, _) = comm.all_gather_varcount(&sizes);
+        // every rank's part of group j: (rank's start in `all`) + earlier groups
+        let per = sizes.len();
+        let mut parts: Vec<Vec<I>> = vec![Vec::new(); per];
+        let mut at = 0;
+        for row in all_sizes.chunks(per.max(1)).take(comm.size()) {
+            for (j, &c) in row.iter().enumerate() {
+                parts[j].extend_from_slice(&all[at..at + c as usize]);
+                at += c as usize;
+            }
+        }
+        let mut parts = parts.into_iter();
+        for g in &small {
+            let mut all = parts.next().expect("a part per group");
             all.sort_unstable_by(&cmp);
             for &t in &g.targets {
                 found[t] = Some(all[(targets[t] - g.before) as usize]);
             }
         }
-        // the pivots: weighted medians of the candidates
-        let pivots: Vec<I> = (0..np)
-            .map(|o| {
-                let mut cands: Vec<(I, u64)> = (0..p)
-                    .map(|r| (all_offers[rank_at[r] + o], all_words[r * per + o]))
-                    .filter(|c| c.1 > 0)
-                    .collect();
-                cands.sort_by(|a, b| cmp(&a.0, &b.0));
-                let half = cands.iter().map(|c| c.1).sum::<u64>().div_ceil(2);
-                let mut seen = 0;
-                for (c, w) in cands {
-                    seen += w;
-                    if seen >= half {
-                        return c;
-                    }
+        // the brackets: a few standard deviations of the sample around
+        // the group's first and last targets
+        let brackets: Vec<Bracket<I>> = large
+            .iter()
+            .map(|g| {
+                let mut sample = parts.next().expect("a part per group");
+                sample.sort_unstable_by(&cmp);
+                let m = sample.len() as f64;
+                let wide = 2.0 * m.sqrt() + 1.0;
+                let at = |t: usize| (targets[t] - g.before) as f64 / g.total as f64 * m;
+                let first = at(g.targets[0]) - wide;
+                let last = at(*g.targets.last().expect("one")) + wide;
+                if first < 0.0 && last >= m - 1.0 {
+                    // too few items for a bracket to narrow: one pivot
+                    // in the middle, dropping at least its equals
+                    let mid = ((first + last) / 2.0).clamp(0.0, m - 1.0) as usize;
+                    return Bracket {
+                        lo: Some(sample[mid]),
+                        hi: Some(sample[mid]),
+                    };
                 }
-                unreachable!("a group with targets has active items")
+                Bracket {
+                    lo: (first >= 0.0).then(|| sample[first as usize]),
+                    hi: (last < m - 1.0).then(|| sample[last.ceil() as usize]),
+                }
             })
             .collect();
-        let mut here = Vec::with_capacity(2 * np);
-        for (g, pivot) in pivoting.iter().zip(&pivots) {
-            let (lt, eq) = three_way(&mut items[g.lo..g.hi], pivot, &cmp);
-            here.extend([lt as u64, eq as u64]);
+        // the pass: counts outside the bracket, the items inside kept
+        let mut kept: Vec<Vec<I>> = Vec::with_capacity(large.len());
+        let mut counts: Vec<u64> = Vec::with_capacity(5 * large.len());
+        for (g, b) in large.iter().zip(&brackets) {
+            let active = g.items.as_deref().unwrap_or(items);
+            let (below, inside, above) = bracket_pass(active, b, &cmp);
+            // inside: the lower pivot's equals, the strictly between, the upper's
+            let is = |p: &Option<I>, x: &I| p.as_ref().is_some_and(|p| cmp(x, p).is_eq());
+            let eq_lo = inside.iter().filter(|x| is(&b.lo, x)).count();
+            let between: Vec<I> = inside
+                .iter()
+                .copied()
+                .filter(|x| !is(&b.lo, x) && !is(&b.hi, x))
+                .collect();
+            let eq_hi = inside.len() - eq_lo - between.len();
+            counts.extend([
+                below,
+                eq_lo as u64,
+                between.len() as u64,
+                eq_hi as u64,
+                above,
+            ]);
+            kept.push(between);
         }
-        let global = all_sum(comm, &here);
+        let global = all_sum(comm, &counts);
         let mut next = Vec::new();
-        for (o, g) in pivoting.into_iter().enumerate() {
-            let (less, equal) = (global[2 * o], global[2 * o + 1]);
-            let (lt, eq) = (here[2 * o] as usize, here[2 * o + 1] as usize);
-            let mut lower = Vec::new();
-            let mut upper = Vec::new();
-            for t in g.targets {
+        for (((o, g), b), between) in large.into_iter().enumerate().zip(&brackets).zip(kept) {
+            let c = &global[5 * o..5 * o + 5];
+            let ends = [
+                c[0],
+                c[0] + c[1],
+                c[0] + c[1] + c[2],
+                c[0] + c[1] + c[2] + c[3],
+            ];
+            let mut split: [Vec<usize>; 3] = Default::default();
+            for &t in &g.targets {
                 let r = targets[t] - g.before;
-                if r < less {
-                    lower.push(t);
-                } else if r < less + equal {
-                    found[t] = Some(pivots[o]);
-                } else {
-                    upper.push(t);
+                match ends.iter().position(|&e| r < e).unwrap_or(4) {
+                    0 => split[0].push(t),
+                    1 => found[t] = b.lo,
+                    2 => split[1].push(t),
+                    3 => found[t] = b.hi,
+                    _ => split[2].push(t),
                 }
             }
-            let children = [
-                (g.lo, g.lo + lt, g.before, less, lower),
-                (
-                    g.lo + lt + eq,
-                    g.hi,
-                    g.before + less + equal,
-                    g.total - less - equal,
-                    upper,
-                ),
-            ];
-            for (lo, hi, before, total, targets) in children {
-                if !targets.is_empty() {
-                    // narrowed by less than an eighth: exact medians next
-                    let exact = total > g.total - g.total / 8;
-                    next.push(Group {
-                        lo,
-                        hi,
-                        before,
-                        total,
-                        targets,
-                        exact,
-                    });
-                }
+            let active = g.items.as_deref().unwrap_or(items);
+            let [low, mid, high] = split;
+            if !low.is_empty() {
+                let lo =
+                    b.lo.as_ref()
+                        .expect("a target below the bracket has a bound");
+                let side = active
+                    .iter()
+                    .copied()
+                    .filter(|x| cmp(x, lo).is_lt())
+                    .collect();
+                next.push(Group {
+                    items: Some(side),
+                    before: g.before,
+                    total: c[0],
+                    targets: low,
+                });
+            }
+            if !mid.is_empty() {
+                let before = g.before + c[0] + c[1];
+                next.push(Group {
+                    items: Some(between),
+                    before,
+                    total: c[2],
+                    targets: mid,
+                });
+            }
+            if !high.is_empty() {
+                let hi =
+                    b.hi.as_ref()
+                        .expect("a target above the bracket has a bound");
+                let side = active
+                    .iter()
+                    .copied()
+                    .filter(|x| cmp(x, hi).is_gt())
+                    .collect();
+                let before = g.before + g.total - c[4];
+                next.push(Group {
+                    items: Some(side),
+                    before,
+                    total: c[4],
+                    targets: high,
+                });
             }
         }
         groups = next;
@@ -289,6 +345,46 @@ pub(crate) fn select<I: Item>(
         .into_iter()
         .map(|f| f.expect("every target found"))
         .collect()
+}
+
+/// One pass over `active`: how many are below the bracket, the items in
+/// it (bounds included), how many are above.
+fn bracket_pass<I: Copy + Default>(
+    active: &[I],
+    b: &Bracket<I>,
+    cmp: &impl Fn(&I, &I) -> Ordering,
+) -> (u64, Vec<I>, u64) {
+    match (&b.lo, &b.hi) {
+        (Some(lo), Some(hi)) => pass(active, |x| cmp(x, lo).is_lt(), |x| cmp(x, hi).is_gt()),
+        (Some(lo), None) => pass(active, |x| cmp(x, lo).is_lt(), |_| false),
+        (None, Some(hi)) => pass(active, |_| false, |x| cmp(x, hi).is_gt()),
+        (None, None) => (0, active.to_vec(), 0),
+    }
+}
+
+/// The pass, branch-free: chunk by chunk, every item written to a scratch
+/// buffer and the write position advanced when it is inside.
+fn pass<I: Copy + Default>(
+    active: &[I],
+    under: impl Fn(&I) -> bool,
+    over: impl Fn(&I) -> bool,
+) -> (u64, Vec<I>, u64) {
+    const CHUNK: usize = 1024;
+    let (mut below, mut above) = (0u64, 0u64);
+    let mut inside = Vec::new();
+    let mut scratch = [I::default(); CHUNK];
+    for chunk in active.chunks(CHUNK) {
+        let mut w = 0;
+        for x in chunk {
+            let (u, o) = (under(x), over(x));
+            below += u as u64;
+            above += o as u64;
+            scratch[w] = *x;
+            w += !(u | o) as usize;
+        }
+        inside.extend_from_slice(&scratch[..w]);
+    }
+    (below, inside, above)
 }
 
 #[cfg(test)]

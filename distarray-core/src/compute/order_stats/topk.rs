@@ -90,7 +90,7 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
             .map(|(&key, id)| Tagged { key, id })
             .collect();
         let comm = self.layout().comm();
-        let kth = select(comm, &mut items, &[k as u64 - 1], cmp)[0];
+        let kth = select(comm, &items, &[k as u64 - 1], cmp)[0];
         // exactly k items globally are at most the k-th (every item unique)
         items.retain(|t| cmp(t, &kth) != Ordering::Greater);
         let keys: Vec<T> = items.iter().map(|t| t.key).collect();
