@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 use ndarray::Data;
+use std::cmp::Ordering::{Equal, Less};
 
 /// The bins of a [`histogram`](DistArrayBase::histogram).
 ///
@@ -166,7 +167,11 @@ impl<T: StatValue, S: Data<Elem = T>> DistArrayBase<S> {
             Bins::CountIn(_, lo, hi) if lo > hi => {
                 Err("max must be larger than min in range parameter".to_string())
             }
-            Bins::Edges(e) if e.is_empty() || e.windows(2).any(|w| !(w[0] <= w[1])) => {
+            Bins::Edges(e)
+                if e.is_empty()
+                    || e.windows(2)
+                        .any(|w| !matches!(w[0].partial_cmp(&w[1]), Some(Less | Equal))) =>
+            {
                 Err("`bins` must increase monotonically, when an array".to_string())
             }
             _ => Ok(()),

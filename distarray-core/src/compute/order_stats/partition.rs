@@ -111,8 +111,8 @@ fn partitioned<I: Item<Key: SortKey>>(
     with_ids: bool,
 ) -> Vec<I> {
     let cmp = |a: &I, b: &I| a.key().sort_cmp(&b.key());
-    let pivot = select(comm, &items, &[kth], &cmp)[0];
-    let (lt, eq) = three_way(&mut items, &pivot, &cmp);
+    let pivot = select(comm, &items, &[kth], cmp)[0];
+    let (lt, eq) = three_way(&mut items, &pivot, cmp);
     let gt = items.len() - lt - eq;
     let (all, _) = comm.all_gather_varcount(&[lt as u64, eq as u64, gt as u64]);
     let p = comm.size();

@@ -31,8 +31,8 @@ const SMALL: u64 = 1 << 12;
 /// The sample drawn over all ranks per group and round.
 const SAMPLE: u64 = 1 << 13;
 
-/// Targets closer than this share a group (and its passes).
-const NEAR: u64 = 1 << 16;
+/// Targets closer than `total / NEAR` share a group (and its passes).
+const NEAR: u64 = 64;
 
 /// An item selection moves around: a key, and a global index when the
 /// order needs one ([`Tagged`]).
@@ -167,7 +167,7 @@ pub(crate) fn select<I: Item>(
     let mut groups: Vec<Group<I>> = Vec::new();
     for t in order {
         match groups.last_mut() {
-            Some(g) if targets[t] - targets[*g.targets.last().expect("one")] <= NEAR => {
+            Some(g) if targets[t] - targets[*g.targets.last().expect("one")] <= total / NEAR => {
                 g.targets.push(t)
             }
             _ => groups.push(Group {
