@@ -24,6 +24,7 @@ static CHECKS: &[Check] = &[
     check!(partition_and_argpartition_invariants),
     check!(histograms_match_a_local_count),
     check!(bincount_with_and_without_weights),
+    check!(ghost_cells_and_2d_arrays),
     check!(bad_arguments_are_the_same_error_on_every_rank),
 ];
 
@@ -379,6 +380,46 @@ fn bincount_with_and_without_weights(comm: &Comm) {
     let layout = Layout::block(comm, &[0]).unwrap();
     let empty = DistArray::<u8>::zeros(&layout);
     assert_eq!(empty.bincount(3).unwrap(), vec![0, 0, 0]);
+}
+
+/// Padded blocks (ghost cells are copies: never counted twice) and a 2-D
+/// array (all cells; flat C-order indices).
+fn ghost_cells_and_2d_arrays(comm: &Comm) {
+    let ghosts = Dist::BlockPadded {
+        ghost_width: 2,
+        boundary_width: (1, 1),
+        periodic: false,
+    };
+    let n = 5_000;
+    let layout = Layout::new(comm, &[n], &[ghosts]).unwrap();
+    let a = DistArray::from_fn(&layout, |ix: &[usize]| (unit(6, ix[0]) * 50.0).floor());
+    let all = gathered(&a);
+    assert_eq!(all.len(), n);
+    check_quantiles(&all, &a.quantiles(&QS).unwrap(), "padded");
+    let (counts, edges) = a.histogram(Bins::Count(7)).unwrap();
+    assert_eq!(counts, reference_histogram(&all, &edges));
+    assert_eq!(counts.iter().sum::<i64>(), n as i64);
+    for kth in [0, 2_500, n - 1] {
+        let p = a.partition(kth).unwrap();
+        assert_eq!(p.layout(), a.layout());
+        check_partitioned(&all, &gathered(&p), kth);
+    }
+    check_top(&a);
+
+    let square = Layout::block(comm, &[37, 41]).unwrap();
+    let m = DistArray::from_fn(&square, |ix: &[usize]| {
+        (mix64((ix[0] * 41 + ix[1]) as u64) % 100) as i64
+    });
+    let flat = gathered(&m); // C order
+    let as_f64: Vec<f64> = flat.iter().map(|&x| x as f64).collect();
+    check_quantiles(&as_f64, &m.quantiles(&QS).unwrap(), "2-D");
+    check_top(&m);
+    let mut want = vec![0i64; 100];
+    for &x in &flat {
+        want[x as usize] += 1;
+    }
+    let got = m.bincount(100).unwrap();
+    assert_eq!(got, want);
 }
 
 fn is_invalid<T: std::fmt::Debug>(r: distarray::Result<T>, has: &str) {
