@@ -40,6 +40,28 @@ fn main() {
         }));
         black_box(&kept);
     }
+    if std::env::var_os("ORDER_STATS_MORE").is_some() {
+        let t_top = timed(&comm, || {
+            black_box(a.topk(10, true).expect("topk"));
+        });
+        let t_part = timed(&comm, || {
+            black_box(a.partition(n / 2).expect("partition"));
+        });
+        let t_q = timed(&comm, || {
+            black_box(
+                a.quantiles(&[0.01, 0.25, 0.5, 0.75, 0.99])
+                    .expect("quantiles"),
+            );
+        });
+        if comm.rank() == 0 {
+            eprintln!(
+                "topk(10) {:.0} ms, partition {:.0} ms, 5 quantiles {:.0} ms",
+                t_top * 1e3,
+                t_part * 1e3,
+                t_q * 1e3
+            );
+        }
+    }
     // the selection's answer is the sorted middle (uniform on [0, 1): near 0.5)
     assert!((median - 0.5).abs() < 0.01, "median {median}");
     if comm.rank() == 0 {

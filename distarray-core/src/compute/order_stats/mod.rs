@@ -75,20 +75,3 @@ fn agreed<T: Element, S: Data<Elem = T>>(
     };
     layout.comm().agree_on(what, args, local)
 }
-
-/// The global flat (C-order) indices of this rank's owned cells, in the
-/// order [`owned`](DistArrayBase::owned) iterates them.
-fn owned_flat_indices(layout: &crate::layout::Layout) -> Vec<i64> {
-    let shape = layout.shape();
-    let ranges = layout.owned_local_ranges();
-    let mut flat = vec![0i64];
-    for (axis, range) in ranges.into_iter().enumerate() {
-        let g = &layout.global_indices(axis)[range];
-        let extent = shape[axis] as i64;
-        flat = flat
-            .iter()
-            .flat_map(|&f| g.iter().map(move |&i| f * extent + i as i64))
-            .collect();
-    }
-    flat
-}

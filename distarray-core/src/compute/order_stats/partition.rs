@@ -5,7 +5,7 @@
 //! them (cell `kth` among them) and the greater ones last — every item moves at most once, to the rank
 //! holding its output position. The result is in the input's layout.
 
-use super::select::{all_sum, select, three_way, Item, Tagged};
+use super::select::{all_sum, select};
 use super::{agreed, SortKey};
 use crate::array::{DistArray, DistArrayBase};
 use crate::compute::sort::place;
@@ -41,8 +41,16 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// ```
     pub fn partition(&self, kth: usize) -> Result<DistArray<T>> {
         self.partition_agreed("partition", kth)?;
-        let keys: Vec<T> = self.owned().iter().copied().collect();
-        let mine = partitioned(self.layout().comm(), keys, kth as u64, false);
+        let owned = self.owned();
+        let copy: Vec<T>;
+        let keys = match owned.as_slice() {
+            Some(s) => s,
+            None => {
+                copy = owned.iter().copied().collect();
+                &copy
+            }
+        };
+        let (mine, _) = partitioned(self.layout().comm(), keys, None, kth as u64);
         place(self.layout(), mine)
     }
 
@@ -65,15 +73,13 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
         self.partition_agreed("argpartition", kth)?;
         let layout = self.layout();
         let range = layout.owned_local_ranges()[0].clone();
-        let ids = &layout.global_indices(0)[range];
-        let items: Vec<Tagged<T>> = self
-            .owned()
+        let ids: Vec<i64> = layout.global_indices(0)[range]
             .iter()
-            .zip(ids)
-            .map(|(&key, &g)| Tagged { key, id: g as i64 })
+            .map(|&g| g as i64)
             .collect();
-        let mine = partitioned(layout.comm(), items, kth as u64, true);
-        place(layout, mine.into_iter().map(|t| t.id).collect())
+        let keys: Vec<T> = self.owned().iter().copied().collect();
+        let (_, mine) = partitioned(layout.comm(), &keys, Some(&ids), kth as u64);
+        place(layout, mine.expect("indices travel"))
     }
 
     /// Agrees `kth` and a 1-D array.
@@ -101,33 +107,48 @@ fn overlap(a: &Range<u64>, b: &Range<u64>) -> u64 {
     a.end.min(b.end).saturating_sub(a.start.max(b.start))
 }
 
-/// This rank's consecutive range of the partitioned order (as many items
-/// as it gave), ranks in rank order. `with_ids`: the items carry global
-/// indices, which travel too. Collective.
-fn partitioned<I: Item<Key: SortKey>>(
+/// This rank's consecutive range of the partitioned order (as many keys
+/// as it gave, and their global indices when `ids` are given), ranks in
+/// rank order. Collective.
+fn partitioned<T: SortKey>(
     comm: &crate::comm::Comm,
-    mut items: Vec<I>,
+    keys: &[T],
+    ids: Option<&[i64]>,
     kth: u64,
-    with_ids: bool,
-) -> Vec<I> {
-    let cmp = |a: &I, b: &I| a.key().sort_cmp(&b.key());
-    let pivot = select(comm, &items, &[kth], cmp)[0];
-    let (lt, eq) = three_way(&mut items, &pivot, cmp);
-    let gt = items.len() - lt - eq;
-    let (all, _) = comm.all_gather_varcount(&[lt as u64, eq as u64, gt as u64]);
+) -> (Vec<T>, Option<Vec<i64>>) {
+    let pivot = select(comm, keys, &[kth], T::sort_cmp)[0];
+    // 0, 1, 2 for less, equal, greater
+    let class = |x: &T| (x.sort_cmp(&pivot) as i8 + 1) as usize;
+    let mut c = [0usize; 3];
+    for x in keys {
+        c[class(x)] += 1;
+    }
+    // the send buffer [< | = | >], filled in one branch-free pass
+    let mut at = [0, c[0], c[0] + c[1]];
+    let mut arranged = vec![T::default(); keys.len()];
+    let mut arranged_ids = ids.map(|_| vec![0i64; keys.len()]);
+    for (i, x) in keys.iter().enumerate() {
+        let k = class(x);
+        arranged[at[k]] = *x;
+        if let (Some(out), Some(ids)) = (arranged_ids.as_mut(), ids) {
+            out[at[k]] = ids[i];
+        }
+        at[k] += 1;
+    }
+    let (all, _) = comm.all_gather_varcount(&c.map(|x| x as u64));
     let p = comm.size();
-    let sums = all_sum(comm, &[lt as u64, eq as u64]);
+    let sums = all_sum(comm, &[c[0] as u64, c[1] as u64]);
     let (less, equal) = (sums[0], sums[1]);
     // every rank's three intervals of global positions, and its output range
-    let mut at = [0, less, less + equal];
+    let mut next = [0, less, less + equal];
     let mut parts: Vec<[Range<u64>; 3]> = Vec::with_capacity(p);
     let mut out: Vec<Range<u64>> = Vec::with_capacity(p);
     let mut start = 0;
     for r in 0..p {
         let c = &all[3 * r..3 * r + 3];
         parts.push(std::array::from_fn(|j| {
-            let range = at[j]..at[j] + c[j];
-            at[j] += c[j];
+            let range = next[j]..next[j] + c[j];
+            next[j] += c[j];
             range
         }));
         let len = c.iter().sum::<u64>();
@@ -135,38 +156,35 @@ fn partitioned<I: Item<Key: SortKey>>(
         start += len;
     }
     let me = comm.rank();
-    // the local buffer is [< | = | >]: its positions only grow, so each
-    // destination's items are consecutive, destinations in rank order
+    // positions only grow along the send buffer: each destination's items
+    // are consecutive, destinations in rank order
     let send: Vec<usize> = out
         .iter()
         .map(|d| parts[me].iter().map(|s| overlap(s, d)).sum::<u64>() as usize)
         .collect();
     let options = PlanOptions::from_env();
-    let keys: Vec<I::Key> = items.iter().map(Item::key).collect();
-    let got_keys = deliver(comm, &keys, &send, &options);
-    drop(keys);
-    let got_ids = if with_ids {
-        let ids: Vec<i64> = items.iter().map(Item::id).collect();
-        deliver(comm, &ids, &send, &options)
-    } else {
-        vec![0; got_keys.len()]
-    };
-    drop(items);
-    // what arrived, source by source, in position order: place it
+    let got = deliver(comm, &arranged, &send, &options);
+    drop(arranged);
+    let got_ids = arranged_ids.map(|a| deliver(comm, &a, &send, &options));
+    // what arrived, source by source, in position order: whole runs placed
     let mine = &out[me];
-    let mut result = vec![I::default(); (mine.end - mine.start) as usize];
+    let len = (mine.end - mine.start) as usize;
+    let mut result = vec![T::default(); len];
+    let mut result_ids = got_ids.as_ref().map(|_| vec![0i64; len]);
     let mut from = 0;
-    for part in &parts {
-        for s in part {
-            let (lo, hi) = (s.start.max(mine.start), s.end.min(mine.end));
-            for pos in lo..hi {
-                result[(pos - mine.start) as usize] = I::join(got_keys[from], got_ids[from]);
-                from += 1;
+    for s in parts.iter().flatten() {
+        let (lo, hi) = (s.start.max(mine.start), s.end.min(mine.end));
+        if lo < hi {
+            let (to, n) = ((lo - mine.start) as usize, (hi - lo) as usize);
+            result[to..to + n].copy_from_slice(&got[from..from + n]);
+            if let (Some(r), Some(g)) = (result_ids.as_mut(), got_ids.as_ref()) {
+                r[to..to + n].copy_from_slice(&g[from..from + n]);
             }
+            from += n;
         }
     }
-    debug_assert_eq!(from, got_keys.len());
-    result
+    debug_assert_eq!(from, got.len());
+    (result, result_ids)
 }
 
 /// Sends `send[r]` consecutive items to every rank `r`; what arrives, in

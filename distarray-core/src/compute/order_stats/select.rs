@@ -34,52 +34,6 @@ const SAMPLE: u64 = 1 << 13;
 /// Targets closer than `total / NEAR` share a group (and its passes).
 const NEAR: u64 = 64;
 
-/// An item selection moves around: a key, and a global index when the
-/// order needs one ([`Tagged`]).
-pub(crate) trait Item: Copy + Default {
-    /// The element type that travels.
-    type Key: Element;
-    /// The key.
-    fn key(&self) -> Self::Key;
-    /// The global index (0 for plain keys).
-    fn id(&self) -> i64;
-    /// The item from its parts.
-    fn join(key: Self::Key, id: i64) -> Self;
-}
-
-impl<T: Element> Item for T {
-    type Key = T;
-    fn key(&self) -> T {
-        *self
-    }
-    fn id(&self) -> i64 {
-        0
-    }
-    fn join(key: T, _: i64) -> T {
-        key
-    }
-}
-
-/// A key with its global index.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct Tagged<T> {
-    pub key: T,
-    pub id: i64,
-}
-
-impl<T: Element> Item for Tagged<T> {
-    type Key = T;
-    fn key(&self) -> T {
-        self.key
-    }
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn join(key: T, id: i64) -> Self {
-        Tagged { key, id }
-    }
-}
-
 /// Targets sharing their active items: `before` items globally precede
 /// them, `total` are active; `items` is `None` while still every item.
 struct Group<I> {
@@ -87,31 +41,6 @@ struct Group<I> {
     before: u64,
     total: u64,
     targets: Vec<usize>,
-}
-
-/// Splits `s` three ways around `pivot` in place: `(less, equal)` counts,
-/// the less items first, then the equal ones, then the greater.
-pub(crate) fn three_way<I>(
-    s: &mut [I],
-    pivot: &I,
-    cmp: impl Fn(&I, &I) -> Ordering,
-) -> (usize, usize) {
-    let (mut lt, mut i, mut gt) = (0, 0, s.len());
-    while i < gt {
-        match cmp(&s[i], pivot) {
-            Ordering::Less => {
-                s.swap(lt, i);
-                lt += 1;
-                i += 1;
-            }
-            Ordering::Greater => {
-                gt -= 1;
-                s.swap(i, gt);
-            }
-            Ordering::Equal => i += 1,
-        }
-    }
-    (lt, gt - lt)
 }
 
 /// Every rank's `u64`s summed elementwise.
@@ -124,21 +53,6 @@ pub(crate) fn all_sum(comm: &Comm, mine: &[u64]) -> Vec<u64> {
     out
 }
 
-/// Every rank's items (keys and global indices gathered apart), with the
-/// per-rank counts.
-fn gather_items<I: Item>(comm: &Comm, items: &[I]) -> (Vec<I>, Vec<usize>) {
-    let keys: Vec<I::Key> = items.iter().map(Item::key).collect();
-    let ids: Vec<i64> = items.iter().map(Item::id).collect();
-    let (keys, counts) = comm.all_gather_varcount(&keys);
-    let (ids, _) = comm.all_gather_varcount(&ids);
-    let items = keys
-        .into_iter()
-        .zip(ids)
-        .map(|(k, i)| I::join(k, i))
-        .collect();
-    (items, counts)
-}
-
 /// The bracket of one group: its pivots (`None`: no bound that side).
 struct Bracket<I> {
     lo: Option<I>,
@@ -149,7 +63,7 @@ struct Bracket<I> {
 /// item count) of the order `cmp` over every rank's `items`, the same on
 /// every rank. `cmp` must be a total order (equal items interchangeable).
 /// Collective.
-pub(crate) fn select<I: Item>(
+pub(crate) fn select<I: Element>(
     comm: &Comm,
     items: &[I],
     targets: &[u64],
@@ -202,7 +116,7 @@ pub(crate) fn select<I: Item>(
             }
             sizes.push(want as u64);
         }
-        let (all, _) = gather_items(comm, &offers);
+        let (all, _) = comm.all_gather_varcount(&offers);
         let (all_sizes, _) = comm.all_gather_varcount(&sizes);
         // every rank's part of group j: (rank's start in `all`) + earlier groups
         let per = sizes.len();
@@ -385,19 +299,4 @@ fn pass<I: Copy + Default>(
         inside.extend_from_slice(&scratch[..w]);
     }
     (below, inside, above)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn three_way_splits_around_the_pivot() {
-        let mut v = vec![5, 1, 3, 3, 9, 0, 3, 7];
-        let (lt, eq) = three_way(&mut v, &3, i32::cmp);
-        assert_eq!((lt, eq), (2, 3));
-        assert!(v[..2].iter().all(|&x| x < 3));
-        assert!(v[2..5].iter().all(|&x| x == 3));
-        assert!(v[5..].iter().all(|&x| x > 3));
-    }
 }

@@ -1,15 +1,17 @@
 //! The `k` largest or smallest cells and their global indices, like
-//! `torch.topk`: the `k`-th item found by selection over (key, global
-//! index) pairs, then every rank hands in its items up to it — exactly
-//! `k` items move, gathered on every rank.
+//! `torch.topk`: the `k`-th key found by selection over the keys (read in
+//! place); the keys equal to it that make the count `k` chosen by a second
+//! selection over their global indices (lowest first); then every rank
+//! hands in its chosen cells — exactly `k` items move, gathered on every
+//! rank.
 //!
 //! The order is the sort's ascending order (NaN last); the largest are the
 //! last `k` of it, largest first (so NaNs count as the largest, as in
 //! `torch.topk`). Equal keys are taken in increasing global index order
 //! either way.
 
-use super::select::{select, Tagged};
-use super::{agreed, owned_flat_indices, SortKey};
+use super::select::{all_sum, select};
+use super::{agreed, SortKey};
 use crate::array::DistArrayBase;
 use crate::error::{Error, Result};
 use ndarray::{Array1, Data};
@@ -37,8 +39,7 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// assert!(a.topk(7, true).is_err());
     /// ```
     pub fn topk(&self, k: usize, largest: bool) -> Result<Array1<T>> {
-        let top = self.top("topk", k, largest)?;
-        Ok(top.into_iter().map(|t| t.key).collect())
+        Ok(Array1::from(self.top("topk", k, largest)?.0))
     }
 
     /// The global flat (C-order) indices (`i64`) of the cells
@@ -56,12 +57,11 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
     /// assert_eq!(a.argtopk(2, true).unwrap().to_vec(), vec![3, 2]);
     /// ```
     pub fn argtopk(&self, k: usize, largest: bool) -> Result<Array1<i64>> {
-        let top = self.top("argtopk", k, largest)?;
-        Ok(top.into_iter().map(|t| t.id).collect())
+        Ok(Array1::from(self.top("argtopk", k, largest)?.1))
     }
 
-    /// The `k` first items of the order, with their global indices.
-    fn top(&self, what: &'static str, k: usize, largest: bool) -> Result<Vec<Tagged<T>>> {
+    /// The `k` first cells of the order: keys and global indices.
+    fn top(&self, what: &'static str, k: usize, largest: bool) -> Result<(Vec<T>, Vec<i64>)> {
         let n = self.layout().global_len();
         let local = if k > n {
             Err(Error::InvalidArgument(format!(
@@ -72,37 +72,88 @@ impl<T: SortKey, S: Data<Elem = T>> DistArrayBase<S> {
         };
         agreed(self, what, [k as u64, largest as u64], local)?;
         if k == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
-        let cmp = move |a: &Tagged<T>, b: &Tagged<T>| -> Ordering {
-            let keys = if largest {
-                b.key.sort_cmp(&a.key)
+        let cmp = move |a: &T, b: &T| -> Ordering {
+            if largest {
+                b.sort_cmp(a)
             } else {
-                a.key.sort_cmp(&b.key)
-            };
-            keys.then(a.id.cmp(&b.id))
+                a.sort_cmp(b)
+            }
         };
-        let ids = owned_flat_indices(self.layout());
-        let mut items: Vec<Tagged<T>> = self
-            .owned()
-            .iter()
-            .zip(ids)
-            .map(|(&key, id)| Tagged { key, id })
-            .collect();
+        let owned = self.owned();
+        let copy: Vec<T>;
+        let keys = match owned.as_slice() {
+            Some(s) => s,
+            None => {
+                copy = owned.iter().copied().collect();
+                &copy
+            }
+        };
         let comm = self.layout().comm();
-        let kth = select(comm, &items, &[k as u64 - 1], cmp)[0];
-        // exactly k items globally are at most the k-th (every item unique)
-        items.retain(|t| cmp(t, &kth) != Ordering::Greater);
-        let keys: Vec<T> = items.iter().map(|t| t.key).collect();
-        let ids: Vec<i64> = items.iter().map(|t| t.id).collect();
-        let (keys, _) = comm.all_gather_varcount(&keys);
-        let (ids, _) = comm.all_gather_varcount(&ids);
-        let mut top: Vec<Tagged<T>> = keys
+        let kth = select(comm, keys, &[k as u64 - 1], cmp)[0];
+        let flat = FlatIndices::new(self.layout());
+        let (mut better, mut equal) = (Vec::new(), Vec::new());
+        for (i, x) in keys.iter().enumerate() {
+            match cmp(x, &kth) {
+                Ordering::Less => better.push(i),
+                Ordering::Equal => equal.push(flat.at(i)),
+                Ordering::Greater => {}
+            }
+        }
+        let b = all_sum(comm, &[better.len() as u64])[0];
+        // the k - b equal keys of lowest global index
+        let cut = select(comm, &equal, &[k as u64 - b - 1], i64::cmp)[0];
+        let mut mine_keys: Vec<T> = better.iter().map(|&i| keys[i]).collect();
+        let mut mine_ids: Vec<i64> = better.iter().map(|&i| flat.at(i)).collect();
+        for id in equal.into_iter().filter(|&id| id <= cut) {
+            mine_keys.push(kth);
+            mine_ids.push(id);
+        }
+        let (all_keys, _) = comm.all_gather_varcount(&mine_keys);
+        let (all_ids, _) = comm.all_gather_varcount(&mine_ids);
+        let mut top: Vec<(T, i64)> = all_keys.into_iter().zip(all_ids).collect();
+        top.sort_unstable_by(|a, b| cmp(&a.0, &b.0).then(a.1.cmp(&b.1)));
+        Ok(top.into_iter().unzip())
+    }
+}
+
+/// The global flat (C-order) index of every owned cell, by its position
+/// in [`owned`](DistArrayBase::owned)'s iteration order.
+struct FlatIndices {
+    /// Per axis, the owned cells' global indices.
+    axes: Vec<Vec<i64>>,
+    shape: Vec<i64>,
+}
+
+impl FlatIndices {
+    fn new(layout: &crate::layout::Layout) -> FlatIndices {
+        let axes = layout
+            .owned_local_ranges()
             .into_iter()
-            .zip(ids)
-            .map(|(key, id)| Tagged { key, id })
+            .enumerate()
+            .map(|(a, r)| {
+                layout.global_indices(a)[r]
+                    .iter()
+                    .map(|&g| g as i64)
+                    .collect()
+            })
             .collect();
-        top.sort_unstable_by(cmp);
-        Ok(top)
+        let shape = layout.shape().iter().map(|&s| s as i64).collect();
+        FlatIndices { axes, shape }
+    }
+
+    /// The flat index of the `i`-th owned cell (row-major over the owned
+    /// block).
+    fn at(&self, mut i: usize) -> i64 {
+        let mut flat = 0;
+        let mut scale = 1;
+        for (g, &extent) in self.axes.iter().zip(&self.shape).rev() {
+            let n = g.len();
+            flat += g[i % n] * scale;
+            i /= n;
+            scale *= extent;
+        }
+        flat
     }
 }
