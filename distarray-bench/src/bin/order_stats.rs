@@ -7,7 +7,9 @@
 //! <= 0.3 on 2 ranks). Each side takes its best of a few rounds.
 //!
 //! `scripts/bench order_stats` runs it on 2 ranks; an element count can be
-//! passed as the first argument.
+//! passed as the first argument. With `ORDER_STATS_MORE=1` in the
+//! environment it also prints (no figure) the times of `topk(10)`, a
+//! `partition` at the middle and five quantiles at once.
 //!
 //! [`DistArrayBase::median`]: distarray::DistArrayBase::median
 //! [`DistArrayBase::sort`]: distarray::DistArrayBase::sort
