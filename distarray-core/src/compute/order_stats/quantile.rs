@@ -26,7 +26,7 @@ mod sealed {
 /// assert_eq!(7_i32.to_f64(), 7.0);
 /// assert!(f32::NAN.to_f64().is_nan());
 /// ```
-pub trait StatValue: SortKey + sealed::Sealed {
+pub trait StatValue: SortKey + PartialOrd + sealed::Sealed {
     /// The value as `f64` (exact for every `i32`, `u8`, `f32`).
     fn to_f64(self) -> f64;
 }
@@ -237,7 +237,16 @@ impl<T: StatValue, S: Data<Elem = T>> DistArrayBase<S> {
         let mut targets: Vec<u64> = at.iter().flat_map(|&(a, b, _)| [a, b]).collect();
         targets.sort_unstable();
         targets.dedup();
-        let values = select(self.layout().comm(), values, &targets, T::sort_cmp);
+        let comm = self.layout().comm();
+        let values = if nans == 0 {
+            // no NaN anywhere: the plain comparison is the order (-0.0 and
+            // 0.0 equal), and a cheaper one than NaN-last
+            select(comm, values, &targets, |a, b| {
+                a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal)
+            })
+        } else {
+            select(comm, values, &targets, T::sort_cmp)
+        };
         let value = |k: u64| values[targets.binary_search(&k).expect("selected")].to_f64();
         Ok(at
             .iter()
