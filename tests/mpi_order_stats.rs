@@ -2,13 +2,15 @@
 //! sorted (or counted) locally with NumPy's formulas: quantiles,
 //! percentiles and medians (f64 with NaNs, i64, skewed keys; q = 0, 1,
 //! 0.5, 0.25, 0.999), top-k and arg-top-k (k = 1, n, ties, both ways),
-//! partition and argpartition invariants, histograms and bin counts (with
-//! weights); block, irregular block with an empty rank, cyclic and
-//! block-cyclic layouts, arrays small enough to be gathered and large
-//! enough for the pivot rounds; bad arguments the same error everywhere.
+//! partition and argpartition invariants (also complex and bool),
+//! histograms and bin counts (with weights); block, irregular block with an
+//! empty rank, cyclic, block-cyclic and padded layouts, a 2-D array;
+//! arrays small enough to be gathered and large enough for the pivot
+//! rounds; bad arguments the same error everywhere.
 
 mod harness;
 
+use distarray::num_complex::Complex64;
 use distarray::order_stats::Bins;
 use distarray::random::mix64;
 use distarray::sort::SortKey;
@@ -25,6 +27,7 @@ static CHECKS: &[Check] = &[
     check!(histograms_match_a_local_count),
     check!(bincount_with_and_without_weights),
     check!(ghost_cells_and_2d_arrays),
+    check!(complex_and_bool_topk_and_partition),
     check!(bad_arguments_are_the_same_error_on_every_rank),
 ];
 
@@ -420,6 +423,30 @@ fn ghost_cells_and_2d_arrays(comm: &Comm) {
     }
     let got = m.bincount(100).unwrap();
     assert_eq!(got, want);
+}
+
+/// Top-k and partitions take every sortable type: complex numbers
+/// (lexicographic, NaN classes last) and `bool`.
+fn complex_and_bool_topk_and_partition(comm: &Comm) {
+    for n in [13, 300] {
+        for layout in layouts(comm, n) {
+            let z = DistArray::from_fn(&layout, |ix: &[usize]| {
+                let part = |s: u64| match mix64(s ^ ix[0] as u64) % 7 {
+                    0 => f64::NAN,
+                    k => (k % 3) as f64,
+                };
+                Complex64::new(part(1), part(2))
+            });
+            let b = DistArray::from_fn(&layout, |ix: &[usize]| mix64(ix[0] as u64) % 3 == 0);
+            check_top(&z);
+            check_top(&b);
+            let (zs, bs) = (gathered(&z), gathered(&b));
+            for kth in [0, n / 2, n - 1] {
+                check_partitioned(&zs, &gathered(&z.partition(kth).unwrap()), kth);
+                check_partitioned(&bs, &gathered(&b.partition(kth).unwrap()), kth);
+            }
+        }
+    }
 }
 
 fn is_invalid<T: std::fmt::Debug>(r: distarray::Result<T>, has: &str) {
