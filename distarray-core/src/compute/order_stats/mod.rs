@@ -4,11 +4,12 @@
 //! partitions around the `k`-th value, histograms and bin counts.
 //!
 //! Quantiles, top-k and partitions rest on one distributed multi-selection
-//! (`select`): every rank partitions a copy of its cells in place around
-//! pivots the ranks agree on, one small reduction per round counting the
-//! items below and equal to each pivot, until every sought position is
-//! found — `O(n)` local work expected and `O(log n)` rounds of small
-//! collectives, whatever the keys. Only top-k and partitions move items:
+//! (`select`, Floyd and Rivest's algorithm spread over the ranks): a
+//! random sample gathered from every rank brackets the sought positions,
+//! one streaming pass over the cells (read in place) counts those outside
+//! the bracket and keeps the few percent inside, one small reduction sums
+//! the counts; a few such rounds find every position — about one pass of
+//! local work, whatever the keys. Only top-k and partitions move items:
 //! top-k gathers its `k` winners, a partition routes every item once.
 //! Histograms and bin counts count locally and sum in one reduction.
 //!
