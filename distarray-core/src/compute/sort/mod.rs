@@ -277,7 +277,7 @@ fn deliver<U: Element>(
 /// owned cells are those ranges and it has no padding, else through a
 /// block-bounds layout and a [`Plan`] (which fills ghost copies too).
 /// Collective.
-fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
+pub(crate) fn place<U: Element>(layout: &Layout, mine: Vec<U>) -> Result<DistArray<U>> {
     let comm = layout.comm();
     let sizes = comm.all_gather_u64(mine.len() as u64);
     let start: u64 = sizes[..comm.rank()].iter().sum();
