@@ -97,6 +97,11 @@
 //! | `a.max()`, `a.mean(axis=0)`, `a.std(ddof=1)` | `a.max(All)?`, `a.mean(Axis(0))?`, `a.std(All, 1)?` |
 //! | `a.argmax()` (flat), `np.unravel_index` | `a.argmax(All)?`, `unravel_index(flat, a.shape())` |
 //! | `np.cumsum(a, axis=0)` | `a.cumsum(Axis(0))?` |
+//! | `np.sort(a)`, `np.argsort(a, kind="stable")`, `np.sort(a)[::-1]` | `a.sort(SortOptions::default())?`, `a.argsort(SortOptions::default())?` (always stable), `a.sort(SortOptions { descending: true, ..Default::default() })?` (`use distarray::sort::SortOptions`; 1-D, the result in `a`'s layout) |
+//! | `np.sort(a, axis=1)`, `np.argsort(a, axis=0)` | `a.sort_axis(Axis(1), SortOptions::default())?`, `a.argsort_axis(Axis(0), SortOptions::default())?` |
+//! | `np.median(a)`, `np.quantile(a, [0.1, 0.9])`, `np.percentile(a, 99)`, `np.nanmedian(a)` | `a.median()?`, `a.quantiles(&[0.1, 0.9])?`, `a.percentile(99.0)?`, `a.nanmedian()?` (exact, by selection: no sort) |
+//! | `torch.topk(a, k)`, `np.partition(a, k)`, `np.argpartition(a, k)` | `a.topk(k, true)?`, `a.argtopk(k, true)?` (on every rank), `a.partition(k)?`, `a.argpartition(k)?` (1-D) |
+//! | `np.histogram(a, bins=10)`, `np.bincount(x, minlength=5)` | `a.histogram(Bins::Count(10))?` -> `(counts, edges)` (`use distarray::order_stats::Bins`), `x.bincount(5)?`, `x.bincount_weighted(&w, 5)?` |
 //! | `np.unique(a)`, `np.unique(a, return_index=True, return_inverse=True, return_counts=True)` | `a.unique()?`, `a.unique_with(UniqueOptions::all())?` -> `Unique { values, index, inverse, counts }` (`use distarray::sort::UniqueOptions`; values in a block layout, nothing gathered) |
 //! | `np.searchsorted(a, v, side="right")` | `a.searchsorted(&v, Side::Right)?` (`v` distributed: the result in its layout), `a.searchsorted_local(&v, Side::Right)?` (`v` a slice every rank holds) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
