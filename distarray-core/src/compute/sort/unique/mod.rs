@@ -84,7 +84,10 @@ pub struct Unique<T: crate::Element> {
     /// (`Layout::block` of their number) on the input's communicator.
     pub values: DistArray<T>,
     /// The first occurrence's global index (flat, C order), in `values`'
-    /// layout.
+    /// layout. (One difference from NumPy: for complex arrays holding NaNs
+    /// of several kinds, such as `nan+0j` and `1+nanj`, the NaN value's
+    /// index is the first NaN cell's; NumPy gives the first cell holding
+    /// the NaN it keeps, the smallest in sort order.)
     pub index: Option<DistArray<i64>>,
     /// For every input cell the index of its value in `values`, in the
     /// input's layout (`values[inverse] == input`; ghost copies hold their
