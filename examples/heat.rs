@@ -5,13 +5,14 @@
 //! sin(πx) sin(πy), the discrete solution stays that mode and shrinks by
 //! exactly g = 1 - 8 r sin²(πh/2) per step (r = dt/h²), so its energy
 //! Σ u² h² falls by g² per step: printed every `every` steps with a
-//! reduction, and checked at the end.
+//! deferred-expression reduction (one pass, no temporary array), and
+//! checked at the end.
 //!
 //! Run: `scripts/mpirun -n 2 target/debug/examples/heat [n] [steps] [every]`
 //! (n grid points per side, boundary included; defaults 128, 400, 100).
 
 use distarray::halo::{Halo, Stencil};
-use distarray::{All, Comm, Dist, DistArray, Layout};
+use distarray::{Comm, Dist, DistArray, Layout};
 use std::f64::consts::PI;
 
 fn main() -> Result<(), distarray::Error> {
@@ -40,8 +41,10 @@ fn main() -> Result<(), distarray::Error> {
     let mut u = DistArray::from_fn(&layout, mode);
     let mut next = DistArray::from_fn(&layout, mode); // its boundary stays 0
     let mut halo = Halo::new(&layout, Stencil::Star)?;
+    // deferred expressions: Σ u² and max |u| each one pass, no temporary
     let energy = |u: &DistArray<f64>| -> Result<f64, distarray::Error> {
-        Ok(u.map(|x| x * x).sum(All)? * h * h)
+        let v = u.lazy();
+        Ok((v * v).sum()? * h * h)
     };
 
     let e0 = energy(&u)?;
@@ -66,7 +69,7 @@ fn main() -> Result<(), distarray::Error> {
         std::mem::swap(&mut u, &mut next);
         if step % every == 0 || step == steps {
             let e = energy(&u)?;
-            let max = u.abs().max(All)?;
+            let max = u.lazy().abs().max()?;
             let expected = e0 * g.powi(2 * step as i32);
             worst = worst.max((e / expected - 1.0).abs());
             if comm.rank() == 0 {
