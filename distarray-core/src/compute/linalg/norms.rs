@@ -11,7 +11,7 @@ use super::scalar::{check_ndim, check_one_to_one, owned_indices, words, LinalgEl
 use super::vector::all_sum;
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
-use crate::compute::reduce::reproducible_sum;
+use crate::compute::reduce::reproducible_sum_two_pass as reproducible_sum;
 use crate::error::{Error, Result};
 use crate::layout::{Dist, Layout};
 use crate::redistribute::Plan;
@@ -185,8 +185,9 @@ impl<T: LinalgElement, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// The 2-norm of a vector, or the Frobenius norm of a matrix, with the
     /// same bits on any number of ranks and any layout: the squares are
-    /// formed in `f64` and added by the reproducible sum
-    /// ([`sum_reproducible`](Self::sum_reproducible)). Collective.
+    /// formed in `f64` and added by the two-pass reproducible sum
+    /// ([`reproducible_sum_two_pass`](crate::reduce::reproducible_sum_two_pass)).
+    /// Collective.
     ///
     /// # Examples
     ///

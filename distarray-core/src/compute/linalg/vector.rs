@@ -12,7 +12,7 @@
 use super::scalar::{check_ndim, check_same_comm, import_exchange, words, LinalgElement};
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
-use crate::compute::reduce::reproducible_sum;
+use crate::compute::reduce::reproducible_sum_two_pass as reproducible_sum;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::layout::Layout;
@@ -155,9 +155,11 @@ impl<T: LinalgElement, S: Data<Elem = T>> DistArrayBase<S> {
 
     /// [`dot`](Self::dot) with the same bits on any number of ranks and any
     /// layouts: every product is formed in `f64` (exactly for `f32`
-    /// inputs) and summed by the reproducible sum
-    /// ([`sum_reproducible`](Self::sum_reproducible)); complex results sum
-    /// their real and imaginary parts that way. Collective.
+    /// inputs) and summed by the two-pass reproducible sum
+    /// ([`reproducible_sum_two_pass`](crate::reduce::reproducible_sum_two_pass):
+    /// the global largest magnitude fixes the grids, so how the cells are
+    /// spread cannot matter); complex results sum their real and imaginary
+    /// parts that way. Collective.
     ///
     /// # Examples
     ///
