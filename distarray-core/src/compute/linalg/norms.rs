@@ -68,10 +68,13 @@ fn all_extreme(comm: &Comm, values: impl Iterator<Item = f64>, largest: bool) ->
         &mut out[..],
         SystemOperation::max(),
     );
-    match out {
-        [_, _, c] if c == 0.0 => None,
-        [_, n, _] if n > 0.0 => Some(f64::NAN),
-        [b, _, _] => Some(sign * b),
+    let [best, nan, count] = out;
+    if count == 0.0 {
+        None
+    } else if nan > 0.0 {
+        Some(f64::NAN)
+    } else {
+        Some(sign * best)
     }
 }
 
