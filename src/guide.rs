@@ -104,6 +104,13 @@
 //! | `np.histogram(a, bins=10)`, `np.bincount(x, minlength=5)` | `a.histogram(Bins::Count(10))?` -> `(counts, edges)` (`use distarray::order_stats::Bins`), `x.bincount(5)?`, `x.bincount_weighted(&w, 5)?` |
 //! | `np.unique(a)`, `np.unique(a, return_index=True, return_inverse=True, return_counts=True)` | `a.unique()?`, `a.unique_with(UniqueOptions::all())?` -> `Unique { values, index, inverse, counts }` (`use distarray::sort::UniqueOptions`; values in a block layout, nothing gathered) |
 //! | `np.searchsorted(a, v, side="right")` | `a.searchsorted(&v, Side::Right)?` (`v` distributed: the result in its layout), `a.searchsorted_local(&v, Side::Right)?` (`v` a slice every rank holds) |
+//! | `a @ b`, `np.dot(a, b)`, `np.inner(a, b)` (vectors) | `a.dot(&b)?`, `a.inner(&b)?` (any two 1-D layouts; a value on every rank) |
+//! | `np.vdot(a, b)` | `a.vdot(&b)?` (conjugates `a`); `a.dot_reproducible(&b)?`, `a.vdot_reproducible(&b)?`: the same bits on any rank count and layout |
+//! | `np.outer(a, b)` | `linalg::outer(&a, &b)?` (2-D blocks), `linalg::outer_in(&a, &b, &layout)?` |
+//! | `np.linalg.norm(x)`, `np.linalg.norm(x, 1)`, `np.linalg.norm(x, np.inf)` | `x.norm(NormOrd::Two)?`, `x.norm(NormOrd::One)?`, `x.norm(NormOrd::Inf)?` (`use distarray::linalg::NormOrd`); `x.norm_reproducible()?` |
+//! | `np.linalg.norm(A)`, `np.linalg.norm(A, 1)`, `np.linalg.norm(A, np.inf)` | `a.norm(NormOrd::Fro)?`, `a.norm(NormOrd::One)?`, `a.norm(NormOrd::Inf)?` |
+//! | `A @ x` (matrix times vector) | `a.matvec(&x)?` (1-D blocks), `a.matvec_into(&x, &mut y)?`; in a loop: `let mut mv = MatVec::new(a.layout(), x.layout(), y.layout())?;` once, `mv.apply(&a, &x, &mut y)?` each time (no allocation) |
+//! | `np.trace(A)`, `A.diagonal()` | `a.trace()?`, `a.diagonal()?` (1-D blocks) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
 //! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |
 //! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |

@@ -357,7 +357,7 @@ impl Nest {
     /// (first list position, first value, length), when it is contiguous in
     /// memory (unit stride) and either a unit-step range or a list that
     /// compresses well.
-    fn inner_stretches(&self) -> Option<std::borrow::Cow<'_, [(usize, usize, usize)]>> {
+    fn inner_stretches(&self) -> Option<Stretches<'_>> {
         let inner = self.lens.len().checked_sub(1)?;
         if self.strides[inner] != 1 {
             return None;
@@ -367,9 +367,26 @@ impl Nest {
                 start,
                 len,
                 step: 1,
-            } => Some(std::borrow::Cow::Owned(vec![(0, *start, *len)])),
+            } => Some(Stretches::One([(0, *start, *len)])),
             Run::Strided { .. } => None,
-            Run::List(_) => self.pieces.as_deref().map(std::borrow::Cow::Borrowed),
+            Run::List(_) => self.pieces.as_deref().map(Stretches::Many),
+        }
+    }
+}
+
+/// Stretches of consecutive positions (see `Nest::inner_stretches`): one
+/// held inline (so walking a plan allocates nothing) or a nest's list.
+enum Stretches<'a> {
+    One([(usize, usize, usize); 1]),
+    Many(&'a [(usize, usize, usize)]),
+}
+
+impl std::ops::Deref for Stretches<'_> {
+    type Target = [(usize, usize, usize)];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Stretches::One(s) => s,
+            Stretches::Many(s) => s,
         }
     }
 }
