@@ -21,6 +21,7 @@ static CHECKS: &[Check] = &[
     check!(reductions_match_ndarray),
     check!(axis_reductions_match_ndarray),
     check!(reproducible_sum_has_the_same_bits_everywhere),
+    check!(reproducible_sum_with_a_rising_window),
     check!(slicing_every_kind),
     check!(slice_assignment),
     check!(cumulative_sums_and_products),
@@ -386,6 +387,65 @@ fn axis_reductions_match_ndarray(comm: &Comm) {
                 "prod(Axis)",
             );
         }
+    }
+}
+
+/// Blocks of small cells before blocks of large ones: each rank's window of
+/// bins rises during its pass, at a point that depends on the layout (what
+/// was carried out of the bins that fall out of the window must go with
+/// them, or the bits depend on the layout).
+fn reproducible_sum_with_a_rising_window(comm: &Comm) {
+    let n = 30_011;
+    let value = |g: usize| {
+        let r = <f64 as distarray::random::RandomElement>::random(11, g as u64) - 0.5;
+        match (g / 3000) % 4 {
+            0 => r * 1e3,
+            1 => r * 1e12,
+            2 => r * 3e-5,
+            _ => r * 1e21,
+        }
+    };
+    let reference = {
+        let me = Comm::duplicate_of(&SimpleCommunicator::self_comm());
+        let all: Vec<f64> = (0..n).map(value).collect();
+        distarray::reduce::reproducible_sum(&me, &all, n).unwrap()
+    };
+    for layout in [
+        Layout::block(comm, &[n]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::BlockCyclic(2500)]).unwrap(),
+        Layout::new(comm, &[n], &[Dist::BlockCyclic(21)]).unwrap(),
+    ] {
+        let a = DistArray::from_fn(&layout, |i: &[usize]| value(i[0]));
+        let s = a.sum_reproducible().unwrap();
+        assert_eq!(
+            s.to_bits(),
+            reference.to_bits(),
+            "{layout:?}: {s:e} vs {reference:e}"
+        );
+        // the squares too (the case that first showed it)
+        let sq = a.map(|x| x * x).sum_reproducible().unwrap();
+        let me = Comm::duplicate_of(&SimpleCommunicator::self_comm());
+        let all: Vec<f64> = (0..n).map(|g| value(g) * value(g)).collect();
+        let want = distarray::reduce::reproducible_sum(&me, &all, n).unwrap();
+        assert_eq!(sq.to_bits(), want.to_bits(), "squares, {layout:?}");
+        // and accurate: against a compensated (Neumaier) sum
+        let (mut t, mut c) = (0.0f64, 0.0f64);
+        for g in 0..n {
+            let v = value(g);
+            let u = t + v;
+            c += if t.abs() >= v.abs() {
+                (t - u) + v
+            } else {
+                (v - u) + t
+            };
+            t = u;
+        }
+        let exact = t + c;
+        assert!(
+            (s - exact).abs() <= 1e-12 * 1e21,
+            "accurate: {s:e} vs {exact:e}"
+        );
     }
 }
 

@@ -13,11 +13,18 @@ use ndarray::Data;
 
 impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// The sum with the same bits for any number of ranks and any
-    /// distribution (accurate to about 2^-100 of the largest cell's
-    /// magnitude times the cell count). Two passes: the global largest
-    /// magnitude fixes two grids; every cell is split onto them, and sums of
-    /// grid multiples are exact, so their order does not matter (the
-    /// pre-rounding method of Demmel and Nguyen). Collective.
+    /// distribution. Every cell is split onto fixed binary grids (bins of
+    /// 32 bits) chosen by the largest magnitude, and sums of grid multiples
+    /// are exact, so their order does not matter (the pre-rounding method
+    /// of Demmel and Nguyen, as in ReproBLAS). One pass over memory: each
+    /// block of cells sets the window of bins by its own largest magnitude,
+    /// and bins that a later, larger block pushes out of the window are
+    /// dropped with everything carried out of them, as if the final window
+    /// had been used from the start. Each cell is kept to about 2^-64 of
+    /// the largest magnitude. Values beyond the bins' range (above 2^900,
+    /// below 2^-800, or not finite) take the two-pass method
+    /// ([`reproducible_sum_two_pass`](crate::reduce::reproducible_sum_two_pass)).
+    /// Collective.
     pub fn sum_reproducible(&self) -> Result<f64> {
         agreed_reducible(self.layout())?;
         let comm = self.layout().comm();
@@ -105,30 +112,40 @@ fn fold2(x: &[f64], scale: f64, s1: f64, s2: f64) -> ([f64; 8], [f64; 8], f64, f
 
 /// Bits per bin of the one-pass method.
 const BIN_BITS: i32 = 32;
+/// Bins of the one-pass method: the top one (carries only) and three that
+/// take pieces of every cell (so a cell is kept to about 2^-64 of the
+/// largest magnitude).
+const NBINS: usize = 4;
 /// Cells per block: the block's largest magnitude is found, then the block
 /// (still in L1) is split onto the bins.
 const BLOCK: usize = 2048;
-/// Carries are propagated at least this often (bins stay exact below 2^21 additions).
+/// Carries are extracted at least this often (bins stay exact below 2^21 additions).
 const NORMALIZE_EVERY: usize = 1 << 19;
 
-/// Splits every cell of `x` onto the bins with extraction constants `s1`,
-/// `s2` (quanta 2^(32(top-1)) and 2^(32(top-2))), into eight lanes each.
+/// Splits every cell of `x` onto the bins with extraction constants `s`
+/// (quanta 2^(32(top-1)), 2^(32(top-2)), 2^(32(top-3))), into eight lanes
+/// each; what is below the last quantum is dropped.
 #[multiversion::multiversion(targets("x86_64+avx2+fma", "x86_64+avx", "x86_64+sse4.1"))]
-fn fold_block(x: &[f64], s1: f64, s2: f64, a1: &mut [f64; 8], a2: &mut [f64; 8]) {
+fn fold_block(x: &[f64], s: [f64; 3], a: &mut [[f64; 8]; 3]) {
     let chunks = x.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
         for i in 0..8 {
-            let q1 = (s1 + c[i]) - s1;
-            a1[i] += q1;
+            let q1 = (s[0] + c[i]) - s[0];
+            a[0][i] += q1;
             let r = c[i] - q1;
-            a2[i] += (s2 + r) - s2;
+            let q2 = (s[1] + r) - s[1];
+            a[1][i] += q2;
+            a[2][i] += (s[2] + (r - q2)) - s[2];
         }
     }
     for (i, &v) in rest.iter().enumerate() {
-        let q1 = (s1 + v) - s1;
-        a1[i] += q1;
-        a2[i] += (s2 + (v - q1)) - s2;
+        let q1 = (s[0] + v) - s[0];
+        a[0][i] += q1;
+        let r = v - q1;
+        let q2 = (s[1] + r) - s[1];
+        a[1][i] += q2;
+        a[2][i] += (s[2] + (r - q2)) - s[2];
     }
 }
 
@@ -137,48 +154,102 @@ fn sigma(b: i32) -> f64 {
     1.5 * 2f64.powi(BIN_BITS * b + 52)
 }
 
-/// Three bins (quanta 2^(32 top), 2^(32(top-1)), 2^(32(top-2))) holding an
-/// exact value; `top` is chosen so every cell is below half the top quantum.
+/// Bins `i = 0..NBINS` of quanta 2^(32 (top - i)), holding an exact value;
+/// `top` is chosen so every cell is below half the top quantum, so a cell's
+/// pieces land in bins 1.. and bin 0 only takes carries.
+///
+/// `s[i]` holds bin `i`'s pieces (minus what was carried out of it) and
+/// `c[i]` what was carried out of bin `i` (multiples of bin `i - 1`'s
+/// quantum). The carries stay with the bin they came from: when `top` is
+/// raised and bin `i` falls below the window, its pieces *and* its carries
+/// are dropped, exactly as if the final window had split every cell from
+/// the start (a cell's piece in a bin does not depend on the window, as
+/// long as the bin is in it). Which carries were taken when depends on
+/// the distribution; the sums per bin do not.
 struct Bins {
     top: i32,
-    s: [f64; 3],
+    s: [f64; NBINS],
+    c: [f64; NBINS],
 }
 
 impl Bins {
-    /// Moves each bin's excess into the bin above (exact; a unique form).
-    fn normalize(&mut self) {
-        for i in (1..3).rev() {
-            let b = self.top - i as i32 + 1;
-            let sg = sigma(b);
-            let c = (sg + self.s[i]) - sg;
-            self.s[i] -= c;
-            self.s[i - 1] += c;
+    fn empty(top: i32) -> Bins {
+        Bins {
+            top,
+            s: [0.0; NBINS],
+            c: [0.0; NBINS],
         }
     }
-    /// Raises `top` to `new_top`, dropping the bins that fall below the window.
+
+    /// Moves each bin's excess (a multiple of the quantum above) into its
+    /// carry (exact), so that the bin itself stays small.
+    fn extract_carries(&mut self) {
+        for i in 1..NBINS {
+            let sg = sigma(self.top - i as i32 + 1);
+            let c = (sg + self.s[i]) - sg;
+            self.s[i] -= c;
+            self.c[i] += c;
+        }
+    }
+
+    /// Raises `top` to `new_top`, dropping the bins (and their carries)
+    /// that fall below the window.
     fn raise(&mut self, new_top: i32) {
-        let shift = (new_top - self.top).clamp(0, 3) as usize;
+        let shift = (new_top - self.top).clamp(0, NBINS as i32) as usize;
         if shift > 0 {
-            for i in (0..3).rev() {
-                self.s[i] = if i >= shift { self.s[i - shift] } else { 0.0 };
+            for i in (0..NBINS).rev() {
+                let (s, c) = if i >= shift {
+                    (self.s[i - shift], self.c[i - shift])
+                } else {
+                    (0.0, 0.0)
+                };
+                self.s[i] = s;
+                self.c[i] = c;
             }
             self.top = new_top;
+        }
+    }
+
+    /// The value, from bins whose sums are final (the window fixed): the
+    /// carries joined to the bins above, then every bin reduced to half the
+    /// quantum above, from the bottom (exact; a form that depends only on
+    /// the bins' exact sums), then added from the top.
+    fn value(&self) -> f64 {
+        let mut v = self.s;
+        for i in 1..NBINS {
+            v[i - 1] += self.c[i];
+        }
+        for i in (1..NBINS).rev() {
+            let sg = sigma(self.top - i as i32 + 1);
+            let c = (sg + v[i]) - sg;
+            v[i] -= c;
+            v[i - 1] += c;
+        }
+        v.iter().fold(0.0, |acc, &x| acc + x)
+    }
+
+    /// Adds the lanes into the bins and clears them.
+    fn take_lanes(&mut self, a: &mut [[f64; 8]; 3]) {
+        for (k, lanes) in a.iter_mut().enumerate() {
+            self.s[k + 1] += lanes.iter().sum::<f64>();
+            *lanes = [0.0; 8];
         }
     }
 }
 
 /// The one-pass sum: per block, the largest magnitude sets the window of
 /// bins (fixed 32-bit boundaries, so a cell's pieces do not depend on which
-/// block it sits in); bins that later fall below the window are dropped, as
-/// they would be for the final window. `None` when the values fall outside
-/// the range the bins cover (huge, tiny, or not finite).
+/// block it sits in); bins that later fall below the window are dropped
+/// with their carries, as they would be for the final window. `None` when
+/// the values fall outside the range the bins cover (huge, tiny, or not
+/// finite).
 fn one_pass_bins(x: &[f64]) -> Option<Bins> {
     let mut bins: Option<Bins> = None;
-    let (mut a1, mut a2) = ([0.0f64; 8], [0.0f64; 8]);
+    let mut a = [[0.0f64; 8]; 3];
     let mut since = 0usize;
     for block in x.chunks(BLOCK) {
         let (m, bad) = max_abs_and_poison(block);
-        if bad || m >= 2f64.powi(900) || (m > 0.0 && m < 2f64.powi(-900)) {
+        if bad || m >= 2f64.powi(900) || (m > 0.0 && m < 2f64.powi(-800)) {
             return None;
         }
         if m == 0.0 {
@@ -186,39 +257,27 @@ fn one_pass_bins(x: &[f64]) -> Option<Bins> {
         }
         let e = ((m.to_bits() >> 52) & 0x7ff) as i32 - 1022; // m < 2^e
         let need = (e + 1 + BIN_BITS - 1).div_euclid(BIN_BITS); // m < 2^(32 need - 1)
-        let b = bins.get_or_insert(Bins {
-            top: need,
-            s: [0.0; 3],
-        });
+        let b = bins.get_or_insert_with(|| Bins::empty(need));
         if need > b.top {
-            // flush the lanes into the old window first
-            b.s[1] += a1.iter().sum::<f64>();
-            b.s[2] += a2.iter().sum::<f64>();
-            a1 = [0.0; 8];
-            a2 = [0.0; 8];
-            b.normalize();
+            // the lanes belong to the old window: into its bins first
+            b.take_lanes(&mut a);
+            b.extract_carries();
             b.raise(need);
             since = 0;
         }
-        fold_block(block, sigma(b.top - 1), sigma(b.top - 2), &mut a1, &mut a2);
+        let t = b.top;
+        fold_block(block, [sigma(t - 1), sigma(t - 2), sigma(t - 3)], &mut a);
         since += block.len();
         if since >= NORMALIZE_EVERY {
-            b.s[1] += a1.iter().sum::<f64>();
-            b.s[2] += a2.iter().sum::<f64>();
-            a1 = [0.0; 8];
-            a2 = [0.0; 8];
-            b.normalize();
+            b.take_lanes(&mut a);
+            b.extract_carries();
             since = 0;
         }
     }
-    let mut b = bins.unwrap_or(Bins {
-        top: i32::MIN / 2,
-        s: [0.0; 3],
-    });
-    b.s[1] += a1.iter().sum::<f64>();
-    b.s[2] += a2.iter().sum::<f64>();
+    let mut b = bins.unwrap_or_else(|| Bins::empty(i32::MIN / 2));
     if b.top > i32::MIN / 2 {
-        b.normalize();
+        b.take_lanes(&mut a);
+        b.extract_carries();
     }
     Some(b)
 }
@@ -258,13 +317,18 @@ fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
         b.top = top;
     } else {
         b.raise(top);
-        b.normalize();
     }
-    let mut g = [0.0f64; 3];
-    raw.all_reduce_into(&b.s[..], &mut g[..], SystemOperation::sum());
-    let mut total = Bins { top, s: g };
-    total.normalize();
-    Ok(total.s[0] + (total.s[1] + total.s[2]))
+    // every bin's pieces and carries summed over the ranks (exact: grid
+    // multiples far from 2^53 of their quantum)
+    let mut mine = [0.0f64; 2 * NBINS];
+    mine[..NBINS].copy_from_slice(&b.s);
+    mine[NBINS..].copy_from_slice(&b.c);
+    let mut g = [0.0f64; 2 * NBINS];
+    raw.all_reduce_into(&mine[..], &mut g[..], SystemOperation::sum());
+    let mut total = Bins::empty(top);
+    total.s.copy_from_slice(&g[..NBINS]);
+    total.c.copy_from_slice(&g[NBINS..]);
+    Ok(total.value())
 }
 
 /// The two-pass method: the global largest magnitude fixes two grids.
