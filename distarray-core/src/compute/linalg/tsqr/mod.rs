@@ -70,7 +70,7 @@
 //! let _u = mpi::initialize().unwrap();
 //! let comm = Comm::world();
 //! let rows = Layout::new(&comm, &[100, 3], &[Dist::Block, Dist::NotDistributed]).unwrap();
-//! let a = DistArray::from_fn(&rows, |ix: &[usize]| ((ix[0] * 7 + ix[1] * 3) % 11) as f64 + (ix[1] == 0) as f64);
+//! let a = DistArray::from_fn(&rows, |ix: &[usize]| ((ix[0] * 7 + ix[1] * 3) % 11) as f64 + (ix[1] == 0) as u8 as f64);
 //! let qr = a.qr().unwrap();
 //! let (r, q) = (qr.r(), qr.q().unwrap());
 //! assert_eq!((r.dim(), q.shape()), ((3, 3), &[100, 3][..]));
@@ -193,7 +193,7 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
     /// let layout = Layout::block(&Comm::world(), &[50, 4]).unwrap();
     /// let a = DistArray::from_fn(&layout, |ix: &[usize]| 1.0 / (1 + ix[0] + ix[1]) as f64);
     /// let qr = a.qr().unwrap();
-    /// let q = qr.q().unwrap().gather_all().unwrap();
+    /// let q = qr.q().unwrap().gather_all().unwrap().into_dimensionality::<ndarray::Ix2>().unwrap();
     /// let qtq = q.t().dot(&q); // orthonormal columns
     /// for ((i, j), x) in qtq.indexed_iter() {
     ///     assert!((x - (i == j) as u8 as f64).abs() < 1e-12);
