@@ -149,6 +149,9 @@ fn qr_f64_every_layout(comm: &Comm) {
             check_qr(&matrix(&layout, 1, real64), 1e-12);
         }
     }
+    // tall enough that each rank factors its rows in several cache-sized chunks
+    let tall = Layout::new(comm, &[50_000, 2], &[Dist::Block, Dist::NotDistributed]).unwrap();
+    check_qr(&matrix(&tall, 17, real64), 1e-12);
     // a singular matrix: Q still orthonormal, R's last diagonal ~0
     let layout = Layout::block(comm, &[20, 3]).unwrap();
     let twins = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] % 7 + ix[1] % 2) as f64);

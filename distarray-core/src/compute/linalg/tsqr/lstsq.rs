@@ -119,7 +119,7 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
         let aug = concatenate(Axis(1), &[rows.local.view(), b_local.view()])
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
         drop(rows);
-        let (r, _, _) = factor(&comm, aug, m)?;
+        let (r, _, _) = factor(&comm, aug.view(), m)?;
         let width = r.ncols();
         let r11 = upper(block(&r, 0..n, 0..n));
         let tol = rank_tolerance(&r11, m);

@@ -85,6 +85,7 @@
 mod cholqr;
 mod local;
 mod lstsq;
+mod sequential;
 mod tree;
 
 pub use lstsq::Lstsq;
@@ -97,8 +98,9 @@ use crate::grid::ProcGrid;
 use crate::layout::{Dist, Layout};
 use crate::map::AxisMap;
 use crate::redistribute::Plan;
-use local::{phases, scale_rows, Reflectors};
-use ndarray::{Array1, Array2, ArrayD, Data, Ix2, IxDyn, Slice};
+use local::{phases, scale_rows};
+use sequential::LocalQr;
+use ndarray::{Array1, Array2, ArrayD, ArrayView2, CowArray, Data, Ix2, IxDyn, Slice};
 use ndarray_linalg::{Lapack, Scalar};
 use tree::Tree;
 
@@ -129,7 +131,7 @@ pub struct Qr<T> {
     phases: Array1<T>,
     rows: Layout,
     original: Option<Layout>,
-    reflectors: Reflectors<T>,
+    local: LocalQr<T>,
     tree: Tree<T>,
 }
 
@@ -154,8 +156,7 @@ impl<T: Element + Lapack> Qr<T> {
         let k = self.r.nrows();
         let top = Array2::from_diag(&self.phases.mapv(|d| d.conj()));
         let c = tree::down(comm, &self.tree, top, k);
-        let q = comm.agree(self.reflectors.clone().into_q())?;
-        let q = q.dot(&c);
+        let q = comm.agree(self.local.q_times(c))?;
         let layout = self.rows_layout(k)?;
         let q = place_rows(&layout, q)?;
         match &self.original {
@@ -203,7 +204,7 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
         let rows = row_local("qr", self)?;
         let m = rows.layout.shape()[0];
         let comm = rows.layout.comm().clone();
-        let (r, reflectors, tree) = factor(&comm, rows.local, m)?;
+        let (r, local, tree) = factor(&comm, rows.local.view(), m)?;
         let d = phases(&r);
         let mut r = r;
         scale_rows(&mut r, &d);
@@ -212,7 +213,7 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
             phases: d,
             rows: rows.layout,
             original: rows.original,
-            reflectors,
+            local,
             tree,
         })
     }
@@ -223,32 +224,32 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
 /// part of the tree. Collective.
 pub(crate) fn factor<T: Element + Lapack>(
     comm: &Comm,
-    local: Array2<T>,
+    local: ArrayView2<'_, T>,
     m: usize,
-) -> Result<(Array2<T>, Reflectors<T>, Tree<T>)> {
+) -> Result<(Array2<T>, LocalQr<T>, Tree<T>)> {
     let n = local.ncols();
-    let reflectors = comm.agree(Reflectors::factor(local))?;
-    let (r, tree) = tree::up(comm, reflectors.r(), n, m.min(n))?;
-    Ok((r, reflectors, tree))
+    let local = comm.agree(LocalQr::factor(local))?;
+    let (r, tree) = tree::up(comm, local.r(), n, m.min(n))?;
+    Ok((r, local, tree))
 }
 
 /// A matrix's rows as the factorizations need them.
-pub(crate) struct RowLocal<T> {
+pub(crate) struct RowLocal<'a, T> {
     /// The layout of whole rows the rows are in (A's when it was one).
     pub(crate) layout: Layout,
     /// A's layout when it was redistributed to `layout`.
     pub(crate) original: Option<Layout>,
-    /// This rank's owned rows, row-major.
-    pub(crate) local: Array2<T>,
+    /// This rank's owned rows (borrowed from A when it is row-distributed).
+    pub(crate) local: CowArray<'a, T, Ix2>,
 }
 
 /// Checks (agreed) that `a` is a 2-D one-to-one matrix and gives its rows:
 /// in place when every rank holds whole rows in column order, else
 /// through a plan to block rows. Collective.
-pub(crate) fn row_local<T: Element, S: Data<Elem = T>>(
+pub(crate) fn row_local<'a, T: Element, S: Data<Elem = T>>(
     what: &str,
-    a: &DistArrayBase<S>,
-) -> Result<RowLocal<T>> {
+    a: &'a DistArrayBase<S>,
+) -> Result<RowLocal<'a, T>> {
     let layout = a.layout();
     let args = fingerprint([layout.fingerprint(), T::DTYPE as u64, what.len() as u64]);
     let local = if layout.ndim() != 2 {
@@ -271,7 +272,7 @@ pub(crate) fn row_local<T: Element, S: Data<Elem = T>>(
         return Ok(RowLocal {
             layout: layout.clone(),
             original: None,
-            local: owned.as_standard_layout().into_owned(),
+            local: CowArray::from(owned),
         });
     }
     let target = Layout::new(
@@ -288,7 +289,7 @@ pub(crate) fn row_local<T: Element, S: Data<Elem = T>>(
     Ok(RowLocal {
         layout: target,
         original: Some(layout.clone()),
-        local,
+        local: CowArray::from(local),
     })
 }
 
