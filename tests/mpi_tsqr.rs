@@ -77,7 +77,10 @@ fn layouts(comm: &Comm, m: usize, n: usize) -> Vec<Layout> {
 }
 
 fn gathered<T: Element>(a: &DistArray<T>) -> Array2<T> {
-    a.gather_all().unwrap().into_dimensionality::<Ix2>().unwrap()
+    a.gather_all()
+        .unwrap()
+        .into_dimensionality::<Ix2>()
+        .unwrap()
 }
 
 fn max_abs<T: Scalar>(a: &Array2<T>) -> f64 {
@@ -100,10 +103,17 @@ fn assert_orthonormal<T: Scalar + Lapack>(q: &Array2<T>, tol: f64) {
 fn assert_canonical<T: Scalar>(r: &Array2<T>) {
     for ((i, j), x) in r.indexed_iter() {
         if i > j {
-            assert_eq!(x.abs().to_f64().unwrap(), 0.0, "R[{i}, {j}] below the diagonal");
+            assert_eq!(
+                x.abs().to_f64().unwrap(),
+                0.0,
+                "R[{i}, {j}] below the diagonal"
+            );
         }
         if i == j {
-            assert!(x.im().to_f64().unwrap() == 0.0 && x.re().to_f64().unwrap() >= 0.0, "R[{i}, {i}] = {x}");
+            assert!(
+                x.im().to_f64().unwrap() == 0.0 && x.re().to_f64().unwrap() >= 0.0,
+                "R[{i}, {i}] = {x}"
+            );
         }
     }
 }
@@ -180,7 +190,12 @@ fn qr_wide_and_empty_matrices(comm: &Comm) {
     let p = comm.size();
     let mut bounds = vec![0; p];
     bounds.push(12);
-    let last = Layout::new(comm, &[12, 3], &[Dist::BlockBounds(bounds), Dist::NotDistributed]).unwrap();
+    let last = Layout::new(
+        comm,
+        &[12, 3],
+        &[Dist::BlockBounds(bounds), Dist::NotDistributed],
+    )
+    .unwrap();
     check_qr(&matrix(&last, 6, real64), 1e-12);
 }
 
@@ -192,7 +207,8 @@ fn normal_equations<T: Element + Lapack>(a: &Array2<T>, b: &Array2<T>) -> Array2
     let rhs = ah.dot(b);
     let mut x = Array2::zeros(rhs.dim());
     for j in 0..rhs.ncols() {
-        x.column_mut(j).assign(&g.solve(&rhs.column(j).to_owned()).unwrap());
+        x.column_mut(j)
+            .assign(&g.solve(&rhs.column(j).to_owned()).unwrap());
     }
     x
 }
@@ -212,9 +228,17 @@ fn check_lstsq<T: Element + Lapack>(a: &DistArray<T>, b: &DistArray<T>, tol: f64
     assert!(d <= tol * max_abs(&reference).max(1.0), "x - x_ref = {d}");
     let resid = ag.dot(&x) - &bg;
     for j in 0..k {
-        let norm = resid.column(j).iter().map(|v| v.abs().to_f64().unwrap().powi(2)).sum::<f64>().sqrt();
+        let norm = resid
+            .column(j)
+            .iter()
+            .map(|v| v.abs().to_f64().unwrap().powi(2))
+            .sum::<f64>()
+            .sqrt();
         let got = fit.residual_norms[j].to_f64().unwrap();
-        assert!((norm - got).abs() <= tol * norm.max(1.0), "residual {got} against {norm}");
+        assert!(
+            (norm - got).abs() <= tol * norm.max(1.0),
+            "residual {got} against {norm}"
+        );
     }
 }
 
@@ -222,7 +246,9 @@ fn lstsq_matches_the_normal_equations(comm: &Comm) {
     let (m, n) = (41, 4);
     for layout in layouts(comm, m, n) {
         let a = matrix(&layout, 7, real64);
-        let b1 = DistArray::from_fn(&Layout::block(comm, &[m]).unwrap(), |ix: &[usize]| unit(ix[0] as u64 + 99));
+        let b1 = DistArray::from_fn(&Layout::block(comm, &[m]).unwrap(), |ix: &[usize]| {
+            unit(ix[0] as u64 + 99)
+        });
         check_lstsq(&a, &b1, 1e-10);
         let b2 = Layout::new(comm, &[m, 3], &[Dist::Cyclic, Dist::NotDistributed]).unwrap();
         check_lstsq(&a, &matrix(&b2, 8, real64), 1e-10);
@@ -231,8 +257,13 @@ fn lstsq_matches_the_normal_equations(comm: &Comm) {
     }
     // an exact fit: residual zero
     let layout = Layout::block(comm, &[10, 2]).unwrap();
-    let a = DistArray::from_fn(&layout, |ix: &[usize]| if ix[1] == 0 { 1.0 } else { ix[0] as f64 });
-    let y = DistArray::from_fn(&Layout::block(comm, &[10]).unwrap(), |ix: &[usize]| 1.5 - 0.25 * ix[0] as f64);
+    let a = DistArray::from_fn(
+        &layout,
+        |ix: &[usize]| if ix[1] == 0 { 1.0 } else { ix[0] as f64 },
+    );
+    let y = DistArray::from_fn(&Layout::block(comm, &[10]).unwrap(), |ix: &[usize]| {
+        1.5 - 0.25 * ix[0] as f64
+    });
     let fit = a.lstsq(&y).unwrap();
     assert!((fit.x[[0]] - 1.5).abs() < 1e-12 && (fit.x[[1]] + 0.25).abs() < 1e-12);
     assert!(fit.residual_norms[0] < 1e-12);
@@ -259,17 +290,24 @@ fn cholesky_qr2_matches_tsqr_and_refuses_singular_input(comm: &Comm) {
     }
     // two equal columns: refused on every rank, pointing to qr()
     let layout = Layout::block(comm, &[30, 3]).unwrap();
-    let twins = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] % 7) as f64 + (ix[1] == 2) as u8 as f64);
+    let twins = DistArray::from_fn(&layout, |ix: &[usize]| {
+        (ix[0] % 7) as f64 + (ix[1] == 2) as u8 as f64
+    });
     match twins.cholesky_qr2() {
         Err(Error::InvalidArgument(msg)) => assert!(msg.contains("qr()"), "{msg}"),
         other => panic!("expected an agreed refusal, got {:?}", other.map(|x| x.1)),
     }
     // conditioned about 1e10: refused too (TSQR is fine)
-    let graded = DistArray::from_fn(&layout, |ix: &[usize]| unit((ix[0] * 3 + ix[1]) as u64) * 1e-5f64.powi(ix[1] as i32));
+    let graded = DistArray::from_fn(&layout, |ix: &[usize]| {
+        unit((ix[0] * 3 + ix[1]) as u64) * 1e-5f64.powi(ix[1] as i32)
+    });
     assert!(graded.cholesky_qr2().is_err());
     check_qr(&graded, 1e-12);
     // still in step
-    assert_eq!(matrix(&layout, 14, real64).cholesky_qr2().unwrap().1.dim(), (3, 3));
+    assert_eq!(
+        matrix(&layout, 14, real64).cholesky_qr2().unwrap().1.dim(),
+        (3, 3)
+    );
 }
 
 fn bad_arguments_are_the_same_error_on_every_rank(comm: &Comm) {
@@ -279,8 +317,12 @@ fn bad_arguments_are_the_same_error_on_every_rank(comm: &Comm) {
     assert!(v.cholesky_qr2().is_err());
     // every rank holds every row: cells replicated, no redistribution from it
     let p = comm.size();
-    let all = Dist::Unstructured { indices: (0..8).collect(), one_to_one: p == 1 };
-    let replicated = Layout::with_grid(comm, &[8, 2], &[all, Dist::NotDistributed], &[p, 1]).unwrap();
+    let all = Dist::Unstructured {
+        indices: (0..8).collect(),
+        one_to_one: p == 1,
+    };
+    let replicated =
+        Layout::with_grid(comm, &[8, 2], &[all, Dist::NotDistributed], &[p, 1]).unwrap();
     let a = DistArray::<f64>::zeros(&replicated);
     if p > 1 {
         assert!(matches!(a.qr(), Err(Error::InvalidArgument(m)) if m.contains("one-to-one")));
@@ -293,10 +335,14 @@ fn bad_arguments_are_the_same_error_on_every_rank(comm: &Comm) {
     assert!(matches!(a.lstsq(&v), Err(Error::ShapeMismatch { .. })));
     let wide = matrix(&Layout::block(comm, &[2, 3]).unwrap(), 16, real64);
     let b2 = DistArray::<f64>::zeros(&Layout::block(comm, &[2]).unwrap());
-    assert!(matches!(wide.lstsq(&b2), Err(Error::InvalidArgument(m)) if m.contains("underdetermined")));
+    assert!(
+        matches!(wide.lstsq(&b2), Err(Error::InvalidArgument(m)) if m.contains("underdetermined"))
+    );
     let layout = Layout::block(comm, &[12, 3]).unwrap();
     let dependent = DistArray::from_fn(&layout, |ix: &[usize]| (ix[0] * (ix[1] % 2 + 1)) as f64);
-    let b = DistArray::from_fn(&Layout::block(comm, &[12]).unwrap(), |ix: &[usize]| ix[0] as f64);
+    let b = DistArray::from_fn(&Layout::block(comm, &[12]).unwrap(), |ix: &[usize]| {
+        ix[0] as f64
+    });
     match dependent.lstsq(&b) {
         Err(Error::InvalidArgument(m)) => assert!(m.contains("rank-deficient"), "{m}"),
         other => panic!("expected rank deficiency, got {other:?}"),

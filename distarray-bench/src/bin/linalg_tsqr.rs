@@ -9,17 +9,20 @@
 //! Ours also includes the reduction tree and R's broadcast.
 //!
 //! Figures: `tsqr_vs_local`, local time / ours (target >= 1.3 on 2 ranks).
-//! A `#` line gives CholeskyQR2's time (Q and R) for comparison.
+//! `#` lines give our `qr` on one process alone (how much of the figure
+//! is the chunked local kernel — LAPACK's QR of a 16-column matrix is
+//! bound by memory bandwidth — and how much the ranks) and CholeskyQR2's
+//! time (Q and R) for comparison.
 //!
 //! Run with `OPENBLAS_NUM_THREADS=1` (one core per rank; the baseline
 //! runs single-threaded too). `scripts/bench linalg_tsqr` runs it on 2
 //! ranks; a row count can be passed as the first argument.
 
 use distarray::mpi::traits::*;
+use distarray::ndarray::Array2;
 use distarray::random::mix64;
 use distarray::{Comm, Dist, DistArray, Layout};
 use distarray_bench::{report, size_arg, timed, Target};
-use distarray::ndarray::Array2;
 use ndarray_linalg::{Lapack, MatrixLayout};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -35,11 +38,12 @@ fn cell(i: usize, j: usize) -> f64 {
 }
 
 /// One process's best time for R of the whole `m x N` matrix (copy +
-/// LAPACK Householder QR), on rank 0 while the others wait without
-/// spinning; every rank returns the seconds.
-fn local_seconds(comm: &Comm, m: usize) -> f64 {
-    let mut t = f64::INFINITY;
-    if comm.rank() == 0 {
+/// LAPACK Householder QR), and our `qr` on that one process alone, on
+/// rank 0 while the others wait without spinning; every rank returns the
+/// seconds.
+fn local_seconds(comm: &Comm, m: usize) -> (f64, f64) {
+    let mut t = [f64::INFINITY; 2];
+    if let Some(me) = comm.subset(comm.rank() == 0) {
         let all = Array2::from_shape_fn((m, N), |(i, j)| cell(i, j));
         let layout = MatrixLayout::C {
             row: m as i32,
@@ -48,10 +52,18 @@ fn local_seconds(comm: &Comm, m: usize) -> f64 {
         for _ in 0..ROUNDS {
             let start = Instant::now();
             let mut a = all.clone();
-            let tau = f64::householder(layout, a.as_slice_mut().expect("contiguous"))
-                .expect("LAPACK QR");
-            t = t.min(start.elapsed().as_secs_f64());
+            let tau =
+                f64::householder(layout, a.as_slice_mut().expect("contiguous")).expect("LAPACK QR");
+            t[0] = t[0].min(start.elapsed().as_secs_f64());
             black_box((&a, &tau));
+        }
+        let layout =
+            Layout::new(&me, &[m, N], &[Dist::Block, Dist::NotDistributed]).expect("layout");
+        let a = DistArray::from_local(layout, all.into_dyn()).expect("local");
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            black_box(a.qr().expect("qr").into_r());
+            t[1] = t[1].min(start.elapsed().as_secs_f64());
         }
     }
     let mut request = comm.raw().immediate_barrier();
@@ -62,8 +74,8 @@ fn local_seconds(comm: &Comm, m: usize) -> f64 {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    comm.raw().process_at_rank(0).broadcast_into(&mut t);
-    t
+    comm.raw().process_at_rank(0).broadcast_into(&mut t[..]);
+    (t[0], t[1])
 }
 
 fn main() {
@@ -71,9 +83,8 @@ fn main() {
     distarray::abort_on_panic();
     let comm = Comm::world();
     let m = size_arg(10_000_000);
-    let local = local_seconds(&comm, m);
-    let layout =
-        Layout::new(&comm, &[m, N], &[Dist::Block, Dist::NotDistributed]).expect("layout");
+    let (local, ours_alone) = local_seconds(&comm, m);
+    let layout = Layout::new(&comm, &[m, N], &[Dist::Block, Dist::NotDistributed]).expect("layout");
     let a = DistArray::from_fn(&layout, |ix: &[usize]| cell(ix[0], ix[1]));
     let mut ours = f64::INFINITY;
     let mut cholqr2 = f64::INFINITY;
@@ -91,7 +102,10 @@ fn main() {
     // measured real factorizations
     let (rt, rc) = (r_tsqr.expect("ran"), r_chol.expect("ran").1);
     let diff = (&rt - &rc).iter().fold(0.0f64, |d, x| d.max(x.abs()));
-    assert!(diff <= 1e-8 * rt[[0, 0]], "TSQR and CholeskyQR2 disagree by {diff}");
+    assert!(
+        diff <= 1e-8 * rt[[0, 0]],
+        "TSQR and CholeskyQR2 disagree by {diff}"
+    );
     if comm.rank() == 0 {
         eprintln!(
             "linalg_tsqr: R of {m} x {N} f64: one process {:.0} ms; {} ranks: TSQR {:.0} ms, \
@@ -100,6 +114,11 @@ fn main() {
             comm.size(),
             ours * 1e3,
             cholqr2 * 1e3
+        );
+        println!(
+            "# tsqr on one process {:.0} ms ({:.2}x LAPACK's QR: the chunked local kernel alone)",
+            ours_alone * 1e3,
+            local / ours_alone
         );
         println!(
             "# cholesky_qr2 {:.0} ms (Q and R), {:.2}x one process's R-only LAPACK QR",

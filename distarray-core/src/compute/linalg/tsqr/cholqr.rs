@@ -59,7 +59,10 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
             Ok(())
         })?;
         let (q, r) = if n == 0 {
-            (Array2::zeros((rows.local.nrows(), 0)), Array2::zeros((0, 0)))
+            (
+                Array2::zeros((rows.local.nrows(), 0)),
+                Array2::zeros((0, 0)),
+            )
         } else {
             let (q1, r1) = cholesky_qr(&comm, rows.local.view(), true)?;
             drop(rows.local);
@@ -101,9 +104,11 @@ fn cholesky_qr<T: Element + Lapack>(
              stable for any conditioning"
         ))
     };
-    let r = g
-        .cholesky(UPLO::Upper)
-        .map_err(|e| refused(format!("its Gram matrix A^H A is not positive definite: {e}")));
+    let r = g.cholesky(UPLO::Upper).map_err(|e| {
+        refused(format!(
+            "its Gram matrix A^H A is not positive definite: {e}"
+        ))
+    });
     let r = r.and_then(|r| {
         let diag = r.diag().mapv(|x| x.abs());
         let big = diag.iter().fold(T::Real::zero(), |a, &b| a.max(b));

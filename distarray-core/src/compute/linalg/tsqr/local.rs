@@ -8,11 +8,9 @@
 
 use crate::error::{Error, Result};
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
-use std::ops::Range;
+use ndarray_linalg::{Diag, Lapack, MatrixLayout, QRInto, Scalar, SolveTriangular, UPLO};
 use num_traits::Zero;
-use ndarray_linalg::{
-    Diag, Lapack, MatrixLayout, QRInto, Scalar, SolveTriangular, UPLO,
-};
+use std::ops::Range;
 
 /// A Householder QR kept in LAPACK's compact form: R in the upper
 /// triangle of the first `min(rows, cols)` rows, the reflectors below it

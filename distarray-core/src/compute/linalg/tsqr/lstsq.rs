@@ -13,7 +13,7 @@ use crate::grid::ProcGrid;
 use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::redistribute::Plan;
-use ndarray::{concatenate, Array1, Slice, Array2, ArrayD, Axis, Data};
+use ndarray::{concatenate, Array1, Array2, ArrayD, Axis, Data, Slice};
 use ndarray_linalg::{Diag, Lapack, Scalar, SolveTriangular, UPLO};
 use num_traits::{Float, Zero};
 
@@ -148,7 +148,11 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
                 .fold(T::Real::zero(), |acc, v| acc + v.square());
             Float::sqrt(sum)
         });
-        let shape: Vec<usize> = if bshape.len() == 1 { vec![n] } else { vec![n, k] };
+        let shape: Vec<usize> = if bshape.len() == 1 {
+            vec![n]
+        } else {
+            vec![n, k]
+        };
         Ok(Lstsq {
             x: reshaped(x, &shape)?,
             residual_norms,

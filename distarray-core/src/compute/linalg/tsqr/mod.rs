@@ -99,9 +99,9 @@ use crate::layout::{Dist, Layout};
 use crate::map::AxisMap;
 use crate::redistribute::Plan;
 use local::{phases, scale_rows};
-use sequential::LocalQr;
 use ndarray::{Array1, Array2, ArrayD, ArrayView2, CowArray, Data, Ix2, IxDyn, Slice};
 use ndarray_linalg::{Lapack, Scalar};
+use sequential::LocalQr;
 use tree::Tree;
 
 /// The QR factorization of a tall-skinny distributed matrix, from
@@ -306,10 +306,7 @@ fn is_rows(layout: &Layout) -> bool {
         return false;
     }
     let owned = layout.owned_local_ranges()[1].clone();
-    layout.global_indices(1)[owned]
-        .iter()
-        .copied()
-        .eq(0..n)
+    layout.global_indices(1)[owned].iter().copied().eq(0..n)
 }
 
 /// A layout with the row map of `rows` (a layout of whole rows) and
@@ -358,7 +355,7 @@ pub(crate) fn rank_tolerance<T: Scalar>(r: &Array2<T>, m: usize) -> T::Real {
     let big = (0..k)
         .map(|i| r[[i, i]].abs())
         .fold(T::Real::zero(), |a, b| a.max(b));
-    let scale = <T::Real as num_traits::NumCast>::from(m.max(r.ncols()))
-        .unwrap_or_else(T::Real::max_value);
+    let scale =
+        <T::Real as num_traits::NumCast>::from(m.max(r.ncols())).unwrap_or_else(T::Real::max_value);
     big * scale * T::Real::epsilon()
 }

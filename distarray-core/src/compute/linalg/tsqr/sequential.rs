@@ -90,17 +90,24 @@ mod tests {
     /// R as LAPACK's up to signs, Q R = A, Q orthonormal.
     #[test]
     fn chunks_give_lapacks_factors() {
-        let a = Array2::from_shape_fn((20, 4), |(i, j)| ((i * 7 + j * 13) % 17) as f64 - 8.0 + (i == j) as u8 as f64);
+        let a = Array2::from_shape_fn((20, 4), |(i, j)| {
+            ((i * 7 + j * 13) % 17) as f64 - 8.0 + (i == j) as u8 as f64
+        });
         let (_, want) = a.qr().unwrap();
         for c in [1, 3, 4, 20, 64] {
             let f = LocalQr::factor_by(a.view(), c).unwrap();
             let r = f.r();
             for (x, y) in r.iter().zip(&want) {
-                assert!((x.abs() - y.abs()).abs() < 1e-12, "chunks of {c}: {x} vs {y}");
+                assert!(
+                    (x.abs() - y.abs()).abs() < 1e-12,
+                    "chunks of {c}: {x} vs {y}"
+                );
             }
             let q = f.q_times(Array2::eye(4)).unwrap();
             assert!((q.dot(&r) - &a).iter().all(|d| d.abs() < 1e-12));
-            assert!((q.t().dot(&q) - Array2::<f64>::eye(4)).iter().all(|d| d.abs() < 1e-13));
+            assert!((q.t().dot(&q) - Array2::<f64>::eye(4))
+                .iter()
+                .all(|d| d.abs() < 1e-13));
         }
         // fewer rows than columns, and none
         let wide = a.slice_axis(Axis(0), Slice::from(0..3));
@@ -110,6 +117,9 @@ mod tests {
         assert!((q.dot(&f.r()) - &wide).iter().all(|d| d.abs() < 1e-12));
         let none = a.slice_axis(Axis(0), Slice::from(0..0));
         let f = LocalQr::factor_by(none, 2).unwrap();
-        assert_eq!((f.r().dim(), f.q_times(Array2::zeros((0, 0))).unwrap().dim()), ((0, 4), (0, 0)));
+        assert_eq!(
+            (f.r().dim(), f.q_times(Array2::zeros((0, 0))).unwrap().dim()),
+            ((0, 4), (0, 0))
+        );
     }
 }
