@@ -18,7 +18,7 @@ use num_traits::{Float, Zero};
 
 impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
     /// The QR factorization `(Q, R)` of this tall `m x n` matrix (`m >=
-    /// n`) by CholeskyQR2 (see the [module docs](super::tsqr)): the same
+    /// n`) by CholeskyQR2 (see the [module docs](crate::compute::linalg::tsqr)): the same
     /// answer as [`qr`](Self::qr) (R with a positive diagonal, Q in A's
     /// layout) for well-conditioned A, faster: two GEMMs and two `n x n`
     /// allreduces. R is replicated. Collective.
@@ -114,7 +114,8 @@ fn cholesky_qr<T: Element + Lapack>(
         let big = diag.iter().fold(T::Real::zero(), |a, &b| a.max(b));
         let small = diag.iter().fold(big, |a, &b| a.min(b));
         let limit = Float::sqrt(T::Real::epsilon()).recip();
-        if !(small > T::Real::zero()) || (first && big / small > limit) {
+        let positive = small > T::Real::zero(); // false for NaN too
+        if !positive || (first && big / small > limit) {
             Err(refused(format!(
                 "the diagonal of R spans {:e} to {:e}, cond(A) >= {:e} > {:e}",
                 small,

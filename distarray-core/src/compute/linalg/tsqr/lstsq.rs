@@ -49,7 +49,7 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
     /// The `x` minimizing `||A x - b||_2` for this tall `m x n` A
     /// (`m >= n`, full column rank) and a distributed `b` of `m` rows (1-D,
     /// or `m x k` for `k` right-hand sides), through TSQR of `[A | b]`
-    /// (see the [module docs](super::tsqr)). `b` may be in any layout: its
+    /// (see the [module docs](crate::compute::linalg::tsqr)). `b` may be in any layout: its
     /// rows are moved to A's rows through a plan when they are elsewhere.
     /// `x` and the residual norms are replicated. Collective.
     ///

@@ -177,7 +177,7 @@ impl<T: Element + Lapack> Qr<T> {
 
 impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
     /// The QR factorization of this tall-skinny `m x n` matrix by TSQR
-    /// (see the [module docs](self)): R is computed now and replicated,
+    /// (see the [module docs](crate::compute::linalg::tsqr)): R is computed now and replicated,
     /// Q formed by [`Qr::q`] when asked. Stable for any conditioning.
     /// Collective.
     ///

@@ -114,7 +114,7 @@ mod tests {
         let f = LocalQr::factor_by(wide, 2).unwrap();
         assert_eq!(f.r().dim(), (3, 4));
         let q = f.q_times(Array2::eye(3)).unwrap();
-        assert!((q.dot(&f.r()) - &wide).iter().all(|d| d.abs() < 1e-12));
+        assert!((q.dot(&f.r()) - wide).iter().all(|d| d.abs() < 1e-12));
         let none = a.slice_axis(Axis(0), Slice::from(0..0));
         let f = LocalQr::factor_by(none, 2).unwrap();
         assert_eq!(

@@ -72,7 +72,7 @@ pub(crate) fn up<T: Element + Lapack>(
             let (theirs, _) = raw
                 .process_at_rank(partner as i32)
                 .receive_vec_with_tag::<T>(UP);
-            let rows = if n == 0 { 0 } else { theirs.len() / n };
+            let rows = theirs.len().checked_div(n).unwrap_or(0);
             let theirs = Array2::from_shape_vec((rows, n), theirs).expect("rows x n values");
             let own = r.nrows();
             let stack = concatenate(Axis(0), &[r.view(), theirs.view()]).expect("same width");
@@ -120,7 +120,7 @@ pub(crate) fn down<T: Element + Lapack>(
             let (v, _) = raw
                 .process_at_rank(from as i32)
                 .receive_vec_with_tag::<T>(DOWN);
-            let rows = if k == 0 { 0 } else { v.len() / k };
+            let rows = v.len().checked_div(k).unwrap_or(0);
             Array2::from_shape_vec((rows, k), v).expect("rows x k values")
         }
     };
