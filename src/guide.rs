@@ -99,6 +99,9 @@
 //! | `np.cumsum(a, axis=0)` | `a.cumsum(Axis(0))?` |
 //! | `np.unique(a)`, `np.unique(a, return_index=True, return_inverse=True, return_counts=True)` | `a.unique()?`, `a.unique_with(UniqueOptions::all())?` -> `Unique { values, index, inverse, counts }` (`use distarray::sort::UniqueOptions`; values in a block layout, nothing gathered) |
 //! | `np.searchsorted(a, v, side="right")` | `a.searchsorted(&v, Side::Right)?` (`v` distributed: the result in its layout), `a.searchsorted_local(&v, Side::Right)?` (`v` a slice every rank holds) |
+//! | `q, r = np.linalg.qr(a)` (tall `a`) | `let qr = a.qr()?; let (q, r) = (qr.q()?, qr.r());` (TSQR: R replicated, Q distributed like `a`, formed only when asked), or `a.cholesky_qr2()?` -> `(q, r)` (faster, for cond(a) < ~1e8) |
+//! | `x, res, rank, sv = np.linalg.lstsq(a, b)` | `let fit = a.lstsq(&b)?;` -> `Lstsq { x, residual_norms }` (`x` replicated; NumPy's `res` is `residual_norms` squared; rank-deficient `a` is an error, not a minimum-norm answer) |
+//! | `np.linalg.solve`, `eigh`, `svd` of a big square matrix | the Elemental bridge (feature `elemental`; see `distarray::compute::linalg::tsqr`'s docs for the hand-off) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
 //! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |
 //! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |

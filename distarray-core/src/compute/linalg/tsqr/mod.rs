@@ -6,7 +6,10 @@
 //! # Which to use
 //!
 //! - **TSQR** ([`qr`](DistArrayBase::qr)) is Householder QR done as a
-//!   tree: every rank factors its rows with LAPACK, then the `n x n` R
+//!   tree: every rank factors its rows with LAPACK (in cache-sized chunks,
+//!   each stacked under the R of the chunks before it: LAPACK's QR of a
+//!   matrix with few columns sweeps memory once per column, the chunks
+//!   once in all), then the `n x n` R
 //!   factors are combined pairwise up a binary tree over the ranks
 //!   (`ceil(log2 P)` levels, one `n x n` message per level). It is as
 //!   stable as LAPACK's QR for *any* conditioning (Q orthogonal to machine
