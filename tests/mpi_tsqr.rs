@@ -1,5 +1,6 @@
 //! TSQR, lstsq and CholeskyQR2 on 1-4 ranks, checked against
-//! ndarray-linalg (LAPACK) on the gathered matrices: f64, f32, Complex64;
+//! ndarray-linalg (LAPACK) on the gathered matrices: f64, f32, Complex64,
+//! Complex32;
 //! rows in block, irregular block with an empty rank and a rank with fewer
 //! rows than columns, cyclic and block-cyclic layouts, and columns or a 2-D
 //! grid (redistributed inside the calls); wide and empty matrices; Q
@@ -8,7 +9,7 @@
 
 mod harness;
 
-use distarray::num_complex::Complex64;
+use distarray::num_complex::{Complex32, Complex64};
 use distarray::random::mix64;
 use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
 use harness::Check;
@@ -39,6 +40,9 @@ fn real64(h: u64) -> f64 {
 }
 fn real32(h: u64) -> f32 {
     unit(h) as f32
+}
+fn complex32(h: u64) -> Complex32 {
+    Complex32::new(unit(h) as f32, unit(h ^ 0x5555) as f32)
 }
 fn complex(h: u64) -> Complex64 {
     Complex64::new(unit(h), unit(h ^ 0x5555))
@@ -173,6 +177,7 @@ fn qr_f32_and_complex(comm: &Comm) {
     for layout in layouts(comm, 23, 4) {
         check_qr(&matrix(&layout, 2, real32), 1e-5);
         check_qr(&matrix(&layout, 3, complex), 1e-12);
+        check_qr(&matrix(&layout, 18, complex32), 1e-5);
     }
 }
 
