@@ -111,6 +111,9 @@
 //! | `np.linalg.norm(A)`, `np.linalg.norm(A, 1)`, `np.linalg.norm(A, np.inf)` | `a.norm(NormOrd::Fro)?`, `a.norm(NormOrd::One)?`, `a.norm(NormOrd::Inf)?` |
 //! | `A @ x` (matrix times vector) | `a.matvec(&x)?` (1-D blocks), `a.matvec_into(&x, &mut y)?`; in a loop: `let mut mv = MatVec::new(a.layout(), x.layout(), y.layout())?;` once, `mv.apply(&a, &x, &mut y)?` each time (no allocation) |
 //! | `np.trace(A)`, `A.diagonal()` | `a.trace()?`, `a.diagonal()?` (1-D blocks) |
+//! | `q, r = np.linalg.qr(a)` (tall `a`) | `let qr = a.qr()?; let (q, r) = (qr.q()?, qr.r());` (TSQR: R replicated, Q distributed like `a`, formed only when asked), or `a.cholesky_qr2()?` -> `(q, r)` (faster, for cond(a) < ~1e8) |
+//! | `x, res, rank, sv = np.linalg.lstsq(a, b)` | `let fit = a.lstsq(&b)?;` -> `Lstsq { x, residual_norms }` (`x` replicated; NumPy's `res` is `residual_norms` squared; rank-deficient `a` is an error, not a minimum-norm answer) |
+//! | `np.linalg.solve`, `eigh`, `svd` of a big square matrix | the Elemental bridge (feature `elemental`; see `distarray::linalg::tsqr`'s docs for the hand-off) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
 //! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |
 //! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |

@@ -12,7 +12,8 @@
 //! `dot_reproducible`, `vdot_reproducible` and `norm_reproducible` (the
 //! same bits on any rank count and layout). Matrices: `a.matvec(&x)` and
 //! the reusable [`MatVec`] plan, `a.norm(NormOrd::Fro)` (also `One`,
-//! `Inf`), `a.trace()`, `a.diagonal()`.
+//! `Inf`), `a.trace()`, `a.diagonal()`. Tall-skinny matrices: `a.qr()` by
+//! TSQR ([`tsqr`], [`Qr`]), `a.lstsq(&b)` ([`Lstsq`]), `a.cholesky_qr2()`.
 //!
 //! ```
 //! use distarray_core::linalg::{MatVec, NormOrd};
@@ -36,9 +37,11 @@ extern crate ndarray_linalg as _;
 mod matvec;
 mod norms;
 mod scalar;
+pub mod tsqr;
 mod vector;
 
 pub use matvec::{matvec_layout, MatVec};
 pub use norms::NormOrd;
 pub use scalar::LinalgElement;
+pub use tsqr::{Lstsq, Qr};
 pub use vector::{outer, outer_in};
