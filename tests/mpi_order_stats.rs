@@ -9,6 +9,7 @@
 //! rounds; bad arguments the same error everywhere.
 
 mod harness;
+mod sort_common;
 
 use distarray::num_complex::Complex64;
 use distarray::order_stats::Bins;
@@ -38,23 +39,13 @@ fn main() {
 /// Block, irregular block whose rank 1 (or the only rank) is empty,
 /// cyclic, block-cyclic.
 fn layouts(comm: &Comm, n: usize) -> Vec<Layout> {
-    let p = comm.size();
-    let mut bounds = vec![0, n / 3];
-    if p > 1 {
-        bounds.push(n / 3);
-    }
-    for r in 2..p {
-        bounds.push(n / 3 + (n - n / 3) * (r - 1) / (p - 1));
-    }
-    *bounds.last_mut().unwrap() = n;
-    if p == 1 {
-        bounds = vec![0, n];
-    }
+    let bounds = sort_common::bounds_with_empty(n, comm.size());
     vec![
         Layout::block(comm, &[n]).unwrap(),
         Layout::new(comm, &[n], &[Dist::BlockBounds(bounds)]).unwrap(),
         Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
         Layout::new(comm, &[n], &[Dist::BlockCyclic(3)]).unwrap(),
+        sort_common::unstructured(comm, n),
     ]
 }
 

@@ -39,6 +39,7 @@ fn layouts(comm: &Comm, n: usize) -> Vec<Layout> {
         Layout::new(comm, &[n], &[Dist::BlockBounds(bounds)]).unwrap(),
         Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
         Layout::new(comm, &[n], &[Dist::BlockCyclic(3)]).unwrap(),
+        sort_common::unstructured(comm, n),
     ]
 }
 

@@ -106,3 +106,24 @@ pub fn check_axis<T: SortKey>(a: &DistArray<T>, axis: usize, options: SortOption
         .product();
     assert_eq!(lanes, others, "{what}: every lane checked");
 }
+
+/// An unstructured one-to-one layout of `n` cells: rank `r` owns the
+/// global indices `g` with `(31 g + 5) % p == r`, listed in decreasing
+/// order (neither contiguous nor sorted).
+pub fn unstructured(comm: &distarray::Comm, n: usize) -> distarray::Layout {
+    let p = comm.size();
+    let indices: Vec<usize> = (0..n)
+        .rev()
+        .filter(|g| (g * 31 + 5) % p == comm.rank())
+        .collect();
+    distarray::Layout::with_grid(
+        comm,
+        &[n],
+        &[distarray::Dist::Unstructured {
+            indices,
+            one_to_one: true,
+        }],
+        &[p],
+    )
+    .unwrap()
+}
