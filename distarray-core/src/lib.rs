@@ -76,7 +76,7 @@ pub mod redistribute;
 pub mod sparse;
 
 // the modules' historical paths (`distarray_core::map`, `::reduce`, ...)
-pub use compute::{broadcast, deferred, reduce, scan, sort, ufunc};
+pub use compute::{broadcast, deferred, linalg, reduce, scan, sort, ufunc};
 pub use index::fancy;
 pub use layout::{grid, map};
 

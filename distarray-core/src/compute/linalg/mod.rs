@@ -6,3 +6,7 @@
 //!
 //! Dense factorizations and solves that belong to a library (LU, Cholesky,
 //! eigenvalues, SVD) go through the Elemental bridge where it is built.
+
+pub mod matmul;
+
+pub use matmul::{matmul, matmul_in, matmul_into, MatMul};
