@@ -11,22 +11,23 @@ use crate::layout::Layout;
 use crate::redistribute::Plan;
 use ndarray::{Data, DataMut, Ix2, LinalgScalar};
 
-/// A move into or out of the algorithm's layout: the plan and the array it
-/// fills (or reads).
+/// A move into or out of the algorithm's layout: the plan and the array in
+/// the algorithm's layout it fills (A, B) or reads (C).
 struct Move<T> {
     plan: Plan<T>,
     buf: DistArray<T>,
 }
 
 impl<T: Element> Move<T> {
-    /// `None` when `from` already is `to`.
-    fn between(from: &Layout, to: &Layout) -> Result<Option<Move<T>>> {
+    /// `None` when `from` already is `to`; the buffer in `alg`'s layout
+    /// (one of the two).
+    fn between(from: &Layout, to: &Layout, alg: &Layout) -> Result<Option<Move<T>>> {
         if from == to {
             return Ok(None);
         }
         Ok(Some(Move {
             plan: Plan::new(from, to)?,
-            buf: DistArray::zeros(to),
+            buf: DistArray::zeros(alg),
         }))
     }
 }
@@ -131,9 +132,9 @@ impl<T: Element + LinalgScalar> MatMul<T> {
         let alg = algorithm(a, b)?;
         let c = c.cloned().unwrap_or_else(|| alg.c.clone());
         Ok(MatMul {
-            to_a: Move::between(a, &alg.a)?,
-            to_b: Move::between(b, &alg.b)?,
-            from_c: Move::between(&alg.c, &c)?,
+            to_a: Move::between(a, &alg.a, &alg.a)?,
+            to_b: Move::between(b, &alg.b, &alg.b)?,
+            from_c: Move::between(&alg.c, &c, &alg.c)?,
             summa: Summa::new(&alg.a, &alg.b),
             a: a.clone(),
             b: b.clone(),
