@@ -135,7 +135,7 @@ where
 }
 
 impl<T: Element + LinalgScalar, S: Data<Elem = T>> DistArrayBase<S> {
-    /// `self @ other` for 2-D arrays: [`matmul`](crate::linalg::matmul).
+    /// `self @ other` for 2-D arrays: [`matmul`](fn@crate::linalg::matmul).
     /// Collective.
     ///
     /// # Examples
