@@ -30,7 +30,7 @@ static long global_of(long l, int nb, int p, int nprocs) {
     return (l / nb * nprocs + p) * nb + l % nb;
 }
 
-/* C = A B with pdgemm, `reps` timed runs after one warm-up; returns the
+/* C = A B with pdgemm, `reps` timed runs (at least one); returns the
  * best time (the slowest rank's, MPI_Wtime). When c_out is not NULL it
  * receives this rank's block of C in row-major order (c_len cells: the
  * local rows times the local columns). -1 on a bad grid or size. */
@@ -60,14 +60,14 @@ double baseline_pdgemm(MPI_Comm comm, int n, int nb, int pr, int pc, int reps, d
         }
     }
     double alpha = 1.0, beta = 0.0, best = 1e300;
-    for (int r = 0; r <= reps; r++) {
+    for (int r = 0; r < (reps > 0 ? reps : 1); r++) {
         MPI_Barrier(comm);
         double t = MPI_Wtime();
         pdgemm_("N", "N", &n, &n, &n, &alpha, a, &one_i, &one_i, desc, b, &one_i, &one_i, desc, &beta, c,
                 &one_i, &one_i, desc);
         double mine = MPI_Wtime() - t, slowest;
         MPI_Allreduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, comm);
-        if (r > 0 && slowest < best) best = slowest; /* run 0 warms up */
+        if (slowest < best) best = slowest;
     }
     if (c_out != NULL && c_len == (long)mloc * nloc) {
         for (long il = 0; il < mloc; il++)

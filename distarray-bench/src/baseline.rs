@@ -127,8 +127,8 @@ pub fn matmul_b(i: usize, j: usize) -> f64 {
 
 /// ScaLAPACK's `pdgemm` of the `n x n` matrices [`matmul_a`] times
 /// [`matmul_b`], block-cyclic with blocks of `nb` on the `grid` (row-major
-/// ranks, as distarray's grids): the best of `reps` timed runs after one
-/// warm-up (the slowest rank's seconds). With `c_out`, this rank's block
+/// ranks, as distarray's grids): the best of `reps` timed runs (at least
+/// one; the slowest rank's seconds, the matrices made outside the timing). With `c_out`, this rank's block
 /// of C in row-major order (its local rows times its local columns, as
 /// distarray's `BlockCyclic(nb)` layout holds them). Collective.
 ///
