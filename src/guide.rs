@@ -99,6 +99,7 @@
 //! | `np.cumsum(a, axis=0)` | `a.cumsum(Axis(0))?` |
 //! | `np.unique(a)`, `np.unique(a, return_index=True, return_inverse=True, return_counts=True)` | `a.unique()?`, `a.unique_with(UniqueOptions::all())?` -> `Unique { values, index, inverse, counts }` (`use distarray::sort::UniqueOptions`; values in a block layout, nothing gathered) |
 //! | `np.searchsorted(a, v, side="right")` | `a.searchsorted(&v, Side::Right)?` (`v` distributed: the result in its layout), `a.searchsorted_local(&v, Side::Right)?` (`v` a slice every rank holds) |
+//! | `a @ b`, `np.matmul(a, b)` (2-D) | `a.matmul(&b)?` or `linalg::matmul(&a, &b)?` (SUMMA; any 2-D layouts), `linalg::matmul_in(&a, &b, &layout)?`, `linalg::matmul_into(&a, &b, &mut c)?` (`out=c`); repeated products: `let mut p = MatMul::new(a.layout(), b.layout())?;` once, then `p.execute(&a, &b, &mut c)?` (`use distarray::linalg::MatMul`) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
 //! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |
 //! | `a.T`, `a.reshape(...)` | `a.transpose(&[1, 0])?`, `a.reshape(&[..])?` (and `_in(&layout)` forms) |
