@@ -4,8 +4,8 @@
 //! block-cyclic with partial blocks, cyclic, irregular rows with an empty
 //! rank, ghost cells, unstructured rows); odd non-square shapes (7 x 5
 //! times 5 x 9), products many panels long, an empty inner dimension;
-//! results in the layouts asked for; a plan reused; wrong arguments the
-//! same error on every rank.
+//! results in the layouts asked for; a plan reused; wrong arguments (and
+//! element types, through `AnyDistArray`) the same error on every rank.
 
 mod harness;
 
@@ -14,7 +14,7 @@ use distarray::mpi::topology::{Color, Communicator};
 use distarray::ndarray::{Array2, Ix2, LinalgScalar};
 use distarray::num_complex::Complex64;
 use distarray::random::mix64;
-use distarray::{Comm, Dist, DistArray, Element, Error, Layout};
+use distarray::{AnyDistArray, Comm, Dist, DistArray, Element, Error, Layout};
 use harness::Check;
 
 static CHECKS: &[Check] = &[
@@ -311,6 +311,18 @@ fn bad_arguments_are_the_same_error_on_every_rank(comm: &Comm) {
     } else {
         assert!(r.is_ok());
     }
+    // element types known at run time: only the last rank's B is f32
+    let any_a = AnyDistArray::from(filled::<f64>(&la, 6));
+    let any_b = if last {
+        AnyDistArray::from(filled::<f32>(&lb, 7))
+    } else {
+        AnyDistArray::from(filled::<f64>(&lb, 7))
+    };
+    let r = any_a.matmul(&any_b);
+    assert!(matches!(r, Err(Error::DTypeMismatch { .. })), "{r:?}");
+    let same = AnyDistArray::from(filled::<f64>(&lb, 7));
+    let c = any_a.matmul(&same).unwrap().into_f64().unwrap();
+    assert_product(any_a.as_f64().unwrap(), same.as_f64().unwrap(), &c);
     // B on another communicator (the same ranks in reverse order)
     let reversed = comm
         .raw()

@@ -23,6 +23,7 @@
 //! run one BLAS thread per rank (`OPENBLAS_NUM_THREADS=1`, which
 //! `scripts/mpirun` sets) when ranks fill the cores.
 
+mod any;
 mod layouts;
 mod plan;
 mod summa;
