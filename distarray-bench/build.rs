@@ -1,12 +1,18 @@
 //! Compiles the C baselines (hand-written MPI programs the benchmarks
-//! compare against) with Open MPI's compiler wrapper.
+//! compare against) with Open MPI's compiler wrapper, and links ScaLAPACK
+//! for the matmul baseline.
 fn main() {
     println!("cargo:rerun-if-changed=c/alltoallw.c");
+    println!("cargo:rerun-if-changed=c/pdgemm.c");
     cc::Build::new()
         .compiler("mpicc")
         .file("c/alltoallw.c")
+        .file("c/pdgemm.c")
         .opt_level(3)
         .compile("distarray_baselines");
+    // pdgemm.c's ScaLAPACK (Debian's libscalapack-openmpi-dev, BLAS from
+    // OpenBLAS: scripts/install-deps)
+    println!("cargo:rustc-link-lib=scalapack-openmpi");
     if std::env::var_os("CARGO_FEATURE_PETSC").is_some() {
         println!("cargo:rerun-if-changed=c/poisson_petsc.c");
         println!("cargo:rerun-if-changed=c/assembly_petsc.c");

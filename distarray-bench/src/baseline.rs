@@ -101,3 +101,71 @@ pub fn c_assembly_5_point(comm: &Comm, n: usize) -> (f64, usize, f64) {
     let t = unsafe { c_assembly(comm.raw().as_raw(), n as c_long, &mut nnz, &mut sum) };
     (t, nnz as usize, sum)
 }
+
+extern "C" {
+    fn baseline_pdgemm(
+        comm: MPI_Comm,
+        n: std::ffi::c_int,
+        nb: std::ffi::c_int,
+        pr: std::ffi::c_int,
+        pc: std::ffi::c_int,
+        reps: std::ffi::c_int,
+        c_out: *mut f64,
+        c_len: c_long,
+    ) -> f64;
+}
+
+/// Cell (i, j) of the matmul benchmark's A (the formula `c/pdgemm.c` uses).
+pub fn matmul_a(i: usize, j: usize) -> f64 {
+    ((i * 7 + j * 13) % 101) as f64 / 101.0 - 0.5
+}
+
+/// Cell (i, j) of the matmul benchmark's B (the formula `c/pdgemm.c` uses).
+pub fn matmul_b(i: usize, j: usize) -> f64 {
+    ((i * 11 + j * 5) % 97) as f64 / 97.0 - 0.5
+}
+
+/// ScaLAPACK's `pdgemm` of the `n x n` matrices [`matmul_a`] times
+/// [`matmul_b`], block-cyclic with blocks of `nb` on the `grid` (row-major
+/// ranks, as distarray's grids): the best of `reps` timed runs (at least
+/// one; the slowest rank's seconds, the matrices made outside the timing). With `c_out`, this rank's block
+/// of C in row-major order (its local rows times its local columns, as
+/// distarray's `BlockCyclic(nb)` layout holds them). Collective.
+///
+/// # Panics
+///
+/// When the grid does not hold the communicator's ranks, or `c_out` has
+/// not the local block's length.
+pub fn scalapack_pdgemm(
+    comm: &Comm,
+    n: usize,
+    nb: usize,
+    grid: [usize; 2],
+    reps: usize,
+    c_out: Option<&mut [f64]>,
+) -> f64 {
+    let (ptr, len) = match c_out {
+        Some(c) => (c.as_mut_ptr(), c.len() as c_long),
+        None => (std::ptr::null_mut(), 0),
+    };
+    // SAFETY: a live communicator borrowed for the call; `ptr` is null or
+    // points to `len` writable f64, and the C side writes only when `len`
+    // is the local block's length.
+    let t = unsafe {
+        baseline_pdgemm(
+            comm.raw().as_raw(),
+            n as std::ffi::c_int,
+            nb as std::ffi::c_int,
+            grid[0] as std::ffi::c_int,
+            grid[1] as std::ffi::c_int,
+            reps as std::ffi::c_int,
+            ptr,
+            len,
+        )
+    };
+    assert!(
+        t >= 0.0,
+        "pdgemm baseline: bad grid {grid:?} or block length"
+    );
+    t
+}

@@ -57,6 +57,11 @@ pub fn mpi_env(cmd: &mut Command) {
         .env("OMPI_MCA_mpi_yield_when_idle", "1")
         .env("OMPI_MCA_pml", "ob1")
         .env("OMPI_MCA_btl", "self,vader");
+    // one OpenBLAS thread per rank (the pthreads build would start one per
+    // core in every rank) unless the caller chose
+    if std::env::var_os("OPENBLAS_NUM_THREADS").is_none() {
+        cmd.env("OPENBLAS_NUM_THREADS", "1");
+    }
 }
 
 struct JobOutput {

@@ -11,7 +11,8 @@
 //! `a.inner(&b)`, [`outer`], `a.norm(NormOrd::Two)`, and the reproducible
 //! `dot_reproducible`, `vdot_reproducible` and `norm_reproducible` (the
 //! same bits on any rank count and layout). Matrices: `a.matvec(&x)` and
-//! the reusable [`MatVec`] plan, `a.norm(NormOrd::Fro)` (also `One`,
+//! the reusable [`MatVec`] plan, `a.matmul(&b)` by SUMMA ([`matmul`], the
+//! reusable [`MatMul`] plan), `a.norm(NormOrd::Fro)` (also `One`,
 //! `Inf`), `a.trace()`, `a.diagonal()`. Tall-skinny matrices: `a.qr()` by
 //! TSQR ([`tsqr`], [`Qr`]), `a.lstsq(&b)` ([`Lstsq`]), `a.cholesky_qr2()`.
 //!
@@ -34,12 +35,14 @@
 // that it is linked even where nothing else of it is used.
 extern crate ndarray_linalg as _;
 
+pub mod matmul;
 mod matvec;
 mod norms;
 mod scalar;
 pub mod tsqr;
 mod vector;
 
+pub use matmul::{matmul, matmul_in, matmul_into, MatMul};
 pub use matvec::{matvec_layout, MatVec};
 pub use norms::NormOrd;
 pub use scalar::LinalgElement;
