@@ -113,7 +113,7 @@
 //! | `np.trace(A)`, `A.diagonal()` | `a.trace()?`, `a.diagonal()?` (1-D blocks) |
 //! | `q, r = np.linalg.qr(a)` (tall `a`) | `let qr = a.qr()?; let (q, r) = (qr.q()?, qr.r());` (TSQR: R replicated, Q distributed like `a`, formed only when asked), or `a.cholesky_qr2()?` -> `(q, r)` (faster, for cond(a) < ~1e8) |
 //! | `x, res, rank, sv = np.linalg.lstsq(a, b)` | `let fit = a.lstsq(&b)?;` -> `Lstsq { x, residual_norms }` (`x` replicated; NumPy's `res` is `residual_norms` squared; rank-deficient `a` is an error, not a minimum-norm answer) |
-//! | `np.linalg.solve`, `eigh`, `svd` of a big square matrix | the Elemental bridge (feature `elemental`; see `distarray::linalg::tsqr`'s docs for the hand-off) |
+//! | `np.linalg.solve`, `eigh`, `svd` of a big square matrix | the Elemental bridge (feature `elemental`): `DistMatrix::from_distarray(&grid, ElDist::McMr, &a)?` (one call, from any 2-D layout), then `LuSolver::new(&m)?`, `cholesky`, `spd_solve` |
 //! | `a @ b`, `np.matmul(a, b)` (2-D) | `a.matmul(&b)?` or `linalg::matmul(&a, &b)?` (SUMMA; any 2-D layouts), `linalg::matmul_in(&a, &b, &layout)?`, `linalg::matmul_into(&a, &b, &mut c)?` (`out=c`); repeated products: `let mut p = MatMul::new(a.layout(), b.layout())?;` once, then `p.execute(&a, &b, &mut c)?` (`use distarray::linalg::MatMul`) |
 //! | `math.fsum`-like, reproducible sums | `a.sum_reproducible()?` (same bits on any rank count) |
 //! | `ht.resplit(a, 1)` / `a.redistribute_` | `a.redistribute(&other_layout)?`, or `Plan::new(&from, &to)?` once and `plan.execute(&a, &mut b)?` many times |

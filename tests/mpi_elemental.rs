@@ -235,7 +235,26 @@ fn other_layouts_move_by_explicit_redistribution(comm: &Comm) {
         let mut again = DistArray::zeros(&block);
         back.execute(&m.to_array().unwrap(), &mut again).unwrap();
         assert_eq!(again.local(), src.local(), "{d:?} there and back");
+        // the one-call hand-off, from the block layout and from the
+        // distribution's own layout
+        let one = DistMatrix::from_distarray(&grid, d, &src).unwrap();
+        assert_cells(&one, value, &format!("{d:?} from_distarray (block)"));
+        let same = DistMatrix::from_distarray(&grid, d, &there).unwrap();
+        assert_cells(&same, value, &format!("{d:?} from_distarray (own layout)"));
     }
+    // a cyclic x block-cyclic array too, and a 1-D one is an error everywhere
+    let odd = Layout::new(
+        comm,
+        &[7, 10],
+        &[distarray::Dist::Cyclic, distarray::Dist::BlockCyclic(3)],
+    )
+    .unwrap();
+    let src = DistArray::from_fn(&odd, |ix: &[usize]| value(ix[0], ix[1]));
+    let m = DistMatrix::from_distarray(&grid, ElDist::McMr, &src).unwrap();
+    assert_cells(&m, value, "from_distarray (cyclic x block-cyclic)");
+    let flat = DistArray::<f64>::zeros(&Layout::block(comm, &[7]).unwrap());
+    let err = DistMatrix::from_distarray(&grid, ElDist::McMr, &flat).unwrap_err();
+    assert!(err.to_string().contains("2-D"), "{err}");
 }
 
 fn gathered(m: &DistMatrix<'_>) -> Array2<f64> {

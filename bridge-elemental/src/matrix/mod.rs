@@ -265,6 +265,63 @@ impl<'a, T: ElScalar> DistMatrix<'a, T> {
         Ok(a)
     }
 
+    /// The one-call hand-off from any distributed 2-D array: a matrix in
+    /// Elemental's memory with distribution `dist` on `grid`, holding
+    /// `array`'s values. When `array` is already in that layout this is
+    /// [`from_array_copy`](Self::from_array_copy); otherwise its cells move
+    /// once, through an explicit redistribution plan, straight into
+    /// Elemental's memory (never a silent copy: this call is the copy).
+    /// Collective over the grid; the same error on every rank for an array
+    /// that is not 2-D or not on the grid's processes.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental, LuSolver};
+    /// use distarray_core::bridge::LinearSolver;
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let el = Elemental::init().unwrap();
+    /// let comm = Comm::world();
+    /// // rows in blocks, as a simulation might hold them
+    /// let a = DistArray::from_fn(&Layout::block(&comm, &[50, 50]).unwrap(), |ix: &[usize]| {
+    ///     if ix[0] == ix[1] { 4.0 } else { 1.0 / (1 + ix[0] + ix[1]) as f64 }
+    /// });
+    /// let grid = ElGrid::new(&el, &comm, 1).unwrap();
+    /// let m = DistMatrix::from_distarray(&grid, ElDist::McMr, &a).unwrap(); // one call
+    /// let mut lu = LuSolver::new(&m).unwrap();
+    /// let b = DistArray::<f64>::ones(lu.rows());
+    /// let mut x = DistArray::zeros(lu.rows());
+    /// lu.solve(&b, &mut x).unwrap();
+    /// ```
+    pub fn from_distarray<S: Data<Elem = T>>(
+        grid: &'a ElGrid<'a>,
+        dist: ElDist,
+        array: &DistArrayBase<S>,
+    ) -> Result<DistMatrix<'a, T>> {
+        let shape = array.layout().shape().to_vec();
+        let comm = array.layout().comm().clone();
+        let two_d = if shape.len() == 2 {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "DistMatrix::from_distarray takes a 2-D array, not shape {shape:?}"
+            )))
+        };
+        comm.agree(two_d)?;
+        let target = grid.layout(dist, shape[0], shape[1])?;
+        if array.layout() == &target {
+            return DistMatrix::from_array_copy(grid, dist, array);
+        }
+        let mut plan = grid.redistribution::<T>(array.layout(), &target)?;
+        let mut a = DistMatrix::new(grid, dist, shape[0], shape[1])?;
+        {
+            let mut view = a.array_mut()?;
+            plan.execute(array, &mut view.view_mut())?;
+        }
+        Ok(a)
+    }
+
     /// The grid the matrix lives on.
     pub fn grid(&self) -> &'a ElGrid<'a> {
         self.grid_ref

@@ -44,29 +44,25 @@
 //! LU, Cholesky of a large square matrix, eigenvalues and the SVD belong
 //! to a library; distarray hands them to Elemental through the
 //! `bridge-elemental` crate (the `elemental` feature of `distarray`, where
-//! Elemental is installed). The hand-off is the bridge's explicit copy,
-//! after a redistribution to Elemental's element-cyclic layout when the
-//! array is not in it already (never a silent copy):
+//! Elemental is installed). The hand-off is one call,
+//! `DistMatrix::from_distarray(&grid, dist, &a)`: the bridge's explicit
+//! copy, through a redistribution plan to Elemental's element-cyclic
+//! layout when the array is not in it already (never a silent copy):
 //!
 //! ```ignore
 //! // needs Elemental (ELEMENTAL_DIR) and distarray's `elemental` feature,
-//! // so it is not compiled here
+//! // so it is not compiled here (the bridge's own doc test is)
 //! use bridge_elemental::{DistMatrix, ElDist, ElGrid, Elemental, LuSolver};
-//! use distarray::{bridge::LinearSolver, redistribute::Plan, DistArray};
+//! use distarray::bridge::LinearSolver;
 //! let el = Elemental::init()?;
-//! let grid = ElGrid::new(&el, a.layout().comm(), 1)?;          // 1 x P grid
-//! let mc_mr = grid.layout(ElDist::McMr, n, n)?;                 // Elemental's [MC,MR]
-//! let mut staged = DistArray::zeros(&mc_mr);
-//! Plan::new(a.layout(), &mc_mr)?.execute(&a, &mut staged)?;     // skip if already [MC,MR]
-//! let matrix = DistMatrix::from_array_copy(&grid, ElDist::McMr, &staged)?;
-//! let mut lu = LuSolver::new(&matrix)?;                         // factor once
-//! lu.solve(&b, &mut x)?;                                        // solve many times
+//! let grid = ElGrid::new(&el, a.layout().comm(), 1)?;            // 1 x P grid
+//! let matrix = DistMatrix::from_distarray(&grid, ElDist::McMr, &a)?; // the one call
+//! let mut lu = LuSolver::new(&matrix)?;                           // factor once
+//! lu.solve(&b, &mut x)?;                                          // solve many times
 //! ```
 //!
-//! (`ElGrid::dist_of(a.layout())` tells whether `a` is already in one of
-//! Elemental's distributions, then `from_array_copy` alone is the one
-//! call; `bridge_elemental::{cholesky, spd_solve, linear_solve, gemm}`
-//! work on the `DistMatrix` the same way.)
+//! (`bridge_elemental::{cholesky, spd_solve, linear_solve, gemm}` work on
+//! the `DistMatrix` the same way.)
 //!
 //! ```
 //! use distarray_core::{Comm, Dist, DistArray, Layout};
