@@ -210,7 +210,9 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
             builder.build(store, "/").map_err(|e| zarr_err(path, e))
         })();
         let written = built.and_then(|array| {
-            write_chunks(&array, &writer, local, &chunks).map_err(|e| zarr_err(path, e))?;
+            let keys =
+                write_chunks(&array, &writer, local, &chunks).map_err(|e| zarr_err(path, e))?;
+            sync_chunks(&array, &tmp, &keys)?;
             Ok(array)
         });
         let array = match comm.agree(written) {
@@ -237,6 +239,10 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
 fn commit(array: &Array<FilesystemStore>, tmp: &Path, path: &Path) -> Result<()> {
     let done = (|| {
         array.store_metadata().map_err(|e| zarr_err(path, e))?;
+        let meta = tmp.join("zarr.json");
+        std::fs::File::open(&meta)
+            .and_then(|f| f.sync_data())
+            .map_err(|e| io_err(&meta, e))?;
         if path.exists() {
             std::fs::remove_dir_all(path).map_err(|e| io_err(path, e))?;
         }
@@ -248,17 +254,33 @@ fn commit(array: &Array<FilesystemStore>, tmp: &Path, path: &Path) -> Result<()>
     done
 }
 
+/// Flushes the chunk files this rank wrote to the disk (as `save_npy`
+/// does its file) before the metadata says the array is complete. A chunk
+/// all fill value is not written, so its file may be absent.
+fn sync_chunks(array: &Array<FilesystemStore>, dir: &Path, keys: &[Vec<u64>]) -> Result<()> {
+    for key in keys {
+        let file = dir.join(array.chunk_key(key).as_str());
+        match std::fs::File::open(&file) {
+            Ok(f) => f.sync_data().map_err(|e| io_err(&file, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&file, e)),
+        }
+    }
+    Ok(())
+}
+
 /// Writes the chunks of this rank's block of `writer` (whose blocks are
-/// runs of whole chunks). Edge chunks are padded with the fill value to the
-/// full chunk shape, as Zarr stores them.
+/// runs of whole chunks) and gives their indices. Edge chunks are padded
+/// with the fill value to the full chunk shape, as Zarr stores them.
 fn write_chunks<T: ZarrElement>(
     array: &Array<FilesystemStore>,
     writer: &Layout,
     local: ArrayViewD<'_, T>,
     chunks: &[usize],
-) -> std::result::Result<(), zarrs::array::ArrayError> {
+) -> std::result::Result<Vec<Vec<u64>>, zarrs::array::ArrayError> {
+    let mut keys = Vec::new();
     if writer.local_len() == 0 {
-        return Ok(());
+        return Ok(keys);
     }
     let shape = writer.shape();
     let start: Vec<usize> = (0..writer.ndim())
@@ -288,8 +310,9 @@ fn write_chunks<T: ZarrElement>(
                 .assign(&view);
             array.store_chunk_elements(&key, full.as_slice().expect("standard layout"))?;
         }
+        keys.push(key);
     }
-    Ok(())
+    Ok(keys)
 }
 
 /// Used by the loader: a Comm-independent check that the store at `path`
