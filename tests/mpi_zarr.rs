@@ -175,8 +175,8 @@ fn zarr_python_reads_our_arrays(comm: &Comm) {
 fn we_read_what_zarr_python_writes(comm: &Comm) {
     let out = scratch(comm, "zarr-python-writes");
     // chunks of 3x2 over 7x5 (unlike any of our blocks), zarr-python's
-    // default codecs (zstd), a fill value of -1.5 and the chunks of the
-    // lower right corner never written; an int32 array with gzip; a
+    // default codecs (zstd) and uncompressed, a fill value of -1.5 and the
+    // chunks of the lower right corner never written; an int32 array with gzip; a
     // complex64 and a bool array
     python(
         comm,
@@ -185,6 +185,9 @@ fn we_read_what_zarr_python_writes(comm: &Comm) {
              a = zarr.create_array('{d}/f.zarr', shape=(7, 5), chunks=(3, 2), dtype='float64', fill_value=-1.5)\n\
              a[:4, :] = np.arange(20, dtype=np.float64).reshape(4, 5)\n\
              a[4:, :2] = 100.0\n\
+             g = zarr.create_array('{d}/g.zarr', shape=(7, 5), chunks=(3, 2), dtype='float64', fill_value=-1.5, compressors=None)\n\
+             g[:4, :] = np.arange(20, dtype=np.float64).reshape(4, 5)\n\
+             g[4:, :2] = 100.0\n\
              b = zarr.create_array('{d}/i.zarr', shape=(9,), chunks=(4,), dtype='int32', compressors=zarr.codecs.GzipCodec())\n\
              b[:] = np.arange(9, dtype=np.int32) * 7\n\
              c = zarr.create_array('{d}/c.zarr', shape=(3, 4), chunks=(2, 2), dtype='complex64')\n\
@@ -205,11 +208,11 @@ fn we_read_what_zarr_python_writes(comm: &Comm) {
         [Dist::BlockCyclic(2), Dist::Cyclic],
     ] {
         let layout = Layout::new(comm, &[7, 5], &dists).unwrap();
-        let a = DistArray::<f64>::load_zarr(&layout, out.join("f.zarr")).unwrap();
-        assert_eq!(
-            a.gather_all().unwrap(),
-            DistArray::from_fn(&layout, want).gather_all().unwrap()
-        );
+        for name in ["f.zarr", "g.zarr"] {
+            let a = DistArray::<f64>::load_zarr(&layout, out.join(name)).unwrap();
+            let expected = DistArray::from_fn(&layout, want).gather_all().unwrap();
+            assert_eq!(a.gather_all().unwrap(), expected, "{name}");
+        }
     }
     let a = DistArray::<f64>::load_zarr_saved_layout(comm, out.join("f.zarr")).unwrap();
     assert!(*a.layout() == Layout::block(comm, &[7, 5]).unwrap());

@@ -129,7 +129,10 @@ fn main() {
         }
         if rep == 0 {
             let b = b.expect("loaded");
-            assert!(b.local().iter().all(|&x| x == 1.25), "the load reads what the save wrote");
+            assert!(
+                b.local().iter().all(|&x| x == 1.25),
+                "the load reads what the save wrote"
+            );
         }
     }
     if comm.rank() == 0 {

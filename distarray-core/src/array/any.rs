@@ -420,7 +420,11 @@ impl AnyDistArray {
     /// assert_eq!((info.shape, info.dtype), (vec![4, 2], distarray_core::DType::U8));
     /// ```
     #[cfg(feature = "zarr")]
-    pub fn save_zarr(&self, path: impl AsRef<Path>, options: &crate::io::ZarrOptions) -> Result<()> {
+    pub fn save_zarr(
+        &self,
+        path: impl AsRef<Path>,
+        options: &crate::io::ZarrOptions,
+    ) -> Result<()> {
         self.agree_dtype("AnyDistArray::save_zarr (element type)")?;
         any_dist_array_apply!(self, |a| a.save_zarr(path.as_ref(), options))
     }

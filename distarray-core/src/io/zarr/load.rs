@@ -9,13 +9,17 @@ use super::{zarr_err, ZarrElement};
 use crate::array::{DistArray, DistArrayBase};
 use crate::comm::Comm;
 use crate::error::{Error, Result};
+use crate::io::io_err;
 use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::protocol::{import_layout, parse_dim_data};
 use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
+use zarrs::array::Array;
 use zarrs::array_subset::ArraySubset;
+use zarrs::filesystem::FilesystemStore;
 
 impl<T: ZarrElement> DistArray<T> {
     /// Loads the Zarr v3 array at `path` (a directory holding `zarr.json`)
@@ -172,19 +176,23 @@ fn read_into<T: ZarrElement>(
     };
     let data = (|| -> Result<ArrayD<T>> {
         let shape = reader.local_shape();
+        let start: Vec<usize> = (0..reader.ndim())
+            .map(|a| reader.first_global_index(a).unwrap_or(0))
+            .collect();
         if reader.local_len() == 0 {
             return Ok(ArrayD::from_elem(IxDyn(shape), T::default()));
         }
-        let start: Vec<u64> = (0..reader.ndim())
-            .map(|a| reader.first_global_index(a).unwrap_or(0) as u64)
-            .collect();
-        let count: Vec<u64> = shape.iter().map(|&n| n as u64).collect();
-        let subset =
-            ArraySubset::new_with_start_shape(start, count).map_err(|e| zarr_err(path, e))?;
-        let values = array
-            .retrieve_array_subset_elements::<T>(&subset)
-            .map_err(|e| zarr_err(path, e))?;
-        ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| zarr_err(path, e))
+        match &meta.chunk_shape {
+            Some(c) if meta.raw && c.len() == shape.len() && !c.contains(&0) => {
+                let mut out = ArrayD::from_elem(IxDyn(shape), T::default());
+                read_raw(&array, path, &start, c, &mut out)?;
+                Ok(out)
+            }
+            _ => {
+                let values = read_box(&array, path, &start, shape)?;
+                ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| zarr_err(path, e))
+            }
+        }
     })();
     let local = comm.agree(data)?;
     let a = DistArrayBase::from_local(reader.clone(), local)?;
@@ -193,4 +201,82 @@ fn read_into<T: ZarrElement>(
     } else {
         a.redistribute(target)
     }
+}
+
+/// The cells of the box at `start` of shape `shape`, in C order, through
+/// zarrs (any codecs; missing chunks are the fill value).
+fn read_box<T: ZarrElement>(
+    array: &Array<FilesystemStore>,
+    path: &Path,
+    start: &[usize],
+    shape: &[usize],
+) -> Result<Vec<T>> {
+    let subset = ArraySubset::new_with_start_shape(
+        start.iter().map(|&s| s as u64).collect(),
+        shape.iter().map(|&n| n as u64).collect(),
+    )
+    .map_err(|e| zarr_err(path, e))?;
+    array
+        .retrieve_array_subset_elements::<T>(&subset)
+        .map_err(|e| zarr_err(path, e))
+}
+
+/// Reads the box `out` covers (at `start`) from a store of raw chunks: a
+/// chunk that lies whole in the box and in one contiguous run of `out`
+/// is read from its file straight into `out`; the others (edge chunks,
+/// chunks cut by the box, missing chunks: the fill value) through zarrs.
+fn read_raw<T: ZarrElement>(
+    array: &Array<FilesystemStore>,
+    path: &Path,
+    start: &[usize],
+    chunks: &[usize],
+    out: &mut ArrayD<T>,
+) -> Result<()> {
+    let shape = out.shape().to_vec();
+    let first: Vec<usize> = start.iter().zip(chunks).map(|(&s, &c)| s / c).collect();
+    let counts: Vec<usize> = (0..shape.len())
+        .map(|a| (start[a] + shape[a]).div_ceil(chunks[a]) - first[a])
+        .collect();
+    for k in ndarray::indices(IxDyn(&counts)) {
+        let key: Vec<u64> = (0..counts.len())
+            .map(|a| (first[a] + k[a]) as u64)
+            .collect();
+        // the chunk's part of the box, in global and in local coordinates
+        let span = |a: usize| {
+            let lo = key[a] as usize * chunks[a];
+            let (from, to) = (lo.max(start[a]), (lo + chunks[a]).min(start[a] + shape[a]));
+            (from, to, from == lo && to == lo + chunks[a])
+        };
+        let whole = (0..shape.len()).all(|a| span(a).2);
+        let mut part = out.slice_each_axis_mut(|ax| {
+            let (from, to, _) = span(ax.axis.index());
+            ndarray::Slice::from(from - start[ax.axis.index()]..to - start[ax.axis.index()])
+        });
+        if whole {
+            if let Some(bytes) = part.as_slice_mut().and_then(T::le_bytes_mut) {
+                let file = path.join(array.chunk_key(&key).as_str());
+                match std::fs::File::open(&file) {
+                    Ok(f) => {
+                        let size = f.metadata().map_err(|e| io_err(&file, e))?.len();
+                        if size != bytes.len() as u64 {
+                            return Err(io_err(
+                                &file,
+                                format!("a raw chunk of {size} bytes, not {}", bytes.len()),
+                            ));
+                        }
+                        f.read_exact_at(bytes, 0).map_err(|e| io_err(&file, e))?;
+                        continue;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(&file, e)),
+                }
+            }
+        }
+        let from: Vec<usize> = (0..shape.len()).map(|a| span(a).0).collect();
+        let values = read_box(array, path, &from, part.shape())?;
+        let values = ndarray::ArrayViewD::from_shape(part.raw_dim(), &values)
+            .map_err(|e| zarr_err(path, e))?;
+        part.assign(&values);
+    }
+    Ok(())
 }

@@ -21,6 +21,10 @@ pub(crate) struct ZarrJson {
     pub chunk_shape: Option<Vec<usize>>,
     /// The `distarray_layout` attribute, when there is one.
     pub saved_layout: Option<Value>,
+    /// Whether each chunk is stored as its raw little-endian bytes (the
+    /// `bytes` codec alone, no storage transformer): then loads read chunk
+    /// files straight into the array.
+    pub raw: bool,
 }
 
 /// Whether `path` is a Zarr v3 array: a directory whose `zarr.json` says
@@ -86,11 +90,18 @@ pub(crate) fn read_zarr_json(dir: &Path) -> Result<ZarrJson> {
         .get(ZARR_LAYOUT_ATTRIBUTE)
         .filter(|l| l.is_object())
         .cloned();
+    let codecs = v["codecs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let raw = matches!(codecs, [c] if c["name"] == "bytes"
+        && matches!(c["configuration"]["endian"].as_str(), None | Some("little")))
+        && v["storage_transformers"]
+            .as_array()
+            .is_none_or(|t| t.is_empty());
     Ok(ZarrJson {
         shape,
         dtype,
         chunk_shape,
         saved_layout,
+        raw,
     })
 }
 
@@ -134,6 +145,13 @@ mod tests {
         assert_eq!((m.shape, m.dtype), (vec![4, 3], DType::C64));
         assert_eq!(m.chunk_shape, Some(vec![2, 3]));
         assert_eq!(m.saved_layout.unwrap()["ranks"], 1);
+        assert!(!m.raw);
+        write(
+            r#"{"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int32",
+               "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+               "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}"#,
+        );
+        assert!(read_zarr_json(&dir).unwrap().raw);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

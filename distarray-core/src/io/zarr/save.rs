@@ -210,8 +210,13 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
             builder.build(store, "/").map_err(|e| zarr_err(path, e))
         })();
         let written = built.and_then(|array| {
-            let keys =
-                write_chunks(&array, &writer, local, &chunks).map_err(|e| zarr_err(path, e))?;
+            let store = Store {
+                array: &array,
+                dir: &tmp,
+                path,
+                raw: options.compression == ZarrCompression::None,
+            };
+            let keys = write_chunks(&store, &writer, local, &chunks)?;
             sync_chunks(&array, &tmp, &keys)?;
             Ok(array)
         });
@@ -269,15 +274,43 @@ fn sync_chunks(array: &Array<FilesystemStore>, dir: &Path, keys: &[Vec<u64>]) ->
     Ok(())
 }
 
+/// Where chunks go: the array (its codecs), the temporary directory it
+/// is written in, the path errors name, and whether chunks are stored raw.
+struct Store<'a> {
+    array: &'a Array<FilesystemStore>,
+    dir: &'a Path,
+    path: &'a Path,
+    raw: bool,
+}
+
+impl Store<'_> {
+    /// Stores one chunk: uncompressed, its bytes straight from the array
+    /// into the chunk's file (what the `bytes` codec alone stores, with no
+    /// copy); otherwise encoded by zarrs.
+    fn chunk<T: ZarrElement>(&self, key: &[u64], data: &[T]) -> Result<()> {
+        if !self.raw {
+            return self
+                .array
+                .store_chunk_elements(key, data)
+                .map_err(|e| zarr_err(self.path, e));
+        }
+        let file = self.dir.join(self.array.chunk_key(key).as_str());
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+        }
+        std::fs::write(&file, T::le_bytes(data)).map_err(|e| io_err(&file, e))
+    }
+}
+
 /// Writes the chunks of this rank's block of `writer` (whose blocks are
 /// runs of whole chunks) and gives their indices. Edge chunks are padded
 /// with the fill value to the full chunk shape, as Zarr stores them.
 fn write_chunks<T: ZarrElement>(
-    array: &Array<FilesystemStore>,
+    store: &Store<'_>,
     writer: &Layout,
     local: ArrayViewD<'_, T>,
     chunks: &[usize],
-) -> std::result::Result<Vec<Vec<u64>>, zarrs::array::ArrayError> {
+) -> Result<Vec<Vec<u64>>> {
     let mut keys = Vec::new();
     if writer.local_len() == 0 {
         return Ok(keys);
@@ -303,12 +336,12 @@ fn write_chunks<T: ZarrElement>(
         let key: Vec<u64> = index.iter().map(|&i| i as u64).collect();
         if view.shape() == chunks {
             let data = view.as_standard_layout();
-            array.store_chunk_elements(&key, data.as_slice().expect("standard layout"))?;
+            store.chunk(&key, data.as_slice().expect("standard layout"))?;
         } else {
             let mut full = ArrayD::from_elem(IxDyn(chunks), T::default());
             full.slice_each_axis_mut(|ax| Slice::from(0..view.shape()[ax.axis.index()]))
                 .assign(&view);
-            array.store_chunk_elements(&key, full.as_slice().expect("standard layout"))?;
+            store.chunk(&key, full.as_slice().expect("standard layout"))?;
         }
         keys.push(key);
     }
