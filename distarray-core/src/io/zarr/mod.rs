@@ -62,8 +62,7 @@ pub use chunks::default_chunk_shape;
 pub(super) use meta::read_zarr_json;
 pub use meta::{is_zarr_array, ZARR_LAYOUT_ATTRIBUTE};
 
-/// How [`DistArrayBase::save_zarr`](crate::DistArrayBase::save_zarr)
-/// writes an array.
+/// How `DistArrayBase::save_zarr` (feature `zarr`) writes an array.
 ///
 /// # Examples
 ///
@@ -77,7 +76,7 @@ pub use meta::{is_zarr_array, ZARR_LAYOUT_ATTRIBUTE};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZarrOptions {
     /// The chunk shape (one positive length per axis); `None`: chosen from
-    /// the layout ([`default_chunk_shape`] with the feature).
+    /// the layout (`io::default_chunk_shape`, feature `zarr`).
     pub chunk_shape: Option<Vec<usize>>,
     /// The compression of each chunk.
     pub compression: ZarrCompression,

@@ -128,7 +128,7 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// Collective; every rank must pass the same path and options.
     ///
     /// The chunk shape is `options.chunk_shape`, or
-    /// [`default_chunk_shape`](crate::io::default_chunk_shape). When some
+    /// [`crate::io::default_chunk_shape`]. When some
     /// chunk would hold cells of several ranks (cyclic, padded or
     /// unstructured axes, or a chunk shape that cuts across blocks), one
     /// redistribution first moves the cells to a block layout whose blocks
@@ -136,7 +136,7 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// `<path>.distarray-tmp`; when every rank succeeded, rank 0 writes
     /// `zarr.json` and renames the directory. The layout is recorded in the
     /// attribute `distarray_layout`
-    /// ([`ZARR_LAYOUT_ATTRIBUTE`](crate::io::ZARR_LAYOUT_ATTRIBUTE)).
+    /// ([`crate::io::ZARR_LAYOUT_ATTRIBUTE`]).
     ///
     /// Errors (on every rank alike): 0-d arrays, a chunk shape of the wrong
     /// length or with a zero, unknown blosc parameters, `path` taken by
