@@ -68,6 +68,9 @@ fn round_trips_every_kind_dtype_and_codec(comm: &Comm) {
                             .unwrap();
                     let c = DistArray::<T>::load_zarr(&other, &path).unwrap();
                     assert_eq!(c.gather_all().unwrap(), a.gather_all().unwrap());
+                    let mut d = DistArray::<T>::zeros(&layout);
+                    d.load_zarr_into(&path).unwrap();
+                    assert_eq!(d.local(), a.local());
                 }
             }
         }

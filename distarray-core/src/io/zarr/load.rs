@@ -13,7 +13,7 @@ use crate::io::io_err;
 use crate::layout::Layout;
 use crate::map::AxisMap;
 use crate::protocol::{import_layout, parse_dim_data};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
 use serde_json::Value;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
@@ -54,16 +54,46 @@ impl<T: ZarrElement> DistArray<T> {
         let comm = layout.comm();
         same_arguments(comm, "load_zarr (path, layout)", path, Some(layout))?;
         let meta = open_checked::<T>(comm, path)?;
-        comm.agree(if layout.shape() == meta.shape.as_slice() {
-            Ok(())
-        } else {
-            Err(Error::ShapeMismatch {
-                context: format!("loading the Zarr array {}", path.display()),
-                expected: layout.shape().to_vec(),
-                found: meta.shape.clone(),
-            })
-        })?;
+        same_shape(layout, path, &meta)?;
         read_into(layout, path, &meta)
+    }
+
+    /// Loads the Zarr v3 array at `path` into this array (its layout, its
+    /// buffer: no allocation when the layout's axes are unpadded blocks,
+    /// uncompressed chunks then read straight into it), with the checks
+    /// and errors of [`load_zarr`](Self::load_zarr). Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "zarr")] {
+    /// use distarray_core::io::ZarrOptions;
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let layout = Layout::block(&comm, &[10]).unwrap();
+    /// let path = std::env::temp_dir().join(format!("distarray-doc-into-{}.zarr", std::process::id()));
+    /// DistArray::<f64>::full(&layout, 2.5).save_zarr(&path, &ZarrOptions::default()).unwrap();
+    /// let mut b = DistArray::<f64>::zeros(&layout);
+    /// b.load_zarr_into(&path).unwrap();
+    /// assert!(b.local().iter().all(|&x| x == 2.5));
+    /// # }
+    /// ```
+    pub fn load_zarr_into(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let layout = self.layout().clone();
+        let comm = layout.comm();
+        same_arguments(comm, "load_zarr_into (path, layout)", path, Some(&layout))?;
+        let meta = open_checked::<T>(comm, path)?;
+        same_shape(&layout, path, &meta)?;
+        if !reads_directly(&layout) {
+            let a = read_into::<T>(&layout, path, &meta)?;
+            self.local_mut().assign(&a.local());
+            return Ok(());
+        }
+        let array = comm.agree(open_array(path))?;
+        let filled = fill_block(&array, path, &meta, &layout, self.local_mut());
+        comm.agree(filled)
     }
 
     /// Loads the Zarr v3 array at `path` into the layout recorded in its
@@ -97,6 +127,21 @@ impl<T: ZarrElement> DistArray<T> {
             .map_err(|e| corrupt_attribute(path, e))?;
         read_into(&layout, path, &meta)
     }
+}
+
+/// Agrees that the store has `layout`'s shape.
+fn same_shape(layout: &Layout, path: &Path, meta: &ZarrJson) -> Result<()> {
+    layout
+        .comm()
+        .agree(if layout.shape() == meta.shape.as_slice() {
+            Ok(())
+        } else {
+            Err(Error::ShapeMismatch {
+                context: format!("loading the Zarr array {}", path.display()),
+                expected: layout.shape().to_vec(),
+                found: meta.shape.clone(),
+            })
+        })
 }
 
 fn corrupt_attribute(path: &Path, e: Error) -> Error {
@@ -175,24 +220,9 @@ fn read_into<T: ZarrElement>(
         }
     };
     let data = (|| -> Result<ArrayD<T>> {
-        let shape = reader.local_shape();
-        let start: Vec<usize> = (0..reader.ndim())
-            .map(|a| reader.first_global_index(a).unwrap_or(0))
-            .collect();
-        if reader.local_len() == 0 {
-            return Ok(ArrayD::from_elem(IxDyn(shape), T::default()));
-        }
-        match &meta.chunk_shape {
-            Some(c) if meta.raw && c.len() == shape.len() && !c.contains(&0) => {
-                let mut out = ArrayD::from_elem(IxDyn(shape), T::default());
-                read_raw(&array, path, &start, c, &mut out)?;
-                Ok(out)
-            }
-            _ => {
-                let values = read_box(&array, path, &start, shape)?;
-                ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| zarr_err(path, e))
-            }
-        }
+        let mut out = ArrayD::from_elem(IxDyn(reader.local_shape()), T::default());
+        fill_block(&array, path, meta, &reader, out.view_mut())?;
+        Ok(out)
     })();
     let local = comm.agree(data)?;
     let a = DistArrayBase::from_local(reader.clone(), local)?;
@@ -200,6 +230,35 @@ fn read_into<T: ZarrElement>(
         Ok(a)
     } else {
         a.redistribute(target)
+    }
+}
+
+/// Fills this rank's buffer `out` of `layout` (its block: unpadded block
+/// axes) from the store.
+fn fill_block<T: ZarrElement>(
+    array: &Array<FilesystemStore>,
+    path: &Path,
+    meta: &ZarrJson,
+    layout: &Layout,
+    mut out: ArrayViewMutD<'_, T>,
+) -> Result<()> {
+    if layout.local_len() == 0 {
+        return Ok(());
+    }
+    let start: Vec<usize> = (0..layout.ndim())
+        .map(|a| layout.first_global_index(a).unwrap_or(0))
+        .collect();
+    match &meta.chunk_shape {
+        Some(c) if meta.raw && c.len() == start.len() && !c.contains(&0) => {
+            read_raw(array, path, &start, c, out)
+        }
+        _ => {
+            let values = read_box(array, path, &start, out.shape())?;
+            let values =
+                ArrayViewD::from_shape(out.raw_dim(), &values).map_err(|e| zarr_err(path, e))?;
+            out.assign(&values);
+            Ok(())
+        }
     }
 }
 
@@ -230,7 +289,7 @@ fn read_raw<T: ZarrElement>(
     path: &Path,
     start: &[usize],
     chunks: &[usize],
-    out: &mut ArrayD<T>,
+    mut out: ArrayViewMutD<'_, T>,
 ) -> Result<()> {
     let shape = out.shape().to_vec();
     let first: Vec<usize> = start.iter().zip(chunks).map(|(&s, &c)| s / c).collect();
@@ -274,8 +333,8 @@ fn read_raw<T: ZarrElement>(
         }
         let from: Vec<usize> = (0..shape.len()).map(|a| span(a).0).collect();
         let values = read_box(array, path, &from, part.shape())?;
-        let values = ndarray::ArrayViewD::from_shape(part.raw_dim(), &values)
-            .map_err(|e| zarr_err(path, e))?;
+        let values =
+            ArrayViewD::from_shape(part.raw_dim(), &values).map_err(|e| zarr_err(path, e))?;
         part.assign(&values);
     }
     Ok(())
