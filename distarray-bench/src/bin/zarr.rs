@@ -126,7 +126,6 @@ fn main() {
             t_load = t_load.min(load_ours(&comm, &mut b));
         }
         if rep == 0 {
-            let b = b.expect("loaded");
             assert!(
                 b.local().iter().all(|&x| x == 1.25),
                 "the load reads what the save wrote"
