@@ -196,7 +196,9 @@ fn we_read_what_zarr_python_writes(comm: &Comm) {
              c = zarr.create_array('{d}/c.zarr', shape=(3, 4), chunks=(2, 2), dtype='complex64')\n\
              c[:] = (np.arange(12) + 2j).reshape(3, 4)\n\
              e = zarr.create_array('{d}/e.zarr', shape=(4, 3), chunks=(3, 3), dtype='bool')\n\
-             e[:] = np.eye(4, 3, dtype=bool)\n",
+             e[:] = np.eye(4, 3, dtype=bool)\n\
+             h = zarr.create_array('{d}/h.zarr', shape=(10,), chunks=(2,), dtype='int64', fill_value=7, compressors=None)\n\
+             h[:4] = [0, 1, 2, 3]\n",
             d = out.display()
         ),
     );
@@ -232,6 +234,17 @@ fn we_read_what_zarr_python_writes(comm: &Comm) {
         DistArray::<bool>::load_zarr(&Layout::block(comm, &[4, 3]).unwrap(), out.join("e.zarr"))
             .unwrap();
     let e = e.gather_all().unwrap();
+    // whole uncompressed chunks read straight from their files, the
+    // missing ones as the fill value
+    for dist in [Dist::Block, Dist::Cyclic] {
+        let layout = Layout::new(comm, &[10], &[dist]).unwrap();
+        let h = DistArray::<i64>::load_zarr(&layout, out.join("h.zarr")).unwrap();
+        let want = DistArray::from_fn(
+            &layout,
+            |ix: &[usize]| if ix[0] < 4 { ix[0] as i64 } else { 7 },
+        );
+        assert_eq!(h.local(), want.local());
+    }
     assert!(e.indexed_iter().all(|(ix, &v)| v == (ix[0] == ix[1])));
 }
 
@@ -316,6 +329,22 @@ fn broken_input_fails_everywhere_alike(comm: &Comm) {
         .unwrap_err();
         assert_same_everywhere(comm, &e);
     }
+    // an uncompressed chunk cut short
+    let raw = out.join("raw.zarr");
+    let l1 = Layout::block(comm, &[8]).unwrap();
+    let r = DistArray::<f64>::random(&l1, 2);
+    let chunks = ZarrOptions {
+        chunk_shape: Some(vec![2]),
+        ..Default::default()
+    };
+    r.save_zarr(&raw, &chunks).unwrap();
+    if comm.rank() == 0 {
+        std::fs::write(raw.join("c").join("3"), [0u8; 5]).unwrap();
+    }
+    comm.barrier();
+    let e = DistArray::<f64>::load_zarr(&l1, &raw).unwrap_err();
+    assert!(e.to_string().contains("c/3"), "{e}");
+    assert_same_everywhere(comm, &e);
     // and the good array still loads
     let b = DistArray::<f64>::load_zarr(&layout, &path).unwrap();
     assert_eq!(b.local(), a.local());
