@@ -20,7 +20,8 @@
 //! - Zarr v3 arrays (feature `zarr`; [`ZarrOptions`]): one array
 //!   directory zarr-python, xarray and Dask read, each rank writing and
 //!   reading its own chunks (`DistArrayBase::save_zarr`,
-//!   `DistArray::load_zarr`, `DistArray::load_zarr_saved_layout`).
+//!   `DistArray::load_zarr`, `DistArray::load_zarr_into`,
+//!   `DistArray::load_zarr_saved_layout`).
 //!
 //! - Any of them, without knowing its shape or element type in advance:
 //!   [`open`] reads the headers into a [`FileInfo`], whose

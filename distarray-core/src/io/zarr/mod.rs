@@ -16,7 +16,9 @@
 //! - [`DistArray::load_zarr`](crate::DistArray::load_zarr) into any layout
 //!   (each rank reads the part of the chunks that overlaps its block,
 //!   whatever the store's chunk shape; missing chunks read as the fill
-//!   value), [`DistArray::load_zarr_saved_layout`](crate::DistArray::load_zarr_saved_layout)
+//!   value), [`DistArray::load_zarr_into`](crate::DistArray::load_zarr_into)
+//!   into an existing array,
+//!   [`DistArray::load_zarr_saved_layout`](crate::DistArray::load_zarr_saved_layout)
 //!   into the layout it was saved from.
 //! - The layout is stored in the array's attributes under
 //!   `distarray_layout`: the ranks' dimension dictionaries of the
