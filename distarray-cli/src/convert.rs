@@ -1,5 +1,5 @@
-//! `distarray convert`: any of .dnpy set / .npy / HDF5 / PETSc binary Vec
-//! to any other, on one process or under mpiexec; a PETSc binary AIJ Mat to
+//! `distarray convert`: any of .dnpy set / .npy / HDF5 / Zarr / PETSc
+//! binary Vec to any other, on one process or under mpiexec; a PETSc binary AIJ Mat to
 //! a dense 2-D array (any output) or to a PETSc binary file again.
 
 use crate::{kind_of, open_input, Kind};
@@ -77,6 +77,7 @@ fn convert(
         Kind::Npy => a.save_npy(output, order),
         Kind::Hdf5 => save_h5(&a, output, dataset.unwrap_or("data")),
         Kind::Dnpy => a.save_dnpy(output),
+        Kind::Zarr => save_zarr(&a, output),
     }?;
     done(comm, output, &info);
     Ok(())
@@ -160,6 +161,19 @@ fn save_h5(a: &AnyDistArray, path: &Path, dataset: &str) -> distarray::Result<()
 fn save_h5(_: &AnyDistArray, path: &Path, _: &str) -> distarray::Result<()> {
     Err(distarray::Error::InvalidArgument(format!(
         "{}: built without HDF5 support (feature `hdf5`)",
+        path.display()
+    )))
+}
+
+#[cfg(feature = "zarr")]
+fn save_zarr(a: &AnyDistArray, path: &Path) -> distarray::Result<()> {
+    a.save_zarr(path, &io::ZarrOptions::default())
+}
+
+#[cfg(not(feature = "zarr"))]
+fn save_zarr(_: &AnyDistArray, path: &Path) -> distarray::Result<()> {
+    Err(distarray::Error::InvalidArgument(format!(
+        "{}: built without Zarr support (feature `zarr`)",
         path.display()
     )))
 }

@@ -56,6 +56,14 @@ fn describe(info: &FileInfo) -> Value {
             };
             json!({"file": file, "format": "hdf5", "dataset": dataset, "shape": info.shape, "dtype": dtype, "saved_layout": layout})
         }
+        Format::Zarr { chunk_shape } => {
+            let layout = match &info.stored_layout {
+                Some(StoredLayout::Zarr(l)) => l.clone(),
+                _ => Value::Null,
+            };
+            json!({"file": file, "format": "zarr", "shape": info.shape, "dtype": dtype,
+                   "chunks": chunk_shape, "saved_layout": layout})
+        }
         Format::Npy => {
             json!({"file": file, "format": "npy", "shape": info.shape, "dtype": dtype,
                   "order": if info.order == Order::Fortran { "F" } else { "C" }})
@@ -151,6 +159,9 @@ fn print_text(r: &Value) {
             );
             if let Some(d) = r["dataset"].as_str() {
                 println!("  dataset {d}");
+            }
+            if let Some(c) = r.get("chunks").filter(|c| !c.is_null()) {
+                println!("  chunks {c}");
             }
             if let Some(o) = r.get("order") {
                 println!("  order {o}");

@@ -38,6 +38,8 @@ pub enum Kind {
     Hdf5,
     /// A `.dnpy` set (its prefix, or one of its files).
     Dnpy,
+    /// A Zarr v3 array directory (`.zarr`).
+    Zarr,
 }
 
 /// What a path holds, by its extension.
@@ -49,11 +51,13 @@ pub enum Kind {
 /// assert_eq!(kind_of("a.npy".as_ref()), Kind::Npy);
 /// assert_eq!(kind_of("out.h5".as_ref()), Kind::Hdf5);
 /// assert_eq!(kind_of("run/u".as_ref()), Kind::Dnpy);
+/// assert_eq!(kind_of("out.zarr".as_ref()), Kind::Zarr);
 /// ```
 pub fn kind_of(path: &Path) -> Kind {
     match path.extension().and_then(|e| e.to_str()) {
         Some("npy") => Kind::Npy,
         Some("h5") | Some("hdf5") => Kind::Hdf5,
+        Some("zarr") => Kind::Zarr,
         _ => Kind::Dnpy,
     }
 }

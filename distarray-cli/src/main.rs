@@ -53,7 +53,7 @@ enum Command {
         #[arg(long)]
         dataset: Option<String>,
     },
-    /// Convert between .dnpy sets, .npy, HDF5 and PETSc binary Vecs (by extension: .npy, .h5/.hdf5, .petsc/.bin, otherwise a .dnpy prefix); a PETSc binary Mat to a dense array or a PETSc file.
+    /// Convert between .dnpy sets, .npy, HDF5, Zarr v3 arrays and PETSc binary Vecs (by extension: .npy, .h5/.hdf5, .zarr, .petsc/.bin, otherwise a .dnpy prefix); a PETSc binary Mat to a dense array or a PETSc file.
     Convert {
         /// Input (a .dnpy set's prefix or files, .npy, .h5, or a PETSc binary file), then the output.
         #[arg(num_args = 2.., required = true)]

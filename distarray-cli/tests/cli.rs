@@ -1,5 +1,6 @@
 //! The `distarray` command end to end: info (text, JSON, errors), convert
-//! (on 1 and 2 ranks, byte-identical to numpy.save), plot (PNG and SVG);
+//! (on 1 and 2 ranks, byte-identical to numpy.save; through HDF5 and Zarr
+//! with their features), plot (PNG and SVG);
 //! invalid sets (a file missing, two dtypes, cells without a value, files of
 //! two saves) refused by info and convert, and no output from a failed
 //! convert.
@@ -352,6 +353,51 @@ fn convert_matches_numpy_on_one_and_two_ranks() {
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr).contains("nope"));
+    }
+    if cfg!(feature = "zarr") {
+        // a .dnpy set to Zarr on 2 ranks, Zarr to Zarr on 3, to .npy on 1
+        // and 2: what numpy.save writes
+        let case = "f64_bxnxb_3d_4x3x5_e4";
+        let set = conformance().join(case).join(case);
+        let z = d.join("u.zarr");
+        let z3 = d.join("u3.zarr");
+        ok(&mpirun(
+            2,
+            &["convert", set.to_str().unwrap(), z.to_str().unwrap()],
+        ));
+        let info = ok(&bin().arg("info").arg(&z).output().unwrap());
+        assert!(
+            info.contains(": zarr") && info.contains("float64") && info.contains("chunks"),
+            "{info}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&ok(&bin()
+            .args(["info", "--json"])
+            .arg(&z)
+            .output()
+            .unwrap()))
+        .unwrap();
+        assert_eq!(json["format"], "zarr");
+        assert_eq!(json["shape"], serde_json::json!([4, 3, 5]));
+        assert_eq!(json["saved_layout"]["ranks"], 2);
+        ok(&mpirun(
+            3,
+            &["convert", z.to_str().unwrap(), z3.to_str().unwrap()],
+        ));
+        let one = d.join("u-1.npy");
+        ok(&bin().arg("convert").arg(&z3).arg(&one).output().unwrap());
+        assert!(
+            std::fs::read(&one).unwrap() == numpy_bytes(case),
+            "zarr, 1 rank"
+        );
+        let two = d.join("u-2.npy");
+        ok(&mpirun(
+            2,
+            &["convert", z.to_str().unwrap(), two.to_str().unwrap()],
+        ));
+        assert!(
+            std::fs::read(&two).unwrap() == numpy_bytes(case),
+            "zarr, 2 ranks"
+        );
     }
 }
 

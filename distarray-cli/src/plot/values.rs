@@ -52,6 +52,10 @@ pub fn read_values(path: &Path, dataset: &str) -> Result<(Vec<usize>, Vec<f64>),
                 .ok_or_else(|| format!("{}: not a file or a set's prefix", path.display()))?,
         ),
         Kind::Hdf5 => hdf5_values(path, dataset),
+        Kind::Zarr => Err(format!(
+            "{}: plot --values does not read Zarr arrays yet; `distarray convert` it to .npy first",
+            path.display()
+        )),
     }
 }
 

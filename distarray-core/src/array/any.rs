@@ -401,6 +401,33 @@ impl AnyDistArray {
         self.agree_dtype("AnyDistArray::save_hdf5 (element type)")?;
         any_dist_array_apply!(self, |a| a.save_hdf5(path.as_ref(), dataset, chunk))
     }
+
+    /// Saves as a Zarr v3 array
+    /// ([`DistArrayBase::save_zarr`](crate::DistArrayBase::save_zarr)).
+    /// Collective.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use distarray_core::{io, AnyDistArray, Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let l = Layout::block(&Comm::world(), &[4, 2]).unwrap();
+    /// let path = std::env::temp_dir().join(format!("distarray-doc-anyzarr-{}.zarr", std::process::id()));
+    /// let a = AnyDistArray::from(DistArray::<u8>::zeros(&l));
+    /// a.save_zarr(&path, &io::ZarrOptions::default()).unwrap();
+    /// let info = io::open(&path).unwrap();
+    /// assert!(matches!(info.format, io::Format::Zarr { .. }));
+    /// assert_eq!((info.shape, info.dtype), (vec![4, 2], distarray_core::DType::U8));
+    /// ```
+    #[cfg(feature = "zarr")]
+    pub fn save_zarr(
+        &self,
+        path: impl AsRef<Path>,
+        options: &crate::io::ZarrOptions,
+    ) -> Result<()> {
+        self.agree_dtype("AnyDistArray::save_zarr (element type)")?;
+        any_dist_array_apply!(self, |a| a.save_zarr(path.as_ref(), options))
+    }
 }
 
 /// The typed accessors and conversions of one variant.

@@ -14,15 +14,26 @@ use crate::dtype::{DType, Element};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 
-/// The element types the file formats read (HDF5 needs its own bound).
+/// The element types the file formats read (HDF5 and Zarr need their own
+/// bounds).
+trait FileElement: H5Bound + ZarrBound {}
+impl<T: H5Bound + ZarrBound> FileElement for T {}
 #[cfg(feature = "hdf5")]
-trait FileElement: super::H5Element {}
+trait H5Bound: super::H5Element {}
 #[cfg(feature = "hdf5")]
-impl<T: super::H5Element> FileElement for T {}
+impl<T: super::H5Element> H5Bound for T {}
 #[cfg(not(feature = "hdf5"))]
-trait FileElement: Element {}
+trait H5Bound: Element {}
 #[cfg(not(feature = "hdf5"))]
-impl<T: Element> FileElement for T {}
+impl<T: Element> H5Bound for T {}
+#[cfg(feature = "zarr")]
+trait ZarrBound: super::ZarrElement {}
+#[cfg(feature = "zarr")]
+impl<T: super::ZarrElement> ZarrBound for T {}
+#[cfg(not(feature = "zarr"))]
+trait ZarrBound: Element {}
+#[cfg(not(feature = "zarr"))]
+impl<T: Element> ZarrBound for T {}
 
 /// Where the cells go.
 #[derive(Clone, Copy)]
@@ -37,7 +48,8 @@ impl FileInfo {
     /// Loads the array on every rank of `comm`, whatever its element type.
     /// The layout is the one the file records when it fits (a `.dnpy` set
     /// saved by as many ranks as `comm` has: its distribution; an HDF5
-    /// dataset: its saved layout attribute, on the same number of ranks),
+    /// dataset or a Zarr array: its saved layout attribute, on the same
+    /// number of ranks),
     /// balanced blocks otherwise (and always for `.npy`). Collective; every
     /// rank must pass the same `FileInfo` (checked: a rank whose view of the
     /// file differs gives every rank [`Error::ArgumentsDiffer`]), and every
@@ -124,6 +136,13 @@ impl FileInfo {
             Format::Hdf5 { dataset } => (2, 0, dataset.as_str()),
             Format::PetscVec { index } => (3 + *index as u64, 0, ""),
             Format::PetscMat { nnz, index } => (5 + *index as u64, *nnz, ""),
+            Format::Zarr { chunk_shape } => (
+                7,
+                chunk_shape.as_ref().map_or(0, |c| {
+                    c.iter().fold(c.len(), |h, &n| h.wrapping_mul(31) ^ n)
+                }),
+                "",
+            ),
         };
         let dtype = DType::ALL.iter().position(|&d| d == self.dtype);
         let words = path_words(&self.path, name)
@@ -197,6 +216,7 @@ fn load_typed_unchecked<T: FileElement>(
         (Format::Dnpy { .. }, Target::In(layout)) => DistArray::load_dnpy_in(layout, path),
         (Format::Hdf5 { dataset }, target) => load_hdf5::<T>(info, dataset, target),
         (Format::PetscVec { index }, target) => load_petsc_vec(info, *index, target)?.into_typed(),
+        (Format::Zarr { .. }, target) => load_zarr::<T>(info, target),
         (Format::PetscMat { .. }, _) => Err(super::io_err(
             path,
             "a PETSc binary AIJ Mat: a sparse matrix loads as each rank's rows with \
@@ -264,5 +284,21 @@ fn load_hdf5<T: FileElement>(
     Err(super::io_err(
         &info.path,
         "an HDF5 file: this distarray was built without HDF5 support (feature `hdf5`)",
+    ))
+}
+
+#[cfg(feature = "zarr")]
+fn load_zarr<T: FileElement>(info: &FileInfo, target: Target<'_>) -> Result<DistArray<T>> {
+    match target {
+        Target::Stored(comm) => DistArray::load_zarr_saved_layout(comm, &info.path),
+        Target::In(layout) => DistArray::load_zarr(layout, &info.path),
+    }
+}
+
+#[cfg(not(feature = "zarr"))]
+fn load_zarr<T: FileElement>(info: &FileInfo, _target: Target<'_>) -> Result<DistArray<T>> {
+    Err(super::io_err(
+        &info.path,
+        "a Zarr array: this distarray was built without Zarr support (feature `zarr`)",
     ))
 }

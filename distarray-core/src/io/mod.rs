@@ -17,6 +17,12 @@
 //!   AIJ matrices into each rank's CSR rows ([`load_petsc_mat`],
 //!   [`save_petsc_mat`]), byte-compatible with PETSc's own.
 //!
+//! - Zarr v3 arrays (feature `zarr`; [`ZarrOptions`]): one array
+//!   directory zarr-python, xarray and Dask read, each rank writing and
+//!   reading its own chunks (`DistArrayBase::save_zarr`,
+//!   `DistArray::load_zarr`, `DistArray::load_zarr_into`,
+//!   `DistArray::load_zarr_saved_layout`).
+//!
 //! - Any of them, without knowing its shape or element type in advance:
 //!   [`open`] reads the headers into a [`FileInfo`], whose
 //!   [`load`](FileInfo::load) gives an [`AnyDistArray`](crate::AnyDistArray).
@@ -55,6 +61,7 @@ mod open;
 pub mod petsc;
 mod progress;
 pub mod pyliteral;
+mod zarr;
 
 pub use dnpy::{
     check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, owned_globals, read_dnpy, read_dnpy_header,
@@ -72,6 +79,9 @@ pub use petsc::{
     load_petsc_mat, load_petsc_mat_in, save_petsc_mat, save_petsc_mat_with, PetscBinaryFile,
     PetscBinaryOptions, PetscIndexWidth, PetscObject, PetscScalar, PetscScalarKind,
 };
+#[cfg(feature = "zarr")]
+pub use zarr::{default_chunk_shape, ZarrElement};
+pub use zarr::{is_zarr_array, ZarrCompression, ZarrOptions, ZARR_LAYOUT_ATTRIBUTE};
 
 use crate::comm::Comm;
 use crate::error::{Error, Result};

@@ -41,7 +41,7 @@ const HDF5_SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
 
 /// The kind of file (or set of files) a [`FileInfo`] describes.
 ///
-/// Non-exhaustive: chunked stores (Zarr) will join.
+/// Non-exhaustive: more formats may join.
 ///
 /// # Examples
 ///
@@ -81,6 +81,12 @@ pub enum Format {
         /// The width of the file's integers.
         index: PetscIndexWidth,
     },
+    /// A Zarr v3 array: a directory holding `zarr.json` and the chunks.
+    Zarr {
+        /// The shape of its chunks (`None`: a chunk grid other than
+        /// `regular`).
+        chunk_shape: Option<Vec<usize>>,
+    },
 }
 
 impl std::fmt::Display for Format {
@@ -93,6 +99,10 @@ impl std::fmt::Display for Format {
             Format::PetscMat { nnz, index } => {
                 write!(f, "PETSc binary AIJ Mat with {nnz} nonzeros ({index})")
             }
+            Format::Zarr {
+                chunk_shape: Some(c),
+            } => write!(f, "Zarr v3 array, chunks {c:?}"),
+            Format::Zarr { chunk_shape: None } => f.write_str("Zarr v3 array"),
         }
     }
 }
@@ -124,6 +134,10 @@ pub enum StoredLayout {
     /// An HDF5 dataset's `distarray_layout` attribute (JSON: `shape`,
     /// `grid`, and per axis its `kind` and parameters).
     Hdf5(serde_json::Value),
+    /// A Zarr array's `distarray_layout` attribute (JSON: `ranks`, and per
+    /// rank its `dim_data` and buffer shape; see
+    /// [`ZARR_LAYOUT_ATTRIBUTE`](super::ZARR_LAYOUT_ATTRIBUTE)).
+    Zarr(serde_json::Value),
 }
 
 /// What a file holds, from its headers: see [`open`].
@@ -165,8 +179,11 @@ pub struct FileInfo {
 /// `dir/u_3.dnpy`; the set is checked as a whole, as
 /// [`check_dnpy_set`] does), an HDF5 file holding exactly one dataset
 /// (several: an error listing their names; name one with [`open_hdf5`]),
-/// or a PETSc binary file (by its class id; the [`FileInfo`] describes its
-/// first object, a Vec or an AIJ Mat: shape, `float64` or `complex128`).
+/// a PETSc binary file (by its class id; the [`FileInfo`] describes its
+/// first object, a Vec or an AIJ Mat: shape, `float64` or `complex128`),
+/// or a Zarr v3 array (a directory whose `zarr.json` says `"node_type":
+/// "array"`, or that `zarr.json` itself; read without the `zarr` feature,
+/// loaded with it).
 ///
 /// Local and cheap (no MPI, no data read). To load on several ranks, let
 /// every rank open the file and agree on the verdict, so a rank that cannot
@@ -196,11 +213,15 @@ pub struct FileInfo {
 pub fn open(path: impl AsRef<Path>) -> Result<FileInfo> {
     let path = path.as_ref();
     match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && path.file_name() == Some("zarr.json".as_ref()) => {
+            open_zarr(path.parent().unwrap_or(Path::new(".")))
+        }
         Ok(m) if m.is_file() => open_file(path, None),
         _ if looks_like_set(path) => open_dnpy(path),
+        Ok(m) if m.is_dir() && path.join("zarr.json").is_file() => open_zarr(path),
         Ok(m) if m.is_dir() => Err(io_err(
             path,
-            "is a directory, not a file distarray reads (.npy, .dnpy set, HDF5)",
+            "is a directory, not a file distarray reads (.npy, .dnpy set, HDF5, Zarr array)",
         )),
         Ok(_) => Err(io_err(path, "is not a regular file")),
         Err(e) => Err(io_err(
@@ -333,6 +354,20 @@ fn open_npy(path: &Path) -> Result<FileInfo> {
             Order::C
         },
         stored_layout: None,
+    })
+}
+
+fn open_zarr(dir: &Path) -> Result<FileInfo> {
+    let meta = super::zarr::read_zarr_json(dir)?;
+    Ok(FileInfo {
+        path: dir.to_path_buf(),
+        format: Format::Zarr {
+            chunk_shape: meta.chunk_shape,
+        },
+        shape: meta.shape,
+        dtype: meta.dtype,
+        order: Order::C,
+        stored_layout: meta.saved_layout.map(StoredLayout::Zarr),
     })
 }
 

@@ -30,6 +30,8 @@ mod json;
 pub use check::{check_array, check_rank};
 pub use dimdict::DimDict;
 pub use export::DapExport;
+#[cfg(feature = "zarr")]
+pub(crate) use import::import_layout;
 pub use json::{buffer_from_json, buffer_to_json, parse_dim_data, parse_rank};
 
 /// The protocol version this crate reads and writes.
