@@ -19,7 +19,7 @@ if pkg-config --exists hdf5-openmpi 2>/dev/null || [ -d /usr/lib/x86_64-linux-gn
 else
   echo "$me: parallel HDF5 not installed: the HDF5 tests are NOT run" >&2
 fi
-# Zarr needs no system library (zarrs builds c-blosc with cc): always on
+# Zarr needs no system library (zarrs builds c-blosc and snappy with cc and c++): always on
 features+=(zarr distarray-cli/zarr)
 if [ -f "${TRILINOS_DIR:-/usr}/include/trilinos/Tpetra_Core.hpp" ] || [ -f "${TRILINOS_DIR:-/nonexistent}/include/Tpetra_Core.hpp" ]; then
   features+=(trilinos)

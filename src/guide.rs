@@ -125,7 +125,7 @@
 //! | `np.save("a.npy", a)` / `np.load("a.npy")` | `a.save_npy("a.npy", Order::C)?` / `DistArray::<f64>::load_npy(&layout, "a.npy")?` |
 //! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
-//! | `zarr.open_array("a.zarr")[...]`, `xarray.open_zarr`, `da.to_zarr("a.zarr")` | `DistArray::<f64>::load_zarr(&layout, "a.zarr")?` (any chunks, each rank its part) / `a.save_zarr("a.zarr", &io::ZarrOptions::default())?` (feature `zarr`; chunks from the layout, `compression: ZarrCompression::Zstd { level: 3 }`); `io::open("a.zarr")?` |
+//! | `zarr.open_array("a.zarr")[...]`, `da.from_zarr("a.zarr")`, `da.to_zarr("a.zarr")` | `DistArray::<f64>::load_zarr(&layout, "a.zarr")?` (any chunks, each rank its part) / `a.save_zarr("a.zarr", &io::ZarrOptions::default())?` (feature `zarr`; chunks from the layout, `compression: ZarrCompression::Zstd { level: 3 }`); `io::open("a.zarr")?` |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
 //! | `ksp.solve(b, x)` | `Ksp::new(&mat)?.solve(&b, &mut x)?` (any library's solver through `bridge::LinearSolver`), or `mat.solve(&b)?` (its KSP kept for the next call) |
 //! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |

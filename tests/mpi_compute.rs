@@ -22,6 +22,7 @@ static CHECKS: &[Check] = &[
     check!(axis_reductions_match_ndarray),
     check!(reproducible_sum_has_the_same_bits_everywhere),
     check!(reproducible_sum_with_a_rising_window),
+    check!(reproducible_sum_of_tiny_blocks_and_ties),
     check!(slicing_every_kind),
     check!(slice_assignment),
     check!(cumulative_sums_and_products),
@@ -446,6 +447,34 @@ fn reproducible_sum_with_a_rising_window(comm: &Comm) {
             (s - exact).abs() <= 1e-12 * 1e21,
             "accurate: {s:e} vs {exact:e}"
         );
+    }
+}
+
+/// Two inputs where the bits once depended on the layout: a block of tiny
+/// cells (a rank that saw only such a block changed method) and exact ties
+/// at half a bin's quantum (rounding depended on the carries taken).
+fn reproducible_sum_of_tiny_blocks_and_ties(comm: &Comm) {
+    let mut tiny: Vec<f64> = vec![1e-250; 2048];
+    tiny.extend([2f64.powi(30), 2f64.powi(30), 2f64.powi(-22), 2f64.powi(-40)]);
+    let t = 2f64.powi(-33);
+    let ties = vec![2f64.powi(21) + 2f64.powi(-31), t, t, t, -t, -t];
+    for values in [tiny, ties] {
+        let n = values.len();
+        let me = Comm::duplicate_of(&SimpleCommunicator::self_comm());
+        let reference = distarray::reduce::reproducible_sum(&me, &values, n).unwrap();
+        for layout in [
+            Layout::block(comm, &[n]).unwrap(),
+            Layout::new(comm, &[n], &[Dist::Cyclic]).unwrap(),
+            Layout::new(comm, &[n], &[Dist::BlockCyclic(2)]).unwrap(),
+        ] {
+            let a = DistArray::from_fn(&layout, |i: &[usize]| values[i[0]]);
+            let s = a.sum_reproducible().unwrap();
+            assert_eq!(
+                s.to_bits(),
+                reference.to_bits(),
+                "{layout:?}: {s:e} vs {reference:e}"
+            );
+        }
     }
 }
 

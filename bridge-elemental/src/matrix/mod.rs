@@ -316,7 +316,8 @@ impl<'a, T: ElScalar> DistMatrix<'a, T> {
         let mut plan = grid.redistribution::<T>(array.layout(), &target)?;
         let mut a = DistMatrix::new(grid, dist, shape[0], shape[1])?;
         {
-            let mut view = a.array_mut()?;
+            // lending can fail on one rank: agreed before the collective
+            let mut view = comm.agree(a.array_mut())?;
             plan.execute(array, &mut view.view_mut())?;
         }
         Ok(a)

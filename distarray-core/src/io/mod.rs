@@ -18,7 +18,7 @@
 //!   [`save_petsc_mat`]), byte-compatible with PETSc's own.
 //!
 //! - Zarr v3 arrays (feature `zarr`; [`ZarrOptions`]): one array
-//!   directory zarr-python, xarray and Dask read, each rank writing and
+//!   directory zarr-python and Dask read, each rank writing and
 //!   reading its own chunks (`DistArrayBase::save_zarr`,
 //!   `DistArray::load_zarr`, `DistArray::load_zarr_into`,
 //!   `DistArray::load_zarr_saved_layout`).

@@ -213,9 +213,11 @@ pub struct FileInfo {
 pub fn open(path: impl AsRef<Path>) -> Result<FileInfo> {
     let path = path.as_ref();
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && path.file_name() == Some("zarr.json".as_ref()) => {
-            open_zarr(path.parent().unwrap_or(Path::new(".")))
-        }
+        Ok(m) if m.is_file() && path.file_name() == Some("zarr.json".as_ref()) => open_zarr(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
         Ok(m) if m.is_file() => open_file(path, None),
         _ if looks_like_set(path) => open_dnpy(path),
         Ok(m) if m.is_dir() && path.join("zarr.json").is_file() => open_zarr(path),

@@ -11,7 +11,7 @@
 //! `a.inner(&b)`, [`outer`], `a.norm(NormOrd::Two)`, and the reproducible
 //! `dot_reproducible`, `vdot_reproducible` and `norm_reproducible` (the
 //! same bits on any rank count and layout). Matrices: `a.matvec(&x)` and
-//! the reusable [`MatVec`] plan, `a.matmul(&b)` by SUMMA ([`matmul`], the
+//! the reusable [`MatVec`] plan, `a.matmul(&b)` by SUMMA ([`matmul()`], the
 //! reusable [`MatMul`] plan), `a.norm(NormOrd::Fro)` (also `One`,
 //! `Inf`), `a.trace()`, `a.diagonal()`. Tall-skinny matrices: `a.qr()` by
 //! TSQR ([`tsqr`], [`Qr`]), `a.lstsq(&b)` ([`Lstsq`]), `a.cholesky_qr2()`.

@@ -21,9 +21,9 @@ impl<T: FloatElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// and bins that a later, larger block pushes out of the window are
     /// dropped with everything carried out of them, as if the final window
     /// had been used from the start. Each cell is kept to about 2^-64 of
-    /// the largest magnitude. Values beyond the bins' range (above 2^900,
-    /// below 2^-800, or not finite) take the two-pass method
-    /// ([`reproducible_sum_two_pass`](crate::reduce::reproducible_sum_two_pass)).
+    /// the largest magnitude. Arrays beyond the bins' range (a cell above
+    /// 2^900 or not finite, or every cell below 2^-801) take the two-pass method
+    /// ([`reproducible_sum_two_pass`]).
     /// Collective.
     pub fn sum_reproducible(&self) -> Result<f64> {
         agreed_reducible(self.layout())?;
@@ -116,6 +116,10 @@ const BIN_BITS: i32 = 32;
 /// take pieces of every cell (so a cell is kept to about 2^-64 of the
 /// largest magnitude).
 const NBINS: usize = 4;
+/// The lowest window: its last bin's quantum is 2^-896, its extraction
+/// constants normal numbers. A sum whose global window is this one (every
+/// cell below 2^-801) takes the two-pass method.
+const MIN_TOP: i32 = -25;
 /// Cells per block: the block's largest magnitude is found, then the block
 /// (still in L1) is split onto the bins.
 const BLOCK: usize = 2048;
@@ -220,8 +224,15 @@ impl Bins {
             v[i - 1] += self.c[i];
         }
         for i in (1..NBINS).rev() {
-            let sg = sigma(self.top - i as i32 + 1);
-            let c = (sg + v[i]) - sg;
+            let b = self.top - i as i32 + 1;
+            let sg = sigma(b);
+            let mut c = (sg + v[i]) - sg;
+            // the remainder in [0, q): unique for the bin's exact value
+            // (rounding to nearest would leave +-q/2 at a tie, its side
+            // depending on the carries taken before)
+            if v[i] - c < 0.0 {
+                c -= 2f64.powi(BIN_BITS * b);
+            }
             v[i] -= c;
             v[i - 1] += c;
         }
@@ -249,14 +260,18 @@ fn one_pass_bins(x: &[f64]) -> Option<Bins> {
     let mut since = 0usize;
     for block in x.chunks(BLOCK) {
         let (m, bad) = max_abs_and_poison(block);
-        if bad || m >= 2f64.powi(900) || (m > 0.0 && m < 2f64.powi(-800)) {
+        // huge or not finite: the two-pass method, on every rank (whether
+        // some cell is, does not depend on the layout)
+        if bad || m >= 2f64.powi(900) {
             return None;
         }
         if m == 0.0 {
             continue;
         }
         let e = ((m.to_bits() >> 52) & 0x7ff) as i32 - 1022; // m < 2^e
-        let need = (e + 1 + BIN_BITS - 1).div_euclid(BIN_BITS); // m < 2^(32 need - 1)
+                                                             // m < 2^(32 need - 1); tiny blocks take the lowest window (the
+                                                             // global window decides whether the sum is too tiny for the bins)
+        let need = (e + 1 + BIN_BITS - 1).div_euclid(BIN_BITS).max(MIN_TOP);
         let b = bins.get_or_insert_with(|| Bins::empty(need));
         if need > b.top {
             // the lanes belong to the old window: into its bins first
@@ -312,6 +327,11 @@ fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
     raw.all_reduce_into(&b.top, &mut top, SystemOperation::max());
     if top == i32::MIN / 2 {
         return Ok(0.0); // every cell is zero
+    }
+    if top <= MIN_TOP {
+        // every cell below 2^-801: too fine for the bins (decided from the
+        // global window, the same on every layout)
+        return two_pass_agreed(comm, x, n);
     }
     if b.top == i32::MIN / 2 {
         b.top = top;

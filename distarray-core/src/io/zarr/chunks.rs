@@ -7,7 +7,7 @@ use crate::layout::Layout;
 use crate::map::{AxisMap, BlockMap};
 
 /// The largest chunk (in bytes) a default chunk shape has when a block can
-/// be split along axis 0: readers (Dask, xarray) work chunk by chunk.
+/// be split along axis 0: readers (Dask, zarr-python) work chunk by chunk.
 const MAX_DEFAULT_CHUNK_BYTES: usize = 64 << 20;
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -75,16 +75,25 @@ fn axis_chunk(m: &AxisMap, g: usize) -> usize {
 
 /// Chunks of more than [`MAX_DEFAULT_CHUNK_BYTES`] split along axis 0 by
 /// the largest divisor of their length that fits (it divides every block
-/// the length divided).
+/// the length divided), or, when that divisor is under half of what fits,
+/// into even pieces that fit.
 fn split_first(mut chunks: Vec<usize>, itemsize: usize) -> Vec<usize> {
     if let Some(first) = chunks.first().copied() {
         let row: usize = chunks[1..].iter().product::<usize>() * itemsize.max(1);
         if first * row > MAX_DEFAULT_CHUNK_BYTES {
             let fit = (MAX_DEFAULT_CHUNK_BYTES / row).max(1);
-            chunks[0] = (1..=fit.min(first))
+            let divisor = (1..=fit.min(first))
                 .rev()
                 .find(|d| first % d == 0)
                 .unwrap_or(1);
+            // a length with few divisors (a prime) would give tiny chunks:
+            // then even chunks that do not divide it (the save moves the
+            // cells to whole chunks once)
+            chunks[0] = if 2 * divisor >= fit {
+                divisor
+            } else {
+                first.div_ceil(first.div_ceil(fit))
+            };
         }
     }
     chunks
@@ -186,8 +195,11 @@ mod tests {
         assert_eq!(split_first(vec![16 << 20], 8), [8 << 20]);
         // 12 rows of 16 MiB: 4 rows (a divisor of 12) of 64 MiB
         assert_eq!(split_first(vec![12, 2 << 20], 8), [4, 2 << 20]);
-        // a prime row count: single rows
-        assert_eq!(split_first(vec![13, 2 << 20], 8), [1, 2 << 20]);
+        // a prime row count: not single rows but even pieces that fit
+        // (4, 4, 4 and 1 rows)
+        assert_eq!(split_first(vec![13, 2 << 20], 8), [4, 2 << 20]);
+        // a prime length of cells: pieces of at most 64 MiB, not 1 cell
+        assert_eq!(split_first(vec![10_000_019], 8), [5_000_010]);
         assert_eq!(split_first(vec![10, 3], 8), [10, 3]);
         assert_eq!(split_first(vec![], 8), Vec::<usize>::new());
     }

@@ -59,8 +59,10 @@ impl<T: ZarrElement> DistArray<T> {
     }
 
     /// Loads the Zarr v3 array at `path` into this array (its layout, its
-    /// buffer: no allocation when the layout's axes are unpadded blocks,
-    /// uncompressed chunks then read straight into it), with the checks
+    /// buffer: no allocation when the layout's axes are unpadded blocks
+    /// made of whole stored chunks and the store is uncompressed, the
+    /// chunks then read straight into it; compressed stores and chunks the
+    /// blocks cut go through a temporary per block), with the checks
     /// and errors of [`load_zarr`](Self::load_zarr). Collective.
     ///
     /// # Examples
@@ -157,6 +159,22 @@ fn corrupt_attribute(path: &Path, e: Error) -> Error {
 /// `zarr.json` read and checked on every rank, the element type `T`'s.
 fn open_checked<T: ZarrElement>(comm: &Comm, path: &Path) -> Result<ZarrJson> {
     let meta = comm.agree(read_zarr_json(path))?;
+    // every rank read the same metadata (not a store renamed over midway)
+    let seen = crate::comm::fingerprint(
+        meta.shape
+            .iter()
+            .map(|&n| n as u64)
+            .chain([u64::MAX, meta.dtype as u64, meta.raw as u64, u64::MAX])
+            .chain(meta.chunk_shape.iter().flatten().map(|&c| c as u64)),
+    );
+    comm.agree_on(
+        &format!(
+            "the Zarr array {} (every rank reads the same metadata)",
+            path.display()
+        ),
+        seen,
+        Ok(()),
+    )?;
     comm.agree(if meta.dtype == T::DTYPE {
         Ok(())
     } else {
@@ -188,7 +206,12 @@ fn saved_layout(comm: &Comm, shape: &[usize], saved: Option<&Value>) -> Result<L
         }
         Ok((dims, buffer))
     })();
-    let (dims, buffer) = comm.agree(mine)?;
+    // an attribute that no longer fits (the array changed by another
+    // program, or not a layout at all): balanced blocks, as documented
+    if !comm.all(mine.is_ok()) {
+        return Layout::block(comm, shape);
+    }
+    let (dims, buffer) = mine?;
     import_layout(comm, &dims, &buffer)
 }
 

@@ -1,5 +1,5 @@
 //! Zarr v3 arrays (feature `zarr`, through the `zarrs` crate): one array
-//! directory that zarr-python, xarray and Dask read, written and read in
+//! directory that zarr-python and Dask (`da.from_zarr`) read, written and read in
 //! parallel, each rank the chunks it owns.
 //!
 //! - [`DistArrayBase::save_zarr`](crate::DistArrayBase::save_zarr):
@@ -27,7 +27,10 @@
 //! - Element types: all of distarray's (`bool`, `uint8`, `int32`, `int64`,
 //!   `float32`, `float64`, `complex64`, `complex128`), C order, fill value 0.
 //!   Compression: none, zstd or blosc ([`ZarrCompression`]); loads decode
-//!   whatever codecs zarrs knows (gzip, crc32c, sharding too).
+//!   the codecs this build of zarrs has: bytes, zstd, blosc, gzip, crc32c
+//!   and sharding (not transpose, zlib, bz2, pcodec or zfp: an error
+//!   naming the codec). No `dimension_names` are written yet, which
+//!   xarray's `open_zarr` wants.
 //!
 //! [`open`](super::open) recognizes an array directory (its `zarr.json`)
 //! without the feature; loading it needs the feature.

@@ -13,7 +13,7 @@ use crate::io::{io_err, path_words, temp_path};
 use crate::layout::Layout;
 use ndarray::{ArrayD, ArrayViewD, Data, IxDyn, Slice};
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zarrs::array::codec::{
     BloscCodec, BloscCompressionLevel, BloscCompressor, BloscShuffleMode, ZstdCodec,
@@ -76,6 +76,15 @@ fn codecs(
 /// shape (gathered; collective).
 fn layout_attribute<T: ZarrElement, S: Data<Elem = T>>(a: &DistArrayBase<S>) -> Value {
     let layout = a.layout();
+    // an unstructured axis would store every global index (as big as the
+    // array): such layouts are not recorded (a reload gives blocks)
+    let unstructured = layout
+        .maps()
+        .iter()
+        .any(|m| matches!(m, crate::map::AxisMap::Unstructured(_)));
+    if unstructured {
+        return Value::Null;
+    }
     let mine =
         json!({"dim_data": a.to_dap().dim_data_json(), "buffer_shape": layout.local_shape()});
     let all = layout
@@ -105,6 +114,20 @@ fn check_arguments(
         return Err(Error::InvalidArgument(
             "save_zarr: 0-d arrays are not supported".into(),
         ));
+    }
+    if path.file_name().is_none() {
+        return Err(io_err(
+            path,
+            "names no array (a path ending in `..` or `/`): give the array's own name",
+        ));
+    }
+    let chunk_bytes = chunks
+        .iter()
+        .try_fold(itemsize.max(1), |b, &c| b.checked_mul(c));
+    if chunk_bytes.is_none_or(|b| b > isize::MAX as usize) {
+        return Err(Error::InvalidArgument(format!(
+            "save_zarr: a chunk of shape {chunks:?} does not fit in memory"
+        )));
     }
     if chunks.len() != layout.ndim() || chunks.contains(&0) {
         return Err(Error::InvalidArgument(format!(
@@ -136,11 +159,19 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
     /// `<path>.distarray-tmp`; when every rank succeeded, rank 0 writes
     /// `zarr.json` and renames the directory. The layout is recorded in the
     /// attribute `distarray_layout`
-    /// ([`crate::io::ZARR_LAYOUT_ATTRIBUTE`]).
+    /// ([`crate::io::ZARR_LAYOUT_ATTRIBUTE`]), except a layout with an
+    /// unstructured axis (its global indices would make the metadata as
+    /// big as the array; a reload gives balanced blocks).
+    ///
+    /// A chunk length beyond the array's length along an axis is clamped
+    /// to it. The old array at `path`, if any, is set aside, the new one
+    /// renamed in, then the old one removed: an interrupted or failed save
+    /// leaves one complete array.
     ///
     /// Errors (on every rank alike): 0-d arrays, a chunk shape of the wrong
     /// length or with a zero, unknown blosc parameters, `path` taken by
-    /// something other than a Zarr array, I/O errors.
+    /// something other than a Zarr array or naming no array (`.`), I/O
+    /// errors.
     ///
     /// # Examples
     ///
@@ -164,13 +195,20 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
         let layout = self.layout();
         let comm = layout.comm();
         let itemsize = std::mem::size_of::<T>();
-        let chunks = options
+        // a chunk longer than the array along an axis holds no more than
+        // the array: clamped (the fingerprint below sees what was asked)
+        let asked = options
             .chunk_shape
             .clone()
             .unwrap_or_else(|| default_chunk_shape(layout, itemsize));
+        let chunks: Vec<usize> = asked
+            .iter()
+            .zip(layout.shape().iter().chain(std::iter::repeat(&0)))
+            .map(|(&c, &n)| c.min(n.max(1)))
+            .collect();
         let args = fingerprint(
             path_words(path, "")
-                .chain(chunks.iter().map(|&c| c as u64 | 1 << 63))
+                .chain(asked.iter().map(|&c| c as u64 | 1 << 63))
                 .chain(options.compression.words())
                 .chain([layout.fingerprint()]),
         );
@@ -204,9 +242,11 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
                 FillValue::new(vec![0u8; itemsize]),
             );
             builder.bytes_to_bytes_codecs(codecs(&options.compression, itemsize)?);
-            let mut attributes = serde_json::Map::new();
-            attributes.insert(ZARR_LAYOUT_ATTRIBUTE.to_string(), attribute);
-            builder.attributes(attributes);
+            if !attribute.is_null() {
+                let mut attributes = serde_json::Map::new();
+                attributes.insert(ZARR_LAYOUT_ATTRIBUTE.to_string(), attribute);
+                builder.attributes(attributes);
+            }
             builder.build(store, "/").map_err(|e| zarr_err(path, e))
         })();
         let written = built.and_then(|array| {
@@ -248,12 +288,27 @@ fn commit(array: &Array<FilesystemStore>, tmp: &Path, path: &Path) -> Result<()>
         std::fs::File::open(&meta)
             .and_then(|f| f.sync_data())
             .map_err(|e| io_err(&meta, e))?;
-        if path.exists() {
-            std::fs::remove_dir_all(path).map_err(|e| io_err(path, e))?;
+        // the old array set aside, the new one renamed in, then the old
+        // one removed: a failure at any step leaves one complete array
+        let mut aside = tmp.as_os_str().to_os_string();
+        aside.push("-old");
+        let aside = PathBuf::from(aside);
+        let had_old = path.exists();
+        if had_old {
+            std::fs::rename(path, &aside).map_err(|e| io_err(path, e))?;
         }
-        std::fs::rename(tmp, path).map_err(|e| io_err(path, e))
+        if let Err(e) = std::fs::rename(tmp, path) {
+            if had_old {
+                let _ = std::fs::rename(&aside, path);
+            }
+            return Err(io_err(path, e));
+        }
+        if had_old {
+            std::fs::remove_dir_all(&aside).map_err(|e| io_err(&aside, e))?;
+        }
+        Ok(())
     })();
-    if done.is_err() {
+    if done.is_err() && tmp.exists() {
         let _ = std::fs::remove_dir_all(tmp);
     }
     done

@@ -42,6 +42,10 @@ use ndarray::{Data, DataMut, LinalgScalar};
 /// operands, block-cyclic for block-cyclic ones (of one block size), 2-D
 /// blocks for layouts SUMMA does not run in. Collective.
 ///
+/// Integer products follow Rust's arithmetic: an overflow wraps in release
+/// builds and panics in debug builds (which ends the whole job, as every
+/// panic does); NumPy wraps.
+///
 /// # Errors
 ///
 /// The same error on every rank when an operand is not 2-D, the inner

@@ -30,7 +30,10 @@ impl<T: Element + Lapack, S: Data<Elem = T>> DistArrayBase<S> {
     /// definite to working precision (A singular or nearly), or the first
     /// factor's diagonal spread past `eps^-1/2` (cond(A) above about `1e8`
     /// in `f64`, `3e3` in `f32`) — with a message pointing to
-    /// [`qr`](Self::qr), which is stable for any A.
+    /// [`qr`](Self::qr), which is stable for any A. The diagonal spread is
+    /// a lower bound on cond(A), a heuristic: a matrix ill-conditioned in a
+    /// way the diagonal does not show (Kahan's, say) can pass it and get
+    /// factors that are not accurate. When in doubt, use `qr`.
     ///
     /// # Examples
     ///

@@ -19,8 +19,10 @@
 //!   the Gram matrix `A^H A` by one local GEMM and one allreduce, and
 //!   takes its Cholesky factor, twice. All its work is BLAS 3, so it is
 //!   faster, but it is only accurate for well-conditioned A: cond(A)
-//!   below about `1e8` in `f64` (`3e3` in `f32`). It refuses worse inputs
-//!   (on every rank alike) and says to use [`qr`](DistArrayBase::qr).
+//!   below about `1e8` in `f64` (`3e3` in `f32`). It refuses inputs
+//!   whose first factor shows worse (on every rank alike) and says to use
+//!   [`qr`](DistArrayBase::qr); the check is a heuristic (the diagonal of
+//!   R bounds cond(A) from below only), so use `qr` when in doubt.
 //! - **Least squares** ([`lstsq`](DistArrayBase::lstsq)) runs TSQR on `[A | b]`:
 //!   `Q^H b` and the residual fall out of the augmented R without ever
 //!   forming Q.
