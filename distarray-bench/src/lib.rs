@@ -6,6 +6,7 @@
 //! absolute times on these shared machines are noise.
 
 pub mod baseline;
+pub mod disk;
 pub mod operators;
 
 use distarray::mpi::collective::SystemOperation;
