@@ -27,7 +27,7 @@ pub struct DiskTimes {
     pub dd_read: f64,
 }
 
-fn dd(args: &[String]) -> bool {
+pub fn dd(args: &[String]) -> bool {
     Command::new("dd")
         .args(args)
         .stderr(std::process::Stdio::null())
@@ -37,7 +37,7 @@ fn dd(args: &[String]) -> bool {
 }
 
 /// Empties the page cache (root only; otherwise both sides read from cache).
-fn drop_caches(comm: &Comm) {
+pub fn drop_caches(comm: &Comm) {
     comm.barrier();
     if comm.rank() == 0 {
         let _ = std::fs::write("/proc/sys/vm/drop_caches", "1");
@@ -46,7 +46,7 @@ fn drop_caches(comm: &Comm) {
 }
 
 /// Removes `file` (a file or a directory), syncs and drops the caches.
-fn fresh_start(comm: &Comm, file: &Path) {
+pub fn fresh_start(comm: &Comm, file: &Path) {
     if comm.rank() == 0 {
         let _ = std::fs::remove_file(file);
         let _ = std::fs::remove_dir_all(file);

@@ -75,6 +75,21 @@ pub fn size_arg(default: usize) -> usize {
 /// Counts heap allocations, for figures that must be zero. Install with
 /// `#[global_allocator] static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;`
 /// and read with [`allocations_during`].
+/// A field of `/proc/self/status` in bytes (`VmHWM`, `VmRSS`).
+pub fn status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("{field} in /proc/self/status"));
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("a number of kB");
+    kb * 1024
+}
+
 pub use stats_alloc;
 
 /// Number of allocations (plus reallocations) `f` made on this rank.

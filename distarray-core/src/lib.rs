@@ -69,6 +69,8 @@ pub mod halo;
 pub mod index;
 pub mod io;
 pub mod layout;
+#[cfg(feature = "zarr")]
+pub mod ooc;
 pub mod prelude;
 pub mod protocol;
 pub mod random;

@@ -17,28 +17,13 @@ use distarray::mpi::traits::*;
 use distarray::random::Generator;
 use distarray::sort::SortOptions;
 use distarray::{Comm, DistArray, Layout};
-use distarray_bench::{report, size_arg, timed, Target};
+use distarray_bench::{report, size_arg, status_bytes, timed, Target};
 use std::hint::black_box;
 
 /// Rounds; the figure takes each side's best.
 const ROUNDS: usize = 2;
 /// Distinct values the data is drawn from.
 const DISTINCT: i64 = 1_000_000;
-
-/// A field of `/proc/self/status` in bytes (`VmHWM`, `VmRSS`).
-fn status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .unwrap_or_else(|| panic!("{field} in /proc/self/status"));
-    let kb: u64 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.parse().ok())
-        .expect("a number of kB");
-    kb * 1024
-}
 
 /// This rank's peak resident memory growth while `f` runs (the peak reset
 /// to the current resident size first) over `bytes`; on every rank the

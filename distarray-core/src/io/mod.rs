@@ -59,9 +59,9 @@ mod npy;
 mod npy_file;
 mod open;
 pub mod petsc;
-mod progress;
+pub(crate) mod progress;
 pub mod pyliteral;
-mod zarr;
+pub(crate) mod zarr;
 
 pub use dnpy::{
     check_dnpy_set, dnpy_count, dnpy_header, dnpy_path, owned_globals, read_dnpy, read_dnpy_header,

@@ -47,7 +47,7 @@ use ndarray::{ArrayViewD, Data, Slice};
 mod axes;
 mod axis;
 mod methods;
-mod reproducible;
+pub(crate) mod reproducible;
 mod whole;
 
 pub use axes::{unravel_index, All, Axes, Axis, KeepDims};

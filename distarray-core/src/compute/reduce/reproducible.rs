@@ -311,7 +311,17 @@ pub fn reproducible_sum(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
 
 /// [`reproducible_sum`] once `n` is agreed.
 fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
-    let local = one_pass_bins(x);
+    match finish_bins(comm, one_pass_bins(x)) {
+        Some(v) => Ok(v),
+        None => two_pass_agreed(comm, x, n),
+    }
+}
+
+/// The one-pass sum of every rank's bins (`None`: this rank's cells left
+/// the bins' range); `None` when some rank's did, or the cells are too
+/// tiny for the bins (agreed: the caller takes the two-pass method).
+/// Collective.
+fn finish_bins(comm: &Comm, local: Option<Bins>) -> Option<f64> {
     let raw = comm.raw();
     let mut any_fallback = 0u8;
     raw.all_reduce_into(
@@ -320,18 +330,18 @@ fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
         SystemOperation::max(),
     );
     if any_fallback == 1 {
-        return two_pass_agreed(comm, x, n);
+        return None;
     }
     let mut b = local.expect("no rank fell back");
     let mut top = 0i32;
     raw.all_reduce_into(&b.top, &mut top, SystemOperation::max());
     if top == i32::MIN / 2 {
-        return Ok(0.0); // every cell is zero
+        return Some(0.0); // every cell is zero
     }
     if top <= MIN_TOP {
         // every cell below 2^-801: too fine for the bins (decided from the
         // global window, the same on every layout)
-        return two_pass_agreed(comm, x, n);
+        return None;
     }
     if b.top == i32::MIN / 2 {
         b.top = top;
@@ -348,7 +358,74 @@ fn sum_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
     let mut total = Bins::empty(top);
     total.s.copy_from_slice(&g[..NBINS]);
     total.c.copy_from_slice(&g[NBINS..]);
-    Ok(total.value())
+    Some(total.value())
+}
+
+/// The reproducible sum of cells given piece by piece (the slabs of an
+/// out-of-core array, in any order): the same bits as
+/// [`reproducible_sum`] of all the pieces at once, on any ranks. When the
+/// cells leave the one-pass range, [`finish`](Self::finish) says so and
+/// the caller streams the pieces again through [`TwoPass`].
+pub(crate) struct PieceSum {
+    bins: Option<Bins>,
+    fallback: bool,
+    count: usize,
+}
+
+impl PieceSum {
+    pub(crate) fn new() -> PieceSum {
+        PieceSum {
+            bins: None,
+            fallback: false,
+            count: 0,
+        }
+    }
+
+    /// Adds the cells of one piece.
+    pub(crate) fn add(&mut self, x: &[f64]) {
+        self.count += x.len();
+        if self.fallback {
+            return;
+        }
+        let Some(mut b) = one_pass_bins(x) else {
+            self.fallback = true;
+            return;
+        };
+        if b.top == i32::MIN / 2 {
+            return; // all zeros
+        }
+        match &mut self.bins {
+            None => self.bins = Some(b),
+            Some(a) => {
+                // both on the higher window (what falls below it is what
+                // the final window drops anyway), then the exact sums
+                let top = a.top.max(b.top);
+                a.raise(top);
+                b.raise(top);
+                for i in 0..NBINS {
+                    a.s[i] += b.s[i];
+                    a.c[i] += b.c[i];
+                }
+                a.extract_carries();
+            }
+        }
+    }
+
+    /// The cells added on this rank.
+    pub(crate) fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The sum over every rank, or `None` (on every rank) when the
+    /// two-pass method must run. Collective.
+    pub(crate) fn finish(self, comm: &Comm) -> Option<f64> {
+        let local = if self.fallback {
+            None
+        } else {
+            Some(self.bins.unwrap_or_else(|| Bins::empty(i32::MIN / 2)))
+        };
+        finish_bins(comm, local)
+    }
 }
 
 /// The two-pass method: the global largest magnitude fixes two grids.
@@ -363,63 +440,114 @@ pub fn reproducible_sum_two_pass(comm: &Comm, x: &[f64], n: usize) -> Result<f64
 
 /// [`reproducible_sum_two_pass`] once `n` is agreed.
 fn two_pass_agreed(comm: &Comm, x: &[f64], n: usize) -> Result<f64> {
-    // non-finite cells: the answer is NaN or an infinity whatever the order.
-    // One vectorized pass finds the largest finite magnitude; `x * 0` is NaN
-    // exactly for the non-finite cells, so their sum flags them cheaply.
-    let (mut max_abs, bad) = max_abs_and_poison(x);
-    let (mut pos_inf, mut neg_inf, mut nan) = (0u8, 0u8, 0u8);
-    if bad {
-        max_abs = 0.0;
+    let mut pass = TwoPass::new();
+    pass.scan(x);
+    if let Some(v) = pass.fix_grids(comm, n) {
+        return Ok(v);
+    }
+    pass.fold(x);
+    Ok(pass.finish(comm))
+}
+
+/// The two-pass method over cells given piece by piece: every piece
+/// [`scan`](Self::scan)ned, the grids fixed ([`fix_grids`](Self::fix_grids),
+/// collective), every piece [`fold`](Self::fold)ed, then
+/// [`finish`](Self::finish) (collective).
+pub(crate) struct TwoPass {
+    max_abs: f64,
+    /// NaN, +inf, -inf seen.
+    flags: [u8; 3],
+    scale: f64,
+    s: [f64; 2],
+    t: [f64; 2],
+}
+
+impl TwoPass {
+    pub(crate) fn new() -> TwoPass {
+        TwoPass {
+            max_abs: 0.0,
+            flags: [0; 3],
+            scale: 1.0,
+            s: [0.0; 2],
+            t: [0.0; 2],
+        }
+    }
+
+    /// The first pass over a piece: its largest finite magnitude and its
+    /// non-finite cells.
+    pub(crate) fn scan(&mut self, x: &[f64]) {
+        // `x * 0` is NaN exactly for the non-finite cells, so one
+        // vectorized pass finds both
+        let (max_abs, bad) = max_abs_and_poison(x);
+        if !bad {
+            self.max_abs = self.max_abs.max(max_abs);
+            return;
+        }
         for &v in x {
             if v.is_nan() {
-                nan = 1;
+                self.flags[0] = 1;
             } else if v == f64::INFINITY {
-                pos_inf = 1;
+                self.flags[1] = 1;
             } else if v == f64::NEG_INFINITY {
-                neg_inf = 1;
+                self.flags[2] = 1;
             } else {
-                max_abs = max_abs.max(v.abs());
+                self.max_abs = self.max_abs.max(v.abs());
             }
         }
     }
-    let raw = comm.raw();
-    let mut flags = [0u8; 3];
-    raw.all_reduce_into(
-        &[nan, pos_inf, neg_inf][..],
-        &mut flags[..],
-        SystemOperation::max(),
-    );
-    if flags[0] == 1 || (flags[1] == 1 && flags[2] == 1) {
-        return Ok(f64::NAN);
+
+    /// Fixes the two grids from every rank's scan of `n` cells in all:
+    /// `Some(sum)` when that already decides the sum (a NaN, an infinity,
+    /// all zeros), the same on every rank. Collective.
+    pub(crate) fn fix_grids(&mut self, comm: &Comm, n: usize) -> Option<f64> {
+        let raw = comm.raw();
+        let mut flags = [0u8; 3];
+        raw.all_reduce_into(&self.flags[..], &mut flags[..], SystemOperation::max());
+        if flags[0] == 1 || (flags[1] == 1 && flags[2] == 1) {
+            return Some(f64::NAN);
+        }
+        if flags[1] == 1 {
+            return Some(f64::INFINITY);
+        }
+        if flags[2] == 1 {
+            return Some(f64::NEG_INFINITY);
+        }
+        let mut m = 0.0f64;
+        raw.all_reduce_into(&self.max_abs, &mut m, SystemOperation::max());
+        if m == 0.0 || n == 0 {
+            return Some(0.0);
+        }
+        // 2^em > m; the first grid's top binade 2^e1 holds n * m with room to spare
+        let em = m.log2().floor() as i32 + 1;
+        let en = (n as f64).log2().ceil() as i32;
+        let e1 = em + en + 1;
+        // keep 1.5 * 2^e1 finite: scale everything by an exact power of two
+        let shift = (e1 - 1000).max(0);
+        self.scale = 2f64.powi(-shift);
+        let e1 = e1 - shift;
+        let e2 = e1 - 53 + en + 1;
+        self.s = [1.5 * 2f64.powi(e1), 1.5 * 2f64.powi(e2)];
+        None
     }
-    if flags[1] == 1 {
-        return Ok(f64::INFINITY);
+
+    /// The second pass over a piece: its cells onto the grids (exact in
+    /// any order).
+    pub(crate) fn fold(&mut self, x: &[f64]) {
+        let (a1, a2, t1, t2) = fold2(x, self.scale, self.s[0], self.s[1]);
+        // every partial sum is an exact grid multiple: any order gives the same bits
+        self.t[0] += t1;
+        self.t[1] += t2;
+        for i in 0..8 {
+            self.t[0] += a1[i];
+            self.t[1] += a2[i];
+        }
     }
-    if flags[2] == 1 {
-        return Ok(f64::NEG_INFINITY);
+
+    /// The sum over every rank. Collective.
+    pub(crate) fn finish(&self, comm: &Comm) -> f64 {
+        let mut g = [0.0f64; 2];
+        comm.raw()
+            .all_reduce_into(&self.t[..], &mut g[..], SystemOperation::sum());
+        (g[0] + g[1]) / self.scale
     }
-    let mut m = 0.0f64;
-    raw.all_reduce_into(&max_abs, &mut m, SystemOperation::max());
-    if m == 0.0 || n == 0 {
-        return Ok(0.0);
-    }
-    // 2^em > m; the first grid's top binade 2^e1 holds n * m with room to spare
-    let em = m.log2().floor() as i32 + 1;
-    let en = (n as f64).log2().ceil() as i32;
-    let e1 = em + en + 1;
-    // keep 1.5 * 2^e1 finite: scale everything by an exact power of two
-    let shift = (e1 - 1000).max(0);
-    let scale = 2f64.powi(-shift);
-    let e1 = e1 - shift;
-    let e2 = e1 - 53 + en + 1;
-    let (s1, s2) = (1.5 * 2f64.powi(e1), 1.5 * 2f64.powi(e2));
-    let (a1, a2, mut t1, mut t2) = fold2(x, scale, s1, s2);
-    // every partial sum is an exact grid multiple: any order gives the same bits
-    for i in 0..8 {
-        t1 += a1[i];
-        t2 += a2[i];
-    }
-    let mut g = [0.0f64; 2];
-    raw.all_reduce_into(&[t1, t2][..], &mut g[..], SystemOperation::sum());
-    Ok((g[0] + g[1]) / scale)
 }

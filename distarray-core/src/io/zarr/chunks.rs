@@ -117,7 +117,7 @@ fn aligned_map(m: &AxisMap, c: usize) -> bool {
 
 /// Whether every chunk of `chunks` lies in one rank's block of `layout`
 /// (block axes without padding whose bounds fall on chunk boundaries).
-pub(super) fn aligned(layout: &Layout, chunks: &[usize]) -> bool {
+pub(crate) fn aligned(layout: &Layout, chunks: &[usize]) -> bool {
     layout
         .maps()
         .iter()
@@ -127,7 +127,7 @@ pub(super) fn aligned(layout: &Layout, chunks: &[usize]) -> bool {
 
 /// A block layout on `like`'s grid whose blocks are runs of whole chunks,
 /// as balanced as the chunks allow.
-pub(super) fn chunk_blocks(like: &Layout, chunks: &[usize]) -> Result<Layout> {
+pub(crate) fn chunk_blocks(like: &Layout, chunks: &[usize]) -> Result<Layout> {
     let grid = like.grid().shape();
     let maps = like
         .shape()
@@ -139,6 +139,27 @@ pub(super) fn chunk_blocks(like: &Layout, chunks: &[usize]) -> Result<Layout> {
     let comm = like.comm();
     let g = ProcGrid::new(grid, comm.size(), comm.rank())?;
     Ok(Layout::from_parts(comm.clone(), g, maps))
+}
+
+/// Block bounds, relative to `start`, of `g` runs over the `n` cells from
+/// global index `start` whose inner boundaries fall on multiples of the
+/// chunk length `c` (so each chunk the cells touch has one owner), as
+/// balanced as the chunks allow.
+pub(crate) fn region_bounds(start: usize, n: usize, c: usize, g: usize) -> Vec<usize> {
+    // the cut points: the chunk boundaries strictly inside the region
+    let first = (start / c + 1) * c;
+    let cuts: Vec<usize> = (first..start + n)
+        .step_by(c.max(1))
+        .map(|b| b - start)
+        .collect();
+    let pieces = cuts.len() + 1;
+    (0..=g)
+        .map(|i| match i * pieces / g {
+            0 => 0,
+            k if k >= pieces => n,
+            k => cuts[k - 1],
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -175,6 +196,16 @@ mod tests {
         let padded = AxisMap::Block(BlockMap::regular(8, 2).with_padding(1, (1, 1)).unwrap());
         assert_eq!(axis_chunk(&padded, 2), 4);
         assert!(!aligned_map(&padded, 4));
+    }
+
+    #[test]
+    fn regions_cut_on_chunk_boundaries() {
+        // cells 3..13 with chunks of 4: pieces 3..4, 4..8, 8..12, 12..13
+        assert_eq!(region_bounds(3, 10, 4, 2), [0, 5, 10]);
+        assert_eq!(region_bounds(3, 10, 4, 4), [0, 1, 5, 9, 10]);
+        assert_eq!(region_bounds(0, 8, 4, 3), [0, 0, 4, 8]);
+        assert_eq!(region_bounds(5, 0, 4, 2), [0, 0, 0]);
+        assert_eq!(region_bounds(2, 1, 4, 1), [0, 1]);
     }
 
     #[test]

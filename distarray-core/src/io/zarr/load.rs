@@ -157,7 +157,7 @@ fn corrupt_attribute(path: &Path, e: Error) -> Error {
 }
 
 /// `zarr.json` read and checked on every rank, the element type `T`'s.
-fn open_checked<T: ZarrElement>(comm: &Comm, path: &Path) -> Result<ZarrJson> {
+pub(crate) fn open_checked<T: ZarrElement>(comm: &Comm, path: &Path) -> Result<ZarrJson> {
     let meta = comm.agree(read_zarr_json(path))?;
     // every rank read the same metadata (not a store renamed over midway)
     let seen = crate::comm::fingerprint(
@@ -217,7 +217,7 @@ fn saved_layout(comm: &Comm, shape: &[usize], saved: Option<&Value>) -> Result<L
 
 /// Whether this rank's buffer of `layout` is its block, unpadded: then it
 /// reads that block straight from the store.
-fn reads_directly(layout: &Layout) -> bool {
+pub(crate) fn reads_directly(layout: &Layout) -> bool {
     layout
         .maps()
         .iter()
@@ -263,7 +263,7 @@ fn fill_block<T: ZarrElement>(
     path: &Path,
     meta: &ZarrJson,
     layout: &Layout,
-    mut out: ArrayViewMutD<'_, T>,
+    out: ArrayViewMutD<'_, T>,
 ) -> Result<()> {
     if layout.local_len() == 0 {
         return Ok(());
@@ -271,12 +271,27 @@ fn fill_block<T: ZarrElement>(
     let start: Vec<usize> = (0..layout.ndim())
         .map(|a| layout.first_global_index(a).unwrap_or(0))
         .collect();
+    fill_box(array, path, meta, &start, out)
+}
+
+/// Fills `out` with the box of the store at `start` of `out`'s shape:
+/// whole raw chunks straight from their files, the rest through zarrs.
+pub(crate) fn fill_box<T: ZarrElement>(
+    array: &Array<FilesystemStore>,
+    path: &Path,
+    meta: &ZarrJson,
+    start: &[usize],
+    mut out: ArrayViewMutD<'_, T>,
+) -> Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
     match &meta.chunk_shape {
         Some(c) if meta.raw && c.len() == start.len() && !c.contains(&0) => {
-            read_raw(array, path, &start, c, out)
+            read_raw(array, path, start, c, out)
         }
         _ => {
-            let values = read_box(array, path, &start, out.shape())?;
+            let values = read_box(array, path, start, out.shape())?;
             let values =
                 ArrayViewD::from_shape(out.raw_dim(), &values).map_err(|e| zarr_err(path, e))?;
             out.assign(&values);
@@ -287,7 +302,7 @@ fn fill_block<T: ZarrElement>(
 
 /// The cells of the box at `start` of shape `shape`, in C order, through
 /// zarrs (any codecs; missing chunks are the fill value).
-fn read_box<T: ZarrElement>(
+pub(crate) fn read_box<T: ZarrElement>(
     array: &Array<FilesystemStore>,
     path: &Path,
     start: &[usize],

@@ -29,8 +29,9 @@
 //!   Compression: none, zstd or blosc ([`ZarrCompression`]); loads decode
 //!   the codecs this build of zarrs has: bytes, zstd, blosc, gzip, crc32c
 //!   and sharding (not transpose, zlib, bz2, pcodec or zfp: an error
-//!   naming the codec). No `dimension_names` are written yet, which
-//!   xarray's `open_zarr` wants.
+//!   naming the codec). The axes are named `dim_0`, `dim_1`, ... in the
+//!   metadata's `dimension_names` (xarray's names for unnamed axes; it
+//!   reads Zarr v3 arrays only with names).
 //!
 //! [`open`](super::open) recognizes an array directory (its `zarr.json`)
 //! without the feature; loading it needs the feature.
@@ -55,12 +56,12 @@
 //! ```
 
 #[cfg(feature = "zarr")]
-mod chunks;
+pub(crate) mod chunks;
 #[cfg(feature = "zarr")]
-mod load;
-mod meta;
+pub(crate) mod load;
+pub(crate) mod meta;
 #[cfg(feature = "zarr")]
-mod save;
+pub(crate) mod save;
 
 #[cfg(feature = "zarr")]
 pub use chunks::default_chunk_shape;
@@ -123,7 +124,7 @@ impl ZarrCompression {
     /// Words that name the compression, for the agreement that every rank
     /// passed the same.
     #[cfg(feature = "zarr")]
-    fn words(&self) -> Vec<u64> {
+    pub(crate) fn words(&self) -> Vec<u64> {
         match self {
             ZarrCompression::None => vec![0],
             ZarrCompression::Zstd { level } => vec![1, *level as i64 as u64],
@@ -160,6 +161,6 @@ impl ZarrElement for num_complex::Complex32 {}
 impl ZarrElement for num_complex::Complex64 {}
 
 #[cfg(feature = "zarr")]
-fn zarr_err(path: &std::path::Path, e: impl std::fmt::Display) -> crate::error::Error {
+pub(crate) fn zarr_err(path: &std::path::Path, e: impl std::fmt::Display) -> crate::error::Error {
     super::io_err(path, format!("Zarr: {e}"))
 }

@@ -22,7 +22,7 @@ use zarrs::array::{Array, ArrayBuilder, DataType, FillValue};
 use zarrs::filesystem::FilesystemStore;
 
 /// zarrs' name of an element type.
-pub(super) fn data_type(d: DType) -> DataType {
+pub(crate) fn data_type(d: DType) -> DataType {
     match d {
         DType::Bool => DataType::Bool,
         DType::U8 => DataType::UInt8,
@@ -223,32 +223,19 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
             moved = self.redistribute(&w)?;
             (w, moved.local())
         };
-        let tmp = temp_path(path);
-        let fresh = if comm.rank() == 0 {
-            let _ = std::fs::remove_dir_all(&tmp);
-            std::fs::create_dir_all(&tmp).map_err(|e| io_err(&tmp, e))
-        } else {
-            Ok(())
+        let tmp = begin_store(comm, path)?;
+        let mut attributes = serde_json::Map::new();
+        if !attribute.is_null() {
+            attributes.insert(ZARR_LAYOUT_ATTRIBUTE.to_string(), attribute);
+        }
+        let spec = ArraySpec {
+            shape: layout.shape(),
+            chunks: &chunks,
+            dtype: T::DTYPE,
+            compression: &options.compression,
+            attributes,
         };
-        comm.agree(fresh)?;
-        let built = (|| -> Result<Array<FilesystemStore>> {
-            let store = Arc::new(FilesystemStore::new(&tmp).map_err(|e| zarr_err(path, e))?);
-            let shape: Vec<u64> = layout.shape().iter().map(|&n| n as u64).collect();
-            let chunk_shape: Vec<u64> = chunks.iter().map(|&c| c as u64).collect();
-            let mut builder = ArrayBuilder::new(
-                shape,
-                chunk_shape.as_slice(),
-                data_type(T::DTYPE),
-                FillValue::new(vec![0u8; itemsize]),
-            );
-            builder.bytes_to_bytes_codecs(codecs(&options.compression, itemsize)?);
-            if !attribute.is_null() {
-                let mut attributes = serde_json::Map::new();
-                attributes.insert(ZARR_LAYOUT_ATTRIBUTE.to_string(), attribute);
-                builder.attributes(attributes);
-            }
-            builder.build(store, "/").map_err(|e| zarr_err(path, e))
-        })();
+        let built = build_array(&tmp, path, &spec);
         let written = built.and_then(|array| {
             let store = Store {
                 array: &array,
@@ -260,23 +247,88 @@ impl<T: ZarrElement, S: Data<Elem = T>> DistArrayBase<S> {
             sync_chunks(&array, &tmp, &keys)?;
             Ok(array)
         });
-        let array = match comm.agree(written) {
-            Ok(a) => a,
-            Err(e) => {
-                if comm.rank() == 0 {
-                    let _ = std::fs::remove_dir_all(&tmp);
-                }
-                return Err(e);
-            }
-        };
-        // every chunk is there: the metadata last, then the name
-        let committed = if comm.rank() == 0 {
-            commit(&array, &tmp, path)
-        } else {
-            Ok(())
-        };
-        comm.agree(committed)
+        end_store(comm, &tmp, path, written)
     }
+}
+
+/// What a new Zarr array is: shape, chunk shape, element type, codecs and
+/// attributes.
+pub(crate) struct ArraySpec<'a> {
+    pub shape: &'a [usize],
+    pub chunks: &'a [usize],
+    pub dtype: DType,
+    pub compression: &'a ZarrCompression,
+    pub attributes: serde_json::Map<String, Value>,
+}
+
+/// The start of writing a new array at `path`: rank 0 makes an empty
+/// temporary directory beside it (`<path>.distarray-tmp`), which every rank
+/// gets. Collective.
+pub(crate) fn begin_store(comm: &Comm, path: &Path) -> Result<PathBuf> {
+    let tmp = temp_path(path);
+    let fresh = if comm.rank() == 0 {
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp).map_err(|e| io_err(&tmp, e))
+    } else {
+        Ok(())
+    };
+    comm.agree(fresh)?;
+    Ok(tmp)
+}
+
+/// The array object over the temporary directory `tmp` (nothing stored
+/// yet: chunks first, the metadata last); errors name `path`.
+pub(crate) fn build_array(
+    tmp: &Path,
+    path: &Path,
+    spec: &ArraySpec<'_>,
+) -> Result<Array<FilesystemStore>> {
+    let itemsize = spec.dtype.itemsize();
+    let store = Arc::new(FilesystemStore::new(tmp).map_err(|e| zarr_err(path, e))?);
+    let shape: Vec<u64> = spec.shape.iter().map(|&n| n as u64).collect();
+    let chunk_shape: Vec<u64> = spec.chunks.iter().map(|&c| c as u64).collect();
+    let mut builder = ArrayBuilder::new(
+        shape,
+        chunk_shape.as_slice(),
+        data_type(spec.dtype),
+        FillValue::new(vec![0u8; itemsize]),
+    );
+    builder.bytes_to_bytes_codecs(codecs(spec.compression, itemsize)?);
+    // xarray's names for unnamed axes (it reads v3 arrays only with names)
+    builder.dimension_names(Some((0..spec.shape.len()).map(|a| format!("dim_{a}"))));
+    if !spec.attributes.is_empty() {
+        builder.attributes(spec.attributes.clone());
+    }
+    builder.build(store, "/").map_err(|e| zarr_err(path, e))
+}
+
+/// The end of writing a new array: when every rank's part is `written`,
+/// rank 0 writes the metadata last and renames the temporary directory to
+/// `path` (the old array there set aside until then); otherwise the
+/// temporary directory is removed and the error is every rank's.
+/// Collective.
+pub(crate) fn end_store(
+    comm: &Comm,
+    tmp: &Path,
+    path: &Path,
+    written: Result<Array<FilesystemStore>>,
+) -> Result<()> {
+    let array = match comm.agree(written) {
+        Ok(a) => a,
+        Err(e) => {
+            if comm.rank() == 0 {
+                let _ = std::fs::remove_dir_all(tmp);
+            }
+            return Err(e);
+        }
+    };
+    // every chunk is there: the metadata last, then the name
+    let committed = if comm.rank() == 0 {
+        commit(&array, tmp, path)
+    } else {
+        Ok(())
+    };
+    comm.agree(committed)
 }
 
 /// Rank 0's end of a save: `zarr.json`, then the temporary directory
@@ -317,7 +369,11 @@ fn commit(array: &Array<FilesystemStore>, tmp: &Path, path: &Path) -> Result<()>
 /// Flushes the chunk files this rank wrote to the disk (as `save_npy`
 /// does its file) before the metadata says the array is complete. A chunk
 /// all fill value is not written, so its file may be absent.
-fn sync_chunks(array: &Array<FilesystemStore>, dir: &Path, keys: &[Vec<u64>]) -> Result<()> {
+pub(crate) fn sync_chunks(
+    array: &Array<FilesystemStore>,
+    dir: &Path,
+    keys: &[Vec<u64>],
+) -> Result<()> {
     for key in keys {
         let file = dir.join(array.chunk_key(key).as_str());
         match std::fs::File::open(&file) {
@@ -331,18 +387,18 @@ fn sync_chunks(array: &Array<FilesystemStore>, dir: &Path, keys: &[Vec<u64>]) ->
 
 /// Where chunks go: the array (its codecs), the temporary directory it
 /// is written in, the path errors name, and whether chunks are stored raw.
-struct Store<'a> {
-    array: &'a Array<FilesystemStore>,
-    dir: &'a Path,
-    path: &'a Path,
-    raw: bool,
+pub(crate) struct Store<'a> {
+    pub array: &'a Array<FilesystemStore>,
+    pub dir: &'a Path,
+    pub path: &'a Path,
+    pub raw: bool,
 }
 
 impl Store<'_> {
     /// Stores one chunk: uncompressed, its bytes straight from the array
     /// into the chunk's file (what the `bytes` codec alone stores, with no
     /// copy); otherwise encoded by zarrs.
-    fn chunk<T: ZarrElement>(&self, key: &[u64], data: &[T]) -> Result<()> {
+    pub(crate) fn chunk<T: ZarrElement>(&self, key: &[u64], data: &[T]) -> Result<()> {
         if !self.raw {
             return self
                 .array
@@ -405,13 +461,13 @@ fn write_chunks<T: ZarrElement>(
 
 /// Used by the loader: a Comm-independent check that the store at `path`
 /// opens with zarrs (codecs it knows).
-pub(super) fn open_array(path: &Path) -> Result<Array<FilesystemStore>> {
+pub(crate) fn open_array(path: &Path) -> Result<Array<FilesystemStore>> {
     let store = Arc::new(FilesystemStore::new(path).map_err(|e| zarr_err(path, e))?);
     Array::open(store, "/").map_err(|e| zarr_err(path, e))
 }
 
 /// Agrees that every rank passed the same path (and layout).
-pub(super) fn same_arguments(
+pub(crate) fn same_arguments(
     comm: &Comm,
     what: &str,
     path: &Path,
