@@ -126,6 +126,7 @@
 //! | `np.load` without knowing the dtype | `io::load(&comm, "a.npy")?` -> `AnyDistArray`; to look first: `comm.agree(io::open("a.npy"))?` (shape, dtype, order, stored layout), then `.load(&comm)?` |
 //! | `ht.save_hdf5` / `ht.load_hdf5` | `a.save_hdf5(path, "u", None)?` / `DistArray::<f64>::load_hdf5(...)` (feature `hdf5`); or `io::open_hdf5(path, "u")?` |
 //! | `zarr.open_array("a.zarr")[...]`, `da.from_zarr("a.zarr")`, `da.to_zarr("a.zarr")` | `DistArray::<f64>::load_zarr(&layout, "a.zarr")?` (any chunks, each rank its part) / `a.save_zarr("a.zarr", &io::ZarrOptions::default())?` (feature `zarr`; chunks from the layout, `compression: ZarrCompression::Zstd { level: 3 }`); `io::open("a.zarr")?` |
+//! | `dask.array.from_zarr("x.zarr")`, `(2 * x + y).to_zarr("z.zarr")`, `x.sum().compute()` (out of core) | `let x = ooc::DiskArray::<f64>::open(&comm, "x.zarr")?;` then `ooc::apply(&[&x, &y], "z.zarr", &OocOptions::default(), \|s, out\| (2.0 * s[0].lazy() + s[1].lazy()).eval_into(out))?`, `x.sum()?`, `x.read(&[0..10, 0..n])?` (feature `zarr`; within `OocOptions::budget` per rank) |
 //! | `PETSc.Vec().createWithArray(a)` (petsc4py) | `PetscVec::wrap(&petsc, &mut a)?` (no copy; the `Vec` borrows the array) |
 //! | `ksp.solve(b, x)` | `Ksp::new(&mat)?.solve(&b, &mut x)?` (any library's solver through `bridge::LinearSolver`), or `mat.solve(&b)?` (its KSP kept for the next call) |
 //! | `Tpetra::Vector` over user memory (Trilinos) | `TpetraVector::wrap`, `TpetraVector::array_mut()` (Tpetra's memory lent as a `DistArray` view) |
@@ -323,6 +324,48 @@
 //! # std::fs::remove_dir_all(&dir)?;
 //! # Ok(())
 //! # }
+//! ```
+//!
+//! ### Arrays larger than memory (feature `zarr`)
+//!
+//! When the data do not fit in the ranks' memory, keep them on disk as a
+//! Zarr array and work on them with [`ooc`](crate::ooc): each operation
+//! streams the chunks through memory within a budget per rank, reading
+//! the next chunks and writing the previous result while it computes.
+//! Every operation is a pass over the disk, so write a chain as one
+//! `ooc::apply` with a deferred expression, and load what fits with
+//! `read` to work on it in memory, where arrays are much faster.
+//!
+//! ```
+//! # #[cfg(feature = "zarr")]
+//! # fn main() -> distarray::Result<()> {
+//! use distarray::ooc::{self, DiskArray, OocOptions};
+//! use distarray::prelude::*;
+//! let _universe = distarray::mpi::initialize().unwrap();
+//! let comm = Comm::world();
+//! let dir = std::env::temp_dir().join(format!("distarray-guide-ooc-{}", std::process::id()));
+//! // 64 KiB per rank at most, whatever the size of the arrays
+//! let opts = OocOptions { budget: 64 << 10, chunk_shape: Some(vec![32, 32]), ..OocOptions::default() };
+//! let x = DiskArray::<f64>::generate(&comm, dir.join("x.zarr"), &[300, 200], &opts, |start, mut c| {
+//!     for (ix, v) in c.indexed_iter_mut() { *v = (start[0] + ix[0]) as f64 * 0.5; }
+//! })?;
+//! let y = DiskArray::<f64>::generate(&comm, dir.join("y.zarr"), &[300, 200], &opts, |_, mut c| c.fill(1.0))?;
+//! // z = 2x + y, disk to disk, one pass
+//! let z = ooc::apply(&[&x, &y], dir.join("z.zarr"), &opts, |s, out| {
+//!     (2.0 * s[0].lazy() + s[1].lazy()).eval_into(out)
+//! })?;
+//! assert_eq!(z.max()?, 300.0);
+//! let rows = z.with_budget(64 << 10).mean_axis(Axis(1))?;   // a DistArray in memory
+//! assert_eq!(rows.gather_all()?[[10]], 11.0);
+//! let corner = x.read(&[0..4, 0..4])?;                        // a region, into memory
+//! assert_eq!(corner.gather_all()?[[3, 0]], 1.5);
+//! let t = x.transpose_to(dir.join("xt.zarr"), &[1, 0], &opts)?; // disk to disk
+//! assert_eq!(t.shape(), &[200, 300]);
+//! # if comm.rank() == 0 { std::fs::remove_dir_all(&dir).ok(); }
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "zarr"))]
+//! # fn main() {}
 //! ```
 //!
 //! ### Handing an array to PETSc and back (feature `petsc`)
