@@ -72,9 +72,6 @@ pub fn size_arg(default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// Counts heap allocations, for figures that must be zero. Install with
-/// `#[global_allocator] static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;`
-/// and read with [`allocations_during`].
 /// A field of `/proc/self/status` in bytes (`VmHWM`, `VmRSS`).
 pub fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
@@ -90,6 +87,9 @@ pub fn status_bytes(field: &str) -> u64 {
     kb * 1024
 }
 
+/// Counts heap allocations, for figures that must be zero. Install with
+/// `#[global_allocator] static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;`
+/// and read with [`allocations_during`].
 pub use stats_alloc;
 
 /// Number of allocations (plus reallocations) `f` made on this rank.

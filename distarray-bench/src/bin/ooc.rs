@@ -3,15 +3,18 @@
 //! (as root; the arrays are also near the machine's memory size).
 //!
 //! - `ooc_sum`: `DiskArray::sum` of a 16 GB f64 Zarr array (uncompressed,
-//!   default 64 MiB chunks) with a budget of 1 GiB per rank, against `dd`
-//!   reading the same chunk files: dd's time / ours (>= 0.7).
+//!   128 MiB chunks, so that the budget binds: eight chunks in flight)
+//!   with a budget of 1 GiB per rank, against `dd` reading the same chunk
+//!   files, one `dd` per rank over its half of them at the same time:
+//!   dd's time / ours (>= 0.7).
 //! - `ooc_sum_peak_memory`: the largest rank's peak resident memory
 //!   (`VmHWM`, reset by `clear_refs` just before) during that sum, over
 //!   the budget (<= 1.1).
 //! - `ooc_axpy`: `z = a*x + y` disk to disk (`zip_map_to`) on two such
-//!   arrays, against `dd` copying x's chunk files (with `conv=fdatasync`,
-//!   as our result is flushed) and reading y's, the same bytes read and
-//!   written: dd's time / ours (>= 0.6).
+//!   arrays (budget 1 GiB: two chunks of the three arrays in flight),
+//!   against `dd` copying x's chunk files (with `conv=fdatasync`, as our
+//!   result is flushed) and reading y's, each rank its half, the same
+//!   bytes read and written: dd's time / ours (>= 0.6).
 //!
 //! Each side runs `REPS` times, taking turns going first; each side's best
 //! is its figure (this disk's speed swings between identical runs). The
@@ -33,6 +36,8 @@ use std::process::Command;
 const REPS: usize = 2;
 /// The budget per rank.
 const BUDGET: usize = 1 << 30;
+/// Cells per chunk (128 MiB of f64).
+const CHUNK: usize = 1 << 24;
 
 /// Every chunk file of a Zarr array directory, sorted.
 fn chunk_files(dir: &Path) -> Vec<PathBuf> {
@@ -88,12 +93,20 @@ fn main() {
             4 * gb
         );
     }
+    if comm.rank() == 0 {
+        std::fs::write("/proc/sys/vm/drop_caches", "1")
+            .expect("ooc: dropping the page cache needs root (else both sides read from memory)");
+    }
     comm.barrier();
     let name = |s: &str| PathBuf::from(format!("{}-{s}.zarr", stem.display()));
     let (xp, yp, zp) = (name("x"), name("y"), name("z"));
+    let opts = OocOptions {
+        budget: BUDGET,
+        chunk_shape: Some(vec![CHUNK]),
+        ..OocOptions::default()
+    };
     let make = |p: &Path, v: f64| {
-        DiskArray::<f64>::generate(&comm, p, &[n], &OocOptions::default(), |_, mut c| c.fill(v))
-            .unwrap()
+        DiskArray::<f64>::generate(&comm, p, &[n], &opts, |_, mut c| c.fill(v)).unwrap()
     };
     let x = make(&xp, 1.0).with_budget(BUDGET);
     let y = make(&yp, 2.0);
@@ -140,7 +153,6 @@ fn main() {
 
     // ooc_axpy
     let (mut axpy, mut dd_copy) = (f64::INFINITY, f64::INFINITY);
-    let opts = OocOptions::default();
     for rep in 0..REPS {
         for side in [rep % 2, 1 - rep % 2] {
             if side == 0 {

@@ -76,6 +76,11 @@ impl<T: ZarrElement> DiskArray<T> {
             && axes
                 .iter()
                 .all(|&a| a < seen.len() && !std::mem::replace(&mut seen[a], true));
+        self.comm.agree_on(
+            "DiskArray::transpose_to (axes)",
+            crate::comm::fingerprint(axes.iter().map(|&a| a as u64)),
+            Ok(()),
+        )?;
         self.comm.agree(if permutation {
             Ok(())
         } else {
@@ -114,6 +119,6 @@ impl<T: ZarrElement> DiskArray<T> {
             Ok(())
         });
         sink.finish(comm, done)?;
-        DiskArray::open(comm, path)
+        Ok(DiskArray::open(comm, path)?.with_budget(options.budget))
     }
 }

@@ -32,8 +32,10 @@ pub struct OocOptions {
     /// Bytes of chunk buffers each rank may hold at once (all the chunks
     /// in flight: being read, computed and written). At least one chunk of
     /// every array an operation touches must fit; more make the reads,
-    /// the computing and the writes overlap. Decoding a compressed chunk
-    /// takes one more chunk for a moment.
+    /// the computing and the writes overlap. An input read through zarrs
+    /// (compressed, or stored in other chunks than the ones walked) counts
+    /// its stored chunk twice more (decoded and encoded). Arrays this makes
+    /// keep the budget for their reductions and regions.
     pub budget: usize,
     /// The chunk shape of arrays an operation makes; `None`: the first
     /// input's (permuted by a transposition), or for
@@ -175,7 +177,7 @@ impl<T: ZarrElement> DiskArray<T> {
         let job = Job::new("DiskArray::create", comm, path, options.budget);
         let sink = Sink::<T>::begin(&job, shape, &chunks, &options.compression)?;
         sink.finish(comm, Ok(()))?;
-        DiskArray::open(comm, path)
+        Ok(DiskArray::open(comm, path)?.with_budget(options.budget))
     }
 
     /// Makes a new array at `path` (replacing a Zarr array there), each
@@ -219,7 +221,7 @@ impl<T: ZarrElement> DiskArray<T> {
             Ok(())
         });
         sink.finish(comm, done)?;
-        DiskArray::open(comm, path)
+        Ok(DiskArray::open(comm, path)?.with_budget(options.budget))
     }
 
     /// This handle with `bytes` as its budget per rank for the work that

@@ -83,7 +83,9 @@ pub(crate) fn check_inputs<T: ZarrElement>(what: &str, inputs: &[&DiskArray<T>])
 /// chunks of `options.chunk_shape` (default: the first input's) with
 /// `options.compression`, its metadata written last (a killed job leaves no
 /// array that looks complete). `path` may be one of the inputs': the
-/// result replaces it when done. Collective.
+/// result replaces it when done, and the input's handle must not be used
+/// after (it still describes the old array: open the path again, or use
+/// the handle returned). Collective.
 ///
 /// `kernel` must be elementwise (or at least keep to the chunk it is
 /// given): chunk boundaries depend on the chunk shape. Each rank calls it
@@ -144,7 +146,7 @@ pub fn apply<T: ZarrElement, U: ZarrElement>(
         kernel(&slabs, &mut out)
     });
     sink.finish(comm, done)?;
-    DiskArray::open(comm, path)
+    Ok(DiskArray::open(comm, path)?.with_budget(options.budget))
 }
 
 impl<T: ZarrElement> DiskArray<T> {

@@ -9,7 +9,8 @@
 //! run through a pipeline of three threads — one reads the next chunks
 //! (of every input), the caller's thread computes the current one, one
 //! writes the previous result — so that reading, computing and writing
-//! overlap (double buffering, deeper when the budget allows). No chunk is
+//! overlap (double buffering, up to eight chunks deep when the budget
+//! allows). No chunk is
 //! held longer than that, so memory stays within
 //! [`OocOptions::budget`] whatever the array's size.
 //!

@@ -132,6 +132,9 @@ impl<'a> Input<'a> {
                 }
             }
         }
+        // the old buffer goes before zarrs makes the new one (the budget
+        // counts one)
+        drop(std::mem::take(buf));
         *buf = read_box(self.array, self.path, &start, &shape)?;
         Ok(())
     }
@@ -203,7 +206,15 @@ impl<U: ZarrElement> Sink<U> {
             compression,
             attributes: serde_json::Map::new(),
         };
-        let array = comm.agree(build_array(&tmp, path, &spec))?;
+        let array = match comm.agree(build_array(&tmp, path, &spec)) {
+            Ok(a) => a,
+            Err(e) => {
+                if comm.rank() == 0 {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                }
+                return Err(e);
+            }
+        };
         Ok(Sink {
             path: path.to_path_buf(),
             tmp,

@@ -75,9 +75,19 @@ impl<T: ZarrElement> DiskArray<T> {
     fn slabs(
         &self,
         what: &'static str,
+        f: impl FnMut(&Unit, DistArrayView<'_, T>) -> Result<()>,
+    ) -> Result<()> {
+        self.slabs_within(what, self.budget, f)
+    }
+
+    /// [`slabs`](Self::slabs) within `budget` bytes.
+    fn slabs_within(
+        &self,
+        what: &'static str,
+        budget: usize,
         mut f: impl FnMut(&Unit, DistArrayView<'_, T>) -> Result<()>,
     ) -> Result<()> {
-        let job = Job::new(what, &self.comm, &self.path, self.budget);
+        let job = Job::new(what, &self.comm, &self.path, budget);
         let mut layouts = SlabLayouts::new();
         run::<T, T, _>(&job, &[Input::new(self)], None, |unit, views, _| {
             let layout = layouts.of(&unit.shape)?;
@@ -105,7 +115,8 @@ impl<T: ZarrElement> DiskArray<T> {
     }
 
     /// Checks `axis` and that the partial result along it fits the budget
-    /// (agreed; global facts).
+    /// twice (the partial, and the result the ranks' partials reduce to);
+    /// the reduced shape. Agreed (global facts).
     fn check_axis(&self, what: &str, axis: Axis) -> Result<Vec<usize>> {
         let k = axis.index();
         let verdict = if k >= self.ndim() {
@@ -117,10 +128,10 @@ impl<T: ZarrElement> DiskArray<T> {
             let mut reduced = self.shape().to_vec();
             reduced.remove(k);
             let bytes = reduced.iter().product::<usize>() * std::mem::size_of::<T>();
-            if bytes > self.budget {
+            if 2 * bytes > self.budget {
                 Err(Error::InvalidArgument(format!(
                     "{what}: the result along axis {k} has {bytes} bytes, which each rank \
-                     holds while it sums, more than the budget of {} bytes: raise it \
+                     holds twice while it sums, more than the budget of {} bytes: raise it \
                      (DiskArray::with_budget) or reduce a region at a time (DiskArray::read)",
                     self.budget
                 )))
@@ -146,7 +157,10 @@ impl<T: ZarrElement> DiskArray<T> {
         let reduced = self.check_axis(what, axis)?;
         let k = axis.index();
         let mut mine = ArrayD::from_elem(IxDyn(&reduced), init);
-        let done = self.slabs(what, |unit, slab| {
+        // the chunks in flight share the budget with the partial and the
+        // result
+        let held = 2 * mine.len() * std::mem::size_of::<T>();
+        let done = self.slabs_within(what, self.budget - held, |unit, slab| {
             let part = per_slab(&slab)?;
             let part = part.local();
             let mut target = mine.slice_each_axis_mut(|ax| {
@@ -205,8 +219,9 @@ impl<T: ZarrElement + Numeric> DiskArray<T> {
     }
 
     /// The sum along `axis`: a distributed array of the other axes (held
-    /// in memory: each rank holds one of that shape while it sums, which
-    /// must fit the budget). Collective.
+    /// in memory: each rank holds one of that shape while it sums and one
+    /// while the ranks' sums are added; both count against the budget,
+    /// with the chunks in flight). Collective.
     pub fn sum_axis(&self, axis: Axis) -> Result<DistArray<T>> {
         self.along(
             "DiskArray::sum_axis",
@@ -265,15 +280,21 @@ impl<T: ZarrElement + FloatElement> DiskArray<T> {
             scratch.clear();
             scratch.extend(slab.local().iter().map(|v| v.to_f64().unwrap_or(f64::NAN)));
         };
+        // the first pass also scans for the two-pass method (the largest
+        // magnitude: cheap next to the bins), so that a fallback takes one
+        // more pass, not two
         let mut sum = PieceSum::new();
+        let mut pass = TwoPass::new();
         let done = self.slabs(what, |_, slab| {
-            match f64_cells(&slab) {
-                Some(x) => sum.add(x),
+            let x = match f64_cells(&slab) {
+                Some(x) => x,
                 None => {
                     as_f64(&slab, &mut scratch);
-                    sum.add(&scratch);
+                    &scratch
                 }
-            }
+            };
+            sum.add(x);
+            pass.scan(x);
             Ok(())
         });
         self.comm.agree(done)?;
@@ -281,19 +302,7 @@ impl<T: ZarrElement + FloatElement> DiskArray<T> {
         if let Some(v) = sum.finish(&self.comm) {
             return Ok(v);
         }
-        // cells beyond the bins' range: the two-pass method, two disk passes
-        let mut pass = TwoPass::new();
-        let scanned = self.slabs(what, |_, slab| {
-            match f64_cells(&slab) {
-                Some(x) => pass.scan(x),
-                None => {
-                    as_f64(&slab, &mut scratch);
-                    pass.scan(&scratch);
-                }
-            }
-            Ok(())
-        });
-        self.comm.agree(scanned)?;
+        // cells beyond the bins' range: the two-pass method's second pass
         if let Some(v) = pass.fix_grids(&self.comm, self.len()) {
             return Ok(v);
         }

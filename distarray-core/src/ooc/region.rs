@@ -143,8 +143,10 @@ impl<T: ZarrElement> DiskArray<T> {
     /// changed and written back by their one writer. Collective.
     ///
     /// An interrupted write leaves some of the region's chunks new and the
-    /// others old (the metadata does not change): write into a fresh array
-    /// ([`DiskArray::create`]) when that matters.
+    /// others old, and the chunk being written when the job was killed may
+    /// be torn (chunks are rewritten in place; the metadata does not
+    /// change): write into a fresh array ([`DiskArray::create`]) when that
+    /// matters.
     ///
     /// Errors (on every rank alike): a region outside the array, arrays on
     /// another communicator, I/O errors.

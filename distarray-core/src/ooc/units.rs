@@ -53,9 +53,10 @@ pub(crate) fn my_units(shape: &[usize], chunks: &[usize], rank: usize, size: usi
         .collect()
 }
 
-/// The most units in flight at once (more do not help: read, compute and
-/// write each hold one, and one more is being handed over).
-const MAX_IN_FLIGHT: usize = 4;
+/// The most units in flight at once: read, compute and write each hold
+/// one and more are handed over; a few more let the reader run ahead when
+/// the disk's speed swings.
+const MAX_IN_FLIGHT: usize = 8;
 
 /// How many units fit in `budget` bytes at once when each takes
 /// `unit_bytes` (every input's and the output's chunk), at most
@@ -105,6 +106,7 @@ mod tests {
     fn the_budget_bounds_the_chunks_in_flight() {
         assert_eq!(in_flight("t", 100, 30).unwrap(), 3);
         assert_eq!(in_flight("t", 1000, 30).unwrap(), MAX_IN_FLIGHT);
+        assert_eq!(in_flight("t", 100, 20).unwrap(), 5);
         assert_eq!(in_flight("t", 30, 30).unwrap(), 1);
         assert!(in_flight("t", 29, 30)
             .unwrap_err()
