@@ -19,7 +19,7 @@
 //! - **elementwise work, disk to disk**: [`DiskArray::map_to`] (a closure
 //!   per cell), [`zip_map_to`](DiskArray::zip_map_to) (two arrays), and
 //!   [`apply`] (any number of arrays, a closure that gets each slab as a
-//!   [`DistArray`] on this rank alone, so deferred expressions, ufuncs and
+//!   [`DistArray`](crate::DistArray) on this rank alone, so deferred expressions, ufuncs and
 //!   every array method run on it);
 //! - **reductions**: [`sum`](DiskArray::sum), [`mean`](DiskArray::mean),
 //!   [`min`](DiskArray::min), [`max`](DiskArray::max), each also along an
@@ -27,9 +27,9 @@
 //!   [`sum_reproducible`](DiskArray::sum_reproducible), bitwise the
 //!   in-memory [`sum_reproducible`](crate::DistArrayBase::sum_reproducible);
 //!   [`for_each_slab`] for any other fold;
-//! - **regions**: [`read`](DiskArray::read) a region into a [`DistArray`]
+//! - **regions**: [`read`](DiskArray::read) a region into a [`DistArray`](crate::DistArray)
 //!   (any layout with [`read_into`](DiskArray::read_into)),
-//!   [`write`](DiskArray::write) a [`DistArray`] into a region;
+//!   [`write`](DiskArray::write) a [`DistArray`](crate::DistArray) into a region;
 //! - **rechunking and transposition, disk to disk**:
 //!   [`rechunk_to`](DiskArray::rechunk_to) (other chunks or compression),
 //!   [`transpose_to`](DiskArray::transpose_to) (any permutation of axes);
@@ -55,7 +55,7 @@
 //! a chain of operations costs a disk pass each: write the chain as one
 //! [`apply`] with a deferred expression, or load what fits with
 //! [`read`](DiskArray::read) and work in memory. Arrays that fit in memory
-//! are faster as [`DistArray`]s.
+//! are faster as [`DistArray`](crate::DistArray)s.
 //!
 //! ```
 //! use distarray_core::ooc::{self, DiskArray, OocOptions};
