@@ -44,6 +44,12 @@
 //! rename). Writes into a region of an existing array change its chunks in
 //! place, as a save of the region would.
 //!
+//! The reader and writer threads touch only files: every MPI call stays on
+//! the thread that called the operation. That is MPI's
+//! `MPI_THREAD_FUNNELED` level; a program using out-of-core arrays can ask
+//! for it with `mpi::initialize_with_threading(Threading::Funneled)`
+//! (Open MPI runs them at any level).
+//!
 //! Long work shows a progress bar on rank 0 (see
 //! `DISTARRAY_PROGRESS` in the I/O docs).
 //!

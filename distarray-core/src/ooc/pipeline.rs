@@ -6,7 +6,7 @@
 //! the caller's thread.
 
 use super::disk::DiskArray;
-use super::units::{in_flight, my_units, Unit};
+use super::units::{in_flight, Unit, Units};
 use crate::comm::Comm;
 use crate::error::{Error, Result};
 use crate::io::progress::Progress;
@@ -17,7 +17,6 @@ use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn, Slice};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
-use std::sync::Mutex;
 use zarrs::array::Array;
 use zarrs::filesystem::FilesystemStore;
 
@@ -171,7 +170,6 @@ pub(crate) struct Sink<U> {
     raw: bool,
     pub(crate) shape: Vec<usize>,
     pub(crate) chunks: Vec<usize>,
-    written: Mutex<Vec<Vec<u64>>>,
     _u: std::marker::PhantomData<fn(U)>,
 }
 
@@ -222,7 +220,6 @@ impl<U: ZarrElement> Sink<U> {
             raw: *compression == ZarrCompression::None,
             shape: shape.to_vec(),
             chunks: chunks.to_vec(),
-            written: Mutex::new(Vec::new()),
             _u: std::marker::PhantomData,
         })
     }
@@ -259,10 +256,6 @@ impl<U: ZarrElement> Sink<U> {
                 .assign(&view);
             store.chunk(&unit.key, padded.as_slice().expect("standard layout"))?;
         }
-        self.written
-            .lock()
-            .expect("no writer panicked")
-            .push(unit.key.clone());
         Ok(())
     }
 
@@ -271,7 +264,11 @@ impl<U: ZarrElement> Sink<U> {
     /// the path; otherwise nothing is left behind but an old array there.
     /// Collective.
     pub(crate) fn finish(self, comm: &Comm, done: Result<()>) -> Result<()> {
-        let keys = self.written.into_inner().expect("no writer panicked");
+        // the chunks this rank wrote: its run of the grid
+        let keys: Vec<Vec<u64>> = Units::mine(&self.shape, &self.chunks, comm.rank(), comm.size())
+            .iter()
+            .map(|u| u.key)
+            .collect();
         let array = self.array;
         let flushed = done
             .and_then(|_| sync_chunks(&array, &self.tmp, &keys))
@@ -312,7 +309,7 @@ where
         (None, None) => return Ok(()),
     };
     let comm = job.comm;
-    let units = my_units(&shape, &chunks, comm.rank(), comm.size());
+    let units = Units::mine(&shape, &chunks, comm.rank(), comm.size());
     let chunk_len: usize = chunks.iter().product();
     let t = std::mem::size_of::<T>();
     let u = std::mem::size_of::<U>();
@@ -323,8 +320,7 @@ where
         .sum::<usize>()
         + sink.map_or(0, |s| if s.raw { u } else { 2 * u });
     let depth = in_flight(job.what, job.budget, chunk_len * per_cell)?;
-    let moved =
-        units.iter().map(Unit::len).sum::<usize>() * (inputs.len() * t + sink.map_or(0, |_| u));
+    let moved = units.cells() * (inputs.len() * t + sink.map_or(0, |_| u));
     let progress = Progress::new(comm, moved, job.what);
 
     let (free_tx, free_rx) = sync_channel::<Buffers<T, U>>(depth);
@@ -335,42 +331,41 @@ where
         };
         free_tx.send(b).expect("room for every buffer");
     }
-    let (ready_tx, ready_rx) = sync_channel::<(usize, Buffers<T, U>)>(depth);
-    let (done_tx, done_rx) = sync_channel::<(usize, Buffers<T, U>)>(depth);
+    let (ready_tx, ready_rx) = sync_channel::<(Unit, Buffers<T, U>)>(depth);
+    let (done_tx, done_rx) = sync_channel::<(Unit, Buffers<T, U>)>(depth);
     let units = &units;
     std::thread::scope(|s| {
         let reader = s.spawn(move || -> Result<()> {
-            for (i, unit) in units.iter().enumerate() {
+            for unit in units.iter() {
                 let Ok(mut b) = free_rx.recv() else {
                     return Ok(()); // the writer stopped: its error tells
                 };
                 for (input, buf) in inputs.iter().zip(&mut b.inputs) {
-                    input.read(unit, buf)?;
+                    input.read(&unit, buf)?;
                 }
-                if ready_tx.send((i, b)).is_err() {
+                if ready_tx.send((unit, b)).is_err() {
                     return Ok(()); // the computing stopped
                 }
             }
             Ok(())
         });
         let writer = s.spawn(move || -> Result<()> {
-            for (i, b) in done_rx {
+            for (unit, b) in done_rx {
                 if let Some(sink) = sink {
-                    sink.write(&units[i], &b.out)?;
+                    sink.write(&unit, &b.out)?;
                 }
                 let _ = free_tx.send(b); // the reader may be done
             }
             Ok(())
         });
         let mut computed = Ok(());
-        for (i, mut b) in ready_rx.iter() {
-            let unit = &units[i];
+        for (unit, mut b) in ready_rx.iter() {
             let step = (|| -> Result<()> {
                 let views = inputs
                     .iter()
                     .zip(&b.inputs)
                     .map(|(input, buf)| {
-                        ArrayViewD::from_shape(IxDyn(&input.box_of(unit).1), &buf[..])
+                        ArrayViewD::from_shape(IxDyn(&input.box_of(&unit).1), &buf[..])
                             .map_err(|e| Error::InvalidArgument(e.to_string()))
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -384,14 +379,14 @@ where
                     }
                     None => None,
                 };
-                kernel(unit, &views, out)
+                kernel(&unit, &views, out)
             })();
             if let Err(e) = step {
                 computed = Err(e);
                 break;
             }
             progress.advance(unit.len() * (inputs.len() * t + sink.map_or(0, |_| u)));
-            if done_tx.send((i, b)).is_err() {
+            if done_tx.send((unit, b)).is_err() {
                 break; // the writer stopped: its error tells
             }
         }

@@ -23,34 +23,67 @@ impl Unit {
 }
 
 /// The chunks of `shape` in chunks of `chunks` that rank `rank` of `size`
-/// works on: an even run of the chunk grid in C order.
-pub(crate) fn my_units(shape: &[usize], chunks: &[usize], rank: usize, size: usize) -> Vec<Unit> {
-    let grid: Vec<usize> = shape
-        .iter()
-        .zip(chunks)
-        .map(|(&n, &c)| n.div_ceil(c))
-        .collect();
-    let count: usize = grid.iter().product();
-    let (lo, hi) = (rank * count / size, (rank + 1) * count / size);
-    (lo..hi)
-        .map(|flat| {
-            let mut rest = flat;
-            let mut key = vec![0u64; grid.len()];
-            for a in (0..grid.len()).rev() {
-                key[a] = (rest % grid[a]) as u64;
-                rest /= grid[a];
-            }
-            let start: Vec<usize> = key
-                .iter()
-                .zip(chunks)
-                .map(|(&k, &c)| k as usize * c)
-                .collect();
-            let shape = (0..grid.len())
-                .map(|a| chunks[a].min(shape[a] - start[a]))
-                .collect();
-            Unit { key, start, shape }
-        })
-        .collect()
+/// works on: an even run of the chunk grid in C order, each made when it
+/// is needed (nothing kept per chunk, whatever their number).
+#[derive(Debug, Clone)]
+pub(crate) struct Units {
+    shape: Vec<usize>,
+    chunks: Vec<usize>,
+    grid: Vec<usize>,
+    lo: usize,
+    hi: usize,
+}
+
+impl Units {
+    pub(crate) fn mine(shape: &[usize], chunks: &[usize], rank: usize, size: usize) -> Units {
+        let grid: Vec<usize> = shape
+            .iter()
+            .zip(chunks)
+            .map(|(&n, &c)| n.div_ceil(c))
+            .collect();
+        let count: usize = grid.iter().product();
+        Units {
+            shape: shape.to_vec(),
+            chunks: chunks.to_vec(),
+            grid,
+            lo: rank * count / size,
+            hi: (rank + 1) * count / size,
+        }
+    }
+
+    /// How many units this rank has.
+    pub(crate) fn len(&self) -> usize {
+        self.hi - self.lo
+    }
+
+    /// The `i`-th unit of this rank's run.
+    pub(crate) fn get(&self, i: usize) -> Unit {
+        let mut rest = self.lo + i;
+        let mut key = vec![0u64; self.grid.len()];
+        for a in (0..self.grid.len()).rev() {
+            key[a] = (rest % self.grid[a]) as u64;
+            rest /= self.grid[a];
+        }
+        let start: Vec<usize> = key
+            .iter()
+            .zip(&self.chunks)
+            .map(|(&k, &c)| k as usize * c)
+            .collect();
+        let shape = (0..self.grid.len())
+            .map(|a| self.chunks[a].min(self.shape[a] - start[a]))
+            .collect();
+        Unit { key, start, shape }
+    }
+
+    /// Every unit of the run, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Unit> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The cells of the run.
+    pub(crate) fn cells(&self) -> usize {
+        self.iter().map(|u| u.len()).sum()
+    }
 }
 
 /// The most units in flight at once: read, compute and write each hold
@@ -83,7 +116,11 @@ mod tests {
         let shape = [10, 7];
         let chunks = [4, 3];
         let all: Vec<Unit> = (0..3)
-            .flat_map(|r| my_units(&shape, &chunks, r, 3))
+            .flat_map(|r| {
+                Units::mine(&shape, &chunks, r, 3)
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
             .collect();
         assert_eq!(all.len(), 9);
         assert_eq!(all.iter().map(Unit::len).sum::<usize>(), 70);
@@ -92,14 +129,16 @@ mod tests {
         assert_eq!(all[8].shape, [2, 1]);
         assert_eq!(all[5].key, [1, 2]);
         // more ranks than chunks: some get none
-        assert_eq!(my_units(&[3], &[3], 1, 4).len(), 0);
+        assert_eq!(Units::mine(&[3], &[3], 1, 4).len(), 0);
         assert_eq!(
             (0..4)
-                .map(|r| my_units(&[3], &[3], r, 4).len())
+                .map(|r| Units::mine(&[3], &[3], r, 4).len())
                 .sum::<usize>(),
             1
         );
-        assert!(my_units(&[0, 5], &[1, 5], 0, 1).is_empty());
+        assert_eq!(Units::mine(&[0, 5], &[1, 5], 0, 1).len(), 0);
+        // rank 1 of 3: chunks 3, 4, 5 of the 3 x 3 grid
+        assert_eq!(Units::mine(&shape, &chunks, 1, 3).cells(), 12 + 12 + 4);
     }
 
     #[test]
