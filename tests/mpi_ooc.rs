@@ -30,6 +30,8 @@ static CHECKS: &[Check] = &[
     check!(metadata_is_written_last),
     check!(bad_arguments_fail_everywhere_alike),
     check!(zarr_python_reads_the_results),
+    #[cfg(feature = "hdf5")]
+    check!(hdf5_datasets_in_and_out_of_core),
 ];
 
 fn main() {
@@ -609,4 +611,73 @@ fn zarr_python_reads_the_results(comm: &Comm) {
         );
     }
     comm.barrier();
+}
+
+/// An HDF5 dataset (chunked, and contiguous) into a Zarr array chunk by
+/// chunk and back, within a tiny budget.
+#[cfg(feature = "hdf5")]
+fn hdf5_datasets_in_and_out_of_core(comm: &Comm) {
+    let out = scratch(comm, "ooc-hdf5");
+    let shape = [13, 6, 5];
+    let a = in_memory(comm, &shape, 12);
+    for (k, chunk) in [Some(&[4, 6, 2][..]), None].into_iter().enumerate() {
+        let h5 = out.join(format!("a{k}.h5"));
+        a.save_hdf5(&h5, "g/u", chunk).unwrap();
+        let opts = tiny(&[3, 3, 5], 1, ZarrCompression::None);
+        let opts = OocOptions {
+            chunk_shape: Some(vec![3, 3, 5]),
+            ..opts
+        };
+        let d =
+            DiskArray::<f64>::from_hdf5(comm, &h5, "g/u", out.join(format!("u{k}.zarr")), &opts)
+                .unwrap();
+        assert_eq!(d.chunk_shape(), &[3, 3, 5]);
+        assert_eq!(all_of(&d), a.gather_all().unwrap());
+        d.to_hdf5(out.join(format!("b{k}.h5")), "v", Some(&[5, 2, 5]))
+            .unwrap();
+        let b = DistArray::<f64>::load_hdf5(a.layout(), out.join(format!("b{k}.h5")), "v").unwrap();
+        assert_eq!(b.local(), a.local());
+    }
+    // the dataset's own chunks by default
+    let d = DiskArray::<f64>::from_hdf5(
+        comm,
+        out.join("a0.h5"),
+        "g/u",
+        out.join("own.zarr"),
+        &OocOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.chunk_shape(), &[4, 6, 2]);
+    let errors = [
+        DiskArray::<f32>::from_hdf5(
+            comm,
+            out.join("a0.h5"),
+            "g/u",
+            out.join("x.zarr"),
+            &OocOptions::default(),
+        )
+        .unwrap_err(),
+        DiskArray::<f64>::from_hdf5(
+            comm,
+            out.join("missing.h5"),
+            "g/u",
+            out.join("x.zarr"),
+            &OocOptions::default(),
+        )
+        .unwrap_err(),
+        DiskArray::<f64>::from_hdf5(
+            comm,
+            out.join("a0.h5"),
+            "nope",
+            out.join("x.zarr"),
+            &OocOptions::default(),
+        )
+        .unwrap_err(),
+        d.to_hdf5(out.join("c.h5"), "v", Some(&[1, 0, 1]))
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        assert_same_everywhere(comm, e);
+    }
+    assert!(!out.join("x.zarr").exists());
 }

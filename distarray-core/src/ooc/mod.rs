@@ -35,7 +35,11 @@
 //!   [`transpose_to`](DiskArray::transpose_to) (any permutation of axes);
 //! - **making arrays**: [`DiskArray::generate`] (each chunk filled by a
 //!   closure), [`DiskArray::create`] (zeros), and
-//!   [`save_zarr`](crate::DistArrayBase::save_zarr) from memory.
+//!   [`save_zarr`](crate::DistArrayBase::save_zarr) from memory;
+//! - **HDF5 datasets** (with the `hdf5` feature too): `DiskArray::from_hdf5`
+//!   copies a dataset into a Zarr array and `DiskArray::to_hdf5` an array
+//!   into a dataset, chunk by chunk, so datasets larger than memory are
+//!   worked on out of core as well.
 //!
 //! Every operation that makes an array writes its chunks into
 //! `<path>.distarray-tmp` and its metadata (`zarr.json`) last, then
@@ -86,6 +90,8 @@
 mod copy;
 mod disk;
 mod elementwise;
+#[cfg(feature = "hdf5")]
+mod h5;
 mod pipeline;
 mod reduce;
 mod region;

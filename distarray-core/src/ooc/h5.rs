@@ -1,0 +1,229 @@
+//! HDF5 datasets in and out of core (features `zarr` and `hdf5`): a
+//! dataset copied into a Zarr array, or a Zarr array into a dataset,
+//! chunk by chunk within the budget, so that datasets larger than memory
+//! can be worked on with [`DiskArray`].
+//!
+//! The HDF5 file is opened through MPI-IO by every rank (collective), and
+//! each rank reads or writes the boxes of its chunks with independent
+//! transfers on the caller's thread, while the pipeline's threads read and
+//! write the Zarr side.
+
+use super::disk::{new_chunk_shape, DiskArray, OocOptions};
+use super::pipeline::{run, Input, Job, Sink};
+use crate::comm::{fingerprint, Comm};
+use crate::error::{Error, Result};
+use crate::io::{commit_shared_file, path_words, temp_path, H5Element, ZarrElement};
+use hdf5::{Hyperslab, Selection, SliceOrIndex};
+use mpi::raw::AsRaw;
+use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
+use std::path::Path;
+
+fn h5err(path: &Path, e: hdf5::Error) -> Error {
+    crate::io::io_err(path, format!("HDF5: {e}"))
+}
+
+/// The box at `start` of `shape`, rows `r0..r0 + rows` of it, as an HDF5
+/// selection.
+fn hyperslab(start: &[usize], shape: &[usize], r0: usize, rows: usize) -> Selection {
+    let parts: Vec<SliceOrIndex> = (0..start.len())
+        .map(|a| SliceOrIndex::SliceCount {
+            start: start[a] + if a == 0 { r0 } else { 0 },
+            step: 1,
+            count: if a == 0 { rows } else { shape[a] },
+            block: 1,
+        })
+        .collect();
+    Selection::from(Hyperslab::from(parts))
+}
+
+/// Row pieces of a box of at most 1 GiB each: HDF5 1.10's MPI-IO driver
+/// refuses one transfer of more than 2^31 bytes.
+fn row_pieces<T>(shape: &[usize]) -> Vec<(usize, usize)> {
+    let row = shape[1..].iter().product::<usize>() * std::mem::size_of::<T>();
+    let per = ((1usize << 30) / row.max(1)).max(1);
+    (0..shape[0])
+        .step_by(per)
+        .map(|r| (r, per.min(shape[0] - r)))
+        .collect()
+}
+
+impl<T: ZarrElement + H5Element> DiskArray<T> {
+    /// Copies dataset `dataset` of the HDF5 file at `h5` into a new Zarr
+    /// array at `path`, chunk by chunk within `options.budget` (chunks of
+    /// `options.chunk_shape`, default the dataset's chunks, or for a
+    /// contiguous dataset the default), and opens it. Each rank reads the
+    /// boxes of its chunks from the file while the previous ones are
+    /// written. Collective.
+    ///
+    /// Errors (on every rank alike): a missing file or dataset, another
+    /// element type, a 0-d dataset, I/O errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "hdf5")] {
+    /// use distarray_core::ooc::{DiskArray, OocOptions};
+    /// use distarray_core::{Comm, DistArray, Layout};
+    /// let _u = mpi::initialize().unwrap();
+    /// let comm = Comm::world();
+    /// let dir = std::env::temp_dir().join(format!("distarray-doc-h5ooc-{}", std::process::id()));
+    /// if comm.rank() == 0 { std::fs::create_dir_all(&dir).unwrap(); }
+    /// comm.barrier();
+    /// let a = DistArray::<f64>::from_fn(&Layout::block(&comm, &[30, 8]).unwrap(), |ix| (ix[0] * 8 + ix[1]) as f64);
+    /// a.save_hdf5(dir.join("a.h5"), "results/u", Some(&[7, 8])).unwrap();
+    /// let d = DiskArray::<f64>::from_hdf5(&comm, dir.join("a.h5"), "results/u", dir.join("u.zarr"), &OocOptions::default()).unwrap();
+    /// assert_eq!(d.chunk_shape(), &[7, 8]);                    // the dataset's chunks
+    /// assert_eq!(d.sum().unwrap(), (0..240).sum::<usize>() as f64);
+    /// d.to_hdf5(dir.join("b.h5"), "v", None).unwrap();         // and back
+    /// let b = DistArray::<f64>::load_hdf5(a.layout(), dir.join("b.h5"), "v").unwrap();
+    /// assert_eq!(b.local(), a.local());
+    /// # }
+    /// ```
+    pub fn from_hdf5(
+        comm: &Comm,
+        h5: impl AsRef<Path>,
+        dataset: &str,
+        path: impl AsRef<Path>,
+        options: &OocOptions,
+    ) -> Result<DiskArray<T>> {
+        let (h5, path) = (h5.as_ref(), path.as_ref());
+        let present = std::fs::metadata(h5).map(|_| ()).map_err(|e| Error::Io {
+            path: h5.display().to_string(),
+            detail: format!("{e} (on rank {})", comm.rank()),
+        });
+        comm.agree_on(
+            "DiskArray::from_hdf5 (file, dataset)",
+            fingerprint(path_words(h5, dataset)),
+            present,
+        )?;
+        let opened = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
+            let file = hdf5::FileBuilder::new()
+                .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
+                .open(h5)?;
+            let ds = file.dataset(dataset)?;
+            Ok((file, ds))
+        })()
+        .map_err(|e| h5err(h5, e));
+        let (file, ds) = comm.agree(opened)?;
+        let shape = ds.shape();
+        let checked = ds
+            .dtype()
+            .and_then(|t| t.to_descriptor())
+            .map_err(|e| h5err(h5, e))
+            .and_then(|d| {
+                if d != <T as hdf5::H5Type>::type_descriptor() {
+                    Err(Error::DTypeMismatch {
+                        expected: T::DTYPE.to_string(),
+                        found: format!("{d:?} in {}:{dataset}", h5.display()),
+                    })
+                } else if shape.is_empty() {
+                    Err(Error::InvalidArgument(format!(
+                        "DiskArray::from_hdf5: {}:{dataset} is 0-d",
+                        h5.display()
+                    )))
+                } else {
+                    Ok(())
+                }
+            });
+        comm.agree(checked)?;
+        let stored = ds.chunk();
+        let chunks = new_chunk_shape(comm, &shape, options, stored.as_deref())?;
+        let job = Job::new("DiskArray::from_hdf5", comm, path, options.budget);
+        let sink = Sink::<T>::begin(&job, &shape, &chunks, &options.compression)?;
+        let done = run::<T, T, _>(&job, &[], Some(&sink), |unit, _, out| {
+            let mut out: ArrayViewMutD<'_, T> = out.expect("a sink");
+            for (r, rows) in row_pieces::<T>(&unit.shape) {
+                let piece = ds
+                    .read_slice::<T, _, ndarray::IxDyn>(hyperslab(
+                        &unit.start,
+                        &unit.shape,
+                        r,
+                        rows,
+                    ))
+                    .map_err(|e| h5err(h5, e))?;
+                out.slice_axis_mut(Axis(0), Slice::from(r..r + rows))
+                    .assign(&piece);
+            }
+            Ok(())
+        });
+        // the file closes on every rank (collective), whatever happened
+        drop(ds);
+        drop(file);
+        sink.finish(comm, done)?;
+        Ok(DiskArray::open(comm, path)?.with_budget(options.budget))
+    }
+
+    /// Copies this array into dataset `dataset` (groups made as needed) of
+    /// a new HDF5 file at `h5`, chunk by chunk within the array's budget
+    /// (chunked as `chunk`, default this array's chunks; no compression:
+    /// parallel HDF5 writes compressed datasets only collectively). Each
+    /// rank writes the boxes of its chunks while the next ones are read.
+    /// The file is written under a temporary name and renamed when every
+    /// rank succeeded. Collective.
+    pub fn to_hdf5(
+        &self,
+        h5: impl AsRef<Path>,
+        dataset: &str,
+        chunk: Option<&[usize]>,
+    ) -> Result<()> {
+        let h5 = h5.as_ref();
+        let comm = &self.comm;
+        let chunk: Vec<usize> = chunk
+            .map(<[usize]>::to_vec)
+            .unwrap_or_else(|| self.chunks.clone());
+        let words =
+            fingerprint(path_words(h5, dataset).chain(chunk.iter().map(|&c| c as u64 | 1 << 63)));
+        let verdict = if chunk.len() != self.ndim() || chunk.contains(&0) {
+            Err(Error::InvalidArgument(format!(
+                "DiskArray::to_hdf5: chunk shape {chunk:?} for a {}-d array needs one positive length per axis",
+                self.ndim()
+            )))
+        } else {
+            Ok(())
+        };
+        comm.agree_on("DiskArray::to_hdf5 (file, dataset, chunks)", words, verdict)?;
+        let tmp = temp_path(h5);
+        let created = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
+            let file = hdf5::FileBuilder::new()
+                .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
+                .create(&tmp)?;
+            let (group_path, name) = dataset.rsplit_once('/').unwrap_or(("", dataset));
+            let mut group = file.group("/")?;
+            for part in group_path.split('/').filter(|p| !p.is_empty()) {
+                group = match group.group(part) {
+                    Ok(g) => g,
+                    Err(_) => group.create_group(part)?,
+                };
+            }
+            let clamped: Vec<usize> = chunk
+                .iter()
+                .zip(self.shape())
+                .map(|(&c, &n)| c.min(n.max(1)))
+                .collect();
+            let ds = group
+                .new_dataset::<T>()
+                .shape(self.shape())
+                .chunk(clamped)
+                .create(name)?;
+            Ok((file, ds))
+        })()
+        .map_err(|e| h5err(h5, e));
+        let (file, ds) = comm.agree(created)?;
+        let job = Job::new("DiskArray::to_hdf5", comm, &self.path, self.budget);
+        let written = run::<T, T, _>(&job, &[Input::new(self)], None, |unit, inputs, _| {
+            let cells: &ArrayViewD<'_, T> = &inputs[0];
+            for (r, rows) in row_pieces::<T>(&unit.shape) {
+                let piece = cells.slice_axis(Axis(0), Slice::from(r..r + rows));
+                ds.write_slice(
+                    &piece.as_standard_layout(),
+                    hyperslab(&unit.start, &unit.shape, r, rows),
+                )
+                .map_err(|e| h5err(h5, e))?;
+            }
+            Ok(())
+        });
+        drop(ds);
+        drop(file);
+        commit_shared_file(comm, written, &tmp, h5)
+    }
+}
