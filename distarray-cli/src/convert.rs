@@ -47,7 +47,9 @@ pub fn run(
 
 /// Every rank reads the input's headers (a .dnpy set is checked as a
 /// whole) and all take the same verdict, so that no rank goes on alone;
-/// then the input is loaded in balanced blocks and saved.
+/// then Zarr to Zarr or HDF5 (and HDF5 to Zarr) runs out of core, chunk by
+/// chunk within 1 GiB per rank, and other pairs load the input in balanced
+/// blocks and save it.
 fn convert(
     comm: &Comm,
     input: &Path,
@@ -57,6 +59,12 @@ fn convert(
     index: PetscIndexWidth,
 ) -> distarray::Result<()> {
     let info = comm.agree(open_input(input, dataset))?;
+    #[cfg(feature = "zarr")]
+    if let Some(converted) = crate::ooc_convert::convert(comm, input, &info, output, dataset) {
+        converted?;
+        done(comm, output, &info);
+        return Ok(());
+    }
     let a = match info.format {
         Format::PetscMat { .. } if is_petsc(output) => {
             match info.dtype {

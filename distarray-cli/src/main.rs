@@ -22,6 +22,8 @@
 
 mod convert;
 mod info;
+#[cfg(feature = "zarr")]
+mod ooc_convert;
 
 use clap::{Parser, Subcommand};
 use distarray_cli::plot;

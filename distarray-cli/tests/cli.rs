@@ -398,6 +398,42 @@ fn convert_matches_numpy_on_one_and_two_ranks() {
             std::fs::read(&two).unwrap() == numpy_bytes(case),
             "zarr, 2 ranks"
         );
+        if cfg!(feature = "hdf5") {
+            // Zarr to HDF5 and back out of core, on 2 ranks
+            let h5 = d.join("u-ooc.h5");
+            let back = d.join("u-back.zarr");
+            ok(&mpirun(
+                2,
+                &[
+                    "convert",
+                    z3.to_str().unwrap(),
+                    h5.to_str().unwrap(),
+                    "--dataset",
+                    "g/u",
+                ],
+            ));
+            ok(&mpirun(
+                2,
+                &[
+                    "convert",
+                    h5.to_str().unwrap(),
+                    back.to_str().unwrap(),
+                    "--dataset",
+                    "g/u",
+                ],
+            ));
+            let three = d.join("u-3.npy");
+            ok(&bin()
+                .arg("convert")
+                .arg(&back)
+                .arg(&three)
+                .output()
+                .unwrap());
+            assert!(
+                std::fs::read(&three).unwrap() == numpy_bytes(case),
+                "zarr -> hdf5 -> zarr out of core"
+            );
+        }
     }
 }
 
