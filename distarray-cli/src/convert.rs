@@ -26,7 +26,11 @@ pub fn run(
     order: &str,
     int64: bool,
 ) -> Result<(), String> {
-    let universe = distarray::mpi::initialize().ok_or("MPI was already initialized")?;
+    // out-of-core conversions read and write files on threads of their own
+    // (no MPI calls there): MPI_THREAD_FUNNELED
+    let (universe, _) =
+        distarray::mpi::initialize_with_threading(distarray::mpi::Threading::Funneled)
+            .ok_or("MPI was already initialized")?;
     distarray::abort_on_panic();
     let result = {
         let comm = Comm::world();

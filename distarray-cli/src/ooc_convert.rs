@@ -1,7 +1,9 @@
 //! `distarray convert` between Zarr arrays and HDF5 datasets out of core:
-//! chunk by chunk within a budget per rank (`distarray::ooc`), so arrays
-//! larger than the ranks' memory convert too. Other pairs load the whole
-//! array in balanced blocks.
+//! chunk by chunk within a budget per rank (`distarray::ooc`: 1 GiB, or
+//! four of the input's chunks when they are bigger), so arrays larger than
+//! the ranks' memory convert too. A Zarr copy keeps the input's saved
+//! layout; an HDF5 dataset written this way records none (a load gives
+//! balanced blocks). Other pairs load the whole array in balanced blocks.
 
 use crate::{kind_of, Kind};
 use distarray::io::{FileInfo, Format};
@@ -59,7 +61,19 @@ pub(crate) fn convert(
     output: &Path,
     dataset: Option<&str>,
 ) -> Option<distarray::Result<()>> {
-    let options = OocOptions::default();
+    // 1 GiB per rank, or room for four of the input's chunks when they are
+    // bigger (the whole array in memory would take more still)
+    let itemsize = info.dtype.itemsize();
+    let chunk_bytes = match &info.format {
+        Format::Zarr {
+            chunk_shape: Some(c),
+        } => c.iter().product::<usize>() * itemsize,
+        _ => 0,
+    };
+    let options = OocOptions {
+        budget: OocOptions::default().budget.max(4 * chunk_bytes),
+        ..OocOptions::default()
+    };
     match (&info.format, kind_of(output)) {
         (
             Format::Zarr {

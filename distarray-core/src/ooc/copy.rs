@@ -12,7 +12,8 @@ impl<T: ZarrElement> DiskArray<T> {
     /// same) with `options.compression`: the on-disk form of a
     /// redistribution. Each rank makes its run of the new chunks, reading
     /// the boxes they need from the old ones, within `options.budget`;
-    /// the metadata is written last. Collective.
+    /// the metadata is written last, with the original's saved layout
+    /// (`distarray_layout`), if any. Collective.
     ///
     /// # Examples
     ///
@@ -106,8 +107,14 @@ impl<T: ZarrElement> DiskArray<T> {
         let like: Vec<usize> = axes.iter().map(|&a| self.chunks[a]).collect();
         let chunks = new_chunk_shape(comm, &shape, options, Some(&like))?;
         let job = Job::new(what, comm, path, options.budget);
-        let sink = Sink::<T>::begin(&job, &shape, &chunks, &options.compression)?;
         let identity = axes.iter().enumerate().all(|(i, &a)| i == a);
+        // a rechunked copy holds the cells where the original did: its
+        // saved layout still describes them (a transposition's does not)
+        let mut attributes = serde_json::Map::new();
+        if let (true, Some(saved)) = (identity, &self.meta.saved_layout) {
+            attributes.insert(crate::io::ZARR_LAYOUT_ATTRIBUTE.to_string(), saved.clone());
+        }
+        let sink = Sink::<T>::begin_with(&job, &shape, &chunks, &options.compression, attributes)?;
         let input = if identity {
             Input::new(self)
         } else {

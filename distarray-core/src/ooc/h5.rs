@@ -50,8 +50,9 @@ fn row_pieces<T>(shape: &[usize]) -> Vec<(usize, usize)> {
 impl<T: ZarrElement + H5Element> DiskArray<T> {
     /// Copies dataset `dataset` of the HDF5 file at `h5` into a new Zarr
     /// array at `path`, chunk by chunk within `options.budget` (chunks of
-    /// `options.chunk_shape`, default the dataset's chunks, or for a
-    /// contiguous dataset the default), and opens it. Each rank reads the
+    /// `options.chunk_shape`, default the dataset's chunks when they hold
+    /// at least 1 MiB, otherwise the default: contiguous datasets and
+    /// h5py's small automatic chunks), and opens it. Each rank reads the
     /// boxes of its chunks from the file while the previous ones are
     /// written. Collective.
     ///
@@ -96,15 +97,15 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
             fingerprint(path_words(h5, dataset)),
             present,
         )?;
-        let opened = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
-            let file = hdf5::FileBuilder::new()
+        // the open and the dataset agreed one at a time, so that a rank
+        // that fails never closes the file (collective) alone
+        let file = comm.agree(
+            hdf5::FileBuilder::new()
                 .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
-                .open(h5)?;
-            let ds = file.dataset(dataset)?;
-            Ok((file, ds))
-        })()
-        .map_err(|e| h5err(h5, e));
-        let (file, ds) = comm.agree(opened)?;
+                .open(h5)
+                .map_err(|e| h5err(h5, e)),
+        )?;
+        let ds = comm.agree(file.dataset(dataset).map_err(|e| h5err(h5, e)))?;
         let shape = ds.shape();
         let checked = ds
             .dtype()
@@ -126,9 +127,17 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
                 }
             });
         comm.agree(checked)?;
-        let stored = ds.chunk();
+        // the dataset's chunks, unless they are tiny (h5py's automatic
+        // ones): then the default
+        let stored = ds
+            .chunk()
+            .filter(|c| c.iter().product::<usize>() * std::mem::size_of::<T>() >= 1 << 20);
         let chunks = new_chunk_shape(comm, &shape, options, stored.as_deref())?;
-        let job = Job::new("DiskArray::from_hdf5", comm, path, options.budget);
+        // HDF5 hands each piece over in a buffer of its own: one chunk of
+        // the budget is kept for it
+        let piece = chunks.iter().product::<usize>() * std::mem::size_of::<T>();
+        let budget = options.budget.saturating_sub(piece.min(1 << 30));
+        let job = Job::new("DiskArray::from_hdf5", comm, path, budget);
         let sink = Sink::<T>::begin(&job, &shape, &chunks, &options.compression)?;
         let done = run::<T, T, _>(&job, &[], Some(&sink), |unit, _, out| {
             let mut out: ArrayViewMutD<'_, T> = out.expect("a sink");
@@ -182,12 +191,32 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
             Ok(())
         };
         comm.agree_on("DiskArray::to_hdf5 (file, dataset, chunks)", words, verdict)?;
+        // the budget before anything is made (the same check `run` makes)
+        let stored = self.chunks.iter().product::<usize>() * std::mem::size_of::<T>();
+        comm.agree(
+            super::units::in_flight(
+                "DiskArray::to_hdf5",
+                self.budget,
+                if self.meta.raw { stored } else { 3 * stored },
+            )
+            .map(|_| ()),
+        )?;
+        let (group_path, name) = dataset.rsplit_once('/').unwrap_or(("", dataset));
+        comm.agree(if name.is_empty() {
+            Err(Error::InvalidArgument(format!(
+                "DiskArray::to_hdf5: {dataset:?} names no dataset"
+            )))
+        } else {
+            Ok(())
+        })?;
         let tmp = temp_path(h5);
-        let created = (|| -> hdf5::Result<(hdf5::File, hdf5::Dataset)> {
-            let file = hdf5::FileBuilder::new()
+        let file = comm.agree(
+            hdf5::FileBuilder::new()
                 .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
-                .create(&tmp)?;
-            let (group_path, name) = dataset.rsplit_once('/').unwrap_or(("", dataset));
+                .create(&tmp)
+                .map_err(|e| h5err(h5, e)),
+        )?;
+        let made = (|| -> hdf5::Result<hdf5::Dataset> {
             let mut group = file.group("/")?;
             for part in group_path.split('/').filter(|p| !p.is_empty()) {
                 group = match group.group(part) {
@@ -200,15 +229,26 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
                 .zip(self.shape())
                 .map(|(&c, &n)| c.min(n.max(1)))
                 .collect();
-            let ds = group
+            // no fill: every cell is written (with MPI-IO the chunks are
+            // allocated, and would be filled, when the dataset is made)
+            group
                 .new_dataset::<T>()
                 .shape(self.shape())
                 .chunk(clamped)
-                .create(name)?;
-            Ok((file, ds))
+                .fill_time(hdf5::dataset::FillTime::Never)
+                .create(name)
         })()
         .map_err(|e| h5err(h5, e));
-        let (file, ds) = comm.agree(created)?;
+        let ds = match comm.agree(made) {
+            Ok(ds) => ds,
+            Err(e) => {
+                drop(file); // on every rank alike
+                if comm.rank() == 0 {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                return Err(e);
+            }
+        };
         let job = Job::new("DiskArray::to_hdf5", comm, &self.path, self.budget);
         let written = run::<T, T, _>(&job, &[Input::new(self)], None, |unit, inputs, _| {
             let cells: &ArrayViewD<'_, T> = &inputs[0];

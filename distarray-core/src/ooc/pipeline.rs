@@ -1,7 +1,7 @@
 //! The pipeline every out-of-core operation runs: a reader thread fills the
 //! next chunks of every input, the caller's thread computes the current
 //! one, a writer thread stores the previous result; a fixed set of buffers
-//! (as many as the budget holds, at most four) goes round, so memory stays
+//! (as many as the budget holds, at most eight) goes round, so memory stays
 //! within the budget. The threads touch only files: every MPI call stays on
 //! the caller's thread.
 
@@ -161,6 +161,23 @@ fn contiguous_in_chunk(
     Some((key, (s0 % c0) * row))
 }
 
+/// The most stored chunks of length `c` that a box of length `w` starting
+/// at a multiple of `w` touches along one axis (1 when `w` divides `c`).
+fn most_touched(w: usize, c: usize) -> usize {
+    if w == 0 || c == 0 {
+        return 1;
+    }
+    // the starts repeat every lcm(w, c): c / gcd(w, c) of them
+    let (mut a, mut b) = (w, c);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    (0..c / a)
+        .map(|k| (k * w + w - 1) / c - (k * w) / c + 1)
+        .max()
+        .unwrap_or(1)
+}
+
 /// A new array being written: its chunks go into a temporary directory,
 /// and [`finish`](Sink::finish) writes the metadata last and renames it.
 pub(crate) struct Sink<U> {
@@ -170,6 +187,8 @@ pub(crate) struct Sink<U> {
     raw: bool,
     pub(crate) shape: Vec<usize>,
     pub(crate) chunks: Vec<usize>,
+    /// Whether this rank wrote any chunk (else nothing to flush).
+    wrote: std::sync::atomic::AtomicBool,
     _u: std::marker::PhantomData<fn(U)>,
 }
 
@@ -182,8 +201,21 @@ impl<U: ZarrElement> Sink<U> {
         chunks: &[usize],
         compression: &ZarrCompression,
     ) -> Result<Sink<U>> {
+        Sink::begin_with(job, shape, chunks, compression, serde_json::Map::new())
+    }
+
+    /// [`begin`](Self::begin) with the array's attributes.
+    pub(crate) fn begin_with(
+        job: &Job<'_>,
+        shape: &[usize],
+        chunks: &[usize],
+        compression: &ZarrCompression,
+        attributes: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Sink<U>> {
         let path = job.path;
         let comm = job.comm;
+        // one path on every rank, or each would fill its own directory
+        super::disk::same_path(comm, &format!("{} (path)", job.what), path)?;
         comm.agree(
             if comm.rank() == 0 && path.exists() && !crate::io::is_zarr_array(path) {
                 Err(io_err(
@@ -202,7 +234,7 @@ impl<U: ZarrElement> Sink<U> {
             chunks,
             dtype: U::DTYPE,
             compression,
-            attributes: serde_json::Map::new(),
+            attributes,
         };
         let array = match comm.agree(build_array(&tmp, path, &spec)) {
             Ok(a) => a,
@@ -220,6 +252,7 @@ impl<U: ZarrElement> Sink<U> {
             raw: *compression == ZarrCompression::None,
             shape: shape.to_vec(),
             chunks: chunks.to_vec(),
+            wrote: std::sync::atomic::AtomicBool::new(false),
             _u: std::marker::PhantomData,
         })
     }
@@ -227,6 +260,7 @@ impl<U: ZarrElement> Sink<U> {
     /// Stores the unit's cells (C order): whole chunks as they are, edge
     /// chunks padded with the fill value to the chunk shape.
     fn write(&self, unit: &Unit, data: &[U]) -> Result<()> {
+        self.wrote.store(true, std::sync::atomic::Ordering::Relaxed);
         let store = Store {
             array: &self.array,
             dir: &self.tmp,
@@ -265,10 +299,14 @@ impl<U: ZarrElement> Sink<U> {
     /// Collective.
     pub(crate) fn finish(self, comm: &Comm, done: Result<()>) -> Result<()> {
         // the chunks this rank wrote: its run of the grid
-        let keys: Vec<Vec<u64>> = Units::mine(&self.shape, &self.chunks, comm.rank(), comm.size())
-            .iter()
-            .map(|u| u.key)
-            .collect();
+        let keys: Vec<Vec<u64>> = if self.wrote.into_inner() {
+            Units::mine(&self.shape, &self.chunks, comm.rank(), comm.size())
+                .iter()
+                .map(|u| u.key)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let array = self.array;
         let flushed = done
             .and_then(|_| sync_chunks(&array, &self.tmp, &keys))
@@ -313,13 +351,38 @@ where
     let chunk_len: usize = chunks.iter().product();
     let t = std::mem::size_of::<T>();
     let u = std::mem::size_of::<U>();
-    // a compressed chunk is decoded next to its encoded bytes
-    let per_cell: usize = inputs
+    // a compressed output chunk is encoded next to its cells; an input
+    // read through zarrs (compressed, or stored in other chunks than the
+    // walked ones) also holds, uncompressed, the box's bytes joined and
+    // converted (two more boxes), compressed, every stored chunk the box
+    // touches, decoded, and its encoded bytes
+    let per_cell = inputs.len() * t + sink.map_or(0, |s| if s.raw { u } else { 2 * u });
+    let decoded: usize = inputs
         .iter()
-        .map(|i| if i.raw { t } else { 2 * t })
-        .sum::<usize>()
-        + sink.map_or(0, |s| if s.raw { u } else { 2 * u });
-    let depth = in_flight(job.what, job.budget, chunk_len * per_cell)?;
+        .filter(|i| !i.raw || i.axes.is_some() || i.chunks != chunks.as_slice())
+        .map(|i| {
+            let stored: usize = i.chunks.iter().product();
+            // the walked chunk in the input's axes: boxes of that length
+            // at its multiples
+            let boxed = Unit {
+                key: vec![],
+                start: vec![0; chunks.len()],
+                shape: chunks.clone(),
+            };
+            let (_, walked) = i.box_of(&boxed);
+            let touched: usize = walked
+                .iter()
+                .zip(i.chunks)
+                .map(|(&w, &c)| most_touched(w, c))
+                .product();
+            if i.raw {
+                2 * chunk_len * t
+            } else {
+                2 * stored * touched * t
+            }
+        })
+        .sum();
+    let depth = in_flight(job.what, job.budget, chunk_len * per_cell + decoded)?;
     let moved = units.cells() * (inputs.len() * t + sink.map_or(0, |_| u));
     let progress = Progress::new(comm, moved, job.what);
 
@@ -417,5 +480,15 @@ mod tests {
         assert_eq!(contiguous_in_chunk(&[4, 3], &[3, 0], &[2, 3]), None);
         assert_eq!(contiguous_in_chunk(&[4, 3], &[0, 0], &[2, 2]), None);
         assert_eq!(contiguous_in_chunk(&[4], &[8], &[2]), Some((vec![2], 0)));
+    }
+
+    #[test]
+    fn stored_chunks_a_walked_box_touches() {
+        assert_eq!(most_touched(4, 4), 1);
+        assert_eq!(most_touched(2, 4), 1); // halves of a chunk
+        assert_eq!(most_touched(8, 4), 2);
+        assert_eq!(most_touched(6, 4), 2); // 0..6 and 6..12: two each
+        assert_eq!(most_touched(3, 7), 2);
+        assert_eq!(most_touched(7, 3), 3); // 0..7, 7..14, 14..21: three each
     }
 }

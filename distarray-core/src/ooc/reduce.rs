@@ -115,8 +115,9 @@ impl<T: ZarrElement> DiskArray<T> {
     }
 
     /// Checks `axis` and that the partial result along it fits the budget
-    /// twice (the partial, and the result the ranks' partials reduce to);
-    /// the reduced shape. Agreed (global facts).
+    /// four times (the partial, the result the ranks' partials reduce to,
+    /// and that reduction's temporaries); the reduced shape. Agreed
+    /// (global facts).
     fn check_axis(&self, what: &str, axis: Axis) -> Result<Vec<usize>> {
         let k = axis.index();
         let verdict = if k >= self.ndim() {
@@ -128,10 +129,11 @@ impl<T: ZarrElement> DiskArray<T> {
             let mut reduced = self.shape().to_vec();
             reduced.remove(k);
             let bytes = reduced.iter().product::<usize>() * std::mem::size_of::<T>();
-            if 2 * bytes > self.budget {
+            if 4 * bytes > self.budget {
                 Err(Error::InvalidArgument(format!(
                     "{what}: the result along axis {k} has {bytes} bytes, which each rank \
-                     holds twice while it sums, more than the budget of {} bytes: raise it \
+                     holds up to four times while it sums (the partial, the ranks' sum and its \
+                     temporaries), more than the budget of {} bytes: raise it \
                      (DiskArray::with_budget) or reduce a region at a time (DiskArray::read)",
                     self.budget
                 )))
@@ -159,7 +161,7 @@ impl<T: ZarrElement> DiskArray<T> {
         let mut mine = ArrayD::from_elem(IxDyn(&reduced), init);
         // the chunks in flight share the budget with the partial and the
         // result
-        let held = 2 * mine.len() * std::mem::size_of::<T>();
+        let held = 4 * mine.len() * std::mem::size_of::<T>();
         let done = self.slabs_within(what, self.budget - held, |unit, slab| {
             let part = per_slab(&slab)?;
             let part = part.local();
@@ -219,9 +221,9 @@ impl<T: ZarrElement + Numeric> DiskArray<T> {
     }
 
     /// The sum along `axis`: a distributed array of the other axes (held
-    /// in memory: each rank holds one of that shape while it sums and one
-    /// while the ranks' sums are added; both count against the budget,
-    /// with the chunks in flight). Collective.
+    /// in memory: each rank holds one of that shape while it sums, and up
+    /// to three more while the ranks' sums are added; they count against
+    /// the budget, with the chunks in flight). Collective.
     pub fn sum_axis(&self, axis: Axis) -> Result<DistArray<T>> {
         self.along(
             "DiskArray::sum_axis",
