@@ -329,7 +329,7 @@
 //! ### Arrays larger than memory (feature `zarr`)
 //!
 //! When the data do not fit in the ranks' memory, keep them on disk as a
-//! Zarr array and work on them with [`ooc`](crate::ooc): each operation
+//! Zarr array and work on them with `distarray::ooc`: each operation
 //! streams the chunks through memory within a budget per rank, reading
 //! the next chunks and writing the previous result while it computes.
 //! Every operation is a pass over the disk, so write a chain as one

@@ -366,12 +366,14 @@ fn finish_bins(comm: &Comm, local: Option<Bins>) -> Option<f64> {
 /// [`reproducible_sum`] of all the pieces at once, on any ranks. When the
 /// cells leave the one-pass range, [`finish`](Self::finish) says so and
 /// the caller streams the pieces again through [`TwoPass`].
+#[cfg(feature = "zarr")]
 pub(crate) struct PieceSum {
     bins: Option<Bins>,
     fallback: bool,
     count: usize,
 }
 
+#[cfg(feature = "zarr")]
 impl PieceSum {
     pub(crate) fn new() -> PieceSum {
         PieceSum {
