@@ -595,28 +595,17 @@ fn zarr_python_reads_the_results(comm: &Comm) {
         },
     )
     .unwrap();
-    if comm.rank() == 0 {
-        let script = format!(
-            "import zarr, numpy as np\n\
-             x = zarr.open_array('{d}/x.zarr', mode='r')\n\
-             want = np.arange(70, dtype=np.float64).reshape(10, 7)\n\
-             assert x.chunks == (4, 3) and (x[...] == want).all()\n\
-             t = zarr.open_array('{d}/t.zarr', mode='r')\n\
-             assert t.chunks == (3, 4) and (t[...] == want.T).all()\n\
-             assert t.metadata.dimension_names == ('dim_0', 'dim_1'), t.metadata.dimension_names\n",
-            d = out.display()
-        );
-        let run = std::process::Command::new("python3")
-            .args(["-c", &script])
-            .output()
-            .expect("python3 runs");
-        assert!(
-            run.status.success(),
-            "zarr-python failed:\n{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-    }
-    comm.barrier();
+    let script = format!(
+        "import zarr, numpy as np\n\
+         x = zarr.open_array('{d}/x.zarr', mode='r')\n\
+         want = np.arange(70, dtype=np.float64).reshape(10, 7)\n\
+         assert x.chunks == (4, 3) and (x[...] == want).all()\n\
+         t = zarr.open_array('{d}/t.zarr', mode='r')\n\
+         assert t.chunks == (3, 4) and (t[...] == want.T).all()\n\
+         assert t.metadata.dimension_names == ('dim_0', 'dim_1'), t.metadata.dimension_names\n",
+        d = out.display()
+    );
+    harness::run_python(comm, "zarr-python", &script);
 }
 
 /// An HDF5 dataset (chunked, and contiguous) into a Zarr array chunk by

@@ -144,18 +144,7 @@ fn layout_comes_back_from_the_attribute(comm: &Comm) {
 }
 
 fn python(comm: &Comm, script: &str) {
-    if comm.rank() == 0 {
-        let run = std::process::Command::new("python3")
-            .args(["-c", script])
-            .output()
-            .expect("python3 runs");
-        assert!(
-            run.status.success(),
-            "zarr-python failed:\n{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
-    }
-    comm.barrier();
+    harness::run_python(comm, "zarr-python", script);
 }
 
 fn zarr_python_reads_our_arrays(comm: &Comm) {

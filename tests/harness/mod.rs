@@ -340,6 +340,24 @@ pub fn io_layouts(comm: &Comm) -> Vec<distarray::Layout> {
     ]
 }
 
+/// Runs `script` with `python3 -c` on rank 0 and asserts it succeeded
+/// (its stderr in the message, after `what`); every rank waits for it.
+/// Collective.
+pub fn run_python(comm: &Comm, what: &str, script: &str) {
+    if comm.rank() == 0 {
+        let run = std::process::Command::new("python3")
+            .args(["-c", script])
+            .output()
+            .expect("python3 runs");
+        assert!(
+            run.status.success(),
+            "{what} failed:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    comm.barrier();
+}
+
 /// Asserts every rank holds an identical error (errors are agreed, never
 /// rank-local). Collective.
 pub fn assert_same_everywhere(comm: &Comm, err: &distarray::Error) {

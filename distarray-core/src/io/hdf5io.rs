@@ -162,6 +162,23 @@ fn row_pieces<T>(slab: &Layout) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The group that holds `dataset` (`"results/u"`: group `results`, made
+/// when missing) and the dataset's own name.
+pub(crate) fn dataset_parent<'d>(
+    file: &hdf5::File,
+    dataset: &'d str,
+) -> hdf5::Result<(hdf5::Group, &'d str)> {
+    let (group_path, name) = dataset.rsplit_once('/').unwrap_or(("", dataset));
+    let mut group = file.group("/")?;
+    for part in group_path.split('/').filter(|p| !p.is_empty()) {
+        group = match group.group(part) {
+            Ok(g) => g,
+            Err(_) => group.create_group(part)?,
+        };
+    }
+    Ok((group, name))
+}
+
 impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
     /// Saves the array as dataset `dataset` (groups created as needed, e.g.
     /// `"results/u"`) of a new HDF5 file, through MPI-IO. `chunk` gives the
@@ -205,17 +222,7 @@ impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
             let file = hdf5::FileBuilder::new()
                 .with_fapl(|p| p.mpio(comm.raw().as_raw(), None))
                 .create(&tmp)?;
-            let (group_path, name) = match dataset.rsplit_once('/') {
-                Some((g, n)) => (g, n),
-                None => ("", dataset),
-            };
-            let mut group = file.group("/")?;
-            for part in group_path.split('/').filter(|p| !p.is_empty()) {
-                group = match group.group(part) {
-                    Ok(g) => g,
-                    Err(_) => group.create_group(part)?,
-                };
-            }
+            let (group, name) = dataset_parent(&file, dataset)?;
             let builder = group.new_dataset::<T>().shape(layout.shape());
             let builder = match chunk {
                 Some(c) => builder.chunk(c.to_vec()),

@@ -53,7 +53,7 @@
 
 mod dnpy;
 #[cfg(feature = "hdf5")]
-mod hdf5io;
+pub(crate) mod hdf5io;
 mod load;
 mod npy;
 mod npy_file;

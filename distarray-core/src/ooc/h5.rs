@@ -201,7 +201,7 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
             )
             .map(|_| ()),
         )?;
-        let (group_path, name) = dataset.rsplit_once('/').unwrap_or(("", dataset));
+        let name = dataset.rsplit_once('/').map_or(dataset, |(_, n)| n);
         comm.agree(if name.is_empty() {
             Err(Error::InvalidArgument(format!(
                 "DiskArray::to_hdf5: {dataset:?} names no dataset"
@@ -217,13 +217,7 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
                 .map_err(|e| h5err(h5, e)),
         )?;
         let made = (|| -> hdf5::Result<hdf5::Dataset> {
-            let mut group = file.group("/")?;
-            for part in group_path.split('/').filter(|p| !p.is_empty()) {
-                group = match group.group(part) {
-                    Ok(g) => g,
-                    Err(_) => group.create_group(part)?,
-                };
-            }
+            let (group, name) = crate::io::hdf5io::dataset_parent(&file, dataset)?;
             let clamped: Vec<usize> = chunk
                 .iter()
                 .zip(self.shape())
