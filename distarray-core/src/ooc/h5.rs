@@ -70,11 +70,11 @@ impl<T: ZarrElement + H5Element> DiskArray<T> {
     /// let dir = std::env::temp_dir().join(format!("distarray-doc-h5ooc-{}", std::process::id()));
     /// if comm.rank() == 0 { std::fs::create_dir_all(&dir).unwrap(); }
     /// comm.barrier();
-    /// let a = DistArray::<f64>::from_fn(&Layout::block(&comm, &[30, 8]).unwrap(), |ix| (ix[0] * 8 + ix[1]) as f64);
-    /// a.save_hdf5(dir.join("a.h5"), "results/u", Some(&[7, 8])).unwrap();
+    /// let a = DistArray::<f64>::from_fn(&Layout::block(&comm, &[256, 1024]).unwrap(), |ix| ix[0] as f64);
+    /// a.save_hdf5(dir.join("a.h5"), "results/u", Some(&[128, 1024])).unwrap();   // 1 MiB chunks
     /// let d = DiskArray::<f64>::from_hdf5(&comm, dir.join("a.h5"), "results/u", dir.join("u.zarr"), &OocOptions::default()).unwrap();
-    /// assert_eq!(d.chunk_shape(), &[7, 8]);                    // the dataset's chunks
-    /// assert_eq!(d.sum().unwrap(), (0..240).sum::<usize>() as f64);
+    /// assert_eq!(d.chunk_shape(), &[128, 1024]);               // the dataset's chunks
+    /// assert_eq!(d.sum().unwrap(), 1024.0 * (0..256).sum::<usize>() as f64);
     /// d.to_hdf5(dir.join("b.h5"), "v", None).unwrap();         // and back
     /// let b = DistArray::<f64>::load_hdf5(a.layout(), dir.join("b.h5"), "v").unwrap();
     /// assert_eq!(b.local(), a.local());
