@@ -565,6 +565,43 @@ fn bad_arguments_fail_everywhere_alike(comm: &Comm) {
     for e in &errors {
         assert_same_everywhere(comm, e);
     }
+    // one rank alone passing something else: the same error everywhere,
+    // nothing made
+    if comm.size() > 1 {
+        let last = comm.rank() + 1 == comm.size();
+        let mine = if last { "other.zarr" } else { "one.zarr" };
+        let one_off: Vec<Error> = vec![
+            DiskArray::<f64>::generate(
+                comm,
+                out.join(mine),
+                &[10],
+                &opts.clone_with(&[5]),
+                |_, _| {},
+            )
+            .unwrap_err(),
+            x.read(&[0..3, if last { 0..8 } else { 0..7 }]).unwrap_err(),
+            x.transpose_to(
+                out.join("t1.zarr"),
+                if last { &[1, 0] } else { &[0, 1] },
+                &opts,
+            )
+            .unwrap_err(),
+            x.rechunk_to(
+                out.join("r1.zarr"),
+                &OocOptions {
+                    budget: opts.budget + usize::from(last),
+                    ..opts.clone()
+                },
+            )
+            .unwrap_err(),
+        ];
+        for e in &one_off {
+            assert_same_everywhere(comm, e);
+        }
+        for p in ["one.zarr", "other.zarr", "t1.zarr", "r1.zarr"] {
+            assert!(!out.join(p).exists(), "{p}");
+        }
+    }
     // a path another file holds is not replaced
     let file = out.join("plain.txt");
     if comm.rank() == 0 {
