@@ -298,20 +298,20 @@ impl<U: ZarrElement> Sink<U> {
     /// the path; otherwise nothing is left behind but an old array there.
     /// Collective.
     pub(crate) fn finish(self, comm: &Comm, done: Result<()>) -> Result<()> {
-        // the chunks this rank wrote: its run of the grid
-        let keys: Vec<Vec<u64>> = if self.wrote.into_inner() {
-            Units::mine(&self.shape, &self.chunks, comm.rank(), comm.size())
-                .iter()
-                .map(|u| u.key)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let array = self.array;
+        // the chunks this rank wrote (its run of the grid), one at a time
+        let wrote = self.wrote.into_inner();
+        let (array, tmp) = (self.array, self.tmp);
         let flushed = done
-            .and_then(|_| sync_chunks(&array, &self.tmp, &keys))
+            .and_then(|_| {
+                if !wrote {
+                    return Ok(());
+                }
+                Units::mine(&self.shape, &self.chunks, comm.rank(), comm.size())
+                    .iter()
+                    .try_for_each(|u| sync_chunks(&array, &tmp, std::slice::from_ref(&u.key)))
+            })
             .map(|_| array);
-        end_store(comm, &self.tmp, &self.path, flushed)
+        end_store(comm, &tmp, &self.path, flushed)
     }
 }
 
