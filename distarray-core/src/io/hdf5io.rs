@@ -135,31 +135,41 @@ fn slabs(like: &Layout) -> Result<Layout> {
     Layout::with_grid(like.comm(), like.shape(), &dists, &grid)
 }
 
-/// Rows `first .. first + rows` of the slab's dataset as an HDF5 selection.
-fn selection(slab: &Layout, first: usize, rows: usize) -> Selection {
-    let parts: Vec<SliceOrIndex> = (0..slab.ndim())
+/// Rows `r0 .. r0 + rows` of the box at `start` of `shape` as an HDF5
+/// selection (a slab's rows: `start` is its first row, the other axes
+/// whole).
+pub(crate) fn hyperslab(start: &[usize], shape: &[usize], r0: usize, rows: usize) -> Selection {
+    let parts: Vec<SliceOrIndex> = (0..start.len())
         .map(|a| SliceOrIndex::SliceCount {
-            start: if a == 0 { first } else { 0 },
+            start: start[a] + if a == 0 { r0 } else { 0 },
             step: 1,
-            count: if a == 0 { rows } else { slab.shape()[a] },
+            count: if a == 0 { rows } else { shape[a] },
             block: 1,
         })
         .collect();
     Selection::from(Hyperslab::from(parts))
 }
 
-/// This rank's rows of `slab`, as (first local row, rows) pieces of at
-/// most 1 GiB each: HDF5 1.10's MPI-IO driver refuses one transfer of more
-/// than 2^31 bytes ("can't convert from size to size_i"), so a rank's
-/// slab goes in several independent writes or reads.
-fn row_pieces<T>(slab: &Layout) -> Vec<(usize, usize)> {
-    let rows = slab.local_shape()[0];
-    let row_bytes = slab.shape()[1..].iter().product::<usize>() * std::mem::size_of::<T>();
+/// A box's rows (`shape[0]` of them, each of the other axes' cells), as
+/// (first row, rows) pieces of at most 1 GiB each: HDF5 1.10's MPI-IO
+/// driver refuses one transfer of more than 2^31 bytes ("can't convert
+/// from size to size_i"), so a rank's slab goes in several independent
+/// writes or reads.
+pub(crate) fn row_pieces<T>(shape: &[usize]) -> Vec<(usize, usize)> {
+    let rows = shape[0];
+    let row_bytes = shape[1..].iter().product::<usize>() * std::mem::size_of::<T>();
     let per = ((1usize << 30) / row_bytes.max(1)).max(1);
     (0..rows)
         .step_by(per)
         .map(|r| (r, per.min(rows - r)))
         .collect()
+}
+
+/// The global index of a slab's first cell, `first` its first row.
+fn slab_origin(slab: &Layout, first: usize) -> Vec<usize> {
+    let mut origin = vec![0; slab.ndim()];
+    origin[0] = first;
+    origin
 }
 
 /// The group that holds `dataset` (`"results/u"`: group `results`, made
@@ -237,11 +247,11 @@ impl<T: H5Element, S: Data<Elem = T>> DistArrayBase<S> {
                 .write_scalar(&value)?;
             let start = slab.first_global_index(0).unwrap_or(0);
             if !local.is_empty() {
-                for (r, rows) in row_pieces::<T>(&slab) {
+                for (r, rows) in row_pieces::<T>(slab.local_shape()) {
                     let piece = local.slice_axis(Axis(0), Slice::from(r..r + rows));
                     ds.write_slice(
                         &piece.as_standard_layout(),
-                        selection(&slab, start + r, rows),
+                        hyperslab(&slab_origin(&slab, start), slab.shape(), r, rows),
                     )?;
                 }
             }
@@ -367,8 +377,13 @@ fn read<T: H5Element>(
         if slab.local_len() == 0 {
             return Ok(out);
         }
-        for (r, rows) in row_pieces::<T>(&slab) {
-            let piece = ds.read_slice::<T, _, IxDyn>(selection(&slab, start + r, rows))?;
+        for (r, rows) in row_pieces::<T>(slab.local_shape()) {
+            let piece = ds.read_slice::<T, _, IxDyn>(hyperslab(
+                &slab_origin(&slab, start),
+                slab.shape(),
+                r,
+                rows,
+            ))?;
             out.slice_axis_mut(Axis(0), Slice::from(r..r + rows))
                 .assign(&piece);
         }

@@ -304,11 +304,12 @@ pub(crate) fn new_chunk_shape(
     options: &OocOptions,
     like: Option<&[usize]>,
 ) -> Result<Vec<usize>> {
-    let itemsize = 16; // the default's size does not depend on the type much
     let asked = match (&options.chunk_shape, like) {
         (Some(c), _) => Ok(c.clone()),
         (None, Some(l)) => Ok(l.to_vec()),
-        (None, None) => Layout::block(comm, shape).map(|l| default_chunk_shape(&l, itemsize / 2)),
+        // the default sized for 8-byte cells, whatever the type (at most
+        // 64 MiB of them)
+        (None, None) => Layout::block(comm, shape).map(|l| default_chunk_shape(&l, 8)),
     };
     let words = fingerprint(
         shape

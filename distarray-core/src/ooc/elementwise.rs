@@ -35,6 +35,20 @@ impl SlabLayouts {
         self.made.insert(shape.to_vec(), l.clone());
         Ok(l)
     }
+
+    /// The pipeline's boxes of a slab of `shape` as arrays on this rank
+    /// alone (no copy).
+    pub(crate) fn views<'v, T: ZarrElement>(
+        &mut self,
+        shape: &[usize],
+        boxes: &'v [ndarray::ArrayViewD<'_, T>],
+    ) -> Result<Vec<DistArrayView<'v, T>>> {
+        let layout = self.of(shape)?;
+        boxes
+            .iter()
+            .map(|b| DistArrayView::from_local(layout.clone(), b.view()))
+            .collect()
+    }
 }
 
 /// Checks the inputs of an elementwise operation: at least one, one shape,
@@ -137,12 +151,8 @@ pub fn apply<T: ZarrElement, U: ZarrElement>(
     let sources: Vec<Input<'_>> = inputs.iter().map(|d| Input::new(*d)).collect();
     let mut layouts = SlabLayouts::new();
     let done = run::<T, U, _>(&job, &sources, Some(&sink), |unit, views, out| {
-        let layout = layouts.of(&unit.shape)?;
-        let slabs = views
-            .iter()
-            .map(|v| DistArrayView::from_local(layout.clone(), v.view()))
-            .collect::<Result<Vec<_>>>()?;
-        let mut out = DistArrayViewMut::from_local(layout, out.expect("a sink"))?;
+        let slabs = layouts.views(&unit.shape, views)?;
+        let mut out = DistArrayViewMut::from_local(layouts.of(&unit.shape)?, out.expect("a sink"))?;
         kernel(&slabs, &mut out)
     });
     sink.finish(comm, done)?;

@@ -12,39 +12,14 @@ use super::disk::{new_chunk_shape, DiskArray, OocOptions};
 use super::pipeline::{run, Input, Job, Sink};
 use crate::comm::{fingerprint, Comm};
 use crate::error::{Error, Result};
+use crate::io::hdf5io::{hyperslab, row_pieces};
 use crate::io::{commit_shared_file, path_words, temp_path, H5Element, ZarrElement};
-use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use mpi::raw::AsRaw;
 use ndarray::{ArrayViewD, ArrayViewMutD, Axis, Slice};
 use std::path::Path;
 
 fn h5err(path: &Path, e: hdf5::Error) -> Error {
     crate::io::io_err(path, format!("HDF5: {e}"))
-}
-
-/// The box at `start` of `shape`, rows `r0..r0 + rows` of it, as an HDF5
-/// selection.
-fn hyperslab(start: &[usize], shape: &[usize], r0: usize, rows: usize) -> Selection {
-    let parts: Vec<SliceOrIndex> = (0..start.len())
-        .map(|a| SliceOrIndex::SliceCount {
-            start: start[a] + if a == 0 { r0 } else { 0 },
-            step: 1,
-            count: if a == 0 { rows } else { shape[a] },
-            block: 1,
-        })
-        .collect();
-    Selection::from(Hyperslab::from(parts))
-}
-
-/// Row pieces of a box of at most 1 GiB each: HDF5 1.10's MPI-IO driver
-/// refuses one transfer of more than 2^31 bytes.
-fn row_pieces<T>(shape: &[usize]) -> Vec<(usize, usize)> {
-    let row = shape[1..].iter().product::<usize>() * std::mem::size_of::<T>();
-    let per = ((1usize << 30) / row.max(1)).max(1);
-    (0..shape[0])
-        .step_by(per)
-        .map(|r| (r, per.min(shape[0] - r)))
-        .collect()
 }
 
 impl<T: ZarrElement + H5Element> DiskArray<T> {

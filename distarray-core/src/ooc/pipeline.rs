@@ -79,16 +79,19 @@ impl<'a> Input<'a> {
 
     /// The box of this input that `unit` needs: start and shape.
     pub(crate) fn box_of(&self, unit: &Unit) -> (Vec<usize>, Vec<usize>) {
+        (self.in_axes(&unit.start), self.in_axes(&unit.shape))
+    }
+
+    /// Per-axis values of the walked grid in this input's axes.
+    fn in_axes(&self, walked: &[usize]) -> Vec<usize> {
         match &self.axes {
-            None => (unit.start.clone(), unit.shape.clone()),
+            None => walked.to_vec(),
             Some(axes) => {
-                let mut start = vec![0; axes.len()];
-                let mut shape = vec![0; axes.len()];
+                let mut mine = vec![0; axes.len()];
                 for (i, &a) in axes.iter().enumerate() {
-                    start[a] = unit.start[i];
-                    shape[a] = unit.shape[i];
+                    mine[a] = walked[i];
                 }
-                (start, shape)
+                mine
             }
         }
     }
@@ -361,29 +364,24 @@ where
         .iter()
         .filter(|i| !i.raw || i.axes.is_some() || i.chunks != chunks.as_slice())
         .map(|i| {
-            let stored: usize = i.chunks.iter().product();
-            // the walked chunk in the input's axes: boxes of that length
-            // at its multiples
-            let boxed = Unit {
-                key: vec![],
-                start: vec![0; chunks.len()],
-                shape: chunks.clone(),
-            };
-            let (_, walked) = i.box_of(&boxed);
-            let touched: usize = walked
+            if i.raw {
+                return 2 * chunk_len * t;
+            }
+            // boxes of the walked chunk's length (in the input's axes) at
+            // its multiples
+            let touched: usize = i
+                .in_axes(&chunks)
                 .iter()
                 .zip(i.chunks)
                 .map(|(&w, &c)| most_touched(w, c))
                 .product();
-            if i.raw {
-                2 * chunk_len * t
-            } else {
-                2 * stored * touched * t
-            }
+            2 * i.chunks.iter().product::<usize>() * touched * t
         })
         .sum();
     let depth = in_flight(job.what, job.budget, chunk_len * per_cell + decoded)?;
-    let moved = units.cells() * (inputs.len() * t + sink.map_or(0, |_| u));
+    // bytes read and written per cell, for the progress bar
+    let io_per_cell = inputs.len() * t + sink.map_or(0, |_| u);
+    let moved = units.cells() * io_per_cell;
     let progress = Progress::new(comm, moved, job.what);
 
     let (free_tx, free_rx) = sync_channel::<Buffers<T, U>>(depth);
@@ -448,7 +446,7 @@ where
                 computed = Err(e);
                 break;
             }
-            progress.advance(unit.len() * (inputs.len() * t + sink.map_or(0, |_| u)));
+            progress.advance(unit.len() * io_per_cell);
             if done_tx.send((unit, b)).is_err() {
                 break; // the writer stopped: its error tells
             }

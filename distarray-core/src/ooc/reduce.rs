@@ -59,12 +59,7 @@ pub fn for_each_slab<T: ZarrElement>(
     let sources: Vec<Input<'_>> = inputs.iter().map(|d| Input::new(*d)).collect();
     let mut layouts = SlabLayouts::new();
     let done = run::<T, T, _>(&job, &sources, None, |unit, views, _| {
-        let layout = layouts.of(&unit.shape)?;
-        let slabs = views
-            .iter()
-            .map(|v| DistArrayView::from_local(layout.clone(), v.view()))
-            .collect::<Result<Vec<_>>>()?;
-        kernel(&unit.start, &slabs)
+        kernel(&unit.start, &layouts.views(&unit.shape, views)?)
     });
     comm.agree(done)
 }
@@ -90,8 +85,8 @@ impl<T: ZarrElement> DiskArray<T> {
         let job = Job::new(what, &self.comm, &self.path, budget);
         let mut layouts = SlabLayouts::new();
         run::<T, T, _>(&job, &[Input::new(self)], None, |unit, views, _| {
-            let layout = layouts.of(&unit.shape)?;
-            f(unit, DistArrayView::from_local(layout, views[0].view())?)
+            let mut slabs = layouts.views(&unit.shape, views)?;
+            f(unit, slabs.swap_remove(0))
         })
     }
 
